@@ -1,0 +1,1 @@
+//! dkron-agent (work in progress)

@@ -1,0 +1,114 @@
+//! The seam between the HTTP layer and the node: what the API needs, owned by the API.
+//!
+//! The agent implements this trait over Raft and the store; tests implement it in memory.
+//! Handlers never see storage or consensus types.
+
+use std::future::Future;
+
+use dkron_model::{Execution, Job, LedgerEntry, Member, StringMap};
+
+/// Why the node could not do what a request asked. The API maps each variant to one HTTP
+/// status in a single place (`error.rs`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BackendError {
+    /// The job (or execution) does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The job's parent does not exist (Dkron answers 404 with this exact text).
+    #[error("specified parent job not found")]
+    ParentNotFound,
+    /// The request is well-formed but breaks a rule (a cycle, a job with dependents…).
+    #[error("{0}")]
+    Rejected(String),
+    /// No leader can take the write right now; the client may retry.
+    #[error("{0}")]
+    Unavailable(String),
+    /// Anything else; the message is for the operator.
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// What `GET /v1` reports about this node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentInfo {
+    /// Node name.
+    pub name: String,
+    /// Build version.
+    pub version: String,
+    /// Local node tags.
+    pub tags: StringMap,
+    /// Membership statistics (Serf's `serf` object; all values strings).
+    pub stats: StringMap,
+}
+
+/// Everything the REST API asks of the node it runs on.
+pub trait ApiBackend: Send + Sync + 'static {
+    /// Returns this node's identity and tags.
+    fn agent_info(&self) -> AgentInfo;
+
+    /// Returns every stored job; the API filters, sorts and pages.
+    fn list_jobs(&self) -> impl Future<Output = Result<Vec<Job>, BackendError>> + Send;
+
+    /// Returns one stored job, or `None`.
+    fn get_job(&self, name: &str) -> impl Future<Output = Result<Option<Job>, BackendError>> + Send;
+
+    /// Creates or replaces a job (already validated by the API) and returns it as stored.
+    fn upsert_job(&self, job: Job) -> impl Future<Output = Result<Job, BackendError>> + Send;
+
+    /// Deletes a job with its history and returns it as it was.
+    fn delete_job(&self, name: &str) -> impl Future<Output = Result<Job, BackendError>> + Send;
+
+    /// Starts a manual run; with `wait`, returns after every run of it finished.
+    fn run_job(
+        &self,
+        name: &str,
+        wait: bool,
+    ) -> impl Future<Output = Result<Job, BackendError>> + Send;
+
+    /// Flips `disabled` and returns the job as stored.
+    fn toggle_job(&self, name: &str) -> impl Future<Output = Result<Job, BackendError>> + Send;
+
+    /// Returns the stored executions of a job, oldest first; `NotFound` if the job is unknown.
+    fn list_executions(
+        &self,
+        job: &str,
+    ) -> impl Future<Output = Result<Vec<Execution>, BackendError>> + Send;
+
+    /// Returns one execution with its full stored output.
+    fn get_execution(
+        &self,
+        job: &str,
+        execution_id: &str,
+    ) -> impl Future<Output = Result<Execution, BackendError>> + Send;
+
+    /// Deletes a job's executions, resets its counters and returns the job.
+    fn delete_executions(&self, job: &str)
+    -> impl Future<Output = Result<Job, BackendError>> + Send;
+
+    /// Returns the executions running anywhere in the cluster, with output so far.
+    fn busy(&self) -> impl Future<Output = Result<Vec<Execution>, BackendError>> + Send;
+
+    /// Returns the cluster members with their status.
+    fn members(&self) -> impl Future<Output = Result<Vec<Member>, BackendError>> + Send;
+
+    /// Returns the current leader, if one is known.
+    fn leader(&self) -> impl Future<Output = Result<Option<Member>, BackendError>> + Send;
+
+    /// Returns true when this node is the leader.
+    fn is_leader(&self) -> impl Future<Output = bool> + Send;
+
+    /// Makes this node leave the cluster and stop.
+    fn leave(&self) -> impl Future<Output = Result<(), BackendError>> + Send;
+
+    /// Creates the given jobs (parents before children) and reports one line per job:
+    /// `success create <name>` or `fail create <name>`.
+    fn restore(&self, jobs: Vec<Job>)
+    -> impl Future<Output = Result<Vec<String>, BackendError>> + Send;
+
+    /// Returns the newest ledger entries of a job, newest first, at most `limit`.
+    fn ledger(
+        &self,
+        job: &str,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<LedgerEntry>, BackendError>> + Send;
+}

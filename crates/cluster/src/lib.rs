@@ -1,0 +1,1 @@
+//! dkron-cluster (work in progress)

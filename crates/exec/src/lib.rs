@@ -1,0 +1,1 @@
+//! dkron-exec (work in progress)

@@ -1,0 +1,1 @@
+//! dkron-scheduler (work in progress)

@@ -1,0 +1,1 @@
+//! dkron-store (work in progress)
