@@ -1,1 +1,19 @@
-//! dkron-store (work in progress)
+//! The replicated state of dkron-rs on disk: jobs, executions, the occurrence ledger and the
+//! commands that change them.
+//!
+//! Every change is a [`Command`] applied by [`StateStore::apply`] in one durable redb
+//! transaction; the consensus layer (crate `dkron-cluster`) decides the order. The store
+//! never looks at the clock: time travels inside commands.
+
+mod apply;
+mod command;
+mod error;
+mod records;
+mod snapshot;
+mod state_store;
+mod tables;
+
+pub use command::{ApplyError, Command, CommandResult, Retention, RunPlan, RunReport};
+pub use error::StoreError;
+pub use records::{StoredExecution, StoredJob};
+pub use state_store::{ActiveRun, StateStore};

@@ -1,0 +1,225 @@
+//! Job commands: create/replace with Dkron's merge rules, delete, toggle, clear history.
+
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use dkron_model::Job;
+
+use super::Tables;
+use crate::StoreError;
+use crate::command::{ApplyError, CommandResult};
+use crate::error::engine;
+use crate::records::StoredJob;
+
+/// Longest parent chain walked when looking for a cycle; deeper chains are rejected too.
+const MAX_PARENT_DEPTH: usize = 10_000;
+
+/// The cursor of a new or rescheduled job: `now` truncated to the second, so that
+/// `@every 10s` first fires ten whole seconds later, as in Dkron.
+fn anchor(now: DateTime<Utc>) -> DateTime<Utc> {
+    now.duration_trunc(TimeDelta::seconds(1)).unwrap_or(now)
+}
+
+fn failed(error: ApplyError) -> Result<CommandResult, StoreError> {
+    Ok(CommandResult::Failed(error))
+}
+
+/// Walks the parent chain from `parent` and returns the cycle it would close through `name`.
+fn parent_cycle(
+    tables: &Tables<'_>,
+    name: &str,
+    parent: &str,
+) -> Result<Option<Vec<String>>, StoreError> {
+    let mut path = vec![name.to_string(), parent.to_string()];
+    let mut current = parent.to_string();
+    for _ in 0..MAX_PARENT_DEPTH {
+        let Some(stored) = tables.load_job(&current)? else {
+            return Ok(None);
+        };
+        let next = stored.job.parent_job;
+        if next.is_empty() {
+            return Ok(None);
+        }
+        path.push(next.clone());
+        if next == name {
+            return Ok(Some(path));
+        }
+        current = next;
+    }
+    Ok(Some(path))
+}
+
+/// Creates or replaces a job.
+pub(super) fn put(
+    tables: &mut Tables<'_>,
+    job: Job,
+    now: DateTime<Utc>,
+) -> Result<CommandResult, StoreError> {
+    let name = job.name.clone();
+    if !job.parent_job.is_empty() {
+        if tables.load_job(&job.parent_job)?.is_none() {
+            return failed(ApplyError::ParentNotFound);
+        }
+        if let Some(cycle) = parent_cycle(tables, &name, &job.parent_job)? {
+            return failed(ApplyError::Rejected(format!(
+                "parent_job would create a cycle: {}",
+                cycle.join(" -> ")
+            )));
+        }
+    }
+    let existing = tables.load_job(&name)?;
+    let old_parent = existing.as_ref().map(|old| old.job.parent_job.clone());
+    let stored = match existing {
+        Some(old) => merge(old, job, now),
+        None => StoredJob {
+            job: Job {
+                dependent_jobs: None,
+                ..job
+            }
+            .normalized_for_storage(),
+            cursor: Some(anchor(now)),
+            active_runs: 0,
+            execution_count: 0,
+            ledger_count: 0,
+        },
+    };
+    let new_parent = stored.job.parent_job.clone();
+    if old_parent.as_deref().unwrap_or("") != new_parent {
+        if let Some(old_parent) = old_parent.filter(|parent| !parent.is_empty()) {
+            edit_dependents(tables, &old_parent, |list| {
+                list.retain(|child| *child != name)
+            })?;
+        }
+        if !new_parent.is_empty() {
+            edit_dependents(tables, &new_parent, |list| {
+                if !list.contains(&name) {
+                    list.push(name.clone());
+                }
+            })?;
+        }
+    }
+    tables.save_job(&stored)?;
+    Ok(CommandResult::Job(Box::new(stored.job)))
+}
+
+/// Applies Dkron's merge rules (§2.4): counters and last times never go back, the
+/// server-maintained fields stay the server's, everything else is replaced.
+fn merge(old: StoredJob, submitted: Job, now: DateTime<Utc>) -> StoredJob {
+    let previous = old.job;
+    let reschedule = previous.schedule != submitted.schedule
+        || previous.timezone != submitted.timezone
+        || previous.starts_at != submitted.starts_at
+        || (previous.disabled && !submitted.disabled);
+    let job = Job {
+        success_count: previous.success_count.max(submitted.success_count),
+        error_count: previous.error_count.max(submitted.error_count),
+        last_success: previous.last_success.max(submitted.last_success),
+        last_error: previous.last_error.max(submitted.last_error),
+        dependent_jobs: previous.dependent_jobs,
+        status: if previous.status.is_empty() {
+            submitted.status.clone()
+        } else {
+            previous.status
+        },
+        ..submitted
+    }
+    .normalized_for_storage();
+    StoredJob {
+        job,
+        cursor: if reschedule {
+            Some(anchor(now))
+        } else {
+            old.cursor
+        },
+        ..old
+    }
+}
+
+fn edit_dependents(
+    tables: &mut Tables<'_>,
+    parent: &str,
+    edit: impl FnOnce(&mut Vec<String>),
+) -> Result<(), StoreError> {
+    let Some(mut stored) = tables.load_job(parent)? else {
+        return Ok(());
+    };
+    let mut list = stored.job.dependent_jobs.take().unwrap_or_default();
+    edit(&mut list);
+    stored.job.dependent_jobs = Some(list).filter(|list| !list.is_empty());
+    tables.save_job(&stored)
+}
+
+/// Deletes a job, its executions and its ledger.
+pub(super) fn delete(tables: &mut Tables<'_>, name: &str) -> Result<CommandResult, StoreError> {
+    let Some(stored) = tables.load_job(name)? else {
+        return failed(ApplyError::JobNotFound(name.to_string()));
+    };
+    if let Some(children) = stored
+        .job
+        .dependent_jobs
+        .as_ref()
+        .filter(|list| !list.is_empty())
+    {
+        return failed(ApplyError::Rejected(format!(
+            "job {name} has dependent jobs ({}): delete them first",
+            children.join(", ")
+        )));
+    }
+    if !stored.job.parent_job.is_empty() {
+        edit_dependents(tables, &stored.job.parent_job, |list| {
+            list.retain(|child| child != name)
+        })?;
+    }
+    clear_executions(tables, name)?;
+    tables
+        .ledger
+        .retain_in((name, i64::MIN)..=(name, i64::MAX), |_, _| false)
+        .map_err(engine("deleting a job's ledger"))?;
+    tables.jobs.remove(name).map_err(engine("deleting a job"))?;
+    Ok(CommandResult::Job(Box::new(stored.job)))
+}
+
+/// Highest possible execution id in key order (ids are ASCII).
+pub(crate) const MAX_ID: &str = "\u{10FFFF}";
+
+fn clear_executions(tables: &mut Tables<'_>, name: &str) -> Result<(), StoreError> {
+    tables
+        .executions
+        .retain_in((name, i64::MIN, "")..=(name, i64::MAX, MAX_ID), |_, _| {
+            false
+        })
+        .map_err(engine("deleting a job's executions"))
+}
+
+/// Flips `disabled`; re-enabling anchors the cursor at `now` (the disabled time is not missed).
+pub(super) fn toggle(
+    tables: &mut Tables<'_>,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<CommandResult, StoreError> {
+    let Some(mut stored) = tables.load_job(name)? else {
+        return failed(ApplyError::JobNotFound(name.to_string()));
+    };
+    stored.job.disabled = !stored.job.disabled;
+    if !stored.job.disabled {
+        stored.cursor = Some(anchor(now));
+    }
+    tables.save_job(&stored)?;
+    Ok(CommandResult::Job(Box::new(stored.job)))
+}
+
+/// Deletes a job's executions and resets its counters (status and ledger are kept).
+pub(super) fn delete_executions(
+    tables: &mut Tables<'_>,
+    name: &str,
+) -> Result<CommandResult, StoreError> {
+    let Some(mut stored) = tables.load_job(name)? else {
+        return failed(ApplyError::JobNotFound(name.to_string()));
+    };
+    clear_executions(tables, name)?;
+    stored.execution_count = 0;
+    stored.job.success_count = 0;
+    stored.job.error_count = 0;
+    stored.job.last_success = None;
+    stored.job.last_error = None;
+    tables.save_job(&stored)?;
+    Ok(CommandResult::Job(Box::new(stored.job)))
+}

@@ -1,0 +1,154 @@
+//! Applying commands to the tables inside one write transaction.
+
+mod jobs;
+pub(crate) use jobs::MAX_ID;
+mod runs;
+
+use redb::{ReadableTable, Table, WriteTransaction};
+
+use crate::StoreError;
+use crate::command::{Command, CommandResult, Retention};
+use crate::error::engine;
+use crate::records::StoredJob;
+use crate::tables::{ACTIVE, EXECUTIONS, JOBS, LEDGER, META};
+
+/// The tables a command may touch, opened once per batch.
+pub(crate) struct Tables<'txn> {
+    pub(crate) jobs: Table<'txn, &'static str, &'static [u8]>,
+    pub(crate) executions: Table<'txn, (&'static str, i64, &'static str), &'static [u8]>,
+    pub(crate) ledger: Table<'txn, (&'static str, i64), &'static [u8]>,
+    pub(crate) active: Table<'txn, (&'static str, &'static str, i64, &'static str), ()>,
+    pub(crate) meta: Table<'txn, &'static str, &'static [u8]>,
+    pub(crate) retention: Retention,
+}
+
+impl<'txn> Tables<'txn> {
+    pub(crate) fn open(txn: &'txn WriteTransaction) -> Result<Self, StoreError> {
+        let meta = txn.open_table(META).map_err(engine("opening meta"))?;
+        let retention = read_retention(&meta)?;
+        Ok(Tables {
+            jobs: txn.open_table(JOBS).map_err(engine("opening jobs"))?,
+            executions: txn
+                .open_table(EXECUTIONS)
+                .map_err(engine("opening executions"))?,
+            ledger: txn.open_table(LEDGER).map_err(engine("opening ledger"))?,
+            active: txn
+                .open_table(ACTIVE)
+                .map_err(engine("opening active runs"))?,
+            meta,
+            retention,
+        })
+    }
+
+    fn save_retention(&mut self) -> Result<(), StoreError> {
+        let bytes = serde_json::to_vec(&self.retention).expect("retention always serialises");
+        self.meta
+            .insert(RETENTION_KEY, bytes.as_slice())
+            .map_err(engine("writing retention"))?;
+        Ok(())
+    }
+
+    pub(crate) fn load_job(&self, name: &str) -> Result<Option<StoredJob>, StoreError> {
+        let value = self.jobs.get(name).map_err(engine("reading a job"))?;
+        value
+            .map(|bytes| StoredJob::decode(name, bytes.value()))
+            .transpose()
+    }
+
+    pub(crate) fn save_job(&mut self, stored: &StoredJob) -> Result<(), StoreError> {
+        self.jobs
+            .insert(stored.job.name.as_str(), stored.encode().as_slice())
+            .map_err(engine("writing a job"))?;
+        Ok(())
+    }
+}
+
+/// Applies one command; rule violations come back as `CommandResult::Failed`, storage
+/// failures as `Err` (which aborts the whole transaction).
+pub(crate) fn apply(
+    tables: &mut Tables<'_>,
+    command: Command,
+) -> Result<CommandResult, StoreError> {
+    match command {
+        Command::PutJob { job, now } => jobs::put(tables, job, now),
+        Command::DeleteJob { name } => jobs::delete(tables, &name),
+        Command::ToggleJob { name, now } => jobs::toggle(tables, &name, now),
+        Command::DeleteExecutions { job } => jobs::delete_executions(tables, &job),
+        Command::Launch {
+            job,
+            nominal,
+            trigger,
+            runs,
+            decided_at,
+        } => runs::launch(tables, &job, nominal, trigger, runs, decided_at),
+        Command::Skip {
+            job,
+            nominal,
+            trigger,
+            reason,
+            decided_at,
+        } => runs::skip(tables, &job, nominal, trigger, reason, decided_at, None),
+        Command::SkipRange {
+            job,
+            first,
+            last,
+            count,
+            reason,
+            decided_at,
+        } => runs::skip_range(tables, &job, first, last, count, reason, decided_at),
+        Command::RunStarted {
+            job,
+            nominal,
+            execution_id,
+            node_name,
+            attempt,
+            started_at,
+        } => runs::started(
+            tables,
+            &job,
+            nominal,
+            &execution_id,
+            &node_name,
+            attempt,
+            started_at,
+        ),
+        Command::RunFinished { report } => runs::finished(tables, report),
+        Command::LoseRuns {
+            node_name,
+            reason,
+            at,
+        } => runs::lose(tables, &node_name, &reason, at),
+        Command::SetRetention(retention) => {
+            tables.retention = retention;
+            tables.save_retention()?;
+            Ok(CommandResult::Done)
+        }
+        Command::Batch(commands) => {
+            let mut results = Vec::with_capacity(commands.len());
+            for command in commands {
+                results.push(apply(tables, command)?);
+            }
+            Ok(CommandResult::Batch(results))
+        }
+    }
+}
+
+/// Meta key of the replicated history limits.
+pub(crate) const RETENTION_KEY: &str = "retention";
+
+/// Reads the replicated history limits, or the defaults before any were set.
+pub(crate) fn read_retention(
+    meta: &impl ReadableTable<&'static str, &'static [u8]>,
+) -> Result<Retention, StoreError> {
+    let Some(bytes) = meta
+        .get(RETENTION_KEY)
+        .map_err(engine("reading retention"))?
+    else {
+        return Ok(Retention::default());
+    };
+    serde_json::from_slice(bytes.value()).map_err(|error| StoreError::Corrupt {
+        kind: "meta",
+        key: RETENTION_KEY.to_string(),
+        message: error.to_string(),
+    })
+}

@@ -1,0 +1,513 @@
+//! Occurrence commands: launch intents, skips, run start and finish, lost runs.
+
+use chrono::{DateTime, Utc};
+use dkron_model::{
+    Execution, LedgerEntry, LedgerRun, OccurrenceState, SkipReason, Trigger, gotime,
+};
+use redb::ReadableTable;
+
+use super::Tables;
+use super::jobs::MAX_ID;
+use crate::StoreError;
+use crate::command::{ApplyError, CommandResult, RunPlan, RunReport};
+use crate::error::engine;
+use crate::records::{StoredExecution, StoredJob, decode_ledger, encode_ledger, nanos};
+
+fn failed(error: ApplyError) -> Result<CommandResult, StoreError> {
+    Ok(CommandResult::Failed(error))
+}
+
+fn ledger_key(job: &str, nominal: DateTime<Utc>) -> String {
+    format!("{job}@{}", gotime::format(&nominal))
+}
+
+impl Tables<'_> {
+    fn load_ledger(
+        &self,
+        job: &str,
+        nominal: DateTime<Utc>,
+    ) -> Result<Option<LedgerEntry>, StoreError> {
+        let value = self
+            .ledger
+            .get((job, nanos(nominal)))
+            .map_err(engine("reading the ledger"))?;
+        value
+            .map(|bytes| decode_ledger(&ledger_key(job, nominal), bytes.value()))
+            .transpose()
+    }
+
+    fn save_ledger(&mut self, entry: &LedgerEntry) -> Result<(), StoreError> {
+        self.ledger
+            .insert(
+                (entry.job_name.as_str(), nanos(entry.nominal_time)),
+                encode_ledger(entry).as_slice(),
+            )
+            .map_err(engine("writing the ledger"))?;
+        Ok(())
+    }
+
+    fn load_execution(
+        &self,
+        job: &str,
+        nominal: DateTime<Utc>,
+        id: &str,
+    ) -> Result<Option<StoredExecution>, StoreError> {
+        let value = self
+            .executions
+            .get((job, nanos(nominal), id))
+            .map_err(engine("reading an execution"))?;
+        value
+            .map(|bytes| StoredExecution::decode(id, bytes.value()))
+            .transpose()
+    }
+
+    fn save_execution(&mut self, job: &str, stored: &StoredExecution) -> Result<(), StoreError> {
+        let key = (job, nanos(stored.nominal), stored.execution.id.as_str());
+        self.executions
+            .insert(key, stored.encode().as_slice())
+            .map_err(engine("writing an execution"))?;
+        Ok(())
+    }
+}
+
+fn is_scheduled(trigger: Trigger) -> bool {
+    matches!(trigger, Trigger::Schedule | Trigger::CatchUp)
+}
+
+fn advance_cursor(stored: &mut StoredJob, trigger: Trigger, nominal: DateTime<Utc>) {
+    if is_scheduled(trigger) {
+        stored.cursor = Some(stored.cursor.map_or(nominal, |cursor| cursor.max(nominal)));
+    }
+}
+
+fn skipped_entry(
+    job: &str,
+    nominal: DateTime<Utc>,
+    trigger: Trigger,
+    reason: String,
+    decided_at: DateTime<Utc>,
+) -> LedgerEntry {
+    LedgerEntry {
+        job_name: job.to_string(),
+        nominal_time: nominal,
+        trigger,
+        state: OccurrenceState::Skipped,
+        reason,
+        decided_at,
+        runs: Vec::new(),
+    }
+}
+
+/// Commits a launch intent, or records why the occurrence is skipped.
+pub(super) fn launch(
+    tables: &mut Tables<'_>,
+    job: &str,
+    nominal: DateTime<Utc>,
+    trigger: Trigger,
+    runs: Vec<RunPlan>,
+    decided_at: DateTime<Utc>,
+) -> Result<CommandResult, StoreError> {
+    let Some(mut stored) = tables.load_job(job)? else {
+        return failed(ApplyError::JobNotFound(job.to_string()));
+    };
+    if tables.load_ledger(job, nominal)?.is_some() {
+        return failed(ApplyError::Rejected(format!(
+            "occurrence {} is already recorded",
+            ledger_key(job, nominal)
+        )));
+    }
+    advance_cursor(&mut stored, trigger, nominal);
+    let skip_reason = if runs.is_empty() {
+        Some(SkipReason::NoTarget)
+    } else if stored.job.forbids_overlap() && stored.active_runs > 0 {
+        Some(SkipReason::Overlap)
+    } else {
+        None
+    };
+    let result = match skip_reason {
+        Some(reason) => {
+            let entry = skipped_entry(job, nominal, trigger, reason.to_string(), decided_at);
+            tables.save_ledger(&entry)?;
+            CommandResult::Skipped(reason)
+        }
+        None => {
+            let entry = LedgerEntry {
+                job_name: job.to_string(),
+                nominal_time: nominal,
+                trigger,
+                state: OccurrenceState::Launched,
+                reason: String::new(),
+                decided_at,
+                runs: runs
+                    .iter()
+                    .map(|run| LedgerRun {
+                        execution_id: run.execution_id.clone(),
+                        node_name: run.node_name.clone(),
+                        exit_code: None,
+                        success: None,
+                    })
+                    .collect(),
+            };
+            tables.save_ledger(&entry)?;
+            for run in &runs {
+                let key = (
+                    run.node_name.as_str(),
+                    job,
+                    nanos(nominal),
+                    run.execution_id.as_str(),
+                );
+                tables
+                    .active
+                    .insert(key, ())
+                    .map_err(engine("writing an active run"))?;
+            }
+            stored.active_runs += runs.len() as u32;
+            CommandResult::Launched(runs)
+        }
+    };
+    stored.ledger_count += 1;
+    prune_ledger(tables, &mut stored)?;
+    tables.save_job(&stored)?;
+    Ok(result)
+}
+
+/// Records one occurrence as skipped (`count` > 1 summarises a range ending at `last`).
+pub(super) fn skip(
+    tables: &mut Tables<'_>,
+    job: &str,
+    nominal: DateTime<Utc>,
+    trigger: Trigger,
+    reason: SkipReason,
+    decided_at: DateTime<Utc>,
+    range: Option<(DateTime<Utc>, u64)>,
+) -> Result<CommandResult, StoreError> {
+    let Some(mut stored) = tables.load_job(job)? else {
+        return failed(ApplyError::JobNotFound(job.to_string()));
+    };
+    if tables.load_ledger(job, nominal)?.is_some() {
+        return failed(ApplyError::Rejected(format!(
+            "occurrence {} is already recorded",
+            ledger_key(job, nominal)
+        )));
+    }
+    let (text, last) = match range {
+        Some((last, count)) => (
+            format!(
+                "{reason} ({count} occurrences from {} to {})",
+                gotime::format(&nominal),
+                gotime::format(&last)
+            ),
+            last,
+        ),
+        None => (reason.to_string(), nominal),
+    };
+    advance_cursor(&mut stored, trigger, last);
+    tables.save_ledger(&skipped_entry(job, nominal, trigger, text, decided_at))?;
+    stored.ledger_count += 1;
+    prune_ledger(tables, &mut stored)?;
+    tables.save_job(&stored)?;
+    Ok(CommandResult::Skipped(reason))
+}
+
+/// Records a run of missed occurrences as one ledger entry keyed by the first.
+pub(super) fn skip_range(
+    tables: &mut Tables<'_>,
+    job: &str,
+    first: DateTime<Utc>,
+    last: DateTime<Utc>,
+    count: u64,
+    reason: SkipReason,
+    decided_at: DateTime<Utc>,
+) -> Result<CommandResult, StoreError> {
+    skip(
+        tables,
+        job,
+        first,
+        Trigger::Schedule,
+        reason,
+        decided_at,
+        Some((last, count)),
+    )
+}
+
+/// Records that a run started: the execution appears as running.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn started(
+    tables: &mut Tables<'_>,
+    job: &str,
+    nominal: DateTime<Utc>,
+    execution_id: &str,
+    node_name: &str,
+    attempt: u32,
+    started_at: DateTime<Utc>,
+) -> Result<CommandResult, StoreError> {
+    let Some(mut stored) = tables.load_job(job)? else {
+        return failed(ApplyError::JobNotFound(job.to_string()));
+    };
+    let active_key = (node_name, job, nanos(nominal), execution_id);
+    if tables
+        .active
+        .get(active_key)
+        .map_err(engine("reading an active run"))?
+        .is_none()
+    {
+        return failed(ApplyError::Rejected(format!(
+            "run {execution_id} is not active"
+        )));
+    }
+    let trigger = tables
+        .load_ledger(job, nominal)?
+        .map_or(Trigger::Manual, |entry| entry.trigger);
+    if tables.load_execution(job, nominal, execution_id)?.is_none() {
+        stored.execution_count += 1;
+    }
+    let record = StoredExecution {
+        execution: Execution {
+            id: execution_id.to_string(),
+            job_name: job.to_string(),
+            started_at,
+            node_name: node_name.to_string(),
+            group: nanos(nominal),
+            attempt,
+            ..Execution::default()
+        },
+        nominal,
+        trigger,
+        exit_code: None,
+    };
+    tables.save_execution(job, &record)?;
+    tables.save_job(&stored)?;
+    Ok(CommandResult::Done)
+}
+
+/// Records the result of a run; a report for a run that is no longer active changes nothing.
+pub(super) fn finished(
+    tables: &mut Tables<'_>,
+    report: RunReport,
+) -> Result<CommandResult, StoreError> {
+    finish(tables, report, None)
+}
+
+fn finish(
+    tables: &mut Tables<'_>,
+    report: RunReport,
+    lost_reason: Option<&str>,
+) -> Result<CommandResult, StoreError> {
+    let job = report.job.as_str();
+    let nominal_nanos = nanos(report.nominal);
+    let active_key = (
+        report.node_name.as_str(),
+        job,
+        nominal_nanos,
+        report.execution_id.as_str(),
+    );
+    if tables
+        .active
+        .remove(active_key)
+        .map_err(engine("removing an active run"))?
+        .is_none()
+    {
+        return failed(ApplyError::Rejected(format!(
+            "run {} already has a final result",
+            report.execution_id
+        )));
+    }
+    let Some(mut stored) = tables.load_job(job)? else {
+        return failed(ApplyError::JobNotFound(job.to_string()));
+    };
+    stored.active_runs = stored.active_runs.saturating_sub(1);
+    let previous = tables.load_execution(job, report.nominal, &report.execution_id)?;
+    if previous.is_none() {
+        stored.execution_count += 1;
+    }
+    let trigger = previous.as_ref().map(|record| record.trigger);
+    let started_at = previous.as_ref().map_or(report.started_at, |record| {
+        record.execution.started_at.max(report.started_at)
+    });
+    let record = StoredExecution {
+        execution: Execution {
+            id: report.execution_id.clone(),
+            job_name: job.to_string(),
+            started_at,
+            finished_at: report.finished_at,
+            success: report.success,
+            output: report.output.clone(),
+            node_name: report.node_name.clone(),
+            group: nominal_nanos,
+            attempt: report.attempt.max(1),
+            output_truncated: None,
+        },
+        nominal: report.nominal,
+        trigger: trigger.unwrap_or(Trigger::Manual),
+        exit_code: report.exit_code,
+    };
+    tables.save_execution(job, &record)?;
+    if report.success {
+        stored.job.success_count += 1;
+        stored.job.last_success = stored.job.last_success.max(Some(report.finished_at));
+    } else {
+        stored.job.error_count += 1;
+        stored.job.last_error = stored.job.last_error.max(Some(report.finished_at));
+    }
+    stored.job.status = group_status(tables, job, nominal_nanos)?.to_string();
+    if let Some(mut entry) = tables.load_ledger(job, report.nominal)? {
+        close_ledger_run(&mut entry, &report, lost_reason);
+        tables.save_ledger(&entry)?;
+    }
+    prune_executions(tables, &mut stored)?;
+    tables.save_job(&stored)?;
+    Ok(CommandResult::Done)
+}
+
+fn close_ledger_run(entry: &mut LedgerEntry, report: &RunReport, lost_reason: Option<&str>) {
+    if let Some(run) = entry
+        .runs
+        .iter_mut()
+        .find(|run| run.execution_id == report.execution_id)
+    {
+        run.success = Some(report.success);
+        run.exit_code = report.exit_code;
+    }
+    if let Some(reason) = lost_reason {
+        entry.state = OccurrenceState::Lost;
+        entry.reason = reason.to_string();
+    }
+    if entry.state == OccurrenceState::Launched
+        && entry.runs.iter().all(|run| run.success.is_some())
+    {
+        let all_ok = entry.runs.iter().all(|run| run.success == Some(true));
+        entry.state = if all_ok {
+            OccurrenceState::Succeeded
+        } else {
+            OccurrenceState::Failed
+        };
+    }
+}
+
+/// Dkron's status rule (§6.5) over every stored execution of the group.
+fn group_status(tables: &Tables<'_>, job: &str, group: i64) -> Result<&'static str, StoreError> {
+    let (mut ok, mut failed) = (0u32, 0u32);
+    let range = tables
+        .executions
+        .range((job, group, "")..=(job, group, MAX_ID))
+        .map_err(engine("reading a group"))?;
+    for item in range {
+        let (key, value) = item.map_err(engine("reading a group"))?;
+        let record = StoredExecution::decode(key.value().2, value.value())?;
+        if record.execution.success {
+            ok += 1;
+        } else {
+            failed += 1;
+        }
+    }
+    Ok(match (ok, failed) {
+        (_, 0) => "success",
+        (0, _) => "failed",
+        _ => "partially_failed",
+    })
+}
+
+/// Ends every active run of a node as lost.
+pub(super) fn lose(
+    tables: &mut Tables<'_>,
+    node_name: &str,
+    reason: &str,
+    at: DateTime<Utc>,
+) -> Result<CommandResult, StoreError> {
+    let mut keys = Vec::new();
+    for item in tables
+        .active
+        .range((node_name, "", i64::MIN, "")..=(node_name, MAX_ID, i64::MAX, MAX_ID))
+        .map_err(engine("reading active runs"))?
+    {
+        let (key, _) = item.map_err(engine("reading active runs"))?;
+        let (_, job, nominal, id) = key.value();
+        keys.push((job.to_string(), nominal, id.to_string()));
+    }
+    let mut lost = 0;
+    for (job, nominal, execution_id) in keys {
+        let nominal = DateTime::from_timestamp_nanos(nominal);
+        let report = RunReport {
+            job,
+            nominal,
+            execution_id,
+            node_name: node_name.to_string(),
+            attempt: 1,
+            started_at: gotime::zero_time(),
+            finished_at: at,
+            success: false,
+            output: format!("lost: {reason}"),
+            exit_code: None,
+        };
+        if let CommandResult::Done = finish(tables, report, Some(reason))? {
+            lost += 1;
+        }
+    }
+    Ok(CommandResult::Lost(lost))
+}
+
+fn prune_executions(tables: &mut Tables<'_>, stored: &mut StoredJob) -> Result<(), StoreError> {
+    let limit = tables.retention.executions_per_job.max(1);
+    if stored.execution_count <= limit {
+        return Ok(());
+    }
+    let excess = (stored.execution_count - limit) as usize;
+    let job = stored.job.name.as_str();
+    let mut doomed = Vec::with_capacity(excess);
+    for item in tables
+        .executions
+        .range((job, i64::MIN, "")..=(job, i64::MAX, MAX_ID))
+        .map_err(engine("reading executions"))?
+    {
+        if doomed.len() == excess {
+            break;
+        }
+        let (key, value) = item.map_err(engine("reading executions"))?;
+        let (_, group, id) = key.value();
+        let record = StoredExecution::decode(id, value.value())?;
+        if !record.execution.is_running() {
+            doomed.push((group, id.to_string()));
+        }
+    }
+    for (group, id) in &doomed {
+        tables
+            .executions
+            .remove((job, *group, id.as_str()))
+            .map_err(engine("pruning executions"))?;
+    }
+    stored.execution_count -= doomed.len() as u32;
+    Ok(())
+}
+
+fn prune_ledger(tables: &mut Tables<'_>, stored: &mut StoredJob) -> Result<(), StoreError> {
+    let limit = tables.retention.ledger_per_job.max(1);
+    if stored.ledger_count <= limit {
+        return Ok(());
+    }
+    let excess = (stored.ledger_count - limit) as usize;
+    let job = stored.job.name.as_str();
+    let mut doomed = Vec::with_capacity(excess);
+    for item in tables
+        .ledger
+        .range((job, i64::MIN)..=(job, i64::MAX))
+        .map_err(engine("reading the ledger"))?
+    {
+        if doomed.len() == excess {
+            break;
+        }
+        let (key, value) = item.map_err(engine("reading the ledger"))?;
+        let (_, nominal) = key.value();
+        let entry = decode_ledger(job, value.value())?;
+        if entry.state.is_final() {
+            doomed.push(nominal);
+        }
+    }
+    for nominal in &doomed {
+        tables
+            .ledger
+            .remove((job, *nominal))
+            .map_err(engine("pruning the ledger"))?;
+    }
+    stored.ledger_count -= doomed.len() as u32;
+    Ok(())
+}

@@ -1,0 +1,200 @@
+//! Commands: every change to the replicated state, as the Raft log carries it.
+//!
+//! Commands are applied identically on every replica, so everything that depends on the
+//! clock or on configuration (`now`, retention limits) travels inside the command.
+
+use chrono::{DateTime, Utc};
+use dkron_model::{Job, SkipReason, Trigger};
+use serde::{Deserialize, Serialize};
+
+/// How much history to keep, chosen by the leader and carried in the command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Retention {
+    /// Executions kept per job (oldest pruned first).
+    pub executions_per_job: u32,
+    /// Ledger entries kept per job (oldest pruned first).
+    pub ledger_per_job: u32,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            executions_per_job: 100,
+            ledger_per_job: 500,
+        }
+    }
+}
+
+/// One planned run of an occurrence on one node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunPlan {
+    /// Execution id (`dkron_model::execution_id`).
+    pub execution_id: String,
+    /// Node that will run it.
+    pub node_name: String,
+}
+
+/// The final report of one run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunReport {
+    /// Job name.
+    pub job: String,
+    /// The occurrence's nominal time.
+    pub nominal: DateTime<Utc>,
+    /// Execution id.
+    pub execution_id: String,
+    /// Node that ran it.
+    pub node_name: String,
+    /// Attempt number, from 1.
+    pub attempt: u32,
+    /// When the process started (zero time if it never did).
+    pub started_at: DateTime<Utc>,
+    /// When it ended.
+    pub finished_at: DateTime<Utc>,
+    /// Whether the executor reported success.
+    pub success: bool,
+    /// Captured output, already capped by the worker.
+    pub output: String,
+    /// Exit code, when the executor had one.
+    pub exit_code: Option<i32>,
+}
+
+/// A change to the replicated state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Command {
+    /// Creates or replaces a job (merge rules of Dkron §2.4 apply).
+    PutJob {
+        /// The submitted job, validated by the API.
+        job: Job,
+        /// Leader time of the request: anchors the schedule cursor of new or rescheduled jobs.
+        now: DateTime<Utc>,
+    },
+    /// Deletes a job with its executions and ledger.
+    DeleteJob {
+        /// Job name.
+        name: String,
+    },
+    /// Flips `disabled`.
+    ToggleJob {
+        /// Job name.
+        name: String,
+        /// Leader time; re-enabling anchors the cursor here.
+        now: DateTime<Utc>,
+    },
+    /// Commits the intent to run an occurrence; rejected if the occurrence is already known,
+    /// recorded as skipped if the job forbids overlap and a run is active.
+    Launch {
+        /// Job name.
+        job: String,
+        /// Nominal time of the occurrence.
+        nominal: DateTime<Utc>,
+        /// What caused it.
+        trigger: Trigger,
+        /// Where it will run (empty = no target).
+        runs: Vec<RunPlan>,
+        /// Leader time of the decision.
+        decided_at: DateTime<Utc>,
+    },
+    /// Records an occurrence that will not run.
+    Skip {
+        /// Job name.
+        job: String,
+        /// Nominal time.
+        nominal: DateTime<Utc>,
+        /// What caused it.
+        trigger: Trigger,
+        /// Why it is skipped.
+        reason: SkipReason,
+        /// Leader time of the decision.
+        decided_at: DateTime<Utc>,
+    },
+    /// Records a run of missed occurrences as one ledger entry.
+    SkipRange {
+        /// Job name.
+        job: String,
+        /// First nominal time in the range.
+        first: DateTime<Utc>,
+        /// Last nominal time in the range.
+        last: DateTime<Utc>,
+        /// How many occurrences the range holds.
+        count: u64,
+        /// Why they are skipped.
+        reason: SkipReason,
+        /// Leader time of the decision.
+        decided_at: DateTime<Utc>,
+    },
+    /// Marks a run as started (a "running" execution appears).
+    RunStarted {
+        /// Job name.
+        job: String,
+        /// Nominal time.
+        nominal: DateTime<Utc>,
+        /// Execution id.
+        execution_id: String,
+        /// Node running it.
+        node_name: String,
+        /// Attempt number.
+        attempt: u32,
+        /// Actual start time.
+        started_at: DateTime<Utc>,
+    },
+    /// Records the result of a run.
+    RunFinished {
+        /// The result.
+        report: RunReport,
+    },
+    /// Ends every active run of a node as lost (the node restarted or died mid-run).
+    LoseRuns {
+        /// Node whose runs are lost.
+        node_name: String,
+        /// Why.
+        reason: String,
+        /// Leader time.
+        at: DateTime<Utc>,
+    },
+    /// Sets the history limits every replica enforces from now on.
+    SetRetention(Retention),
+    /// Deletes a job's executions and resets its counters.
+    DeleteExecutions {
+        /// Job name.
+        job: String,
+    },
+    /// Several commands applied in one write; results come back in order.
+    Batch(Vec<Command>),
+}
+
+/// Why a command changed nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum ApplyError {
+    /// The job does not exist.
+    #[error("job {0} not found")]
+    JobNotFound(String),
+    /// The execution does not exist.
+    #[error("execution {0} not found")]
+    ExecutionNotFound(String),
+    /// The parent named by `parent_job` does not exist.
+    #[error("specified parent job not found")]
+    ParentNotFound,
+    /// A rule forbids the change; the message says which.
+    #[error("{0}")]
+    Rejected(String),
+}
+
+/// The answer to a command.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum CommandResult {
+    /// Done; nothing to report.
+    Done,
+    /// The job after the change (or before deletion).
+    Job(Box<Job>),
+    /// The occurrence is launched with these runs.
+    Launched(Vec<RunPlan>),
+    /// The occurrence is recorded as skipped for this reason.
+    Skipped(SkipReason),
+    /// Number of runs ended by `LoseRuns`.
+    Lost(u32),
+    /// The command changed nothing.
+    Failed(ApplyError),
+    /// Results of a batch, in order.
+    Batch(Vec<CommandResult>),
+}

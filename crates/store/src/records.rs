@@ -1,0 +1,130 @@
+//! Versioned records as stored in redb (STYLE rule 13): each value carries its version and
+//! decodes through older versions.
+
+use chrono::{DateTime, Utc};
+use dkron_model::{Execution, Job, LedgerEntry, Trigger};
+use serde::{Deserialize, Serialize};
+
+use crate::StoreError;
+
+/// A job with the scheduler's replicated bookkeeping.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredJob {
+    /// The job as the API shows it (without the computed `next`).
+    pub job: Job,
+    /// Last nominal time the scheduler decided about (the schedule cursor).
+    pub cursor: Option<DateTime<Utc>>,
+    /// Runs launched and not finished yet (drives `concurrency: forbid`).
+    pub active_runs: u32,
+    /// Stored executions of the job (drives retention).
+    pub execution_count: u32,
+    /// Stored ledger entries of the job (drives retention).
+    pub ledger_count: u32,
+}
+
+/// An execution with what the Dkron JSON does not carry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredExecution {
+    /// The execution as the API shows it.
+    pub execution: Execution,
+    /// Nominal time of the occurrence.
+    pub nominal: DateTime<Utc>,
+    /// What caused the occurrence.
+    pub trigger: Trigger,
+    /// Process exit code, when there was one.
+    pub exit_code: Option<i32>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "v")]
+enum JobVersions {
+    #[serde(rename = "1")]
+    V1(StoredJob),
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "v")]
+enum ExecutionVersions {
+    #[serde(rename = "1")]
+    V1(StoredExecution),
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "v")]
+enum LedgerVersions {
+    #[serde(rename = "1")]
+    V1(LedgerEntry),
+}
+
+fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).expect("records are plain data and always serialise")
+}
+
+fn corrupt(kind: &'static str, key: &str, error: serde_json::Error) -> StoreError {
+    StoreError::Corrupt {
+        kind,
+        key: key.to_string(),
+        message: error.to_string(),
+    }
+}
+
+impl StoredJob {
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        encode(&JobVersions::V1(self.clone()))
+    }
+
+    pub(crate) fn decode(key: &str, bytes: &[u8]) -> Result<StoredJob, StoreError> {
+        match serde_json::from_slice(bytes).map_err(|e| corrupt("job", key, e))? {
+            JobVersions::V1(job) => Ok(job),
+        }
+    }
+}
+
+impl StoredExecution {
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        encode(&ExecutionVersions::V1(self.clone()))
+    }
+
+    pub(crate) fn decode(key: &str, bytes: &[u8]) -> Result<StoredExecution, StoreError> {
+        match serde_json::from_slice(bytes).map_err(|e| corrupt("execution", key, e))? {
+            ExecutionVersions::V1(execution) => Ok(execution),
+        }
+    }
+}
+
+pub(crate) fn encode_ledger(entry: &LedgerEntry) -> Vec<u8> {
+    encode(&LedgerVersions::V1(entry.clone()))
+}
+
+pub(crate) fn decode_ledger(key: &str, bytes: &[u8]) -> Result<LedgerEntry, StoreError> {
+    match serde_json::from_slice(bytes).map_err(|e| corrupt("ledger", key, e))? {
+        LedgerVersions::V1(entry) => Ok(entry),
+    }
+}
+
+/// Nanoseconds since the epoch, the key form of a nominal time.
+pub(crate) fn nanos(time: DateTime<Utc>) -> i64 {
+    time.timestamp_nanos_opt().unwrap_or(i64::MIN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A frozen version-1 job record: decoding it must keep working when fields are added.
+    const JOB_V1: &str = r#"{"v":"1","job":{"name":"a","schedule":"@every 1s","next":"0001-01-01T00:00:00Z"},"cursor":"2026-01-01T00:00:00Z","active_runs":1,"execution_count":2,"ledger_count":3}"#;
+
+    #[test]
+    fn decodes_frozen_v1_job() {
+        let stored = StoredJob::decode("a", JOB_V1.as_bytes()).unwrap();
+        assert_eq!(stored.job.name, "a");
+        assert_eq!(stored.active_runs, 1);
+        let again = StoredJob::decode("a", &stored.encode()).unwrap();
+        assert_eq!(again, stored);
+    }
+
+    #[test]
+    fn corrupt_values_are_reported_not_panicked() {
+        assert!(StoredJob::decode("a", b"{oops").is_err());
+    }
+}

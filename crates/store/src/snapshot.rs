@@ -1,0 +1,187 @@
+//! Snapshots: the whole state as JSON lines, streamed to and from a file.
+//!
+//! Each line is one row: `{"t":<table>,"k":<key as JSON array>,"v":<value text>}`. The first
+//! line carries the format version so a future format can still read old snapshots.
+
+use std::io::{BufRead, Write};
+
+use redb::{Durability, ReadableDatabase, ReadableTable};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::error::engine;
+use crate::tables::{ACTIVE, EXECUTIONS, JOBS, LEDGER, META};
+use crate::{StateStore, StoreError};
+
+const FORMAT_VERSION: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+struct Row {
+    t: String,
+    k: Value,
+    v: String,
+}
+
+fn snapshot_error(action: &'static str) -> impl Fn(std::io::Error) -> StoreError {
+    move |error| StoreError::Snapshot {
+        action,
+        message: error.to_string(),
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn write_row(
+    writer: &mut impl Write,
+    table: &str,
+    key: Value,
+    value: String,
+) -> Result<(), StoreError> {
+    let row = Row {
+        t: table.to_string(),
+        k: key,
+        v: value,
+    };
+    serde_json::to_writer(&mut *writer, &row).map_err(|error| StoreError::Snapshot {
+        action: "writing",
+        message: error.to_string(),
+    })?;
+    writer.write_all(b"\n").map_err(snapshot_error("writing"))
+}
+
+impl StateStore {
+    /// Writes a consistent copy of the whole state (one read transaction) to `writer`.
+    pub fn write_snapshot(&self, writer: &mut impl Write) -> Result<(), StoreError> {
+        let txn = self
+            .db
+            .begin_read()
+            .map_err(engine("reading for a snapshot"))?;
+        writeln!(writer, "{}", json!({ "format": FORMAT_VERSION }))
+            .map_err(snapshot_error("writing"))?;
+        let table = txn
+            .open_table(JOBS)
+            .map_err(engine("reading for a snapshot"))?;
+        for item in table.iter().map_err(engine("reading for a snapshot"))? {
+            let (key, value) = item.map_err(engine("reading for a snapshot"))?;
+            write_row(writer, "jobs", json!([key.value()]), text(value.value()))?;
+        }
+        let table = txn
+            .open_table(EXECUTIONS)
+            .map_err(engine("reading for a snapshot"))?;
+        for item in table.iter().map_err(engine("reading for a snapshot"))? {
+            let (key, value) = item.map_err(engine("reading for a snapshot"))?;
+            let (job, group, id) = key.value();
+            write_row(
+                writer,
+                "executions",
+                json!([job, group, id]),
+                text(value.value()),
+            )?;
+        }
+        let table = txn
+            .open_table(LEDGER)
+            .map_err(engine("reading for a snapshot"))?;
+        for item in table.iter().map_err(engine("reading for a snapshot"))? {
+            let (key, value) = item.map_err(engine("reading for a snapshot"))?;
+            let (job, nominal) = key.value();
+            write_row(writer, "ledger", json!([job, nominal]), text(value.value()))?;
+        }
+        let table = txn
+            .open_table(ACTIVE)
+            .map_err(engine("reading for a snapshot"))?;
+        for item in table.iter().map_err(engine("reading for a snapshot"))? {
+            let (key, _) = item.map_err(engine("reading for a snapshot"))?;
+            let (node, job, nominal, id) = key.value();
+            write_row(
+                writer,
+                "active",
+                json!([node, job, nominal, id]),
+                String::new(),
+            )?;
+        }
+        let table = txn
+            .open_table(META)
+            .map_err(engine("reading for a snapshot"))?;
+        for item in table.iter().map_err(engine("reading for a snapshot"))? {
+            let (key, value) = item.map_err(engine("reading for a snapshot"))?;
+            write_row(writer, "meta", json!([key.value()]), text(value.value()))?;
+        }
+        writer.flush().map_err(snapshot_error("writing"))
+    }
+
+    /// Replaces the whole state with a snapshot written by `write_snapshot`, atomically.
+    pub fn install_snapshot(&self, reader: impl BufRead) -> Result<(), StoreError> {
+        let mut txn = self
+            .db
+            .begin_write()
+            .map_err(engine("installing a snapshot"))?;
+        txn.set_durability(Durability::Immediate)
+            .map_err(engine("installing a snapshot"))?;
+        {
+            let mut jobs = txn
+                .open_table(JOBS)
+                .map_err(engine("installing a snapshot"))?;
+            let mut executions = txn
+                .open_table(EXECUTIONS)
+                .map_err(engine("installing a snapshot"))?;
+            let mut ledger = txn
+                .open_table(LEDGER)
+                .map_err(engine("installing a snapshot"))?;
+            let mut active = txn
+                .open_table(ACTIVE)
+                .map_err(engine("installing a snapshot"))?;
+            let mut meta = txn
+                .open_table(META)
+                .map_err(engine("installing a snapshot"))?;
+            jobs.retain(|_, _| false).map_err(engine("clearing jobs"))?;
+            executions
+                .retain(|_, _| false)
+                .map_err(engine("clearing executions"))?;
+            ledger
+                .retain(|_, _| false)
+                .map_err(engine("clearing the ledger"))?;
+            active
+                .retain(|_, _| false)
+                .map_err(engine("clearing active runs"))?;
+            meta.retain(|_, _| false).map_err(engine("clearing meta"))?;
+            let bad = |message: String| StoreError::Snapshot {
+                action: "reading",
+                message,
+            };
+            for (index, line) in reader.lines().enumerate() {
+                let line = line.map_err(snapshot_error("reading"))?;
+                if index == 0 {
+                    let header: Value =
+                        serde_json::from_str(&line).map_err(|e| bad(e.to_string()))?;
+                    if header["format"] != json!(FORMAT_VERSION) {
+                        return Err(bad(format!("unknown snapshot format {}", header["format"])));
+                    }
+                    continue;
+                }
+                let row: Row = serde_json::from_str(&line).map_err(|e| bad(e.to_string()))?;
+                let key = |i: usize| row.k[i].as_str().unwrap_or_default().to_string();
+                let number = |i: usize| row.k[i].as_i64().unwrap_or_default();
+                let value = row.v.as_bytes();
+                match row.t.as_str() {
+                    "jobs" => jobs.insert(key(0).as_str(), value).map(drop),
+                    "executions" => executions
+                        .insert((key(0).as_str(), number(1), key(2).as_str()), value)
+                        .map(drop),
+                    "ledger" => ledger.insert((key(0).as_str(), number(1)), value).map(drop),
+                    "active" => active
+                        .insert(
+                            (key(0).as_str(), key(1).as_str(), number(2), key(3).as_str()),
+                            (),
+                        )
+                        .map(drop),
+                    "meta" => meta.insert(key(0).as_str(), value).map(drop),
+                    other => return Err(bad(format!("unknown table {other} in snapshot"))),
+                }
+                .map_err(engine("installing a snapshot"))?;
+            }
+        }
+        txn.commit().map_err(engine("installing a snapshot"))
+    }
+}

@@ -1,0 +1,23 @@
+//! redb table definitions of the state machine.
+//!
+//! Keys are tuples so that everything of one job is one contiguous range: deleting a job's
+//! history is a range removal that cannot touch another job (Dkron's prefix bug, §14.1).
+
+use redb::TableDefinition;
+
+/// Job name → versioned `StoredJob` JSON.
+pub(crate) const JOBS: TableDefinition<&str, &[u8]> = TableDefinition::new("jobs");
+
+/// (job, group = nominal nanos, execution id) → versioned `StoredExecution` JSON.
+pub(crate) const EXECUTIONS: TableDefinition<(&str, i64, &str), &[u8]> =
+    TableDefinition::new("executions");
+
+/// (job, nominal nanos) → versioned `LedgerEntry` JSON.
+pub(crate) const LEDGER: TableDefinition<(&str, i64), &[u8]> = TableDefinition::new("ledger");
+
+/// (node, job, nominal nanos, execution id) → () : runs launched and not yet finished.
+pub(crate) const ACTIVE: TableDefinition<(&str, &str, i64, &str), ()> =
+    TableDefinition::new("active_runs");
+
+/// Opaque values owned by the consensus layer (last applied log id, membership).
+pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");

@@ -1,0 +1,192 @@
+//! Integration tests of the state store: commands through `apply`, reads, snapshots, reopen.
+
+mod occurrences;
+
+use chrono::{DateTime, Utc};
+use dkron_model::{Job, StringMap, gotime};
+use dkron_store::{ApplyError, Command, CommandResult, StateStore};
+
+pub fn at(text: &str) -> DateTime<Utc> {
+    gotime::parse(text).unwrap()
+}
+
+pub fn open(dir: &tempfile::TempDir) -> StateStore {
+    StateStore::open(&dir.path().join("state.redb"), 4 << 20).unwrap()
+}
+
+pub fn job(name: &str) -> Job {
+    Job {
+        name: name.into(),
+        schedule: "@every 10s".into(),
+        executor: "shell".into(),
+        executor_config: Some(StringMap::from([("command".into(), "true".into())])),
+        ..Job::default()
+    }
+}
+
+pub fn apply_one(store: &StateStore, command: Command) -> CommandResult {
+    store.apply(vec![command], &[]).unwrap().remove(0)
+}
+
+pub fn put(store: &StateStore, job: Job) -> CommandResult {
+    apply_one(
+        store,
+        Command::PutJob {
+            job,
+            now: at("2026-01-01T00:00:00.700Z"),
+        },
+    )
+}
+
+#[test]
+fn new_job_is_stored_with_id_and_anchored_cursor() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    put(&store, job("a"));
+    let stored = store.job("a").unwrap().unwrap();
+    assert_eq!(stored.job.id, "a");
+    assert_eq!(stored.job.processors, Some(Default::default()));
+    assert_eq!(stored.cursor, Some(at("2026-01-01T00:00:00Z")));
+}
+
+#[test]
+fn merge_keeps_server_fields_and_maintains_dependents() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    put(
+        &store,
+        Job {
+            success_count: 5,
+            ..job("parent")
+        },
+    );
+    put(
+        &store,
+        Job {
+            parent_job: "parent".into(),
+            schedule: String::new(),
+            ..job("child")
+        },
+    );
+    put(
+        &store,
+        Job {
+            success_count: 1,
+            dependent_jobs: Some(vec!["bogus".into()]),
+            ..job("parent")
+        },
+    );
+    let parent = store.job("parent").unwrap().unwrap().job;
+    assert_eq!(parent.success_count, 5);
+    assert_eq!(parent.dependent_jobs, Some(vec!["child".to_string()]));
+
+    let orphan = put(
+        &store,
+        Job {
+            parent_job: "missing".into(),
+            ..job("x")
+        },
+    );
+    assert_eq!(orphan, CommandResult::Failed(ApplyError::ParentNotFound));
+    assert!(store.job("x").unwrap().is_none());
+
+    let cycle = put(
+        &store,
+        Job {
+            parent_job: "child".into(),
+            ..job("parent")
+        },
+    );
+    let CommandResult::Failed(ApplyError::Rejected(message)) = cycle else {
+        panic!("{cycle:?}")
+    };
+    assert!(message.contains("parent -> child -> parent"), "{message}");
+
+    let refused = apply_one(
+        &store,
+        Command::DeleteJob {
+            name: "parent".into(),
+        },
+    );
+    assert!(matches!(
+        refused,
+        CommandResult::Failed(ApplyError::Rejected(_))
+    ));
+    apply_one(
+        &store,
+        Command::DeleteJob {
+            name: "child".into(),
+        },
+    );
+    assert_eq!(
+        store.job("parent").unwrap().unwrap().job.dependent_jobs,
+        None
+    );
+}
+
+#[test]
+fn toggle_flips_and_reanchors() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    put(&store, job("a"));
+    let later = at("2026-02-01T00:00:05.5Z");
+    apply_one(
+        &store,
+        Command::ToggleJob {
+            name: "a".into(),
+            now: later,
+        },
+    );
+    assert!(store.job("a").unwrap().unwrap().job.disabled);
+    apply_one(
+        &store,
+        Command::ToggleJob {
+            name: "a".into(),
+            now: later,
+        },
+    );
+    let stored = store.job("a").unwrap().unwrap();
+    assert!(!stored.job.disabled);
+    assert_eq!(stored.cursor, Some(at("2026-02-01T00:00:05Z")));
+    let missing = apply_one(
+        &store,
+        Command::ToggleJob {
+            name: "nope".into(),
+            now: later,
+        },
+    );
+    assert_eq!(
+        missing,
+        CommandResult::Failed(ApplyError::JobNotFound("nope".into()))
+    );
+}
+
+#[test]
+fn state_survives_reopen_and_snapshot_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = open(&dir);
+        put(&store, job("a"));
+        store
+            .apply(vec![], &[("last_applied", b"42".to_vec())])
+            .unwrap();
+    }
+    let store = open(&dir);
+    assert!(store.job("a").unwrap().is_some());
+    assert_eq!(store.meta("last_applied").unwrap(), Some(b"42".to_vec()));
+
+    let mut buffer = Vec::new();
+    store.write_snapshot(&mut buffer).unwrap();
+    let other_dir = tempfile::tempdir().unwrap();
+    let other = open(&other_dir);
+    put(&other, job("stale"));
+    other.install_snapshot(buffer.as_slice()).unwrap();
+    assert!(other.job("stale").unwrap().is_none());
+    assert_eq!(other.job("a").unwrap(), store.job("a").unwrap());
+    assert_eq!(other.meta("last_applied").unwrap(), Some(b"42".to_vec()));
+    assert!(
+        other
+            .install_snapshot("{\"format\":99}\n".as_bytes())
+            .is_err()
+    );
+}

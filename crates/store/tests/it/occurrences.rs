@@ -1,0 +1,220 @@
+//! Launch intents, results, overlap, retention and lost runs.
+
+use dkron_model::{OccurrenceState, SkipReason, Trigger, gotime};
+use dkron_store::{ApplyError, Command, CommandResult, Retention, RunPlan, RunReport};
+
+use super::{apply_one, at, job, open, put};
+
+fn launch(job: &str, nominal: &str, node: &str) -> Command {
+    Command::Launch {
+        job: job.into(),
+        nominal: at(nominal),
+        trigger: Trigger::Schedule,
+        runs: vec![RunPlan {
+            execution_id: format!("{}-{node}", at(nominal).timestamp_nanos_opt().unwrap()),
+            node_name: node.into(),
+        }],
+        decided_at: at(nominal),
+    }
+}
+
+fn report(job: &str, nominal: &str, node: &str, success: bool) -> Command {
+    Command::RunFinished {
+        report: RunReport {
+            job: job.into(),
+            nominal: at(nominal),
+            execution_id: format!("{}-{node}", at(nominal).timestamp_nanos_opt().unwrap()),
+            node_name: node.into(),
+            attempt: 1,
+            started_at: at(nominal),
+            finished_at: at(nominal) + chrono::TimeDelta::milliseconds(5),
+            success,
+            output: "out\n".into(),
+            exit_code: Some(if success { 0 } else { 3 }),
+        },
+    }
+}
+
+#[test]
+fn an_occurrence_runs_once_and_is_accounted_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    put(&store, job("a"));
+    let nominal = "2026-01-01T00:00:10Z";
+    assert!(matches!(
+        apply_one(&store, launch("a", nominal, "n1")),
+        CommandResult::Launched(_)
+    ));
+    let again = apply_one(&store, launch("a", nominal, "n1"));
+    assert!(
+        matches!(again, CommandResult::Failed(ApplyError::Rejected(_))),
+        "{again:?}"
+    );
+    assert_eq!(store.job("a").unwrap().unwrap().cursor, Some(at(nominal)));
+
+    let id = format!("{}-n1", at(nominal).timestamp_nanos_opt().unwrap());
+    apply_one(
+        &store,
+        Command::RunStarted {
+            job: "a".into(),
+            nominal: at(nominal),
+            execution_id: id.clone(),
+            node_name: "n1".into(),
+            attempt: 1,
+            started_at: at(nominal),
+        },
+    );
+    let running = store.execution("a", &id).unwrap().unwrap();
+    assert!(running.execution.is_running());
+
+    assert_eq!(
+        apply_one(&store, report("a", nominal, "n1", false)),
+        CommandResult::Done
+    );
+    let duplicate = apply_one(&store, report("a", nominal, "n1", true));
+    assert!(matches!(
+        duplicate,
+        CommandResult::Failed(ApplyError::Rejected(_))
+    ));
+
+    let stored = store.job("a").unwrap().unwrap();
+    assert_eq!((stored.job.success_count, stored.job.error_count), (0, 1));
+    assert_eq!(stored.job.status, "failed");
+    assert_eq!(stored.active_runs, 0);
+    let entry = store.ledger_entry("a", at(nominal)).unwrap().unwrap();
+    assert_eq!(entry.state, OccurrenceState::Failed);
+    assert_eq!(entry.runs[0].exit_code, Some(3));
+    let finished = store.execution("a", &id).unwrap().unwrap();
+    assert_eq!(finished.execution.output, "out\n");
+    assert_eq!(
+        finished.execution.group,
+        at(nominal).timestamp_nanos_opt().unwrap()
+    );
+}
+
+#[test]
+fn forbid_skips_while_a_run_is_active_and_no_target_is_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    put(
+        &store,
+        dkron_model::Job {
+            concurrency: "forbid".into(),
+            ..job("f")
+        },
+    );
+    apply_one(&store, launch("f", "2026-01-01T00:00:10Z", "n1"));
+    let second = apply_one(&store, launch("f", "2026-01-01T00:00:20Z", "n1"));
+    assert_eq!(second, CommandResult::Skipped(SkipReason::Overlap));
+    apply_one(&store, report("f", "2026-01-01T00:00:10Z", "n1", true));
+    let third = apply_one(&store, launch("f", "2026-01-01T00:00:30Z", "n1"));
+    assert!(matches!(third, CommandResult::Launched(_)));
+
+    let no_target = apply_one(
+        &store,
+        Command::Launch {
+            job: "f".into(),
+            nominal: at("2026-01-01T00:00:40Z"),
+            trigger: Trigger::Schedule,
+            runs: vec![],
+            decided_at: at("2026-01-01T00:00:40Z"),
+        },
+    );
+    assert_eq!(no_target, CommandResult::Skipped(SkipReason::NoTarget));
+    let states: Vec<_> = store
+        .ledger("f", 10)
+        .unwrap()
+        .iter()
+        .map(|e| e.state)
+        .collect();
+    assert_eq!(
+        states,
+        [
+            OccurrenceState::Skipped,
+            OccurrenceState::Launched,
+            OccurrenceState::Skipped,
+            OccurrenceState::Succeeded
+        ]
+    );
+}
+
+#[test]
+fn lost_runs_end_failed_and_late_reports_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    put(&store, job("a"));
+    apply_one(&store, launch("a", "2026-01-01T00:00:10Z", "n1"));
+    apply_one(&store, launch("a", "2026-01-01T00:00:20Z", "n2"));
+    let lost = apply_one(
+        &store,
+        Command::LoseRuns {
+            node_name: "n1".into(),
+            reason: "node restarted".into(),
+            at: at("2026-01-01T00:01:00Z"),
+        },
+    );
+    assert_eq!(lost, CommandResult::Lost(1));
+    let entry = store
+        .ledger_entry("a", at("2026-01-01T00:00:10Z"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(entry.state, OccurrenceState::Lost);
+    assert_eq!(store.active_runs(None).unwrap().len(), 1);
+    let late = apply_one(&store, report("a", "2026-01-01T00:00:10Z", "n1", true));
+    assert!(matches!(late, CommandResult::Failed(_)));
+    let stored = store.job("a").unwrap().unwrap();
+    assert_eq!((stored.job.success_count, stored.job.error_count), (0, 1));
+    let executions = store.executions("a").unwrap().unwrap();
+    assert!(!executions[0].execution.is_running());
+    assert_eq!(executions[0].execution.output, "lost: node restarted");
+}
+
+#[test]
+fn retention_prunes_oldest_and_delete_is_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    apply_one(
+        &store,
+        Command::SetRetention(Retention {
+            executions_per_job: 3,
+            ledger_per_job: 4,
+        }),
+    );
+    put(&store, job("test"));
+    put(&store, job("test2"));
+    for second in 10..20 {
+        let nominal = format!("2026-01-01T00:00:{second}Z");
+        for name in ["test", "test2"] {
+            apply_one(&store, launch(name, &nominal, "n1"));
+            apply_one(&store, report(name, &nominal, "n1", true));
+        }
+    }
+    let kept = store.executions("test").unwrap().unwrap();
+    assert_eq!(kept.len(), 3);
+    assert_eq!(gotime::format(&kept[0].nominal), "2026-01-01T00:00:17Z");
+    assert_eq!(store.ledger("test", 100).unwrap().len(), 4);
+    assert_eq!(store.job("test").unwrap().unwrap().job.success_count, 10);
+
+    apply_one(
+        &store,
+        Command::DeleteJob {
+            name: "test".into(),
+        },
+    );
+    assert!(store.executions("test").unwrap().is_none());
+    assert!(store.ledger("test", 100).unwrap().is_empty());
+    assert_eq!(store.executions("test2").unwrap().unwrap().len(), 3);
+
+    apply_one(
+        &store,
+        Command::DeleteExecutions {
+            job: "test2".into(),
+        },
+    );
+    let cleared = store.job("test2").unwrap().unwrap();
+    assert_eq!(
+        (cleared.job.success_count, cleared.job.last_success),
+        (0, None)
+    );
+    assert!(store.executions("test2").unwrap().unwrap().is_empty());
+}
