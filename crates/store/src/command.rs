@@ -65,7 +65,7 @@ pub enum Command {
     /// Creates or replaces a job (merge rules of Dkron §2.4 apply).
     PutJob {
         /// The submitted job, validated by the API.
-        job: Job,
+        job: Box<Job>,
         /// Leader time of the request: anchors the schedule cursor of new or rescheduled jobs.
         now: DateTime<Utc>,
     },

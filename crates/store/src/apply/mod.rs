@@ -70,7 +70,7 @@ pub(crate) fn apply(
     command: Command,
 ) -> Result<CommandResult, StoreError> {
     match command {
-        Command::PutJob { job, now } => jobs::put(tables, job, now),
+        Command::PutJob { job, now } => jobs::put(tables, *job, now),
         Command::DeleteJob { name } => jobs::delete(tables, &name),
         Command::ToggleJob { name, now } => jobs::toggle(tables, &name, now),
         Command::DeleteExecutions { job } => jobs::delete_executions(tables, &job),

@@ -32,7 +32,7 @@ pub fn put(store: &StateStore, job: Job) -> CommandResult {
     apply_one(
         store,
         Command::PutJob {
-            job,
+            job: Box::new(job),
             now: at("2026-01-01T00:00:00.700Z"),
         },
     )
