@@ -1,5 +1,7 @@
 //! Integration tests of the state store: commands through `apply`, reads, snapshots, reopen.
 
+#![allow(clippy::unwrap_used)]
+
 mod occurrences;
 
 use chrono::{DateTime, Utc};
