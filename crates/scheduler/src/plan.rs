@@ -1,0 +1,307 @@
+//! The pure planner: from a job, its cursor and the current time to a list of decisions.
+//!
+//! No I/O, no async runtime, no clock: `now` is an argument, so every rule here is tested
+//! without waiting (see `plan_test.rs`).
+
+use std::collections::VecDeque;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use dkron_model::{Job, SkipReason, Trigger};
+
+use crate::config::PlanRules;
+use crate::decision::Decision;
+use crate::nominal::NominalSchedule;
+use crate::policy::MisfirePolicy;
+
+/// The outcome of planning one job at one instant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobPlan {
+    /// Decisions for every occurrence in `(cursor, now + launch_lead]`, oldest first.
+    pub decisions: Vec<Decision>,
+    /// The cursor once the decisions are committed: the newest nominal time decided, or the
+    /// starting point when nothing was decided (`now` for a job that never had a cursor).
+    pub cursor: DateTime<Utc>,
+    /// The next nominal time not decided yet, or `None` when the job never fires again.
+    pub next: Option<DateTime<Utc>>,
+    /// True when `max_occurrences` cut the plan short: `next` is already due and the caller
+    /// plans again from `cursor` with the same `now`.
+    pub truncated: bool,
+}
+
+/// Returns true when the scheduler fires the job by itself: enabled, not a child of another
+/// job (children run after their parent), and not `@manually`.
+pub fn is_scheduled(job: &Job, schedule: &impl NominalSchedule) -> bool {
+    !job.disabled && !job.is_child() && !schedule.is_manual()
+}
+
+/// Returns the job's first nominal time strictly after `after`, honouring `starts_at` (nothing
+/// before it) and `expires_at` (nothing after it), or `None` when there is none.
+///
+/// A schedule that answers a time not strictly after `after` is treated as exhausted, so a
+/// faulty schedule can never make the planner loop in place.
+pub fn next_occurrence(
+    job: &Job,
+    schedule: &impl NominalSchedule,
+    after: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let search_from = match job.starts_at {
+        Some(starts_at) if starts_at > after => starts_at - TimeDelta::nanoseconds(1),
+        _ => after,
+    };
+    let nominal = schedule.next_after(search_from)?;
+    if nominal <= search_from {
+        return None;
+    }
+    if job
+        .expires_at
+        .is_some_and(|expires_at| nominal > expires_at)
+    {
+        return None;
+    }
+    Some(nominal)
+}
+
+/// Returns the next nominal time the scheduler should wake the job for, or `None` when the job
+/// is not scheduled or its schedule is exhausted.
+pub fn next_scheduled(
+    job: &Job,
+    schedule: &impl NominalSchedule,
+    cursor: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    if !is_scheduled(job, schedule) {
+        return None;
+    }
+    next_occurrence(job, schedule, cursor)
+}
+
+/// Where an occurrence stands relative to `now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lateness {
+    /// Older than the catch-up window: always a misfire.
+    OutsideWindow,
+    /// Missed, but inside the catch-up window: the misfire policy decides.
+    InsideWindow,
+    /// Due at most `on_time_grace` ago, or not yet due: launched on schedule.
+    OnTime,
+}
+
+/// The instants that separate the three kinds of lateness.
+struct LatenessBounds {
+    window_start: DateTime<Utc>,
+    on_time_start: DateTime<Utc>,
+}
+
+impl LatenessBounds {
+    fn new(now: DateTime<Utc>, rules: &PlanRules) -> Self {
+        LatenessBounds {
+            window_start: now
+                .checked_sub_signed(rules.catch_up_window)
+                .unwrap_or(DateTime::<Utc>::MIN_UTC),
+            on_time_start: now
+                .checked_sub_signed(rules.on_time_grace)
+                .unwrap_or(DateTime::<Utc>::MIN_UTC),
+        }
+    }
+
+    fn classify(&self, nominal: DateTime<Utc>) -> Lateness {
+        if nominal >= self.on_time_start {
+            Lateness::OnTime
+        } else if nominal >= self.window_start {
+            Lateness::InsideWindow
+        } else {
+            Lateness::OutsideWindow
+        }
+    }
+}
+
+/// Decides about every occurrence of `job` with a nominal time in `(cursor, now + launch_lead]`.
+///
+/// `cursor` is the replicated "last nominal time decided"; `None` starts from `now`. On-time
+/// occurrences (due at or after `now - on_time_grace`) are launched with trigger `schedule`.
+/// Missed ones inside the catch-up window follow the misfire policy (`run_once`: the latest
+/// one runs as `catch_up`, the others are skipped; `run_all`: all run, oldest first; `skip`:
+/// none runs); missed ones outside the window are skipped as misfires. Skips older than the
+/// newest `max_individual_skips` are summarised in one `SkipRange`.
+///
+/// Disabled jobs, child jobs and `@manually` produce no decision. At most `max_occurrences`
+/// occurrences are iterated; when more are due the plan is `truncated`, all skips of that
+/// chunk are folded into one range, and the caller plans again from the returned cursor.
+pub fn plan_job(
+    job: &Job,
+    schedule: &impl NominalSchedule,
+    cursor: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    rules: &PlanRules,
+) -> JobPlan {
+    let start = cursor.unwrap_or(now);
+    if !is_scheduled(job, schedule) {
+        return JobPlan {
+            decisions: Vec::new(),
+            cursor: start,
+            next: None,
+            truncated: false,
+        };
+    }
+    let horizon = now
+        .checked_add_signed(rules.launch_lead)
+        .unwrap_or(DateTime::<Utc>::MAX_UTC);
+    let bounds = LatenessBounds::new(now, rules);
+    let mut builder = DecisionBuilder::new(&job.name, rules);
+    let mut decided_up_to = start;
+    let mut iterated = 0_usize;
+    let mut truncated = false;
+    let mut upcoming = next_occurrence(job, schedule, start);
+    while let Some(nominal) = upcoming {
+        if nominal > horizon {
+            break;
+        }
+        if iterated == rules.max_occurrences {
+            truncated = true;
+            break;
+        }
+        debug_assert!(
+            nominal > decided_up_to,
+            "nominal times must strictly increase"
+        );
+        builder.push(nominal, bounds.classify(nominal));
+        decided_up_to = nominal;
+        iterated += 1;
+        upcoming = next_occurrence(job, schedule, nominal);
+    }
+    let following_is_missed_in_window =
+        truncated && upcoming.is_some_and(|next| bounds.classify(next) == Lateness::InsideWindow);
+    JobPlan {
+        decisions: builder.finish(truncated, following_is_missed_in_window),
+        cursor: decided_up_to,
+        next: upcoming,
+        truncated,
+    }
+}
+
+/// Collects decisions while occurrences stream by, in bounded memory: skips older than the
+/// newest `max_individual_skips` are counted into a range instead of being kept.
+///
+/// Skips always precede launches in time (missed occurrences come before on-time ones, and
+/// within the missed ones the policy only ever launches the newest), so the output is
+/// `[range] ++ skips ++ launches`, in nominal order.
+struct DecisionBuilder<'a> {
+    job: &'a str,
+    policy: MisfirePolicy,
+    max_individual_skips: usize,
+    range: Option<SkippedRange>,
+    skips: VecDeque<DateTime<Utc>>,
+    latest_missed: Option<DateTime<Utc>>,
+    launches: Vec<(DateTime<Utc>, Trigger)>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct SkippedRange {
+    first: DateTime<Utc>,
+    last: DateTime<Utc>,
+    count: u64,
+}
+
+impl<'a> DecisionBuilder<'a> {
+    fn new(job: &'a str, rules: &PlanRules) -> Self {
+        DecisionBuilder {
+            job,
+            policy: rules.misfire_policy,
+            max_individual_skips: rules.max_individual_skips,
+            range: None,
+            skips: VecDeque::new(),
+            latest_missed: None,
+            launches: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, nominal: DateTime<Utc>, lateness: Lateness) {
+        match (lateness, self.policy) {
+            (Lateness::OnTime, _) => self.launches.push((nominal, Trigger::Schedule)),
+            (Lateness::OutsideWindow, _) | (Lateness::InsideWindow, MisfirePolicy::Skip) => {
+                self.skip(nominal)
+            }
+            (Lateness::InsideWindow, MisfirePolicy::RunAll) => {
+                self.launches.push((nominal, Trigger::CatchUp))
+            }
+            (Lateness::InsideWindow, MisfirePolicy::RunOnce) => {
+                if let Some(older) = self.latest_missed.replace(nominal) {
+                    self.skip(older);
+                }
+            }
+        }
+    }
+
+    fn skip(&mut self, nominal: DateTime<Utc>) {
+        debug_assert!(self.launches.is_empty(), "a skip never follows a launch");
+        self.skips.push_back(nominal);
+        while self.skips.len() > self.max_individual_skips {
+            let Some(oldest) = self.skips.pop_front() else {
+                break;
+            };
+            self.fold_into_range(oldest);
+        }
+    }
+
+    fn fold_into_range(&mut self, nominal: DateTime<Utc>) {
+        match &mut self.range {
+            Some(range) => {
+                range.last = nominal;
+                range.count += 1;
+            }
+            None => {
+                self.range = Some(SkippedRange {
+                    first: nominal,
+                    last: nominal,
+                    count: 1,
+                })
+            }
+        }
+    }
+
+    /// Turns what was collected into decisions. In a truncated chunk the latest missed
+    /// occurrence stays a skip when a newer missed one follows, and every skip joins the range.
+    fn finish(mut self, truncated: bool, following_is_missed_in_window: bool) -> Vec<Decision> {
+        if let Some(latest_missed) = self.latest_missed.take() {
+            if following_is_missed_in_window {
+                self.skip(latest_missed);
+            } else {
+                self.launches.insert(0, (latest_missed, Trigger::CatchUp));
+            }
+        }
+        if truncated {
+            while let Some(oldest) = self.skips.pop_front() {
+                self.fold_into_range(oldest);
+            }
+        }
+        let mut decisions = Vec::with_capacity(1 + self.skips.len() + self.launches.len());
+        if let Some(range) = self.range {
+            decisions.push(Decision::SkipRange {
+                job: self.job.to_string(),
+                first: range.first,
+                last: range.last,
+                count: range.count,
+                reason: SkipReason::Misfire,
+            });
+        }
+        for nominal in self.skips {
+            decisions.push(Decision::Skip {
+                job: self.job.to_string(),
+                nominal,
+                trigger: Trigger::Schedule,
+                reason: SkipReason::Misfire,
+            });
+        }
+        for (nominal, trigger) in self.launches {
+            decisions.push(Decision::Launch {
+                job: self.job.to_string(),
+                nominal,
+                trigger,
+            });
+        }
+        decisions
+    }
+}
+
+#[cfg(test)]
+#[path = "plan_test.rs"]
+mod tests;
