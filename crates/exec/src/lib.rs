@@ -1,1 +1,24 @@
-//! dkron-exec (work in progress)
+//! dkron-exec: the executors that turn a Dkron job into a process (`shell`) or a request (`http`).
+//!
+//! Callers build a [`Registry`] once (usually [`Registry::builtin`]) and hand it one
+//! [`ExecRequest`] per run. [`Registry::run`] always returns exactly one [`ExecOutcome`]: output is
+//! streamed live while the run goes on and stored as a capped tail, and the run is killed on
+//! timeout, memory limit or cancellation. The contract every executor keeps is written down in
+//! this crate's `README.md`; user-facing keys are documented in `docs/executors.md`.
+
+mod error;
+mod executor;
+mod gobool;
+mod http;
+mod output;
+mod registry;
+mod request;
+mod shell;
+
+pub use error::{HttpConfigError, RegistryError, ShellConfigError};
+pub use executor::{ExecReport, Executor};
+pub use http::{HttpConfig, HttpExecutor, TlsSettings};
+pub use output::OutputSink;
+pub use registry::Registry;
+pub use request::{DEFAULT_OUTPUT_CAP_BYTES, ExecLimits, ExecOutcome, ExecRequest};
+pub use shell::{ShellConfig, ShellExecutor, SwitchUser};

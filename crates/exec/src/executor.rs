@@ -1,0 +1,50 @@
+//! The trait every executor implements.
+
+use futures::future::BoxFuture;
+use tokio_util::sync::CancellationToken;
+
+use crate::{ExecRequest, OutputSink};
+
+/// What an executor reports when it is done; the registry turns it into an
+/// [`ExecOutcome`](crate::ExecOutcome).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExecReport {
+    /// Process exit code, when a process exited normally.
+    pub exit_code: Option<i32>,
+    /// The error line (e.g. `exit status 1`); `None` means success.
+    pub error: Option<String>,
+    /// True when the run was stopped by a timeout, a memory limit or cancellation.
+    pub killed: bool,
+}
+
+impl ExecReport {
+    /// Returns a successful report.
+    pub fn success(exit_code: Option<i32>) -> Self {
+        ExecReport {
+            exit_code,
+            error: None,
+            killed: false,
+        }
+    }
+
+    /// Returns a failed report with the given error line.
+    pub fn failed(error: impl Into<String>) -> Self {
+        ExecReport {
+            exit_code: None,
+            error: Some(error.into()),
+            killed: false,
+        }
+    }
+}
+
+/// Runs one kind of job. See the crate README for the contract every implementation keeps:
+/// return exactly once, write output as it is produced, stop promptly once `cancel` fires.
+pub trait Executor: Send + Sync {
+    /// Runs `request`, writing output to `output`, and stops early when `cancel` fires.
+    fn run<'run>(
+        &'run self,
+        request: &'run ExecRequest,
+        output: &'run mut OutputSink,
+        cancel: &'run CancellationToken,
+    ) -> BoxFuture<'run, ExecReport>;
+}
