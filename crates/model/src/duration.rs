@@ -80,9 +80,18 @@ mod tests {
     #[test]
     fn parses_go_forms() {
         assert_eq!(parse_go_duration("10s").unwrap(), Duration::from_secs(10));
-        assert_eq!(parse_go_duration("1h30m10s").unwrap(), Duration::from_secs(5410));
-        assert_eq!(parse_go_duration("1.5h").unwrap(), Duration::from_secs(5400));
-        assert_eq!(parse_go_duration("300ms").unwrap(), Duration::from_millis(300));
+        assert_eq!(
+            parse_go_duration("1h30m10s").unwrap(),
+            Duration::from_secs(5410)
+        );
+        assert_eq!(
+            parse_go_duration("1.5h").unwrap(),
+            Duration::from_secs(5400)
+        );
+        assert_eq!(
+            parse_go_duration("300ms").unwrap(),
+            Duration::from_millis(300)
+        );
         assert_eq!(parse_go_duration("0").unwrap(), Duration::ZERO);
         assert_eq!(parse_go_duration("2us").unwrap(), Duration::from_micros(2));
     }

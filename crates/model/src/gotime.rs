@@ -54,12 +54,17 @@ pub mod required {
     use super::*;
 
     /// Serialises a time in Go's JSON form.
-    pub fn serialize<S: Serializer>(time: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(
+        time: &DateTime<Utc>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&format(time))
     }
 
     /// Deserialises a time; `null` reads as the zero time, as Go does.
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<DateTime<Utc>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<DateTime<Utc>, D::Error> {
         let text: Option<String> = Option::deserialize(deserializer)?;
         match text {
             None => Ok(zero_time()),

@@ -187,7 +187,10 @@ mod tests {
     fn rejects_wrong_types_and_negative_retries() {
         assert!(serde_json::from_str::<Job>(r#"{"name":"a","retries":-1}"#).is_err());
         assert!(serde_json::from_str::<Job>(r#"{"name":"a","disabled":"yes"}"#).is_err());
-        assert!(serde_json::from_str::<Job>(r#"{"name":"a","processors":{"log":{"forward":true}}}"#).is_err());
+        assert!(
+            serde_json::from_str::<Job>(r#"{"name":"a","processors":{"log":{"forward":true}}}"#)
+                .is_err()
+        );
         let ignored: Job = serde_json::from_str(r#"{"name":"a","unknown":[1,2]}"#).unwrap();
         assert_eq!(ignored.name, "a");
     }

@@ -21,3 +21,14 @@ pub use mem_limit::{MemLimitError, parse_mem_limit};
 mod member;
 
 pub use member::{Member, MemberStatus};
+
+mod schedule;
+
+pub use schedule::{
+    FireTimes, LOCAL_ZONE_NAME, Schedule, ScheduleError, check_spec, check_time_zone, hash_spec,
+    resolve_time_zone,
+};
+
+mod validation;
+
+pub use validation::{ValidationError, parent_cycle, parent_cycle_error, validate_job};

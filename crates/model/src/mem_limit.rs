@@ -81,6 +81,9 @@ mod tests {
             parse_mem_limit("mb").unwrap_err().to_string(),
             "invalid memory limit format: MB"
         );
-        assert_eq!(parse_mem_limit("99999999999TB"), Err(MemLimitError::Overflow));
+        assert_eq!(
+            parse_mem_limit("99999999999TB"),
+            Err(MemLimitError::Overflow)
+        );
     }
 }

@@ -81,10 +81,14 @@ impl fmt::Display for SkipReason {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SkipReason::Overlap => formatter.write_str("overlap: a previous run was still active"),
-            SkipReason::Misfire => formatter.write_str("misfire: missed while no scheduler was running"),
+            SkipReason::Misfire => {
+                formatter.write_str("misfire: missed while no scheduler was running")
+            }
             SkipReason::Disabled => formatter.write_str("disabled"),
             SkipReason::OutsideWindow => formatter.write_str("outside starts_at/expires_at"),
-            SkipReason::NoTarget => formatter.write_str("no target: no alive node matches the job's tags"),
+            SkipReason::NoTarget => {
+                formatter.write_str("no target: no alive node matches the job's tags")
+            }
             SkipReason::Other(text) => formatter.write_str(text),
         }
     }

@@ -1,0 +1,229 @@
+//! Six-field cron patterns: our grammar decides the values, croner searches the calendar.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono_tz::Tz;
+use croner::Cron;
+use croner::parser::{CronParser, Seconds, Year};
+
+use super::ScheduleError;
+use super::dst::{fire_instant, search_start};
+use super::fields::{
+    Bounds, DAYS_OF_MONTH, DAYS_OF_WEEK, FieldValues, HOURS, MINUTES, MONTHS, SECONDS, parse_field,
+};
+
+/// How many wall-clock matches `next_after` inspects before giving up. With the mapping of
+/// `dst.rs` the first one is always the answer; the bound only guards against surprises.
+const MAX_CANDIDATES: usize = 1_000;
+
+/// The values of the six fields, in order: second, minute, hour, day of month, month, weekday.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct CronFields {
+    pub(crate) fields: [FieldValues; 6],
+}
+
+impl CronFields {
+    /// Parses six fields written as text.
+    pub(crate) fn parse(fields: &[&str]) -> Result<CronFields, ScheduleError> {
+        let bounds: [&Bounds; 6] = [
+            &SECONDS,
+            &MINUTES,
+            &HOURS,
+            &DAYS_OF_MONTH,
+            &MONTHS,
+            &DAYS_OF_WEEK,
+        ];
+        let mut parsed = [FieldValues::every(&SECONDS); 6];
+        for (index, (text, bounds)) in fields.iter().zip(bounds).enumerate() {
+            parsed[index] = parse_field(text, bounds)?;
+        }
+        Ok(CronFields { fields: parsed })
+    }
+
+    /// Returns the fields of a descriptor such as `@daily`, or `None` for an unknown one.
+    pub(crate) fn descriptor(name: &str) -> Option<CronFields> {
+        let zero = FieldValues::single(0);
+        let first = FieldValues::single(1);
+        let every_hour = FieldValues::every(&HOURS);
+        let every_day = FieldValues::every(&DAYS_OF_MONTH);
+        let every_month = FieldValues::every(&MONTHS);
+        let every_weekday = FieldValues::every(&DAYS_OF_WEEK);
+        let fields = match name {
+            "@yearly" | "@annually" => [zero, zero, zero, first, first, every_weekday],
+            "@monthly" => [zero, zero, zero, first, every_month, every_weekday],
+            "@weekly" => [zero, zero, zero, every_day, every_month, zero],
+            "@daily" | "@midnight" => [zero, zero, zero, every_day, every_month, every_weekday],
+            "@hourly" => [
+                zero,
+                zero,
+                every_hour,
+                every_day,
+                every_month,
+                every_weekday,
+            ],
+            "@minutely" => [
+                zero,
+                FieldValues::every(&MINUTES),
+                every_hour,
+                every_day,
+                every_month,
+                every_weekday,
+            ],
+            _ => return None,
+        };
+        Some(CronFields { fields })
+    }
+
+    /// Returns true when some calendar day can match.
+    ///
+    /// Only two shapes can never fire: a field that matches nothing (`,`), and a day of month
+    /// that no chosen month has (`0 0 0 30 2 *`) while the weekday is left open.
+    fn can_fire(&self) -> bool {
+        if self.fields.iter().any(|field| field.bits == 0) {
+            return false;
+        }
+        let [.., days, months, weekdays] = self.fields;
+        if days.star || !weekdays.star {
+            return true;
+        }
+        months.values().any(|month| {
+            let longest = match month {
+                2 => 29,
+                4 | 6 | 9 | 11 => 30,
+                _ => 31,
+            };
+            days.values().any(|day| day <= longest)
+        })
+    }
+
+    /// Returns the pattern in croner's syntax: `*` for a wildcard, else the explicit values.
+    ///
+    /// Writing values out (instead of passing the user's text through) keeps robfig's meaning
+    /// of `*/2`, `?`, names and steps whatever croner's own reading of them would be; a field
+    /// is `*` exactly when Dkron sets its star bit, which is what decides between AND and OR
+    /// for day of month and day of week in both libraries.
+    fn croner_pattern(&self) -> String {
+        let texts: Vec<String> = self.fields.iter().map(|field| field_text(*field)).collect();
+        texts.join(" ")
+    }
+}
+
+/// Writes one field for croner, folding consecutive values into ranges.
+fn field_text(field: FieldValues) -> String {
+    if field.star {
+        return "*".to_string();
+    }
+    let mut pieces: Vec<String> = Vec::new();
+    let mut run: Option<(u32, u32)> = None;
+    for value in field.values() {
+        run = match run {
+            Some((start, end)) if value == end + 1 => Some((start, value)),
+            Some(finished) => {
+                pieces.push(range_text(finished));
+                Some((value, value))
+            }
+            None => Some((value, value)),
+        };
+    }
+    if let Some(finished) = run {
+        pieces.push(range_text(finished));
+    }
+    pieces.join(",")
+}
+
+fn range_text((start, end): (u32, u32)) -> String {
+    if start == end {
+        start.to_string()
+    } else {
+        format!("{start}-{end}")
+    }
+}
+
+/// A cron pattern bound to the zone whose wall clock it is matched on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CronSchedule {
+    fields: CronFields,
+    /// The compiled pattern, or `None` when it can never fire.
+    cron: Option<Cron>,
+    zone: Tz,
+}
+
+impl CronSchedule {
+    /// Compiles the fields for croner.
+    pub(crate) fn new(fields: CronFields, zone: Tz) -> Result<CronSchedule, ScheduleError> {
+        let cron = if fields.can_fire() {
+            let pattern = fields.croner_pattern();
+            let parser = CronParser::builder()
+                .seconds(Seconds::Required)
+                .year(Year::Disallowed)
+                .build();
+            let cron = parser
+                .parse(&pattern)
+                .map_err(|error| ScheduleError::Engine {
+                    pattern: pattern.clone(),
+                    detail: error.to_string(),
+                })?;
+            Some(cron)
+        } else {
+            None
+        };
+        Ok(CronSchedule { fields, cron, zone })
+    }
+
+    /// Returns the zone the pattern is matched in.
+    pub(crate) fn zone(&self) -> Tz {
+        self.zone
+    }
+
+    /// Returns the first fire time strictly after `after`.
+    pub(crate) fn next_after(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let cron = self.cron.as_ref()?;
+        let start = search_start(self.zone, after);
+        let mut cursor: NaiveDateTime = start.wall;
+        let mut inclusive = start.inclusive;
+        for _ in 0..MAX_CANDIDATES {
+            let wall = cron.find_next_occurrence(&cursor, inclusive).ok()?;
+            let instant = fire_instant(self.zone, wall)?;
+            if instant > after {
+                return Some(instant);
+            }
+            cursor = wall;
+            inclusive = false;
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(spec: &str) -> CronFields {
+        CronFields::parse(&spec.split(' ').collect::<Vec<_>>()).unwrap()
+    }
+
+    #[test]
+    fn writes_croner_patterns() {
+        assert_eq!(
+            fields("0 */15 * * * *").croner_pattern(),
+            "0 0,15,30,45 * * * *"
+        );
+        assert_eq!(
+            fields("1-5 0 0 1-31 * ?").croner_pattern(),
+            "1-5 0 0 1-31 * *"
+        );
+        assert_eq!(
+            fields("0 0 0 */2 * MON-FRI").croner_pattern(),
+            "0 0 0 1,3,5,7,9,11,13,15,17,19,21,23,25,27,29,31 * 1-5"
+        );
+    }
+
+    #[test]
+    fn knows_patterns_that_never_fire() {
+        assert!(!fields("0 0 0 30 2 *").can_fire());
+        assert!(!fields("0 0 0 31 4,6 *").can_fire());
+        assert!(!fields(", * * * * *").can_fire());
+        assert!(fields("0 0 0 29 2 *").can_fire());
+        // With a weekday restricted, day of month and weekday are ORed.
+        assert!(fields("0 0 0 30 2 MON").can_fire());
+    }
+}
