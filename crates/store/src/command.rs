@@ -198,3 +198,29 @@ pub enum CommandResult {
     /// Results of a batch, in order.
     Batch(Vec<CommandResult>),
 }
+
+impl std::fmt::Display for Command {
+    /// A one-line summary for logs: the command kind and its subject, never the payload.
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Command::PutJob { job, .. } => write!(formatter, "put_job({})", job.name),
+            Command::DeleteJob { name } => write!(formatter, "delete_job({name})"),
+            Command::ToggleJob { name, .. } => write!(formatter, "toggle_job({name})"),
+            Command::Launch { job, nominal, .. } => write!(formatter, "launch({job}@{nominal})"),
+            Command::Skip { job, nominal, .. } => write!(formatter, "skip({job}@{nominal})"),
+            Command::SkipRange { job, count, .. } => {
+                write!(formatter, "skip_range({job}, {count})")
+            }
+            Command::RunStarted { execution_id, .. } => {
+                write!(formatter, "run_started({execution_id})")
+            }
+            Command::RunFinished { report } => {
+                write!(formatter, "run_finished({})", report.execution_id)
+            }
+            Command::LoseRuns { node_name, .. } => write!(formatter, "lose_runs({node_name})"),
+            Command::DeleteExecutions { job } => write!(formatter, "delete_executions({job})"),
+            Command::SetRetention(_) => formatter.write_str("set_retention"),
+            Command::Batch(commands) => write!(formatter, "batch({})", commands.len()),
+        }
+    }
+}

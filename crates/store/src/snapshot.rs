@@ -52,8 +52,12 @@ fn write_row(
 }
 
 impl StateStore {
-    /// Writes a consistent copy of the whole state (one read transaction) to `writer`.
-    pub fn write_snapshot(&self, writer: &mut impl Write) -> Result<(), StoreError> {
+    /// Writes a consistent copy of the whole state (one read transaction) to `writer` and
+    /// returns the meta rows of that same state, so callers can label the snapshot exactly.
+    pub fn write_snapshot(
+        &self,
+        writer: &mut impl Write,
+    ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
         let txn = self
             .db
             .begin_read()
@@ -104,11 +108,14 @@ impl StateStore {
         let table = txn
             .open_table(META)
             .map_err(engine("reading for a snapshot"))?;
+        let mut meta = Vec::new();
         for item in table.iter().map_err(engine("reading for a snapshot"))? {
             let (key, value) = item.map_err(engine("reading for a snapshot"))?;
             write_row(writer, "meta", json!([key.value()]), text(value.value()))?;
+            meta.push((key.value().to_string(), value.value().to_vec()));
         }
-        writer.flush().map_err(snapshot_error("writing"))
+        writer.flush().map_err(snapshot_error("writing"))?;
+        Ok(meta)
     }
 
     /// Replaces the whole state with a snapshot written by `write_snapshot`, atomically.

@@ -1,0 +1,31 @@
+//! Errors of the consensus layer.
+
+/// Why a replicated write or the node itself failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    /// The data directory or a database could not be opened.
+    #[error("cannot open {what} at {path}: {message}")]
+    Open {
+        /// Which file or directory.
+        what: &'static str,
+        /// Its path.
+        path: String,
+        /// The underlying error.
+        message: String,
+    },
+    /// This node is not the leader (and forwarding is not available).
+    #[error("this node is not the leader{}", leader.as_ref().map(|l| format!(" (leader: {l})")).unwrap_or_default())]
+    NotLeader {
+        /// The leader's id, when known.
+        leader: Option<u64>,
+    },
+    /// Raft stopped (storage failure or shutdown).
+    #[error("consensus stopped: {0}")]
+    Stopped(String),
+    /// Raft refused or failed the operation.
+    #[error("consensus error: {0}")]
+    Raft(String),
+    /// No leader was elected in time.
+    #[error("no leader elected within {0:?}")]
+    NoLeader(std::time::Duration),
+}

@@ -1,0 +1,273 @@
+//! The openraft state machine over the redb-backed [`StateStore`].
+//!
+//! Each `apply` batch is one durable redb transaction that also records the last applied log
+//! id and membership, so a crash can never leave data and "applied up to" disagreeing.
+
+use std::io::{self, BufReader, BufWriter};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use dkron_store::{CommandResult, StateStore};
+use futures::StreamExt;
+use openraft::storage::{EntryResponder, RaftStateMachine};
+use openraft::{EntryPayload, OptionalSend, RaftSnapshotBuilder};
+use serde::{Deserialize, Serialize};
+
+use crate::types::{LogId, StoredMembership, TypeConfig};
+
+type Snapshot = openraft::alias::SnapshotOf<TypeConfig, SnapshotFile>;
+type SnapshotMeta = openraft::alias::SnapshotMetaOf<TypeConfig>;
+
+const LAST_APPLIED: &str = "raft_last_applied";
+const MEMBERSHIP: &str = "raft_membership";
+const CURRENT_SNAPSHOT: &str = "current.json";
+
+/// A snapshot on disk: a JSON-lines dump written by `StateStore::write_snapshot`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotFile {
+    /// Where the dump lives.
+    pub path: PathBuf,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CurrentSnapshot {
+    meta: SnapshotMeta,
+    file: String,
+}
+
+fn io_error(error: impl std::fmt::Display) -> io::Error {
+    io::Error::other(error.to_string())
+}
+
+/// The state machine handed to openraft; clones share the store.
+#[derive(Clone)]
+pub struct StateMachine {
+    store: Arc<StateStore>,
+    snapshot_dir: PathBuf,
+}
+
+impl StateMachine {
+    /// Wraps the store; snapshots are kept in `snapshot_dir`.
+    pub fn new(store: Arc<StateStore>, snapshot_dir: &Path) -> io::Result<StateMachine> {
+        std::fs::create_dir_all(snapshot_dir)?;
+        Ok(StateMachine {
+            store,
+            snapshot_dir: snapshot_dir.to_path_buf(),
+        })
+    }
+
+    fn current(&self) -> io::Result<Option<CurrentSnapshot>> {
+        let path = self.snapshot_dir.join(CURRENT_SNAPSHOT);
+        match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(io_error),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Makes `file` the current snapshot and removes older dumps.
+    fn promote(&self, meta: &SnapshotMeta, file: &Path) -> io::Result<()> {
+        let name = file
+            .file_name()
+            .and_then(|name| name.to_str())
+            .ok_or_else(|| io_error("snapshot file has no name"))?
+            .to_string();
+        let current = CurrentSnapshot {
+            meta: meta.clone(),
+            file: name.clone(),
+        };
+        let temporary = self.snapshot_dir.join("current.json.tmp");
+        std::fs::write(&temporary, serde_json::to_vec(&current).map_err(io_error)?)?;
+        std::fs::rename(&temporary, self.snapshot_dir.join(CURRENT_SNAPSHOT))?;
+        for entry in std::fs::read_dir(&self.snapshot_dir)? {
+            let path = entry?.path();
+            let stale_dump = path.extension().is_some_and(|ext| ext == "jsonl")
+                && path.file_name().and_then(|n| n.to_str()) != Some(name.as_str());
+            if stale_dump {
+                std::fs::remove_file(path)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn applied(&self) -> io::Result<(Option<LogId>, StoredMembership)> {
+        let last = self.store.meta(LAST_APPLIED).map_err(io_error)?;
+        let membership = self.store.meta(MEMBERSHIP).map_err(io_error)?;
+        decode_pair(last.as_deref(), membership.as_deref())
+    }
+}
+
+fn decode_pair(
+    last: Option<&[u8]>,
+    membership: Option<&[u8]>,
+) -> io::Result<(Option<LogId>, StoredMembership)> {
+    let last = last
+        .map(serde_json::from_slice)
+        .transpose()
+        .map_err(io_error)?;
+    let membership = membership
+        .map(serde_json::from_slice)
+        .transpose()
+        .map_err(io_error)?
+        .unwrap_or_default();
+    Ok((last, membership))
+}
+
+fn decode_applied(rows: &[(String, Vec<u8>)]) -> io::Result<(Option<LogId>, StoredMembership)> {
+    let find = |key: &str| {
+        rows.iter()
+            .find(|(name, _)| name == key)
+            .map(|(_, value)| value.as_slice())
+    };
+    decode_pair(find(LAST_APPLIED), find(MEMBERSHIP))
+}
+
+impl RaftSnapshotBuilder<TypeConfig> for StateMachine {
+    type SnapshotData = SnapshotFile;
+
+    async fn build_snapshot(&mut self) -> Result<Snapshot, io::Error> {
+        let machine = self.clone();
+        tokio::task::spawn_blocking(move || {
+            // The dump and its label come from the same read transaction: an apply racing with
+            // the dump must not end up in the data without being in `last_log_id`, or it would
+            // be applied twice after installing the snapshot.
+            let temporary = machine.snapshot_dir.join("building.jsonl.tmp");
+            let file = std::fs::File::create(&temporary)?;
+            let mut writer = BufWriter::new(file);
+            let meta_rows = machine
+                .store
+                .write_snapshot(&mut writer)
+                .map_err(io_error)?;
+            writer.into_inner().map_err(io_error)?.sync_all()?;
+            let (last_log_id, last_membership) = decode_applied(&meta_rows)?;
+            let name = match &last_log_id {
+                Some(log_id) => format!("snapshot-{}-{}.jsonl", log_id.leader_id, log_id.index),
+                None => "snapshot-empty.jsonl".to_string(),
+            };
+            let path = machine.snapshot_dir.join(&name);
+            std::fs::rename(&temporary, &path)?;
+            let meta = SnapshotMeta {
+                last_log_id,
+                last_membership,
+            };
+            machine.promote(&meta, &path)?;
+            Ok(Snapshot {
+                meta,
+                snapshot: SnapshotFile { path },
+            })
+        })
+        .await
+        .map_err(io_error)?
+    }
+}
+
+impl RaftStateMachine<TypeConfig> for StateMachine {
+    type SnapshotData = SnapshotFile;
+    type SnapshotBuilder = StateMachine;
+
+    async fn applied_state(&mut self) -> Result<(Option<LogId>, StoredMembership), io::Error> {
+        self.applied()
+    }
+
+    async fn apply<Strm>(&mut self, mut entries: Strm) -> Result<(), io::Error>
+    where
+        Strm: futures::Stream<Item = Result<EntryResponder<TypeConfig>, io::Error>>
+            + Unpin
+            + OptionalSend,
+    {
+        let mut commands = Vec::new();
+        let mut responders = Vec::new();
+        let mut last_applied = None;
+        let mut membership = None;
+        while let Some(item) = entries.next().await {
+            let (entry, responder) = item?;
+            last_applied = Some(entry.log_id);
+            let slot = match entry.payload {
+                EntryPayload::Blank => None,
+                EntryPayload::Normal(command) => {
+                    commands.push(command);
+                    Some(commands.len() - 1)
+                }
+                EntryPayload::Membership(config) => {
+                    membership = Some(StoredMembership::new(Some(entry.log_id), config));
+                    None
+                }
+            };
+            responders.push((slot, responder));
+        }
+        let Some(last_applied) = last_applied else {
+            return Ok(());
+        };
+        let mut meta = vec![(
+            LAST_APPLIED,
+            serde_json::to_vec(&last_applied).map_err(io_error)?,
+        )];
+        if let Some(membership) = membership {
+            meta.push((
+                MEMBERSHIP,
+                serde_json::to_vec(&membership).map_err(io_error)?,
+            ));
+        }
+        let store = self.store.clone();
+        let results = tokio::task::spawn_blocking(move || store.apply(commands, &meta))
+            .await
+            .map_err(io_error)?
+            .map_err(io_error)?;
+        let mut results: Vec<Option<CommandResult>> = results.into_iter().map(Some).collect();
+        for (slot, responder) in responders {
+            if let Some(responder) = responder {
+                let result = slot
+                    .and_then(|index| results.get_mut(index).and_then(Option::take))
+                    .unwrap_or(CommandResult::Done);
+                responder.send(result);
+            }
+        }
+        Ok(())
+    }
+
+    async fn get_snapshot_builder(&mut self) -> Self::SnapshotBuilder {
+        self.clone()
+    }
+
+    async fn install_snapshot(
+        &mut self,
+        meta: &SnapshotMeta,
+        snapshot: SnapshotFile,
+    ) -> Result<(), io::Error> {
+        let machine = self.clone();
+        let meta = meta.clone();
+        tokio::task::spawn_blocking(move || {
+            let file = std::fs::File::open(&snapshot.path)?;
+            machine
+                .store
+                .install_snapshot(BufReader::new(file))
+                .map_err(io_error)?;
+            let mut entries = vec![(
+                MEMBERSHIP,
+                serde_json::to_vec(&meta.last_membership).map_err(io_error)?,
+            )];
+            if let Some(last) = &meta.last_log_id {
+                entries.push((LAST_APPLIED, serde_json::to_vec(last).map_err(io_error)?));
+            }
+            machine
+                .store
+                .apply(Vec::new(), &entries)
+                .map_err(io_error)?;
+            machine.promote(&meta, &snapshot.path)
+        })
+        .await
+        .map_err(io_error)?
+    }
+
+    async fn get_current_snapshot(&mut self) -> Result<Option<Snapshot>, io::Error> {
+        let Some(current) = self.current()? else {
+            return Ok(None);
+        };
+        Ok(Some(Snapshot {
+            meta: current.meta,
+            snapshot: SnapshotFile {
+                path: self.snapshot_dir.join(current.file),
+            },
+        }))
+    }
+}
