@@ -50,7 +50,8 @@ pub trait ApiBackend: Send + Sync + 'static {
     fn list_jobs(&self) -> impl Future<Output = Result<Vec<Job>, BackendError>> + Send;
 
     /// Returns one stored job, or `None`.
-    fn get_job(&self, name: &str) -> impl Future<Output = Result<Option<Job>, BackendError>> + Send;
+    fn get_job(&self, name: &str)
+    -> impl Future<Output = Result<Option<Job>, BackendError>> + Send;
 
     /// Creates or replaces a job (already validated by the API) and returns it as stored.
     fn upsert_job(&self, job: Job) -> impl Future<Output = Result<Job, BackendError>> + Send;
@@ -82,8 +83,10 @@ pub trait ApiBackend: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Execution, BackendError>> + Send;
 
     /// Deletes a job's executions, resets its counters and returns the job.
-    fn delete_executions(&self, job: &str)
-    -> impl Future<Output = Result<Job, BackendError>> + Send;
+    fn delete_executions(
+        &self,
+        job: &str,
+    ) -> impl Future<Output = Result<Job, BackendError>> + Send;
 
     /// Returns the executions running anywhere in the cluster, with output so far.
     fn busy(&self) -> impl Future<Output = Result<Vec<Execution>, BackendError>> + Send;
@@ -102,8 +105,10 @@ pub trait ApiBackend: Send + Sync + 'static {
 
     /// Creates the given jobs (parents before children) and reports one line per job:
     /// `success create <name>` or `fail create <name>`.
-    fn restore(&self, jobs: Vec<Job>)
-    -> impl Future<Output = Result<Vec<String>, BackendError>> + Send;
+    fn restore(
+        &self,
+        jobs: Vec<Job>,
+    ) -> impl Future<Output = Result<Vec<String>, BackendError>> + Send;
 
     /// Returns the newest ledger entries of a job, newest first, at most `limit`.
     fn ledger(

@@ -1,5 +1,31 @@
 //! The REST API: Dkron-compatible `/v1` routes over an [`ApiBackend`].
+//!
+//! [`router`] builds an axum router for one node. Handlers parse and check the request, call
+//! the backend, and render the answer exactly as Dkron's Go server does (compact JSON with
+//! Go's escaping, `X-Whom`, `X-Total-Count`, CORS). Every error is mapped to a status in one
+//! place (`error.rs`). See `docs/api.md` for every route and for our differences from Dkron.
 
 mod backend;
+mod cluster;
+mod cors;
+mod error;
+mod executions;
+mod jobs;
+mod list_query;
+mod openapi;
+mod options;
+mod query;
+mod render;
+mod restore;
+mod routes;
+mod state;
+mod validation;
+
+#[cfg(any(test, feature = "testsuite"))]
+pub mod testsuite;
 
 pub use backend::{AgentInfo, ApiBackend, BackendError};
+pub use openapi::OPENAPI_YAML;
+pub use options::{ApiOptions, DEFAULT_MAX_JOB_BODY_BYTES, DEFAULT_MAX_RESTORE_BODY_BYTES};
+pub use render::to_go_json;
+pub use routes::{RouteSpec, route_table, router};

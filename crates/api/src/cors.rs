@@ -1,0 +1,123 @@
+//! Headers every `/v1` response carries (`X-Whom`, CORS) and CORS preflight answers.
+//!
+//! Dkron attaches CORS headers to simple requests but registers no `OPTIONS` routes, so a
+//! browser preflight gets a bare 404. We answer `OPTIONS` on every `/v1` route with `204` and
+//! the allow headers instead. A method the route does not serve gets `405` with an `Allow`
+//! header and a plain-text message (Dkron answers 404).
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::render::plain_text;
+
+/// The response header naming the node that answered.
+pub(crate) const X_WHOM: HeaderName = HeaderName::from_static("x-whom");
+/// The response header with the number of items of a list before paging.
+pub(crate) const X_TOTAL_COUNT: HeaderName = HeaderName::from_static("x-total-count");
+
+/// `*` exposes every header to browsers that implement the wildcard; the explicit names cover
+/// clients that do not (and the wildcard never covers credentials-mode requests).
+const EXPOSED_HEADERS: &str = "*, X-Total-Count, X-Whom, Location";
+const ALLOWED_METHODS: &str = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
+/// How long a browser may cache a preflight answer (browsers cap this themselves).
+const PREFLIGHT_MAX_AGE_SECONDS: &str = "3600";
+
+/// State of the `/v1` header middleware: the precomputed `X-Whom` value.
+#[derive(Debug, Clone)]
+pub(crate) struct V1Headers {
+    whom: Option<HeaderValue>,
+}
+
+impl V1Headers {
+    /// Prepares the headers for node `node_name`; a name that is not a valid header value is
+    /// logged and left out rather than failing every request.
+    pub(crate) fn new(node_name: &str) -> Self {
+        let whom = match HeaderValue::from_str(node_name) {
+            Ok(value) => Some(value),
+            Err(error) => {
+                tracing::warn!(node_name, error = %error, "node name cannot be sent in x-whom");
+                None
+            }
+        };
+        V1Headers { whom }
+    }
+}
+
+/// Answers preflights, explains 405s, and adds `X-Whom` and CORS headers to the response.
+pub(crate) async fn v1_headers(
+    State(headers): State<V1Headers>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let mut response = if request.method() == Method::OPTIONS {
+        preflight(request.headers())
+    } else {
+        let method = request.method().clone();
+        let path = request.uri().path().to_owned();
+        let response = next.run(request).await;
+        if response.status() == StatusCode::METHOD_NOT_ALLOWED {
+            explain_method_not_allowed(response, &method, &path)
+        } else {
+            response
+        }
+    };
+    let response_headers = response.headers_mut();
+    if let Some(whom) = &headers.whom {
+        response_headers.insert(X_WHOM, whom.clone());
+    }
+    response_headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    response_headers.insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static(EXPOSED_HEADERS),
+    );
+    response
+}
+
+fn preflight(request_headers: &HeaderMap) -> Response {
+    // Echo the requested headers: a literal `*` does not cover `Authorization`.
+    let allowed_headers = request_headers
+        .get(header::ACCESS_CONTROL_REQUEST_HEADERS)
+        .cloned()
+        .unwrap_or_else(|| HeaderValue::from_static("*"));
+    (
+        StatusCode::NO_CONTENT,
+        [
+            (
+                header::ACCESS_CONTROL_ALLOW_METHODS,
+                HeaderValue::from_static(ALLOWED_METHODS),
+            ),
+            (header::ACCESS_CONTROL_ALLOW_HEADERS, allowed_headers),
+            (
+                header::ACCESS_CONTROL_MAX_AGE,
+                HeaderValue::from_static(PREFLIGHT_MAX_AGE_SECONDS),
+            ),
+            (
+                header::VARY,
+                HeaderValue::from_static("Access-Control-Request-Headers"),
+            ),
+        ],
+    )
+        .into_response()
+}
+
+fn explain_method_not_allowed(response: Response, method: &Method, path: &str) -> Response {
+    let allow = response.headers().get(header::ALLOW).cloned();
+    let allowed_text = allow
+        .as_ref()
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let mut explained = plain_text(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("method {method} is not allowed on {path}; allowed: {allowed_text}"),
+    );
+    if let Some(allow) = allow {
+        explained.headers_mut().insert(header::ALLOW, allow);
+    }
+    explained
+}

@@ -1,0 +1,95 @@
+//! The one table from errors to HTTP statuses and bodies.
+//!
+//! Handlers return `ApiError` and never pick a status themselves. Every error body is plain
+//! text (`text/plain; charset=utf-8`); the messages Dkron clients match on (`Unable to parse
+//! payload: …`, `Job validation failed: …`, `specified parent job not found`, `New job
+//! submissions are currently paused`) are kept word for word.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use crate::backend::BackendError;
+use crate::render::plain_text;
+
+/// Why a request failed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ApiError {
+    /// The request itself is wrong (query, body, path); the message says how.
+    #[error("{0}")]
+    BadRequest(String),
+    /// Something the request names does not exist (and the backend was not asked).
+    #[error("{0}")]
+    NotFound(String),
+    /// The request body is larger than this route accepts.
+    #[error("request body is larger than the limit of {limit} bytes")]
+    PayloadTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// Job submissions are paused on this node (`POST /v1/pause`).
+    #[error("New job submissions are currently paused")]
+    Paused,
+    /// The backend refused or failed.
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+    /// A response could not be encoded (a bug, never the client's fault).
+    #[error("{0}")]
+    Render(String),
+}
+
+impl ApiError {
+    /// Returns the HTTP status of the error.
+    pub(crate) fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Paused => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Render(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Backend(error) => match error {
+                BackendError::NotFound(_) | BackendError::ParentNotFound => StatusCode::NOT_FOUND,
+                // Well-formed but conflicting with the stored state (a parent cycle, deleting a
+                // job that still has children): 409 tells the client that retrying the same
+                // request will not help until the state changes.
+                BackendError::Rejected(_) => StatusCode::CONFLICT,
+                BackendError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+                BackendError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            },
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::warn!(status = status.as_u16(), error = %self, "request failed");
+        } else {
+            tracing::debug!(status = status.as_u16(), error = %self, "request rejected");
+        }
+        plain_text(status, self.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_errors_map_to_one_status_each() {
+        let cases = [
+            (BackendError::NotFound("job a not found".into()), 404),
+            (BackendError::ParentNotFound, 404),
+            (BackendError::Rejected("cycle".into()), 409),
+            (BackendError::Unavailable("no leader".into()), 503),
+            (BackendError::Internal("disk".into()), 500),
+        ];
+        for (error, status) in cases {
+            assert_eq!(ApiError::from(error).status().as_u16(), status);
+        }
+        assert_eq!(
+            ApiError::from(BackendError::ParentNotFound).to_string(),
+            "specified parent job not found"
+        );
+    }
+}

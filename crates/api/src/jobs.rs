@@ -1,0 +1,165 @@
+//! Job routes: list, create or replace, read, delete, run now, toggle.
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::Response;
+use dkron_model::Job;
+
+use crate::backend::ApiBackend;
+use crate::error::ApiError;
+use crate::list_query::JobListQuery;
+use crate::query::{first_value, has_key, query_pairs};
+use crate::render::{Format, with_job_location, with_total_count};
+use crate::state::{AppState, SharedState};
+use crate::validation::validate;
+
+/// `GET /v1/jobs`: filtered, sorted, paged list with `X-Total-Count`.
+pub(crate) async fn list_jobs<B: ApiBackend>(
+    State(state): State<SharedState<B>>,
+    format: Format,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    let query = JobListQuery::parse(&query_pairs(&uri)).map_err(ApiError::BadRequest)?;
+    let page = query.apply(state.backend.list_jobs().await?);
+    let response = format.json(StatusCode::OK, &page.items)?;
+    Ok(with_total_count(response, page.total))
+}
+
+/// `POST /v1/jobs` and `PATCH /v1/jobs`: create or fully replace the job named in the body.
+pub(crate) async fn submit_job<B: ApiBackend>(
+    State(state): State<SharedState<B>>,
+    format: Format,
+    uri: Uri,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    store_submitted_job(&state, format, &uri, None, body).await
+}
+
+/// `PUT /v1/jobs/{job}`: like `POST /v1/jobs`; the body may omit the name, and may not name
+/// another job.
+pub(crate) async fn replace_job<B: ApiBackend>(
+    State(state): State<SharedState<B>>,
+    format: Format,
+    Path(name): Path<String>,
+    uri: Uri,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    store_submitted_job(&state, format, &uri, Some(name), body).await
+}
+
+/// The create-or-replace steps in Dkron's order: pause, decode, validate, store, run.
+async fn store_submitted_job<B: ApiBackend>(
+    state: &AppState<B>,
+    format: Format,
+    uri: &Uri,
+    path_name: Option<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    if state.is_paused() {
+        return Err(ApiError::Paused);
+    }
+    let body =
+        body.map_err(|rejection| body_error(&rejection, state.options.max_job_body_bytes))?;
+    let mut job: Job = serde_json::from_slice(&body)
+        .map_err(|error| ApiError::BadRequest(format!("Unable to parse payload: {error}.")))?;
+    if let Some(path_name) = path_name {
+        if job.name.is_empty() {
+            job.name = path_name;
+        } else if job.name != path_name {
+            return Err(ApiError::BadRequest(format!(
+                "job name {:?} in the body does not match {path_name:?} in the path",
+                job.name
+            )));
+        }
+    }
+    validate(&job)
+        .map_err(|message| ApiError::BadRequest(format!("Job validation failed: {message}.")))?;
+    state.backend.upsert_job(job.clone()).await?;
+    if has_key(&query_pairs(uri), "runoncreate") {
+        // As in Dkron, the job is stored whatever happens to this first run.
+        if let Err(error) = state.backend.run_job(&job.name, false).await {
+            tracing::warn!(job = %job.name, error = %error, "run on create failed");
+        }
+    }
+    // Dkron echoes the decoded request, not the stored job; clients rely on that shape.
+    let response = format.json(StatusCode::CREATED, &job)?;
+    Ok(with_job_location(response, &job.name))
+}
+
+/// Maps a body that could not be read to 413 (too large) or 400.
+pub(crate) fn body_error(rejection: &BytesRejection, limit: usize) -> ApiError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::PayloadTooLarge { limit }
+    } else {
+        ApiError::BadRequest(format!(
+            "unable to read the request body: {}",
+            rejection.body_text()
+        ))
+    }
+}
+
+/// `GET /v1/jobs/{job}`.
+pub(crate) async fn get_job<B: ApiBackend>(
+    State(state): State<SharedState<B>>,
+    format: Format,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    let job = state
+        .backend
+        .get_job(&name)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("job {name} not found")))?;
+    format.json(StatusCode::OK, &job)
+}
+
+/// `DELETE /v1/jobs/{job}`: returns the deleted job.
+pub(crate) async fn delete_job<B: ApiBackend>(
+    State(state): State<SharedState<B>>,
+    format: Format,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    let job = state.backend.delete_job(&name).await?;
+    format.json(StatusCode::OK, &job)
+}
+
+/// `POST /v1/jobs/{job}` and `POST /v1/jobs/{job}/run`: starts a manual run and answers
+/// `202 Accepted` at once; with `?wait=true` answers `200` after the run finished.
+pub(crate) async fn run_job<B: ApiBackend>(
+    State(state): State<SharedState<B>>,
+    format: Format,
+    Path(name): Path<String>,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    let wait = parse_wait(&query_pairs(&uri))?;
+    let job = state.backend.run_job(&name, wait).await?;
+    let status = if wait {
+        StatusCode::OK
+    } else {
+        StatusCode::ACCEPTED
+    };
+    let response = format.json(status, &job)?;
+    Ok(with_job_location(response, &job.name))
+}
+
+fn parse_wait(pairs: &[(String, String)]) -> Result<bool, ApiError> {
+    match first_value(pairs, "wait") {
+        None | Some("false") | Some("0") => Ok(false),
+        Some("") | Some("true") | Some("1") => Ok(true),
+        Some(other) => Err(ApiError::BadRequest(format!(
+            "invalid wait {other:?}: use \"true\" or \"false\""
+        ))),
+    }
+}
+
+/// `POST /v1/jobs/{job}/toggle`: flips `disabled` and returns the job.
+pub(crate) async fn toggle_job<B: ApiBackend>(
+    State(state): State<SharedState<B>>,
+    format: Format,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    let job = state.backend.toggle_job(&name).await?;
+    let response = format.json(StatusCode::OK, &job)?;
+    Ok(with_job_location(response, &job.name))
+}

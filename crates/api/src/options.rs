@@ -1,0 +1,28 @@
+//! What the node tells the API when it builds the router.
+
+/// Default limit for job bodies (`POST`/`PATCH /v1/jobs`, `PUT /v1/jobs/{job}`): 1 MiB.
+pub const DEFAULT_MAX_JOB_BODY_BYTES: usize = 1024 * 1024;
+/// Default limit for `POST /v1/restore` uploads: 32 MiB.
+pub const DEFAULT_MAX_RESTORE_BODY_BYTES: usize = 32 * 1024 * 1024;
+
+/// Settings of the REST API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiOptions {
+    /// This node's name, sent in the `X-Whom` header of every `/v1` response.
+    pub node_name: String,
+    /// Largest accepted job body in bytes; larger bodies get `413`.
+    pub max_job_body_bytes: usize,
+    /// Largest accepted restore upload in bytes; larger uploads get `413`.
+    pub max_restore_body_bytes: usize,
+}
+
+impl ApiOptions {
+    /// Returns the options for node `node_name` with the default limits.
+    pub fn new(node_name: impl Into<String>) -> Self {
+        ApiOptions {
+            node_name: node_name.into(),
+            max_job_body_bytes: DEFAULT_MAX_JOB_BODY_BYTES,
+            max_restore_body_bytes: DEFAULT_MAX_RESTORE_BODY_BYTES,
+        }
+    }
+}

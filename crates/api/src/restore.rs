@@ -1,0 +1,197 @@
+//! `POST /v1/restore`: recreate jobs from a `GET /v1/jobs` export.
+//!
+//! Every job of the file is checked before anything is created: a file with one invalid job,
+//! a duplicate name, a parent cycle or a parent that exists neither in the file nor in the
+//! store is refused with 400 and a message naming the job, and nothing is stored. Jobs are
+//! handed to the backend parents first.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use dkron_model::Job;
+
+use crate::backend::ApiBackend;
+use crate::error::ApiError;
+use crate::render::{Format, to_go_json};
+use crate::state::SharedState;
+use crate::validation::validate;
+
+/// The multipart field that carries the export.
+const FILE_FIELD: &str = "file";
+
+/// Handles the upload; answers, like Dkron, with a JSON string that holds a JSON array of
+/// `success create <name>` / `fail create <name>` lines.
+pub(crate) async fn restore<B: ApiBackend>(
+    State(state): State<SharedState<B>>,
+    format: Format,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, ApiError> {
+    let limit = state.options.max_restore_body_bytes;
+    let mut multipart = multipart.map_err(|rejection| {
+        ApiError::BadRequest(format!(
+            "restore expects a multipart/form-data upload with a field named {FILE_FIELD:?}: {}",
+            rejection.body_text()
+        ))
+    })?;
+    let mut upload = None;
+    loop {
+        let field = multipart
+            .next_field()
+            .await
+            .map_err(|error| upload_error(error, limit))?;
+        let Some(field) = field else { break };
+        if field.name() == Some(FILE_FIELD) {
+            upload = Some(
+                field
+                    .bytes()
+                    .await
+                    .map_err(|error| upload_error(error, limit))?,
+            );
+            break;
+        }
+    }
+    let upload = upload.ok_or_else(|| {
+        ApiError::BadRequest(format!("the upload has no form field named {FILE_FIELD:?}"))
+    })?;
+    let jobs: Vec<Job> = serde_json::from_slice(&upload).map_err(|error| {
+        ApiError::BadRequest(format!(
+            "unable to parse the restore file as a JSON array of jobs: {error}"
+        ))
+    })?;
+    check_each_job(&jobs)?;
+    let ordered = order_parents_first(jobs)?;
+    check_outside_parents(&state, &ordered).await?;
+    let count = ordered.len();
+    let lines = state.backend.restore(ordered).await?;
+    tracing::info!(jobs = count, "restored jobs");
+    let inner = to_go_json(&lines, false)
+        .map_err(|error| ApiError::Render(format!("cannot encode the restore result: {error}")))?;
+    let inner = String::from_utf8(inner)
+        .map_err(|error| ApiError::Render(format!("cannot encode the restore result: {error}")))?;
+    format.json(StatusCode::OK, &inner)
+}
+
+fn upload_error(error: axum::extract::multipart::MultipartError, limit: usize) -> ApiError {
+    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::PayloadTooLarge { limit }
+    } else {
+        ApiError::BadRequest(format!("unable to read the upload: {}", error.body_text()))
+    }
+}
+
+/// Validates every job and refuses duplicate names.
+fn check_each_job(jobs: &[Job]) -> Result<(), ApiError> {
+    let mut seen = BTreeSet::new();
+    for (index, job) in jobs.iter().enumerate() {
+        validate(job).map_err(|message| {
+            let label = if job.name.is_empty() {
+                format!("job #{} (unnamed)", index + 1)
+            } else {
+                format!("job {}", job.name)
+            };
+            ApiError::BadRequest(format!(
+                "{label} is invalid: {message}; nothing was restored"
+            ))
+        })?;
+        if !seen.insert(job.name.as_str()) {
+            return Err(ApiError::BadRequest(format!(
+                "job {} appears more than once; nothing was restored",
+                job.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Returns the jobs with every parent from the file placed before its children, otherwise in
+/// file order; refuses parent cycles.
+fn order_parents_first(jobs: Vec<Job>) -> Result<Vec<Job>, ApiError> {
+    let position: BTreeMap<String, usize> = jobs
+        .iter()
+        .enumerate()
+        .map(|(index, job)| (job.name.clone(), index))
+        .collect();
+    let mut placed = vec![false; jobs.len()];
+    let mut order = Vec::with_capacity(jobs.len());
+    for start in 0..jobs.len() {
+        // Walk up the parent chain to the first ancestor already placed or not in the file.
+        let mut chain = Vec::new();
+        let mut in_chain = BTreeSet::new();
+        let mut current = Some(start);
+        while let Some(index) = current {
+            if placed[index] {
+                break;
+            }
+            if !in_chain.insert(index) {
+                return Err(ApiError::BadRequest(format!(
+                    "job {} is its own ancestor through parent_job; nothing was restored",
+                    jobs[index].name
+                )));
+            }
+            chain.push(index);
+            current = position.get(&jobs[index].parent_job).copied();
+        }
+        for index in chain.into_iter().rev() {
+            placed[index] = true;
+            order.push(index);
+        }
+    }
+    let mut slots: Vec<Option<Job>> = jobs.into_iter().map(Some).collect();
+    Ok(order
+        .into_iter()
+        .filter_map(|index| slots[index].take())
+        .collect())
+}
+
+/// Refuses a job whose parent is neither in the file nor stored.
+async fn check_outside_parents<B: ApiBackend>(
+    state: &SharedState<B>,
+    jobs: &[Job],
+) -> Result<(), ApiError> {
+    let in_file: BTreeSet<&str> = jobs.iter().map(|job| job.name.as_str()).collect();
+    for job in jobs {
+        if job.is_child() && !in_file.contains(job.parent_job.as_str()) {
+            let stored = state.backend.get_job(&job.parent_job).await?;
+            if stored.is_none() {
+                return Err(ApiError::BadRequest(format!(
+                    "job {}: parent job {} is neither in the file nor stored; nothing was restored",
+                    job.name, job.parent_job
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(name: &str, parent: &str) -> Job {
+        Job {
+            name: name.into(),
+            parent_job: parent.into(),
+            ..Job::default()
+        }
+    }
+
+    #[test]
+    fn parents_come_first_and_file_order_is_kept() {
+        let jobs = vec![job("c", "b"), job("x", ""), job("b", "a"), job("a", "")];
+        let ordered: Vec<String> = order_parents_first(jobs)
+            .unwrap()
+            .into_iter()
+            .map(|job| job.name)
+            .collect();
+        assert_eq!(ordered, ["a", "b", "c", "x"]);
+    }
+
+    #[test]
+    fn cycles_are_refused() {
+        let error = order_parents_first(vec![job("a", "b"), job("b", "a")]).unwrap_err();
+        assert!(error.to_string().contains("own ancestor"), "{error}");
+    }
+}

@@ -1,0 +1,350 @@
+//! An in-memory [`ApiBackend`] for tests of the API and of crates that serve it.
+//!
+//! It keeps jobs, executions, ledger entries and members in a mutex and applies a small part
+//! of Dkron's store rules (parents must exist, children are listed in `dependent_jobs`, a job
+//! with children cannot be deleted). Setters let a test shape the cluster view and inject a
+//! backend error for every write.
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard};
+
+use dkron_model::{Execution, Job, LedgerEntry, Member, StringMap};
+
+use crate::backend::{AgentInfo, ApiBackend, BackendError};
+
+/// A manual run request the backend received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunRequest {
+    /// The job asked to run.
+    pub job: String,
+    /// Whether the caller asked to wait for the run.
+    pub wait: bool,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    jobs: BTreeMap<String, Job>,
+    executions: BTreeMap<String, Vec<Execution>>,
+    ledger: BTreeMap<String, Vec<LedgerEntry>>,
+    busy: Vec<Execution>,
+    members: Vec<Member>,
+    leader: Option<Member>,
+    is_leader: bool,
+    runs: Vec<RunRequest>,
+    left: bool,
+    write_error: Option<BackendError>,
+}
+
+/// An [`ApiBackend`] that keeps everything in memory.
+#[derive(Debug)]
+pub struct InMemoryBackend {
+    info: AgentInfo,
+    inner: Mutex<Inner>,
+}
+
+impl InMemoryBackend {
+    /// Returns an empty backend for node `node_name` (a leader, with itself as only member).
+    pub fn new(node_name: &str) -> Self {
+        let me = test_member(node_name);
+        let inner = Inner {
+            members: vec![me.clone()],
+            leader: Some(me),
+            is_leader: true,
+            ..Inner::default()
+        };
+        InMemoryBackend {
+            info: AgentInfo {
+                name: node_name.to_owned(),
+                version: "test".to_owned(),
+                tags: StringMap::from([("role".to_owned(), "dkron".to_owned())]),
+                stats: StringMap::from([("members".to_owned(), "1".to_owned())]),
+            },
+            inner: Mutex::new(inner),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panicking test thread poisons the lock; the data is still fine to read.
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Returns every stored job, by name.
+    pub fn jobs(&self) -> Vec<Job> {
+        self.lock().jobs.values().cloned().collect()
+    }
+
+    /// Stores a job as is (normalised, no checks), e.g. to seed a test.
+    pub fn insert_job(&self, job: Job) {
+        let job = job.normalized_for_storage();
+        self.lock().jobs.insert(job.name.clone(), job);
+    }
+
+    /// Appends an execution to its job's history.
+    pub fn insert_execution(&self, execution: Execution) {
+        self.lock()
+            .executions
+            .entry(execution.job_name.clone())
+            .or_default()
+            .push(execution);
+    }
+
+    /// Appends a ledger entry (newest last).
+    pub fn insert_ledger_entry(&self, entry: LedgerEntry) {
+        self.lock()
+            .ledger
+            .entry(entry.job_name.clone())
+            .or_default()
+            .push(entry);
+    }
+
+    /// Replaces the running executions.
+    pub fn set_busy(&self, running: Vec<Execution>) {
+        self.lock().busy = running;
+    }
+
+    /// Replaces the member list.
+    pub fn set_members(&self, members: Vec<Member>) {
+        self.lock().members = members;
+    }
+
+    /// Sets the known leader and whether this node is it.
+    pub fn set_leader(&self, leader: Option<Member>, is_leader: bool) {
+        let mut inner = self.lock();
+        inner.leader = leader;
+        inner.is_leader = is_leader;
+    }
+
+    /// Makes every write fail with `error` (or succeed again with `None`).
+    pub fn set_write_error(&self, error: Option<BackendError>) {
+        self.lock().write_error = error;
+    }
+
+    /// Returns the manual runs requested so far.
+    pub fn runs(&self) -> Vec<RunRequest> {
+        self.lock().runs.clone()
+    }
+
+    /// Returns true once `leave` was called.
+    pub fn has_left(&self) -> bool {
+        self.lock().left
+    }
+}
+
+/// Returns an alive member named `name` with plausible Serf fields.
+pub fn test_member(name: &str) -> Member {
+    Member {
+        name: name.to_owned(),
+        addr: "127.0.0.1".to_owned(),
+        port: 8946,
+        tags: StringMap::from([("role".to_owned(), "dkron".to_owned())]),
+        status: 1,
+        protocol_min: 1,
+        protocol_max: 5,
+        protocol_cur: 2,
+        delegate_min: 2,
+        delegate_max: 5,
+        delegate_cur: 4,
+    }
+}
+
+fn not_found(name: &str) -> BackendError {
+    BackendError::NotFound(format!("job {name} not found"))
+}
+
+impl Inner {
+    fn check_writable(&self) -> Result<(), BackendError> {
+        match &self.write_error {
+            Some(error) => Err(error.clone()),
+            None => Ok(()),
+        }
+    }
+
+    fn upsert(&mut self, job: Job) -> Result<Job, BackendError> {
+        self.check_writable()?;
+        if job.is_child() && !self.jobs.contains_key(&job.parent_job) {
+            return Err(BackendError::ParentNotFound);
+        }
+        let mut job = job.normalized_for_storage();
+        let previous = self.jobs.get(&job.name).cloned();
+        if let Some(previous) = &previous {
+            job.dependent_jobs = previous.dependent_jobs.clone();
+            job.success_count = job.success_count.max(previous.success_count);
+            job.error_count = job.error_count.max(previous.error_count);
+            if !previous.status.is_empty() {
+                job.status = previous.status.clone();
+            }
+            if previous.parent_job != job.parent_job
+                && let Some(old_parent) = self.jobs.get_mut(&previous.parent_job)
+            {
+                remove_dependent(old_parent, &job.name);
+            }
+        }
+        if let Some(parent) = self.jobs.get_mut(&job.parent_job) {
+            let children = parent.dependent_jobs.get_or_insert_with(Vec::new);
+            if !children.contains(&job.name) {
+                children.push(job.name.clone());
+            }
+        }
+        self.jobs.insert(job.name.clone(), job.clone());
+        Ok(job)
+    }
+}
+
+fn remove_dependent(parent: &mut Job, child: &str) {
+    if let Some(children) = &mut parent.dependent_jobs {
+        children.retain(|name| name != child);
+        if children.is_empty() {
+            parent.dependent_jobs = None;
+        }
+    }
+}
+
+impl ApiBackend for InMemoryBackend {
+    fn agent_info(&self) -> AgentInfo {
+        self.info.clone()
+    }
+
+    async fn list_jobs(&self) -> Result<Vec<Job>, BackendError> {
+        Ok(self.jobs())
+    }
+
+    async fn get_job(&self, name: &str) -> Result<Option<Job>, BackendError> {
+        Ok(self.lock().jobs.get(name).cloned())
+    }
+
+    async fn upsert_job(&self, job: Job) -> Result<Job, BackendError> {
+        self.lock().upsert(job)
+    }
+
+    async fn delete_job(&self, name: &str) -> Result<Job, BackendError> {
+        let mut inner = self.lock();
+        inner.check_writable()?;
+        let job = inner
+            .jobs
+            .get(name)
+            .cloned()
+            .ok_or_else(|| not_found(name))?;
+        if job
+            .dependent_jobs
+            .as_ref()
+            .is_some_and(|list| !list.is_empty())
+        {
+            return Err(BackendError::Rejected(format!(
+                "job {name} has dependent jobs; delete them first"
+            )));
+        }
+        if let Some(parent) = inner.jobs.get_mut(&job.parent_job) {
+            remove_dependent(parent, name);
+        }
+        inner.jobs.remove(name);
+        inner.executions.remove(name);
+        Ok(job)
+    }
+
+    async fn run_job(&self, name: &str, wait: bool) -> Result<Job, BackendError> {
+        let mut inner = self.lock();
+        inner.check_writable()?;
+        let job = inner
+            .jobs
+            .get(name)
+            .cloned()
+            .ok_or_else(|| not_found(name))?;
+        inner.runs.push(RunRequest {
+            job: name.to_owned(),
+            wait,
+        });
+        Ok(job)
+    }
+
+    async fn toggle_job(&self, name: &str) -> Result<Job, BackendError> {
+        let mut inner = self.lock();
+        inner.check_writable()?;
+        let job = inner.jobs.get_mut(name).ok_or_else(|| not_found(name))?;
+        job.disabled = !job.disabled;
+        Ok(job.clone())
+    }
+
+    async fn list_executions(&self, job: &str) -> Result<Vec<Execution>, BackendError> {
+        let inner = self.lock();
+        if !inner.jobs.contains_key(job) {
+            return Err(not_found(job));
+        }
+        Ok(inner.executions.get(job).cloned().unwrap_or_default())
+    }
+
+    async fn get_execution(
+        &self,
+        job: &str,
+        execution_id: &str,
+    ) -> Result<Execution, BackendError> {
+        let inner = self.lock();
+        if !inner.jobs.contains_key(job) {
+            return Err(not_found(job));
+        }
+        inner
+            .executions
+            .get(job)
+            .and_then(|list| list.iter().find(|item| item.id == execution_id))
+            .cloned()
+            .ok_or_else(|| BackendError::NotFound(format!("execution {execution_id} not found")))
+    }
+
+    async fn delete_executions(&self, job: &str) -> Result<Job, BackendError> {
+        let mut inner = self.lock();
+        inner.check_writable()?;
+        let stored = inner.jobs.get_mut(job).ok_or_else(|| not_found(job))?;
+        stored.success_count = 0;
+        stored.error_count = 0;
+        stored.last_success = None;
+        stored.last_error = None;
+        let stored = stored.clone();
+        inner.executions.remove(job);
+        Ok(stored)
+    }
+
+    async fn busy(&self) -> Result<Vec<Execution>, BackendError> {
+        Ok(self.lock().busy.clone())
+    }
+
+    async fn members(&self) -> Result<Vec<Member>, BackendError> {
+        Ok(self.lock().members.clone())
+    }
+
+    async fn leader(&self) -> Result<Option<Member>, BackendError> {
+        Ok(self.lock().leader.clone())
+    }
+
+    async fn is_leader(&self) -> bool {
+        self.lock().is_leader
+    }
+
+    async fn leave(&self) -> Result<(), BackendError> {
+        self.lock().left = true;
+        Ok(())
+    }
+
+    async fn restore(&self, jobs: Vec<Job>) -> Result<Vec<String>, BackendError> {
+        let mut inner = self.lock();
+        Ok(jobs
+            .into_iter()
+            .map(|job| {
+                let name = job.name.clone();
+                match inner.upsert(job) {
+                    Ok(_) => format!("success create {name}"),
+                    Err(_) => format!("fail create {name}"),
+                }
+            })
+            .collect())
+    }
+
+    async fn ledger(&self, job: &str, limit: usize) -> Result<Vec<LedgerEntry>, BackendError> {
+        let inner = self.lock();
+        if !inner.jobs.contains_key(job) {
+            return Err(not_found(job));
+        }
+        let entries = inner.ledger.get(job).cloned().unwrap_or_default();
+        Ok(entries.into_iter().rev().take(limit).collect())
+    }
+}

@@ -1,0 +1,13 @@
+//! Integration tests of the REST API through the router, against the in-memory backend.
+
+// Helpers outside `#[test]` functions panic on purpose when a fixture is broken.
+#![allow(clippy::unwrap_used)]
+
+mod cluster;
+mod common;
+mod executions;
+mod headers;
+mod jobs_list;
+mod jobs_write;
+mod openapi;
+mod restore;
