@@ -16,6 +16,8 @@ mod zone;
 
 #[cfg(test)]
 mod next_test;
+#[cfg(test)]
+mod reference_test;
 
 use std::time::Duration;
 
