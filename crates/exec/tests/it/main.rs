@@ -1,1 +1,13 @@
-//! Integration tests for dkron-exec.
+//! Integration tests for dkron-exec: real processes and real HTTP servers on 127.0.0.1.
+
+// Test helpers outside #[test] functions unwrap too; a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
+mod contract;
+mod http;
+mod http_server;
+mod registry;
+mod shell;
+mod shell_limits;
+mod support;
+mod tls;
