@@ -1,1 +1,2 @@
 //! dkron-agent (work in progress)
+pub mod config;
