@@ -1,0 +1,42 @@
+#!/usr/bin/env python3
+"""Fails when a workspace crate depends on a workspace crate it must not see.
+
+The allowed edges are the layering of DESIGN.md §3 / STYLE.md rule 1: dependencies point
+down only, the API never sees storage, executors never see consensus.
+"""
+import json
+import subprocess
+import sys
+
+ALLOWED = {
+    "dkron-model": set(),
+    "dkron-store": {"dkron-model"},
+    "dkron-cluster": {"dkron-model", "dkron-store"},
+    "dkron-exec": {"dkron-model"},
+    "dkron-scheduler": {"dkron-model"},
+    "dkron-api": {"dkron-model"},
+    "dkron-agent": {"dkron-model", "dkron-store", "dkron-cluster", "dkron-exec",
+                    "dkron-scheduler", "dkron-api"},
+    "dkron": {"dkron-model", "dkron-store", "dkron-cluster", "dkron-exec",
+              "dkron-scheduler", "dkron-api", "dkron-agent"},
+}
+
+metadata = json.loads(subprocess.check_output(
+    ["cargo", "metadata", "--format-version", "1", "--no-deps", "--locked"]))
+members = {package["name"] for package in metadata["packages"]}
+problems = []
+for package in metadata["packages"]:
+    name = package["name"]
+    if name not in ALLOWED:
+        if name.startswith("dkron"):
+            problems.append(f"{name}: not in the layering table of scripts/check-layers.py")
+        continue
+    for dependency in package["dependencies"]:
+        target = dependency["name"]
+        if target in members and target != name and dependency["kind"] != "dev" \
+                and target not in ALLOWED[name]:
+            problems.append(f"{name} must not depend on {target}")
+if problems:
+    print("layering violations:\n  " + "\n  ".join(problems))
+    sys.exit(1)
+print(f"layering ok ({len(ALLOWED)} crates)")
