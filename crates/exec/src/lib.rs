@@ -6,6 +6,8 @@
 //! timeout, memory limit or cancellation. The contract every executor keeps is written down in
 //! this crate's `README.md`; user-facing keys are documented in `docs/executors.md`.
 
+#![warn(missing_docs)]
+
 mod error;
 mod executor;
 mod gobool;

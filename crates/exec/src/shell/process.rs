@@ -86,6 +86,12 @@ pub(super) async fn run_process(
     {
         return ExecReport::failed(format!("chdir {}: {}", cwd.display(), describe(&error)));
     }
+    if cancel.is_cancelled() {
+        return ExecReport {
+            killed: true,
+            ..ExecReport::failed("shell: execution cancelled before it started")
+        };
+    }
     let mut child = match build_command(&plan).spawn() {
         Ok(child) => child,
         Err(error) => return ExecReport::failed(spawn_error_text(&plan.argv[0], &error)),
