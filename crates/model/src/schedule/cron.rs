@@ -1,6 +1,6 @@
 //! Six-field cron patterns: our grammar decides the values, croner searches the calendar.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use croner::Cron;
 use croner::parser::{CronParser, Seconds, Year};
@@ -177,7 +177,9 @@ impl CronSchedule {
     /// Returns the first fire time strictly after `after`.
     pub(crate) fn next_after(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let cron = self.cron.as_ref()?;
-        let start = search_start(self.zone, after);
+        // Before year 1 nothing can fire; searching from there keeps chrono in range.
+        let after = after.max(earliest_search_start());
+        let start = search_start(self.zone, after)?;
         let mut cursor: NaiveDateTime = start.wall;
         let mut inclusive = start.inclusive;
         for _ in 0..MAX_CANDIDATES {
@@ -191,6 +193,14 @@ impl CronSchedule {
         }
         None
     }
+}
+
+/// The earliest instant a search starts from: a day into year 1, clear of every zone offset.
+fn earliest_search_start() -> DateTime<Utc> {
+    NaiveDate::from_ymd_opt(1, 1, 2)
+        .and_then(|day| day.and_hms_opt(0, 0, 0))
+        .map(|wall| wall.and_utc())
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@
 //! This mapping never decreases as the wall time grows, which is what lets `next_after` find
 //! the next instant with a single forward search of the wall clock.
 
-use chrono::{DateTime, LocalResult, NaiveDateTime, TimeDelta, TimeZone, Timelike, Utc};
+use chrono::{DateTime, LocalResult, NaiveDateTime, Offset, TimeDelta, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 
 /// The longest jump of a clock we look across (Samoa skipped a whole day in 2011).
@@ -47,8 +47,13 @@ pub(crate) struct SearchStart {
 /// Usually that is the wall time of `after`, exclusive. When `after` lies in the second pass
 /// of a repeated hour, every repeated wall time fired (or would have) during the first pass,
 /// so the search starts, inclusive, at the first wall time after the repeated range.
-pub(crate) fn search_start(zone: Tz, after: DateTime<Utc>) -> SearchStart {
-    let wall = after.with_timezone(&zone).naive_local();
+///
+/// Returns `None` when the wall time of `after` is beyond chrono's range.
+pub(crate) fn search_start(zone: Tz, after: DateTime<Utc>) -> Option<SearchStart> {
+    let offset = zone.offset_from_utc_datetime(&after.naive_utc()).fix();
+    let wall = after
+        .naive_utc()
+        .checked_add_signed(TimeDelta::seconds(i64::from(offset.local_minus_utc())))?;
     let whole_second = wall.with_nanosecond(0).unwrap_or(wall);
     if let LocalResult::Ambiguous(first, second) = zone.from_local_datetime(&wall) {
         let earlier = first.min(second);
@@ -63,17 +68,17 @@ pub(crate) fn search_start(zone: Tz, after: DateTime<Utc>) -> SearchStart {
                     )
                 });
             if let Some(end_of_repeat) = end_of_repeat {
-                return SearchStart {
+                return Some(SearchStart {
                     wall: end_of_repeat,
                     inclusive: true,
-                };
+                });
             }
         }
     }
-    SearchStart {
+    Some(SearchStart {
         wall: whole_second,
         inclusive: false,
-    }
+    })
 }
 
 /// Returns the first whole-second wall time in `(from, to]` for which `holds` is true, given
@@ -156,10 +161,10 @@ mod tests {
     #[test]
     fn search_skips_the_repeated_range_on_the_second_pass() {
         let new_york = Tz::America__New_York;
-        let first_pass = search_start(new_york, utc("2026-11-01T05:30:00Z"));
+        let first_pass = search_start(new_york, utc("2026-11-01T05:30:00Z")).unwrap();
         assert_eq!(first_pass.wall, wall("2026-11-01 01:30:00"));
         assert!(!first_pass.inclusive);
-        let second_pass = search_start(new_york, utc("2026-11-01T06:30:00.5Z"));
+        let second_pass = search_start(new_york, utc("2026-11-01T06:30:00.5Z")).unwrap();
         assert_eq!(second_pass.wall, wall("2026-11-01 02:00:00"));
         assert!(second_pass.inclusive);
     }

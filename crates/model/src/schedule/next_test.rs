@@ -268,3 +268,30 @@ fn lord_howe_half_hour_shift() {
         ]
     );
 }
+
+#[test]
+fn extreme_instants_do_not_panic() {
+    let specs = [
+        "* * * * * *",
+        "0 0 0 29 2 *",
+        "@every 1h",
+        "@at 2026-01-01T00:00:00Z",
+    ];
+    for spec in specs {
+        for zone in [
+            "UTC",
+            "Pacific/Kiritimati",
+            "Pacific/Pago_Pago",
+            "America/New_York",
+        ] {
+            let schedule = schedule(spec, zone);
+            for after in [DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC] {
+                let _ = schedule.next_after(after);
+            }
+        }
+    }
+    assert_eq!(
+        schedule("@every 1h", "").next_after(DateTime::<Utc>::MAX_UTC),
+        None
+    );
+}
