@@ -9,7 +9,7 @@ use crate::policy::MisfirePolicy;
 
 /// The longest `launch_lead` accepted: intents committed further ahead would hold the cursor
 /// far in the future for no benefit.
-const MAX_LAUNCH_LEAD: Duration = Duration::from_secs(60);
+pub(crate) const MAX_LAUNCH_LEAD: Duration = Duration::from_secs(60);
 
 /// How the leader's scheduler plans, commits and dispatches occurrences.
 #[derive(Debug, Clone, PartialEq, Eq)]

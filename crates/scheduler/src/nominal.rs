@@ -20,3 +20,13 @@ impl<S: NominalSchedule + ?Sized> NominalSchedule for &S {
         (**self).is_manual()
     }
 }
+
+impl NominalSchedule for dkron_model::Schedule {
+    fn next_after(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        dkron_model::Schedule::next_after(self, after)
+    }
+
+    fn is_manual(&self) -> bool {
+        dkron_model::Schedule::is_manual(self)
+    }
+}
