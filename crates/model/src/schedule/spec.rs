@@ -195,8 +195,15 @@ mod tests {
             error("TZ=UTC @manually"),
             "unrecognized descriptor: @manually"
         );
-        assert!(error("@every x").starts_with("failed to parse duration @every x: "));
-        assert!(error("@at badtime").starts_with("failed to parse date @at badtime: "));
+        assert_eq!(
+            error("@every x"),
+            "failed to parse duration @every x: invalid duration \"x\": expected a number"
+        );
+        assert_eq!(
+            error("@at badtime"),
+            "failed to parse date @at badtime: \"badtime\" is not an RFC 3339 time \
+             (premature end of input)"
+        );
         assert_eq!(
             error("0 60 * * * *"),
             "end of range (60) above maximum (59): 60"
