@@ -386,25 +386,20 @@ fn close_ledger_run(entry: &mut LedgerEntry, report: &RunReport, lost_reason: Op
 
 /// Dkron's status rule (§6.5) over every stored execution of the group.
 fn group_status(tables: &Tables<'_>, job: &str, group: i64) -> Result<&'static str, StoreError> {
-    let (mut ok, mut failed) = (0u32, 0u32);
+    let mut successes = Vec::new();
     let range = tables
         .executions
         .range((job, group, "")..=(job, group, MAX_ID))
         .map_err(engine("reading a group"))?;
     for item in range {
         let (key, value) = item.map_err(engine("reading a group"))?;
-        let record = StoredExecution::decode(key.value().2, value.value())?;
-        if record.execution.success {
-            ok += 1;
-        } else {
-            failed += 1;
-        }
+        successes.push(
+            StoredExecution::decode(key.value().2, value.value())?
+                .execution
+                .success,
+        );
     }
-    Ok(match (ok, failed) {
-        (_, 0) => "success",
-        (0, _) => "failed",
-        _ => "partially_failed",
-    })
+    Ok(dkron_model::group_status(successes))
 }
 
 /// Ends every active run of a node as lost.
