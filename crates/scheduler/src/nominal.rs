@@ -1,6 +1,6 @@
 //! The one thing the planner needs from a schedule: the next nominal time.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 /// A source of nominal times, implemented by `dkron_model::Schedule`; tests may use their own.
 pub trait NominalSchedule {
@@ -9,6 +9,12 @@ pub trait NominalSchedule {
 
     /// Returns true when the schedule never fires by itself (`@manually`).
     fn is_manual(&self) -> bool;
+
+    /// Returns the interval of an `@every` schedule, whose rhythm counts from a start point
+    /// rather than from the calendar; `None` for every other kind.
+    fn interval(&self) -> Option<TimeDelta> {
+        None
+    }
 }
 
 impl<S: NominalSchedule + ?Sized> NominalSchedule for &S {
@@ -19,6 +25,10 @@ impl<S: NominalSchedule + ?Sized> NominalSchedule for &S {
     fn is_manual(&self) -> bool {
         (**self).is_manual()
     }
+
+    fn interval(&self) -> Option<TimeDelta> {
+        (**self).interval()
+    }
 }
 
 impl NominalSchedule for dkron_model::Schedule {
@@ -28,5 +38,10 @@ impl NominalSchedule for dkron_model::Schedule {
 
     fn is_manual(&self) -> bool {
         dkron_model::Schedule::is_manual(self)
+    }
+
+    fn interval(&self) -> Option<TimeDelta> {
+        self.every()
+            .and_then(|every| TimeDelta::from_std(every).ok())
     }
 }

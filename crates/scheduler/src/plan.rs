@@ -37,21 +37,21 @@ pub fn is_scheduled(job: &Job, schedule: &impl NominalSchedule) -> bool {
 /// Returns the job's first nominal time strictly after `after`, honouring `starts_at` (nothing
 /// before it) and `expires_at` (nothing after it), or `None` when there is none.
 ///
-/// A schedule that answers a time not strictly after `after` is treated as exhausted, so a
-/// faulty schedule can never make the planner loop in place.
+/// Before `starts_at`, the search starts at `starts_at` itself: a calendar schedule may fire
+/// exactly at `starts_at`, and an `@every` schedule counts its interval from `starts_at` (its
+/// first occurrence is `starts_at` on a whole second, else one interval later, rounded down).
+///
+/// A schedule that answers a time not strictly after the time asked for is treated as
+/// exhausted, so a faulty schedule can never make the planner loop in place.
 pub fn next_occurrence(
     job: &Job,
     schedule: &impl NominalSchedule,
     after: DateTime<Utc>,
 ) -> Option<DateTime<Utc>> {
-    let search_from = match job.starts_at {
-        Some(starts_at) if starts_at > after => starts_at - TimeDelta::nanoseconds(1),
-        _ => after,
+    let nominal = match job.starts_at {
+        Some(starts_at) if starts_at > after => first_from_start(schedule, starts_at, after)?,
+        _ => next_strictly_after(schedule, after)?,
     };
-    let nominal = schedule.next_after(search_from)?;
-    if nominal <= search_from {
-        return None;
-    }
     if job
         .expires_at
         .is_some_and(|expires_at| nominal > expires_at)
@@ -59,6 +59,38 @@ pub fn next_occurrence(
         return None;
     }
     Some(nominal)
+}
+
+fn next_strictly_after(
+    schedule: &impl NominalSchedule,
+    after: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let nominal = schedule.next_after(after)?;
+    (nominal > after).then_some(nominal)
+}
+
+/// Returns the first occurrence at or after `starts_at` (and strictly after `after`).
+fn first_from_start(
+    schedule: &impl NominalSchedule,
+    starts_at: DateTime<Utc>,
+    after: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    /// From `starts_at - interval`, an `@every` schedule lands before `starts_at` at most once
+    /// (when `starts_at` is not a whole second); a calendar schedule never does.
+    const MAX_STEPS: usize = 4;
+    let step_back = schedule.interval().unwrap_or(TimeDelta::nanoseconds(1));
+    let mut search_from = starts_at
+        .checked_sub_signed(step_back)
+        .unwrap_or(starts_at)
+        .max(after);
+    for _ in 0..MAX_STEPS {
+        let nominal = next_strictly_after(schedule, search_from)?;
+        if nominal >= starts_at {
+            return Some(nominal);
+        }
+        search_from = nominal;
+    }
+    None
 }
 
 /// Returns the next nominal time the scheduler should wake the job for, or `None` when the job
@@ -303,5 +335,13 @@ impl<'a> DecisionBuilder<'a> {
 }
 
 #[cfg(test)]
+#[path = "plan_test_support.rs"]
+mod test_support;
+
+#[cfg(test)]
 #[path = "plan_test.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "plan_props_test.rs"]
+mod props;

@@ -105,6 +105,7 @@ impl<B: SchedulerBackend> Runner<B> {
         let horizon = self.horizon(now);
         let mut decisions: Vec<Decision> = Vec::new();
         let mut planned: Vec<Planned> = Vec::new();
+        let mut missed = MissedTally::default();
         while decisions.len() < self.config.max_batch {
             let Some((_, name)) = self.timers.pop_due(horizon) else {
                 break;
@@ -123,7 +124,7 @@ impl<B: SchedulerBackend> Runner<B> {
                 now,
                 &self.rules,
             );
-            log_missed(&name, &plan.decisions);
+            missed.count(&name, &plan.decisions);
             decisions.extend(plan.decisions);
             planned.push(Planned {
                 name,
@@ -131,6 +132,7 @@ impl<B: SchedulerBackend> Runner<B> {
                 next: plan.next,
             });
         }
+        missed.log();
         for batch in decisions.chunks(self.config.max_batch) {
             if self.commit_scheduled(batch.to_vec()).await == Flow::Stop {
                 return Flow::Stop;
@@ -154,23 +156,47 @@ impl<B: SchedulerBackend> Runner<B> {
     }
 }
 
-/// Logs, once per job and plan, what the misfire policy did with missed occurrences.
-fn log_missed(job: &str, decisions: &[Decision]) {
-    let mut skipped = 0_u64;
-    let mut caught_up = 0_u64;
-    for decision in decisions {
-        match decision {
-            Decision::Launch {
-                trigger: Trigger::CatchUp,
-                ..
-            } => caught_up += 1,
-            Decision::Launch { .. } => {}
-            Decision::Skip { .. } | Decision::SkipRange { .. } => {
-                skipped += decision.occurrence_count()
+/// What the misfire policy did in one round of planning, logged once per round (a leader
+/// that resumes with thousands of late jobs writes one line, not thousands).
+#[derive(Debug, Default)]
+struct MissedTally {
+    jobs: u64,
+    skipped: u64,
+    caught_up: u64,
+}
+
+impl MissedTally {
+    fn count(&mut self, job: &str, decisions: &[Decision]) {
+        let mut skipped = 0_u64;
+        let mut caught_up = 0_u64;
+        for decision in decisions {
+            match decision {
+                Decision::Launch {
+                    trigger: Trigger::CatchUp,
+                    ..
+                } => caught_up += 1,
+                Decision::Launch { .. } => {}
+                Decision::Skip { .. } | Decision::SkipRange { .. } => {
+                    skipped += decision.occurrence_count()
+                }
             }
         }
+        if skipped > 0 || caught_up > 0 {
+            debug!(job = %job, skipped, caught_up, "missed occurrences decided");
+            self.jobs += 1;
+            self.skipped += skipped;
+            self.caught_up += caught_up;
+        }
     }
-    if skipped > 0 || caught_up > 0 {
-        info!(job = %job, skipped, caught_up, "missed occurrences decided");
+
+    fn log(&self) {
+        if self.jobs > 0 {
+            info!(
+                jobs = self.jobs,
+                skipped = self.skipped,
+                caught_up = self.caught_up,
+                "missed occurrences decided by the misfire policy"
+            );
+        }
     }
 }
