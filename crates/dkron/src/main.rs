@@ -1,1 +1,99 @@
-fn main() {}
+//! `dkron`: the dkron-rs binary.
+//!
+//! Exit codes: 0 on success, 1 when the configuration is invalid or the agent fails, 2 for
+//! command-line usage errors (clap's convention).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, FromArgMatches};
+use dkron::cli::{self, Cli, Command};
+use dkron::{keygen, logging, version};
+use dkron_agent::config::{self, AgentConfig, ConfigSources};
+
+fn main() -> ExitCode {
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
+    match cli.command {
+        Command::Version => {
+            print!("{}", version::version_text());
+            ExitCode::SUCCESS
+        }
+        Command::Keygen => match keygen::generate_key() {
+            Ok(key) => {
+                println!("{key}");
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("error: {error:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Agent(_) => {
+            let agent_matches = matches
+                .subcommand_matches("agent")
+                .expect("clap parsed the agent subcommand, so its matches exist");
+            start_agent(cli.config, cli::agent_flag_overrides(agent_matches))
+        }
+    }
+}
+
+/// Loads the configuration, starts logging and runs the agent until it stops.
+fn start_agent(config_file: Option<PathBuf>, flags: BTreeMap<String, Vec<String>>) -> ExitCode {
+    let sources = ConfigSources {
+        config_file,
+        flags,
+        ..ConfigSources::from_process()
+    };
+    let rust_log = sources.env.get("RUST_LOG").cloned();
+    let loaded = match config::load_with_warnings(sources) {
+        Ok(loaded) => loaded,
+        Err(error) => {
+            eprintln!("error: invalid configuration: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let agent_config = loaded.config;
+    if let Err(error) = logging::init(
+        agent_config.log_level,
+        agent_config.log_format,
+        rust_log.as_deref(),
+    ) {
+        eprintln!("error: {error:#}");
+        return ExitCode::FAILURE;
+    }
+    match &loaded.file {
+        Some(path) => tracing::info!(file = %path.display(), "configuration file loaded"),
+        None => tracing::info!("no config file found, using defaults, environment and flags"),
+    }
+    for warning in &loaded.warnings {
+        tracing::warn!(%warning, "configuration warning");
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            tracing::error!(error = %error, "cannot start the async runtime");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run_agent(agent_config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(error = format!("{error:#}"), "agent stopped with an error");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs the agent until it stops.
+///
+/// Placeholder until `dkron_agent::run` lands: the lead replaces this body (or its call) with
+/// `dkron_agent::run(config).await`.
+async fn run_agent(config: AgentConfig) -> anyhow::Result<()> {
+    drop(config);
+    anyhow::bail!("agent not wired yet")
+}

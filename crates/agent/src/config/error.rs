@@ -171,7 +171,10 @@ pub enum ConfigError {
         message: String,
     },
     /// A value has the wrong shape for its key, such as text where a number is needed.
-    #[error("invalid value for {key} ({origin}): {message}")]
+    #[error(
+        "invalid value for {key} ({}): {message}",
+        describe_origin(key, origin)
+    )]
     WrongType {
         /// The key, with `.` between levels for nested values (`tags.rack`).
         key: String,
@@ -181,13 +184,23 @@ pub enum ConfigError {
         message: String,
     },
     /// A value is well-formed but breaks a rule.
-    #[error("{error} ({key} from {origin})", key = error.key())]
+    #[error("{error} ({})", describe_origin(error.key(), origin))]
     Invalid {
         /// The broken rule, naming the key.
         error: ValidationError,
         /// Where the offending value came from.
         origin: ValueOrigin,
     },
+}
+
+/// Says where a key's value came from, without repeating the key when the source names it.
+fn describe_origin(key: &str, origin: &ValueOrigin) -> String {
+    match origin {
+        ValueOrigin::Flag { .. } | ValueOrigin::Env { .. } => format!("set by {origin}"),
+        ValueOrigin::File { .. } => format!("set by `{key}` in {origin}"),
+        ValueOrigin::Default => format!("built-in default of `{key}`"),
+        ValueOrigin::Hostname => format!("`{key}` from {origin}"),
+    }
 }
 
 /// Something in the configuration that is ignored but probably a mistake.

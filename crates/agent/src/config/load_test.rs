@@ -380,7 +380,7 @@ fn raft_multiplier_must_be_between_1_and_10() {
     assert_eq!(
         error.to_string(),
         "raft-multiplier cannot be 20. Must be between 1 and 10 \
-         (raft-multiplier from flag --raft-multiplier)"
+         (set by flag --raft-multiplier)"
     );
     for bad in ["0", "-1", "11"] {
         let (error, _) = invalid(with_env(&[("DKRON_RAFT_MULTIPLIER", bad)]));
@@ -463,7 +463,18 @@ fn durations_use_go_syntax() {
     let (error, origin) = invalid(with_file(&bad_path));
     assert_eq!(error.key(), "retry-interval");
     assert!(error.to_string().contains("missing unit"), "{error}");
-    assert_eq!(origin, ValueOrigin::File { path: bad_path });
+    assert_eq!(
+        origin,
+        ValueOrigin::File {
+            path: bad_path.clone()
+        }
+    );
+    let message = load(with_file(&bad_path)).unwrap_err().to_string();
+    let expected_suffix = format!(
+        "(set by `retry-interval` in config file {})",
+        bad_path.display()
+    );
+    assert!(message.ends_with(&expected_suffix), "{message}");
     for key in [
         "serf-reconnect-timeout",
         "catch-up-window",
@@ -676,4 +687,22 @@ fn known_keys_cover_dkrons_list() {
     for key in dkron_keys {
         assert!(known_keys().contains(&key), "{key}");
     }
+}
+
+#[test]
+fn the_example_file_in_the_docs_loads_without_warnings() {
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/configuration.md");
+    let text = std::fs::read_to_string(docs).unwrap();
+    let start = text
+        .find("```yaml\n# Node\n")
+        .expect("the full example is in the docs")
+        + 8;
+    let length = text[start..].find("```").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_file(dir.path(), "dkron.yml", &text[start..start + length]);
+    let loaded = load_with_warnings(with_file(&path)).unwrap();
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    assert_eq!(loaded.config.node_name, "server-1");
+    assert_eq!(loaded.config.bootstrap_expect, 3);
+    assert_eq!(loaded.config.retry_join.len(), 3);
 }

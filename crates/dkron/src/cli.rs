@@ -1,0 +1,465 @@
+//! The command line: `dkron agent`, `dkron keygen` and `dkron version`, with Dkron's flag
+//! names. Flag values are handed to the config loader only when given on the command line,
+//! so a flag left at its default never hides the environment or the config file.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::LazyLock;
+
+use clap::builder::BoolishValueParser;
+use clap::parser::ValueSource;
+use clap::{ArgAction, ArgMatches, Args, Parser, Subcommand};
+use dkron_agent::config::{AgentConfig, format_go_duration, known_keys};
+
+/// Defaults shown in `--help`; they come from the one `Default` impl of the configuration.
+static DEFAULTS: LazyLock<AgentConfig> = LazyLock::new(AgentConfig::default);
+
+const NODE: &str = "Node";
+const NETWORK: &str = "Network and membership";
+const RAFT: &str = "Consensus and storage";
+const LOGGING: &str = "Logging";
+const NOTIFICATIONS: &str = "Notifications";
+const METRICS: &str = "Metrics and tracing";
+const SCHEDULING: &str = "Scheduling and history (dkron-rs additions)";
+
+/// Open source distributed job scheduling system (dkron-rs, a Rust implementation of Dkron).
+#[derive(Debug, Parser)]
+#[command(
+    name = "dkron",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+#[command(
+    long_about = "Runs scheduled jobs like cron, across the machines of a cluster. \
+    If the leader fails, another server takes over and keeps the schedule without \
+    intervention.\n\nA drop-in replacement for Dkron: same flags, config keys, DKRON_* \
+    environment variables and REST API."
+)]
+pub struct Cli {
+    /// Config file [default: dkron.{json,toml,yaml,yml} in /etc/dkron, $HOME/.dkron or ./config]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start a dkron agent
+    #[command(
+        long_about = "Start a dkron agent that schedules jobs (as a server), listens \
+        for executions and runs them. Servers also serve the REST API and the web UI.\n\n\
+        Settings are read, lowest precedence first, from built-in defaults, the config \
+        file, DKRON_* environment variables (DKRON_NODE_NAME for --node-name) and these \
+        flags."
+    )]
+    Agent(Box<AgentArgs>),
+    /// Generate a new encryption key for --encrypt
+    #[command(
+        long_about = "Generate a new gossip encryption key: 16 random bytes in \
+        base64, printed on stdout in the form --encrypt and the encrypt key expect."
+    )]
+    Keygen,
+    /// Show version information
+    Version,
+}
+
+/// Flags of `dkron agent`; each long name is a config key.
+///
+/// Read through [`agent_flag_overrides`], not through these fields, which hold defaults
+/// for flags that were not given.
+#[derive(Debug, Args)]
+pub struct AgentArgs {
+    /// Run in server mode: vote in Raft, store state, serve the API and schedule jobs
+    #[arg(long, help_heading = NODE, action = ArgAction::Set, num_args = 0..=1,
+        require_equals = true, default_missing_value = "true", value_name = "BOOL",
+        value_parser = BoolishValueParser::new(), default_value_t = DEFAULTS.server)]
+    pub server: bool,
+
+    /// Name of this node, unique in the cluster [default: the hostname]
+    #[arg(long, help_heading = NODE, value_name = "NAME")]
+    pub node_name: Option<String>,
+
+    /// Node tag as key=value, used by job target selection; repeat for more tags
+    #[arg(long, help_heading = NODE, value_name = "KEY=VALUE", action = ArgAction::Append)]
+    pub tag: Vec<String>,
+
+    /// Datacenter of this node (its dc tag)
+    #[arg(long, help_heading = NODE, value_name = "NAME",
+        default_value_t = DEFAULTS.datacenter.clone())]
+    pub datacenter: String,
+
+    /// Region of this node; scopes leader election and job targets
+    #[arg(long, help_heading = NODE, value_name = "NAME",
+        default_value_t = DEFAULTS.region.clone())]
+    pub region: String,
+
+    /// Serve the web UI (servers only); --ui=false turns it off
+    #[arg(long, help_heading = NODE, action = ArgAction::Set, num_args = 0..=1,
+        require_equals = true, default_missing_value = "true", value_name = "BOOL",
+        value_parser = BoolishValueParser::new(), default_value_t = DEFAULTS.ui)]
+    pub ui: bool,
+
+    /// Address the gossip layer binds to; its IP is also used for RPC (port 8946 if omitted)
+    #[arg(long, help_heading = NETWORK, value_name = "HOST:PORT",
+        default_value_t = DEFAULTS.bind_addr.to_string())]
+    pub bind_addr: String,
+
+    /// Address advertised to other nodes [default: the bind address]
+    #[arg(long, help_heading = NETWORK, value_name = "HOST:PORT")]
+    pub advertise_addr: Option<String>,
+
+    /// Address of the HTTP API and web UI (servers only)
+    #[arg(long, help_heading = NETWORK, value_name = "HOST:PORT",
+        default_value_t = DEFAULTS.http_addr.to_string())]
+    pub http_addr: String,
+
+    /// Port of the RPC listener (node-to-node gRPC and Raft), bound on the bind IP
+    #[arg(long, help_heading = NETWORK, value_name = "PORT",
+        default_value_t = DEFAULTS.rpc_port)]
+    pub rpc_port: u16,
+
+    /// RPC port advertised to other nodes [default: --rpc-port]
+    #[arg(long, help_heading = NETWORK, value_name = "PORT")]
+    pub advertise_rpc_port: Option<u16>,
+
+    /// Gossip timing profile
+    #[arg(long, help_heading = NETWORK, value_name = "PROFILE",
+        value_parser = ["lan", "wan", "local"], default_value_t = DEFAULTS.profile.to_string())]
+    pub profile: String,
+
+    /// Address of an agent to join at start (once); repeat for more
+    #[arg(long, help_heading = NETWORK, value_name = "ADDR", action = ArgAction::Append)]
+    pub join: Vec<String>,
+
+    /// Address of an agent to join at start, retried until it succeeds; repeat for more
+    #[arg(long, help_heading = NETWORK, value_name = "ADDR", action = ArgAction::Append)]
+    pub retry_join: Vec<String>,
+
+    /// Most join attempts with --retry-join; 0 retries forever
+    #[arg(long, help_heading = NETWORK, value_name = "COUNT",
+        default_value_t = DEFAULTS.retry_max)]
+    pub retry_max: u32,
+
+    /// Wait between join attempts (Go duration: 30s, 1m)
+    #[arg(long, help_heading = NETWORK, value_name = "DURATION",
+        default_value_t = format_go_duration(DEFAULTS.retry_interval))]
+    pub retry_interval: String,
+
+    /// Gossip encryption key: base64 of 16, 24 or 32 bytes (see dkron keygen)
+    #[arg(long, help_heading = NETWORK, value_name = "KEY")]
+    pub encrypt: Option<String>,
+
+    /// How long a failed node is retried before it is considered gone (Go duration)
+    #[arg(long, help_heading = NETWORK, value_name = "DURATION",
+        default_value_t = format_go_duration(DEFAULTS.serf_reconnect_timeout))]
+    pub serf_reconnect_timeout: String,
+
+    /// Servers to wait for before bootstrapping the cluster; 1 bootstraps this server alone
+    #[arg(long, help_heading = RAFT, value_name = "COUNT",
+        default_value_t = DEFAULTS.bootstrap_expect)]
+    pub bootstrap_expect: u32,
+
+    /// Scale of Raft timeouts, 1 (fastest failure detection) to 10 (most relaxed)
+    #[arg(long, help_heading = RAFT, value_name = "N",
+        default_value_t = DEFAULTS.raft_multiplier)]
+    pub raft_multiplier: u32,
+
+    /// Directory of the replicated log, state and snapshots
+    #[arg(long, help_heading = RAFT, value_name = "DIR",
+        default_value_t = DEFAULTS.data_dir.display().to_string())]
+    pub data_dir: String,
+
+    /// Log level: trace, debug, info, warn, error (Dkron's fatal and panic log errors only)
+    #[arg(long, help_heading = LOGGING, value_name = "LEVEL",
+        default_value_t = DEFAULTS.log_level.to_string())]
+    pub log_level: String,
+
+    /// Log format: text for people, json for log shippers
+    #[arg(long, help_heading = LOGGING, value_name = "FORMAT", value_parser = ["text", "json"],
+        default_value_t = DEFAULTS.log_format.to_string())]
+    pub log_format: String,
+
+    /// SMTP server for notification mail
+    #[arg(long, help_heading = NOTIFICATIONS, value_name = "HOST")]
+    pub mail_host: Option<String>,
+
+    /// SMTP port
+    #[arg(long, help_heading = NOTIFICATIONS, value_name = "PORT")]
+    pub mail_port: Option<u16>,
+
+    /// SMTP user name
+    #[arg(long, help_heading = NOTIFICATIONS, value_name = "USER")]
+    pub mail_username: Option<String>,
+
+    /// SMTP password (prefer DKRON_MAIL_PASSWORD or the config file: flags show in ps)
+    #[arg(long, help_heading = NOTIFICATIONS, value_name = "PASSWORD")]
+    pub mail_password: Option<String>,
+
+    /// Sender address of notification mail
+    #[arg(long, help_heading = NOTIFICATIONS, value_name = "ADDRESS")]
+    pub mail_from: Option<String>,
+
+    /// Template of the mail body
+    #[arg(long, help_heading = NOTIFICATIONS, value_name = "TEMPLATE")]
+    pub mail_payload: Option<String>,
+
+    /// Text put before every mail subject
+    #[arg(long, help_heading = NOTIFICATIONS, value_name = "TEXT",
+        default_value_t = DEFAULTS.mail_subject_prefix.clone())]
+    pub mail_subject_prefix: String,
+
+    /// URL called before each execution
+    #[arg(long, help_heading = NOTIFICATIONS, value_name = "URL")]
+    pub pre_webhook_endpoint: Option<String>,
+
+    /// Template of the pre-webhook request body
+    #[arg(long, help_heading = NOTIFICATIONS, value_name = "TEMPLATE")]
+    pub pre_webhook_payload: Option<String>,
+
+    /// Header of the pre-webhook request as "Name: value"; repeat for more
+    #[arg(long, help_heading = NOTIFICATIONS, value_name = "HEADER", action = ArgAction::Append)]
+    pub pre_webhook_headers: Vec<String>,
+
+    /// URL called after each execution
+    #[arg(long, help_heading = NOTIFICATIONS, value_name = "URL")]
+    pub webhook_endpoint: Option<String>,
+
+    /// Deprecated and ignored, as in Dkron; use --webhook-endpoint
+    #[arg(long, help_heading = NOTIFICATIONS, value_name = "URL")]
+    pub webhook_url: Option<String>,
+
+    /// Template of the webhook request body
+    #[arg(long, help_heading = NOTIFICATIONS, value_name = "TEMPLATE")]
+    pub webhook_payload: Option<String>,
+
+    /// Header of the webhook request as "Name: value"; repeat for more
+    #[arg(long, help_heading = NOTIFICATIONS, value_name = "HEADER", action = ArgAction::Append)]
+    pub webhook_headers: Vec<String>,
+
+    /// Cronitor ping base URL
+    #[arg(long, help_heading = NOTIFICATIONS, value_name = "URL")]
+    pub cronitor_endpoint: Option<String>,
+
+    /// StatsD server for metrics
+    #[arg(long, help_heading = METRICS, value_name = "HOST:PORT")]
+    pub statsd_addr: Option<String>,
+
+    /// DataDog agent (DogStatsD) for metrics
+    #[arg(long, help_heading = METRICS, value_name = "HOST:PORT")]
+    pub dog_statsd_addr: Option<String>,
+
+    /// DataDog tag as key:value; repeat for more
+    #[arg(long, help_heading = METRICS, value_name = "KEY:VALUE", action = ArgAction::Append)]
+    pub dog_statsd_tags: Vec<String>,
+
+    /// Serve Prometheus metrics at /metrics
+    #[arg(long, help_heading = METRICS, action = ArgAction::Set, num_args = 0..=1,
+        require_equals = true, default_missing_value = "true", value_name = "BOOL",
+        value_parser = BoolishValueParser::new(), default_value_t = DEFAULTS.enable_prometheus)]
+    pub enable_prometheus: bool,
+
+    /// OTLP endpoint to export traces to
+    #[arg(long, help_heading = METRICS, value_name = "URL")]
+    pub otel_endpoint: Option<String>,
+
+    /// Accepted for compatibility; dkron-rs never sends usage statistics
+    #[arg(long, help_heading = METRICS, action = ArgAction::Set, num_args = 0..=1,
+        require_equals = true, default_missing_value = "true", value_name = "BOOL",
+        value_parser = BoolishValueParser::new(), default_value_t = DEFAULTS.disable_usage_stats)]
+    pub disable_usage_stats: bool,
+
+    /// Executions kept per job; older ones are deleted
+    #[arg(long, help_heading = SCHEDULING, value_name = "COUNT",
+        default_value_t = DEFAULTS.execution_retention)]
+    pub execution_retention: u32,
+
+    /// Most bytes of output stored per execution (the end of the output is kept)
+    #[arg(long, help_heading = SCHEDULING, value_name = "BYTES",
+        default_value_t = DEFAULTS.max_output_bytes)]
+    pub max_output_bytes: u64,
+
+    /// How late a missed run may still start after the scheduler was down (Go duration)
+    #[arg(long, help_heading = SCHEDULING, value_name = "DURATION",
+        default_value_t = format_go_duration(DEFAULTS.catch_up_window))]
+    pub catch_up_window: String,
+
+    /// What to do with runs missed while no scheduler ran
+    #[arg(long, help_heading = SCHEDULING, value_name = "POLICY",
+        value_parser = ["run_once", "skip", "run_all"],
+        default_value_t = DEFAULTS.misfire_policy.to_string())]
+    pub misfire_policy: String,
+
+    /// Ledger entries (one per scheduled run and its outcome) kept per job
+    #[arg(long, help_heading = SCHEDULING, value_name = "COUNT",
+        default_value_t = DEFAULTS.ledger_retention)]
+    pub ledger_retention: u32,
+}
+
+/// Returns the `agent` flags given on the command line, keyed by config key, with their
+/// values as typed (one per occurrence). Flags left at their defaults are not included.
+pub fn agent_flag_overrides(agent_matches: &ArgMatches) -> BTreeMap<String, Vec<String>> {
+    let mut overrides = BTreeMap::new();
+    for id in agent_matches.ids() {
+        let id = id.as_str();
+        let key = id.replace('_', "-");
+        // Skips `--config` (global, not a key) and the argument group clap adds for the struct.
+        if !known_keys().contains(&key.as_str()) {
+            continue;
+        }
+        if agent_matches.value_source(id) != Some(ValueSource::CommandLine) {
+            continue;
+        }
+        let Some(raw_values) = agent_matches.get_raw(id) else {
+            continue;
+        };
+        let values = raw_values
+            .map(|value| value.to_string_lossy().into_owned())
+            .collect();
+        overrides.insert(key, values);
+    }
+    overrides
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, FromArgMatches};
+
+    use super::*;
+
+    fn agent_overrides(args: &[&str]) -> BTreeMap<String, Vec<String>> {
+        let argv = ["dkron", "agent"].iter().chain(args);
+        let matches = Cli::command().try_get_matches_from(argv).unwrap();
+        let agent = matches.subcommand_matches("agent").unwrap();
+        agent_flag_overrides(agent)
+    }
+
+    #[test]
+    fn the_command_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn only_flags_given_are_overrides() {
+        assert!(agent_overrides(&[]).is_empty());
+        let overrides = agent_overrides(&[
+            "--server",
+            "--ui=false",
+            "--bootstrap-expect",
+            "1",
+            "--node-name=n1",
+            "--rpc-port",
+            "6868",
+        ]);
+        let expected = BTreeMap::from([
+            ("server".to_string(), vec!["true".to_string()]),
+            ("ui".to_string(), vec!["false".to_string()]),
+            ("bootstrap-expect".to_string(), vec!["1".to_string()]),
+            ("node-name".to_string(), vec!["n1".to_string()]),
+            ("rpc-port".to_string(), vec!["6868".to_string()]),
+        ]);
+        assert_eq!(
+            overrides, expected,
+            "a flag given with its default value still counts"
+        );
+    }
+
+    #[test]
+    fn repeatable_flags_keep_every_occurrence() {
+        let overrides = agent_overrides(&[
+            "--tag",
+            "role=web",
+            "--tag=rack=r1",
+            "--join",
+            "a:8946",
+            "--join",
+            "b:8946",
+            "--webhook-headers",
+            "X-A: 1",
+        ]);
+        assert_eq!(overrides["tag"], ["role=web", "rack=r1"]);
+        assert_eq!(overrides["join"], ["a:8946", "b:8946"]);
+        assert_eq!(overrides["webhook-headers"], ["X-A: 1"]);
+    }
+
+    #[test]
+    fn config_is_global_and_not_a_key() {
+        for argv in [
+            ["dkron", "--config", "/tmp/d.yml", "agent"],
+            ["dkron", "agent", "--config", "/tmp/d.yml"],
+        ] {
+            let matches = Cli::command().try_get_matches_from(argv).unwrap();
+            let cli = Cli::from_arg_matches(&matches).unwrap();
+            assert_eq!(cli.config, Some(PathBuf::from("/tmp/d.yml")));
+            let agent = matches.subcommand_matches("agent").unwrap();
+            assert!(agent_flag_overrides(agent).is_empty());
+        }
+    }
+
+    #[test]
+    fn every_agent_flag_is_a_config_key_and_every_flag_key_has_a_flag() {
+        let command = Cli::command();
+        let agent = command.find_subcommand("agent").unwrap();
+        let flags: Vec<&str> = agent
+            .get_arguments()
+            .filter_map(|arg| arg.get_long())
+            .filter(|long| !matches!(*long, "config" | "help" | "version"))
+            .collect();
+        for flag in &flags {
+            assert!(known_keys().contains(flag), "--{flag} is not a config key");
+        }
+        // Dkron reads these keys from the config file (and environment) only.
+        let file_only = ["tags", "bootstrap", "devmode", "reconcileinterval"];
+        for key in known_keys() {
+            assert!(
+                flags.contains(key) || file_only.contains(key),
+                "config key {key} has no flag"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_flags_are_usage_errors() {
+        for argv in [
+            vec!["dkron", "agent", "--no-such-flag"],
+            vec!["dkron", "agent", "--rpc-port", "http"],
+            vec!["dkron", "agent", "--log-format", "xml"],
+            vec!["dkron", "agent", "--server", "true"],
+        ] {
+            assert!(Cli::try_parse_from(&argv).is_err(), "{argv:?}");
+        }
+        let cli = Cli::try_parse_from(["dkron", "agent", "--ui=false", "--server=yes"]).unwrap();
+        let Command::Agent(args) = cli.command else {
+            panic!("parsed as another command");
+        };
+        assert!(!args.ui && args.server);
+    }
+
+    #[test]
+    fn help_lists_dkron_flags_with_defaults() {
+        let help = Cli::command()
+            .find_subcommand_mut("agent")
+            .unwrap()
+            .render_long_help()
+            .to_string();
+        for expected in [
+            "--bootstrap-expect <COUNT>",
+            "--tag <KEY=VALUE>",
+            "--ui[=<BOOL>]",
+            "[default: 6868]",
+            "[default: :8080]",
+            "[default: 24h]",
+            "Scheduling and history",
+        ] {
+            assert!(help.contains(expected), "help lacks {expected:?}:\n{help}");
+        }
+        let top = Cli::command().render_help().to_string();
+        for subcommand in ["agent", "keygen", "version"] {
+            assert!(top.contains(subcommand), "{top}");
+        }
+    }
+}
