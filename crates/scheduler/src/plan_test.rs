@@ -309,6 +309,7 @@ fn parsed_hourly() -> dkron_model::Schedule {
     dkron_model::Schedule::parse("0 0 * * * *", "j", "UTC", chrono_tz::UTC).expect("valid")
 }
 
+/// dkron#460: an `@at` time that passed while no leader ran must not vanish silently.
 #[test]
 fn past_at_runs_once_as_catch_up_inside_the_window() {
     let plan = plan_job(

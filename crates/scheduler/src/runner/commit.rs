@@ -3,8 +3,6 @@
 //! While a commit is in flight the task keeps dispatching launches accepted earlier, so a
 //! slow replicated write never delays a launch that is already committed.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -14,6 +12,7 @@ use tracing::{debug, error, info, warn};
 
 use super::{Backoff, Flow, Runner, stop_signal};
 use crate::backend::{AcceptedLaunch, CommitOutcome, SchedulerBackend};
+use crate::clock::Sleep;
 use crate::decision::Decision;
 use crate::error::SchedulerError;
 
@@ -85,7 +84,7 @@ impl<B: SchedulerBackend> Runner<B> {
         }
     }
 
-    fn dispatch_wake(&self) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+    fn dispatch_wake(&self) -> Sleep {
         match self.pending.earliest() {
             Some(nominal) => self.clock.sleep_until(nominal),
             None => Box::pin(std::future::pending()),

@@ -8,6 +8,7 @@ use tracing::info;
 
 use crate::harness::{Harness, job, t0, t0_plus};
 
+/// dkron#541: an occurrence launched by an earlier leader must not run again.
 #[tokio::test]
 async fn an_occurrence_already_in_the_ledger_is_not_launched_again() {
     let mut harness = Harness::new();

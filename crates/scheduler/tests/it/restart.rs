@@ -73,6 +73,7 @@ fn harness_now(harness: &Harness) -> DateTime<Utc> {
     harness.clock.now()
 }
 
+/// dkron#1210, dkron#256: a new leader must not lose the runs that fell due without one.
 #[tokio::test]
 async fn restart_runs_the_latest_missed_occurrence_once_under_run_once() {
     let harness = crash_and_restart(MisfirePolicy::RunOnce).await;
@@ -131,6 +132,7 @@ async fn restart_skips_every_missed_occurrence_under_skip() {
     assert_eq!(harness.dispatched_nominals("minutely"), expected);
 }
 
+/// dkron#541, dkron#1569: a leader change must neither repeat nor drop an occurrence.
 #[tokio::test]
 async fn a_leader_lost_between_batches_leaves_no_gap_and_no_duplicate() {
     let mut harness = Harness::new();
