@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, FromArgMatches};
 use dkron::cli::{self, Cli, Command};
 use dkron::{keygen, logging, version};
-use dkron_agent::config::{self, AgentConfig, ConfigSources};
+use dkron_agent::config::{self, ConfigSources};
 
 fn main() -> ExitCode {
     let matches = Cli::command().get_matches();
@@ -80,20 +80,11 @@ fn start_agent(config_file: Option<PathBuf>, flags: BTreeMap<String, Vec<String>
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run_agent(agent_config)) {
+    match runtime.block_on(dkron_agent::run(agent_config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!(error = format!("{error:#}"), "agent stopped with an error");
             ExitCode::FAILURE
         }
     }
-}
-
-/// Runs the agent until it stops.
-///
-/// Placeholder until `dkron_agent::run` lands: the lead replaces this body (or its call) with
-/// `dkron_agent::run(config).await`.
-async fn run_agent(config: AgentConfig) -> anyhow::Result<()> {
-    drop(config);
-    anyhow::bail!("agent not wired yet")
 }

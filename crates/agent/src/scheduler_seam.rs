@@ -1,0 +1,188 @@
+//! The scheduler's backend on this node: decisions become Raft commands, launches go to the
+//! worker.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use dkron_model::{Job, Schedule, execution_id};
+use dkron_scheduler::{
+    AcceptedLaunch, CommitOutcome, Decision, PlannedRun, ScheduledJob, SchedulerBackend,
+    SchedulerError,
+};
+use dkron_store::{Command, CommandResult, RunPlan};
+
+use crate::node::Node;
+use crate::worker::RunOrder;
+
+/// Implements [`SchedulerBackend`] over the node.
+pub struct SchedulerSeam(pub Arc<Node>);
+
+fn backend_error(detail: impl ToString) -> SchedulerError {
+    SchedulerError::Backend {
+        detail: detail.to_string(),
+    }
+}
+
+impl SchedulerSeam {
+    fn plan_runs(&self, job: &Job, nominal: chrono::DateTime<Utc>) -> Vec<RunPlan> {
+        if !self.0.job_targets_this_node(job) {
+            return Vec::new();
+        }
+        vec![RunPlan {
+            execution_id: execution_id(nominal, &self.0.node_name, 1),
+            node_name: self.0.node_name.clone(),
+        }]
+    }
+
+    fn to_command(&self, decision: &Decision, job: Option<&Job>) -> Command {
+        let decided_at = Utc::now();
+        match decision.clone() {
+            Decision::Launch {
+                job: name,
+                nominal,
+                trigger,
+            } => Command::Launch {
+                runs: job
+                    .map(|job| self.plan_runs(job, nominal))
+                    .unwrap_or_default(),
+                job: name,
+                nominal,
+                trigger,
+                decided_at,
+            },
+            Decision::Skip {
+                job,
+                nominal,
+                trigger,
+                reason,
+            } => Command::Skip {
+                job,
+                nominal,
+                trigger,
+                reason,
+                decided_at,
+            },
+            Decision::SkipRange {
+                job,
+                first,
+                last,
+                count,
+                reason,
+            } => Command::SkipRange {
+                job,
+                first,
+                last,
+                count,
+                reason,
+                decided_at,
+            },
+        }
+    }
+}
+
+impl SchedulerBackend for SchedulerSeam {
+    async fn load_jobs(&self) -> Result<Vec<ScheduledJob>, SchedulerError> {
+        let node = self.0.clone();
+        let jobs = tokio::task::spawn_blocking(move || node.raft.store().jobs())
+            .await
+            .map_err(backend_error)?
+            .map_err(backend_error)?;
+        Ok(jobs
+            .into_iter()
+            .map(|stored| ScheduledJob {
+                job: stored.job,
+                cursor: stored.cursor,
+            })
+            .collect())
+    }
+
+    async fn commit(&self, decisions: Vec<Decision>) -> Result<Vec<CommitOutcome>, SchedulerError> {
+        if !self.0.raft.is_leader() {
+            return Err(SchedulerError::NotLeader {
+                detail: "leadership lost".into(),
+            });
+        }
+        let store = self.0.raft.store();
+        let mut commands = Vec::with_capacity(decisions.len());
+        for decision in &decisions {
+            let job = store
+                .job(decision.job())
+                .map_err(backend_error)?
+                .map(|stored| stored.job);
+            commands.push(self.to_command(decision, job.as_ref()));
+        }
+        let result = self
+            .0
+            .recorder
+            .record(Command::Batch(commands))
+            .await
+            .map_err(|detail| SchedulerError::NotLeader { detail })?;
+        let CommandResult::Batch(results) = result else {
+            return Err(backend_error(format!(
+                "unexpected commit result {result:?}"
+            )));
+        };
+        Ok(decisions
+            .into_iter()
+            .zip(results)
+            .map(|(decision, result)| outcome(decision, result))
+            .collect())
+    }
+
+    fn dispatch(&self, launch: AcceptedLaunch) {
+        let job = match self.0.raft.store().job(&launch.job) {
+            Ok(Some(stored)) => stored.job,
+            Ok(None) => {
+                tracing::warn!(job = %launch.job, "launched job was deleted before it started");
+                return;
+            }
+            Err(error) => {
+                tracing::error!(job = %launch.job, error = %error, "cannot read launched job");
+                return;
+            }
+        };
+        for run in launch
+            .runs
+            .iter()
+            .filter(|run| run.node_name == self.0.node_name)
+        {
+            self.0.worker.start(RunOrder {
+                job: job.clone(),
+                nominal: launch.nominal,
+                execution_id: run.execution_id.clone(),
+            });
+        }
+    }
+
+    fn parse_schedule(&self, job: &Job) -> Result<Schedule, String> {
+        self.0.schedule(job)
+    }
+}
+
+fn outcome(decision: Decision, result: CommandResult) -> CommitOutcome {
+    match (decision, result) {
+        (
+            Decision::Launch {
+                job,
+                nominal,
+                trigger,
+            },
+            CommandResult::Launched(runs),
+        ) => CommitOutcome::Launched(AcceptedLaunch {
+            job,
+            nominal,
+            trigger,
+            runs: runs
+                .into_iter()
+                .map(|run| PlannedRun {
+                    execution_id: run.execution_id,
+                    node_name: run.node_name,
+                })
+                .collect(),
+        }),
+        (Decision::Launch { .. }, CommandResult::Skipped(reason)) => CommitOutcome::Skipped(reason),
+        (_, CommandResult::Skipped(_)) => CommitOutcome::Recorded,
+        (_, CommandResult::Failed(error)) => CommitOutcome::Rejected(error.to_string()),
+        (_, other) => CommitOutcome::Rejected(format!("unexpected result {other:?}")),
+    }
+}
