@@ -19,6 +19,9 @@ ALLOWED = {
                     "dkron-scheduler", "dkron-api"},
     "dkron": {"dkron-model", "dkron-store", "dkron-cluster", "dkron-exec",
               "dkron-scheduler", "dkron-api", "dkron-agent"},
+    # benchmark programs may measure any layer directly
+    "dkron-bench": {"dkron-model", "dkron-store", "dkron-cluster", "dkron-exec",
+                    "dkron-scheduler", "dkron-api", "dkron-agent"},
 }
 
 metadata = json.loads(subprocess.check_output(

@@ -147,6 +147,7 @@ pub struct AgentConfig {
     #[serde(serialize_with = "go_duration::serialize")]
     pub catch_up_window: Duration,
     /// What the scheduler does with occurrences missed while no leader ran.
+    #[serde(serialize_with = "types::serialize_display")]
     pub misfire_policy: MisfirePolicy,
     /// Ledger entries (one per occurrence and outcome) kept per job.
     pub ledger_retention: u32,

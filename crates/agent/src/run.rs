@@ -12,7 +12,7 @@ use dkron_store::{Command, Retention};
 use tokio_util::sync::CancellationToken;
 
 use crate::api_seam::ApiSeam;
-use crate::config::{AgentConfig, HostPort, MisfirePolicy};
+use crate::config::{AgentConfig, HostPort};
 use crate::identity;
 use crate::node::Node;
 use crate::recorder::Recorder;
@@ -43,11 +43,7 @@ fn socket_text(address: &HostPort, default_host: &str) -> String {
 
 fn scheduler_config(config: &AgentConfig) -> SchedulerConfig {
     SchedulerConfig {
-        misfire_policy: match config.misfire_policy {
-            MisfirePolicy::Skip => dkron_scheduler::MisfirePolicy::Skip,
-            MisfirePolicy::RunOnce => dkron_scheduler::MisfirePolicy::RunOnce,
-            MisfirePolicy::RunAll => dkron_scheduler::MisfirePolicy::RunAll,
-        },
+        misfire_policy: config.misfire_policy,
         catch_up_window: config.catch_up_window,
         ..SchedulerConfig::default()
     }
@@ -226,7 +222,7 @@ async fn stop_node(node: &Node) {
             node.worker.wait_idle().await;
         }
     }
-    if let Err(error) = node.recorder.record(Command::Batch(Vec::new())).await {
+    if let Err(error) = node.recorder.flush().await {
         tracing::warn!(error = %error, "last run records may not have been written");
     }
     node.raft.shutdown().await;

@@ -159,10 +159,13 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         I: IntoIterator<Item = Entry> + OptionalSend,
         I::IntoIter: OptionalSend,
     {
+        let started = std::time::Instant::now();
         let mut rows = Vec::new();
         for entry in entries {
             rows.push((entry.log_id.index, encode(&entry)?));
         }
+        let encoded_ms = started.elapsed().as_millis() as u64;
+        let bytes: usize = rows.iter().map(|(_, row)| row.len()).sum();
         let result = self
             .write(move |txn| {
                 let mut table = txn.open_table(LOG)?;
@@ -172,6 +175,12 @@ impl RaftLogStorage<TypeConfig> for LogStore {
                 Ok(())
             })
             .await;
+        tracing::debug!(
+            bytes,
+            encoded_ms,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "log entries appended"
+        );
         let outcome = result
             .as_ref()
             .map(|_| ())

@@ -209,10 +209,17 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
             ));
         }
         let store = self.store.clone();
+        let command_count = commands.len();
+        let started = std::time::Instant::now();
         let results = tokio::task::spawn_blocking(move || store.apply(commands, &meta))
             .await
             .map_err(io_error)?
             .map_err(io_error)?;
+        tracing::debug!(
+            commands = command_count,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "state machine applied a batch"
+        );
         let mut results: Vec<Option<CommandResult>> = results.into_iter().map(Some).collect();
         for (slot, responder) in responders {
             if let Some(responder) = responder {

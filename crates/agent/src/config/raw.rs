@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::AgentConfig;
 use super::error::ValidationError;
 use super::lenient::{Flag, RawTags, Text, TextList};
-use super::types::{GossipKey, HostPort, Secret};
+use super::types::{self, GossipKey, HostPort, Secret};
 
 /// Port of the gossip layer when an address gives none, as in Dkron.
 pub(super) const DEFAULT_GOSSIP_PORT: u16 = 8946;
@@ -184,7 +184,10 @@ impl RawAgentConfig {
                 self.catch_up_window,
                 defaults.catch_up_window,
             )?,
-            misfire_policy: parsed(self.misfire_policy, defaults.misfire_policy)?,
+            misfire_policy: match self.misfire_policy {
+                Some(Text(value)) => types::parse_misfire_policy(&value)?,
+                None => defaults.misfire_policy,
+            },
             ledger_retention: self.ledger_retention.unwrap_or(defaults.ledger_retention),
         })
     }

@@ -135,41 +135,25 @@ impl FromStr for GossipProfile {
     }
 }
 
-/// What the scheduler does with occurrences missed while no leader ran (`misfire-policy`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum MisfirePolicy {
-    /// Run the latest missed occurrence once, record the others as skipped (the default).
-    RunOnce,
-    /// Run none of them; record all as skipped.
-    Skip,
-    /// Run every missed occurrence inside the catch-up window, oldest first.
-    RunAll,
+/// What the scheduler does with occurrences missed while no leader ran (`misfire-policy`):
+/// the scheduler's own type, so the setting and the behaviour cannot drift apart.
+pub use dkron_scheduler::MisfirePolicy;
+
+/// Serialises a value through its `Display` form.
+pub(crate) fn serialize_display<T: fmt::Display, S: Serializer>(
+    value: &T,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(value)
 }
 
-impl MisfirePolicy {
-    /// Returns the name used in configuration.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MisfirePolicy::RunOnce => "run_once",
-            MisfirePolicy::Skip => "skip",
-            MisfirePolicy::RunAll => "run_all",
-        }
-    }
-}
-
-impl FromStr for MisfirePolicy {
-    type Err = ValidationError;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        match text.trim() {
-            "run_once" => Ok(MisfirePolicy::RunOnce),
-            "skip" => Ok(MisfirePolicy::Skip),
-            "run_all" => Ok(MisfirePolicy::RunAll),
-            _ => Err(ValidationError::UnknownMisfirePolicy {
-                value: text.to_string(),
-            }),
-        }
-    }
+/// Parses a `misfire-policy` value into the scheduler's policy.
+pub(super) fn parse_misfire_policy(text: &str) -> Result<MisfirePolicy, ValidationError> {
+    text.trim()
+        .parse()
+        .map_err(|_| ValidationError::UnknownMisfirePolicy {
+            value: text.to_string(),
+        })
 }
 
 macro_rules! display_and_serialize_as_str {
@@ -188,7 +172,7 @@ macro_rules! display_and_serialize_as_str {
     )*};
 }
 
-display_and_serialize_as_str!(LogLevel, LogFormat, GossipProfile, MisfirePolicy);
+display_and_serialize_as_str!(LogLevel, LogFormat, GossipProfile);
 
 /// A network address as `host:port`; an empty host means every local interface.
 ///

@@ -1,0 +1,124 @@
+//! Collecting executions and ledger entries after the run, and the figures printed from them.
+
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use serde_json::Value;
+
+use crate::server::Server;
+
+/// What was measured inside the window.
+pub struct Results {
+    /// Start lateness of every execution whose nominal time is in the window, in ms.
+    pub lateness_ms: Vec<f64>,
+    /// Executions in the window that succeeded.
+    pub succeeded: usize,
+    /// Ledger entries in the window by state.
+    pub ledger_states: std::collections::BTreeMap<String, usize>,
+}
+
+fn parse_time(value: &Value) -> Option<DateTime<Utc>> {
+    value.as_str()?.parse().ok()
+}
+
+async fn get(server: &Server, path: String) -> anyhow::Result<Value> {
+    let response = server
+        .client
+        .get(format!("{}{path}", server.base))
+        .send()
+        .await?;
+    Ok(response.json().await?)
+}
+
+/// Reads every job's executions and ledger and keeps what falls in the window.
+pub async fn collect(
+    server: &Server,
+    jobs: usize,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    concurrency: usize,
+) -> anyhow::Result<Results> {
+    let in_window = |nominal: DateTime<Utc>| nominal >= start && nominal < end;
+    let per_job: Vec<anyhow::Result<(Value, Value)>> = futures::stream::iter(0..jobs)
+        .map(|index| async move {
+            let executions = get(server, format!("/v1/jobs/bench-{index}/executions")).await?;
+            let ledger = get(server, format!("/v1/jobs/bench-{index}/ledger?limit=1000")).await?;
+            Ok((executions, ledger))
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    let mut results = Results {
+        lateness_ms: Vec::new(),
+        succeeded: 0,
+        ledger_states: Default::default(),
+    };
+    for item in per_job {
+        let (executions, ledger) = item?;
+        for execution in executions.as_array().into_iter().flatten() {
+            let nominal = DateTime::from_timestamp_nanos(execution["group"].as_i64().unwrap_or(0));
+            let Some(started) = parse_time(&execution["started_at"]) else {
+                continue;
+            };
+            if !in_window(nominal) {
+                continue;
+            }
+            results
+                .lateness_ms
+                .push((started - nominal).num_microseconds().unwrap_or(0) as f64 / 1000.0);
+            if execution["success"] == true {
+                results.succeeded += 1;
+            }
+        }
+        for entry in ledger.as_array().into_iter().flatten() {
+            let Some(nominal) = parse_time(&entry["nominal_time"]) else {
+                continue;
+            };
+            if in_window(nominal) {
+                let state = entry["state"].as_str().unwrap_or("?").to_string();
+                *results.ledger_states.entry(state).or_default() += 1;
+            }
+        }
+    }
+    Ok(results)
+}
+
+fn percentile(sorted: &[f64], fraction: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let index = ((sorted.len() as f64 - 1.0) * fraction).round() as usize;
+    sorted[index]
+}
+
+/// Prints the figures.
+pub fn report(
+    results: &Results,
+    jobs: usize,
+    every_secs: u64,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) {
+    let seconds = (end - start).num_milliseconds() as f64 / 1000.0;
+    let mut lateness = results.lateness_ms.clone();
+    lateness.sort_by(f64::total_cmp);
+    let expected = jobs as f64 * seconds / every_secs as f64;
+    let recorded: usize = results.ledger_states.values().sum();
+    println!("window: {seconds:.1} s");
+    println!(
+        "executions: {} started, {} succeeded = {:.0} executions/s (expected about {:.0}/s)",
+        lateness.len(),
+        results.succeeded,
+        lateness.len() as f64 / seconds,
+        expected / seconds
+    );
+    println!(
+        "start lateness: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        percentile(&lateness, 0.50),
+        percentile(&lateness, 0.99),
+        lateness.last().copied().unwrap_or(f64::NAN)
+    );
+    println!(
+        "ledger in window: {recorded} entries of about {expected:.0} expected; by state: {:?}",
+        results.ledger_states
+    );
+}
