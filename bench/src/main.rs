@@ -119,7 +119,8 @@ async fn main() -> anyhow::Result<()> {
     );
     let cpu_secs = usage_end.cpu_secs - usage_start.cpu_secs;
     println!(
-        "server: rss {:.1} MiB at end, peak {:.1} MiB; threads peak {}; cpu {:.1} s over {:.1} s = {:.0}% of one core",
+        "server: rss {:.1} MiB when the window opened, {:.1} MiB at end, peak {:.1} MiB; threads peak {}; cpu {:.1} s over {:.1} s = {:.0}% of one core",
+        usage_start.rss_kib as f64 / 1024.0,
         usage_end.rss_kib as f64 / 1024.0,
         peak_rss_kib as f64 / 1024.0,
         peak_threads,

@@ -20,7 +20,7 @@ use crate::scheduler_seam::SchedulerSeam;
 use crate::worker::Worker;
 
 /// Page cache of the state database: history lives on disk, memory stays bounded.
-const STATE_CACHE_BYTES: usize = 64 << 20;
+const STATE_CACHE_BYTES: usize = 32 << 20;
 /// Log entries between snapshots.
 const SNAPSHOT_EVERY_ENTRIES: u64 = 20_000;
 /// How long a fresh single server may take to elect itself.
