@@ -31,10 +31,11 @@ const SCHEDULING: &str = "Scheduling and history (dkron-rs additions)";
     max_term_width = 100
 )]
 #[command(
-    long_about = "Runs scheduled jobs like cron, across the machines of a cluster. \
-    If the leader fails, another server takes over and keeps the schedule without \
-    intervention.\n\nA drop-in replacement for Dkron: same flags, config keys, DKRON_* \
-    environment variables and REST API."
+    long_about = "Runs scheduled jobs like cron, with every run decided and recorded \
+    durably: after a crash nothing is run twice and nothing is missed silently.\n\n\
+    A drop-in replacement for Dkron: same flags, config keys, DKRON_* environment \
+    variables and REST API. This build runs a single server \
+    (dkron agent --server --bootstrap-expect 1); multi-server clusters are coming."
 )]
 pub struct Cli {
     /// Config file [default: dkron.{json,toml,yaml,yml} in /etc/dkron, $HOME/.dkron or ./config]
@@ -52,7 +53,7 @@ pub enum Command {
     /// Start a dkron agent
     #[command(
         long_about = "Start a dkron agent that schedules jobs (as a server), listens \
-        for executions and runs them. Servers also serve the REST API and the web UI.\n\n\
+        for executions and runs them. Servers also serve the REST API.\n\n\
         Settings are read, lowest precedence first, from built-in defaults, the config \
         file, DKRON_* environment variables (DKRON_NODE_NAME for --node-name) and these \
         flags."

@@ -7,3 +7,4 @@ mod bad_input;
 mod crash;
 mod getting_started;
 mod harness;
+mod shutdown;
