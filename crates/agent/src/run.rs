@@ -203,9 +203,10 @@ async fn recover(node: &Node, config: &AgentConfig) -> anyhow::Result<()> {
 
 async fn stop_node(node: &Node) {
     tracing::info!("stopping: no new runs are scheduled");
-    if let Some(scheduler) = node.scheduler.get() {
-        scheduler.stop().await;
-    }
+    let undispatched = match node.scheduler.get() {
+        Some(scheduler) => scheduler.stop().await.len(),
+        None => 0,
+    };
     let running = node.worker.running_count();
     if running > 0 {
         tracing::info!(
@@ -224,6 +225,20 @@ async fn stop_node(node: &Node) {
     }
     if let Err(error) = node.recorder.flush().await {
         tracing::warn!(error = %error, "last run records may not have been written");
+    }
+    if undispatched > 0 {
+        // Every started run has its result written by now, so what is still active was
+        // committed ahead of its nominal time and never started.
+        let closed = node
+            .recorder
+            .record(Command::LoseRuns {
+                node_name: node.node_name.clone(),
+                reason: "the server stopped before the run's nominal time; it was not started"
+                    .into(),
+                at: Utc::now(),
+            })
+            .await;
+        tracing::info!(launches = undispatched, result = ?closed, "ended launches that never started");
     }
     node.raft.shutdown().await;
     tracing::info!("stopped");
