@@ -8,6 +8,7 @@ mod api_seam;
 pub mod config;
 mod identity;
 mod node;
+mod orphans;
 mod recorder;
 mod run;
 mod scheduler_seam;

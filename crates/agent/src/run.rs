@@ -1,5 +1,7 @@
 //! Starting and stopping a node: the wiring of consensus, worker, scheduler and HTTP.
 
+use std::collections::HashSet;
+use std::path::Path;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -15,6 +17,7 @@ use crate::api_seam::ApiSeam;
 use crate::config::{AgentConfig, HostPort};
 use crate::identity;
 use crate::node::Node;
+use crate::orphans::{self, RunIdentity};
 use crate::recorder::Recorder;
 use crate::scheduler_seam::SchedulerSeam;
 use crate::worker::Worker;
@@ -165,6 +168,21 @@ async fn start_node(
 /// died with the previous process, so they are ended as lost instead of staying "running";
 /// the configured history limits become the replicated ones.
 async fn recover(node: &Node, config: &AgentConfig) -> anyhow::Result<()> {
+    let in_flight: HashSet<RunIdentity> = node
+        .raft
+        .store()
+        .active_runs(Some(&node.node_name))
+        .context("cannot read the runs of the previous process")?
+        .into_iter()
+        .map(|run| (run.job, run.execution_id))
+        .collect();
+    let killed = orphans::kill_orphans(Path::new("/proc"), &in_flight);
+    if killed > 0 {
+        tracing::warn!(
+            process_groups = killed,
+            "killed processes of runs left by the previous process"
+        );
+    }
     let lost = node
         .recorder
         .record(Command::LoseRuns {

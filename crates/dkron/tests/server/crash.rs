@@ -168,3 +168,82 @@ async fn crash_and_restart_keeps_history_and_accounts_for_every_occurrence() {
     tracing::info!("phase: a graceful stop exits cleanly");
     assert!(server.terminate().await.success());
 }
+
+/// Returns the pids of processes whose environment names this execution.
+fn processes_of(execution_id: &str) -> Vec<i32> {
+    let marker = format!("DKRON_EXECUTION_ID={execution_id}");
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|entry| {
+            let pid: i32 = entry.file_name().to_str()?.parse().ok()?;
+            let environ = std::fs::read(entry.path().join("environ")).ok()?;
+            environ
+                .split(|byte| *byte == 0)
+                .any(|item| item == marker.as_bytes())
+                .then_some(pid)
+        })
+        .collect()
+}
+
+const HANGER: &str = r#"{"name":"hanger","schedule":"@manually","executor":"shell","executor_config":{"command":"sleep 600"}}"#;
+
+#[tokio::test]
+async fn a_restart_kills_the_processes_of_runs_it_records_as_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start(dir.path()).await;
+    assert_eq!(server.send("POST", "/v1/jobs", HANGER).await.0, 201);
+    assert_eq!(server.send("POST", "/v1/jobs/hanger/run", "").await.0, 202);
+    server
+        .wait_until("the hanger runs", Duration::from_secs(10), || async {
+            let busy = server.get_json("/v1/busy").await;
+            busy.as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["job_name"] == "hanger")
+        })
+        .await;
+    let busy = server.get_json("/v1/busy").await;
+    let id = busy[0]["id"].as_str().unwrap().to_string();
+    server
+        .wait_until(
+            "the hanger's start is recorded",
+            Duration::from_secs(5),
+            || async {
+                server
+                    .get(&format!("/v1/jobs/hanger/executions/{id}"))
+                    .await
+                    .0
+                    == 200
+            },
+        )
+        .await;
+
+    tracing::info!("phase: kill -9 leaves the job's process behind");
+    server.kill();
+    assert!(
+        !processes_of(&id).is_empty(),
+        "the orphan should outlive the server"
+    );
+
+    tracing::info!("phase: the restarted server kills it and records the run as lost");
+    server.spawn().await;
+    server
+        .wait_until("the orphan is gone", Duration::from_secs(5), || async {
+            processes_of(&id).is_empty()
+        })
+        .await;
+    let lost = server
+        .get_json(&format!("/v1/jobs/hanger/executions/{id}"))
+        .await;
+    assert_eq!(lost["success"], false, "{lost}");
+    assert!(
+        lost["output"].as_str().unwrap().starts_with("lost:"),
+        "{lost}"
+    );
+    assert!(
+        server.log().contains("killed an orphaned run"),
+        "{}",
+        server.log()
+    );
+}
