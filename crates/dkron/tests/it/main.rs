@@ -1,0 +1,11 @@
+//! End-to-end tests of the real `dkron` binary: the commands that need no server (`cli`), and
+//! a single-node server started as a process on 127.0.0.1 and driven over its REST API.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod bad_input;
+mod cli;
+mod crash;
+mod getting_started;
+mod harness;
+mod shutdown;
