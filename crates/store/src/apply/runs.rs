@@ -441,29 +441,45 @@ pub(super) fn lose(
     Ok(CommandResult::Lost(lost))
 }
 
-fn prune_executions(tables: &mut Tables<'_>, stored: &mut StoredJob) -> Result<(), StoreError> {
-    let limit = tables.retention.executions_per_job.max(1);
-    if stored.execution_count <= limit {
-        return Ok(());
-    }
-    let excess = (stored.execution_count - limit) as usize;
-    let job = stored.job.name.as_str();
-    let mut doomed = Vec::with_capacity(excess);
-    for item in tables
-        .executions
-        .range((job, i64::MIN, "")..=(job, i64::MAX, MAX_ID))
-        .map_err(engine("reading executions"))?
-    {
-        if doomed.len() == excess {
+/// How many of `count` records are over `limit` (at least one record is always kept).
+fn excess(count: u32, limit: u32) -> usize {
+    count.saturating_sub(limit.max(1)) as usize
+}
+
+/// Walks a job's records oldest first and keeps what `pick` returns for the first `wanted`
+/// records it accepts (records still in use are passed over).
+fn oldest_removable<K: redb::Key + 'static, T>(
+    range: redb::Range<'_, K, &'static [u8]>,
+    wanted: usize,
+    mut pick: impl for<'k> FnMut(K::SelfType<'k>, &[u8]) -> Result<Option<T>, StoreError>,
+) -> Result<Vec<T>, StoreError> {
+    let mut picked = Vec::with_capacity(wanted);
+    for item in range {
+        if picked.len() == wanted {
             break;
         }
-        let (key, value) = item.map_err(engine("reading executions"))?;
-        let (_, group, id) = key.value();
-        let record = StoredExecution::decode(id, value.value())?;
-        if !record.execution.is_running() {
-            doomed.push((group, id.to_string()));
+        let (key, value) = item.map_err(engine("reading history for retention"))?;
+        if let Some(owned) = pick(key.value(), value.value())? {
+            picked.push(owned);
         }
     }
+    Ok(picked)
+}
+
+fn prune_executions(tables: &mut Tables<'_>, stored: &mut StoredJob) -> Result<(), StoreError> {
+    let wanted = excess(stored.execution_count, tables.retention.executions_per_job);
+    if wanted == 0 {
+        return Ok(());
+    }
+    let job = stored.job.name.as_str();
+    let range = tables
+        .executions
+        .range((job, i64::MIN, "")..=(job, i64::MAX, MAX_ID))
+        .map_err(engine("reading executions"))?;
+    let doomed = oldest_removable(range, wanted, |(_, group, id), bytes| {
+        let finished = !StoredExecution::decode(id, bytes)?.execution.is_running();
+        Ok(finished.then(|| (group, id.to_string())))
+    })?;
     for (group, id) in &doomed {
         tables
             .executions
@@ -475,28 +491,19 @@ fn prune_executions(tables: &mut Tables<'_>, stored: &mut StoredJob) -> Result<(
 }
 
 fn prune_ledger(tables: &mut Tables<'_>, stored: &mut StoredJob) -> Result<(), StoreError> {
-    let limit = tables.retention.ledger_per_job.max(1);
-    if stored.ledger_count <= limit {
+    let wanted = excess(stored.ledger_count, tables.retention.ledger_per_job);
+    if wanted == 0 {
         return Ok(());
     }
-    let excess = (stored.ledger_count - limit) as usize;
     let job = stored.job.name.as_str();
-    let mut doomed = Vec::with_capacity(excess);
-    for item in tables
+    let range = tables
         .ledger
         .range((job, i64::MIN)..=(job, i64::MAX))
-        .map_err(engine("reading the ledger"))?
-    {
-        if doomed.len() == excess {
-            break;
-        }
-        let (key, value) = item.map_err(engine("reading the ledger"))?;
-        let (_, nominal) = key.value();
-        let entry = decode_ledger(job, value.value())?;
-        if entry.state.is_final() {
-            doomed.push(nominal);
-        }
-    }
+        .map_err(engine("reading the ledger"))?;
+    let doomed = oldest_removable(range, wanted, |(_, nominal), bytes| {
+        let settled = decode_ledger(job, bytes)?.state.is_final();
+        Ok(settled.then_some(nominal))
+    })?;
     for nominal in &doomed {
         tables
             .ledger
