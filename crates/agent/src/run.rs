@@ -64,9 +64,10 @@ pub async fn run(config: AgentConfig) -> anyhow::Result<()> {
             && config.retry_join.is_empty(),
         "this build runs single-server clusters only: start with --bootstrap-expect 1 and no --join"
     );
+    // Bind first: a port conflict must stop the server before it schedules anything.
+    let listener = bind_http(&config).await?;
     let shutdown = CancellationToken::new();
     let node = start_node(&config, shutdown.clone()).await?;
-    let listener = bind_http(&config).await?;
     let router = dkron_api::router(
         Arc::new(ApiSeam(node.clone())),
         dkron_api::ApiOptions::new(node.node_name.clone()),

@@ -106,3 +106,43 @@ fn usage_errors_exit_2_and_help_exits_0() {
     assert!(output.status.success(), "{output:?}");
     assert!(text(&output.stdout).contains("--bootstrap-expect"));
 }
+
+#[test]
+fn agent_with_a_busy_http_port_exits_before_touching_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap().to_string();
+    let data = dir.path().join("data");
+    let output = dkron(
+        dir.path(),
+        &[
+            "agent",
+            "--server",
+            "--bootstrap-expect",
+            "1",
+            "--http-addr",
+            &address,
+            "--data-dir",
+            data.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains(&format!("cannot listen on http-addr {address}")),
+        "{stderr}"
+    );
+    assert!(
+        !data.try_exists().unwrap(),
+        "the data directory was created"
+    );
+}
+
+#[test]
+fn agent_without_server_mode_says_what_this_build_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = dkron(dir.path(), &["agent", "--http-addr", "127.0.0.1:1"]);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("start with --server"), "{stderr}");
+}
