@@ -12,6 +12,10 @@ use dkron_store::{ApplyError, Command, CommandResult, StoreError};
 
 use crate::node::Node;
 
+/// Longest a manual run waits for the scheduler to commit it (it queues behind a commit that
+/// is being retried, e.g. while the disk is failing).
+const RUN_ACCEPT_LIMIT: Duration = Duration::from_secs(30);
+
 /// Longest a `?wait=true` manual run is waited for.
 const RUN_WAIT_LIMIT: Duration = Duration::from_secs(3600);
 
@@ -144,9 +148,14 @@ impl ApiBackend for ApiSeam {
         if self.0.raft.store().job(name).map_err(internal)?.is_none() {
             return Err(BackendError::NotFound(format!("job {name} not found")));
         }
-        let launch = scheduler
-            .run_now(name, Utc::now())
+        let launch = tokio::time::timeout(RUN_ACCEPT_LIMIT, scheduler.run_now(name, Utc::now()))
             .await
+            .map_err(|_| {
+                BackendError::Unavailable(format!(
+                    "the scheduler did not accept the run within {} s; try again",
+                    RUN_ACCEPT_LIMIT.as_secs()
+                ))
+            })?
             .map_err(|error| BackendError::Rejected(error.to_string()))?;
         if wait {
             self.wait_for_occurrence(name, launch.nominal).await;
