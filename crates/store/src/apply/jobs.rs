@@ -173,6 +173,12 @@ pub(super) fn delete(tables: &mut Tables<'_>, name: &str) -> Result<CommandResul
         .ledger
         .retain_in((name, i64::MIN)..=(name, i64::MAX), |_, _| false)
         .map_err(engine("deleting a job's ledger"))?;
+    // Runs in flight are keyed by node first; there are few, so a full pass is cheap. Their
+    // late results then find no active run and change nothing.
+    tables
+        .active
+        .retain(|(_, job, _, _), _| job != name)
+        .map_err(engine("deleting a job's active runs"))?;
     tables.jobs.remove(name).map_err(engine("deleting a job"))?;
     Ok(CommandResult::Job(Box::new(stored.job)))
 }
