@@ -55,21 +55,20 @@ impl ApiSeam {
         }
     }
 
-    /// Tells the scheduler about a job's new state (a no-op before the scheduler runs).
-    fn notify_changed(&self, name: &str) {
-        let Some(scheduler) = self.0.scheduler.get() else {
-            return;
-        };
-        match self.0.raft.store().job(name) {
-            Ok(Some(stored)) => scheduler.job_changed(ScheduledJob {
-                job: stored.job,
-                cursor: stored.cursor,
-            }),
-            Ok(None) => scheduler.job_removed(name),
-            Err(error) => {
-                tracing::error!(job = %name, error = %error, "cannot reload a changed job")
+    /// Reloads a job after a write: tells the scheduler its new state (a no-op before the
+    /// scheduler runs) and returns it as the API shows it; one read serves both.
+    fn reload_after_write(&self, name: &str) -> Result<Option<Job>, BackendError> {
+        let stored = self.0.raft.store().job(name).map_err(internal)?;
+        if let Some(scheduler) = self.0.scheduler.get() {
+            match &stored {
+                Some(stored) => scheduler.job_changed(ScheduledJob {
+                    job: stored.job.clone(),
+                    cursor: stored.cursor,
+                }),
+                None => scheduler.job_removed(name),
             }
         }
+        Ok(stored.map(|stored| self.0.present(stored, Utc::now())))
     }
 
     fn present(&self, job: Job) -> Result<Job, BackendError> {
@@ -125,8 +124,7 @@ impl ApiBackend for ApiSeam {
                 now: Utc::now(),
             })
             .await?;
-        self.notify_changed(&stored.name);
-        self.present(stored)
+        Ok(self.reload_after_write(&stored.name)?.unwrap_or(stored))
     }
 
     async fn delete_job(&self, name: &str) -> Result<Job, BackendError> {
@@ -136,7 +134,7 @@ impl ApiBackend for ApiSeam {
                 name: name.to_string(),
             })
             .await?;
-        self.notify_changed(name);
+        self.reload_after_write(name)?;
         Ok(before.unwrap_or(deleted))
     }
 
@@ -173,8 +171,7 @@ impl ApiBackend for ApiSeam {
                 now: Utc::now(),
             })
             .await?;
-        self.notify_changed(name);
-        self.present(job)
+        Ok(self.reload_after_write(name)?.unwrap_or(job))
     }
 
     async fn list_executions(&self, job: &str) -> Result<Vec<Execution>, BackendError> {

@@ -98,6 +98,25 @@ fn skipped_entry(
     }
 }
 
+/// Returns the job of an occurrence about to be decided, or why it cannot be: the job is
+/// gone, or the occurrence is already in the ledger (this is what makes launches at most once).
+fn new_occurrence(
+    tables: &Tables<'_>,
+    job: &str,
+    nominal: DateTime<Utc>,
+) -> Result<Result<StoredJob, ApplyError>, StoreError> {
+    let Some(stored) = tables.load_job(job)? else {
+        return Ok(Err(ApplyError::JobNotFound(job.to_string())));
+    };
+    if tables.load_ledger(job, nominal)?.is_some() {
+        return Ok(Err(ApplyError::Rejected(format!(
+            "occurrence {} is already recorded",
+            ledger_key(job, nominal)
+        ))));
+    }
+    Ok(Ok(stored))
+}
+
 /// Commits a launch intent, or records why the occurrence is skipped.
 pub(super) fn launch(
     tables: &mut Tables<'_>,
@@ -107,15 +126,10 @@ pub(super) fn launch(
     runs: Vec<RunPlan>,
     decided_at: DateTime<Utc>,
 ) -> Result<CommandResult, StoreError> {
-    let Some(mut stored) = tables.load_job(job)? else {
-        return failed(ApplyError::JobNotFound(job.to_string()));
+    let mut stored = match new_occurrence(tables, job, nominal)? {
+        Ok(stored) => stored,
+        Err(error) => return failed(error),
     };
-    if tables.load_ledger(job, nominal)?.is_some() {
-        return failed(ApplyError::Rejected(format!(
-            "occurrence {} is already recorded",
-            ledger_key(job, nominal)
-        )));
-    }
     advance_cursor(&mut stored, trigger, nominal);
     let skip_reason = if runs.is_empty() {
         Some(SkipReason::NoTarget)
@@ -181,15 +195,10 @@ pub(super) fn skip(
     decided_at: DateTime<Utc>,
     range: Option<(DateTime<Utc>, u64)>,
 ) -> Result<CommandResult, StoreError> {
-    let Some(mut stored) = tables.load_job(job)? else {
-        return failed(ApplyError::JobNotFound(job.to_string()));
+    let mut stored = match new_occurrence(tables, job, nominal)? {
+        Ok(stored) => stored,
+        Err(error) => return failed(error),
     };
-    if tables.load_ledger(job, nominal)?.is_some() {
-        return failed(ApplyError::Rejected(format!(
-            "occurrence {} is already recorded",
-            ledger_key(job, nominal)
-        )));
-    }
     let (text, last) = match range {
         Some((last, count)) => (
             format!(
