@@ -15,13 +15,14 @@ ALLOWED = {
     "dkron-exec": {"dkron-model"},
     "dkron-scheduler": {"dkron-model"},
     "dkron-api": {"dkron-model"},
+    "dkron-membership": {"dkron-model"},
     "dkron-agent": {"dkron-model", "dkron-store", "dkron-cluster", "dkron-exec",
-                    "dkron-scheduler", "dkron-api"},
+                    "dkron-scheduler", "dkron-api", "dkron-membership"},
     "dkron": {"dkron-model", "dkron-store", "dkron-cluster", "dkron-exec",
-              "dkron-scheduler", "dkron-api", "dkron-agent"},
+              "dkron-scheduler", "dkron-api", "dkron-agent", "dkron-membership"},
     # benchmark programs may measure any layer directly
     "dkron-bench": {"dkron-model", "dkron-store", "dkron-cluster", "dkron-exec",
-                    "dkron-scheduler", "dkron-api", "dkron-agent"},
+                    "dkron-scheduler", "dkron-api", "dkron-agent", "dkron-membership"},
 }
 
 metadata = json.loads(subprocess.check_output(
