@@ -1,6 +1,7 @@
 //! What a node needs to take part in gossip, and how that maps onto foca's settings.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::num::{NonZeroU8, NonZeroUsize};
 use std::time::Duration;
@@ -19,7 +20,7 @@ pub(crate) const MAX_PACKET_SIZE: usize = 8 * 1024;
 pub(crate) const MAX_IDENTITY_SIZE: usize = 1024;
 
 /// Settings of one gossip node.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct GossipConfig {
     /// Unique node name; it is how Dkron names members.
     pub node_name: String,
@@ -131,6 +132,25 @@ impl GossipTiming {
     }
 }
 
+impl fmt::Debug for GossipConfig {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // the key must never reach a log line
+        let key = self
+            .key
+            .as_ref()
+            .map(|key| format!("<{} bytes>", key.len()));
+        formatter
+            .debug_struct("GossipConfig")
+            .field("node_name", &self.node_name)
+            .field("bind", &self.bind)
+            .field("advertise", &self.advertise)
+            .field("tags", &self.tags)
+            .field("key", &key)
+            .field("timing", &self.timing)
+            .finish()
+    }
+}
+
 impl GossipConfig {
     /// Returns the address peers must use to reach a node bound on `bound`.
     pub(crate) fn advertise_addr(&self, bound: SocketAddr) -> SocketAddr {
@@ -172,6 +192,15 @@ mod tests {
         assert_eq!(explicit.to_string(), "10.0.0.5:7946");
         let full = config(Some("10.0.0.5:9000")).advertise_addr(bound);
         assert_eq!(full.to_string(), "10.0.0.5:9000");
+    }
+
+    #[test]
+    fn debug_output_hides_the_key() {
+        let mut with_key = config(None);
+        with_key.key = Some(b"super-secret-key".to_vec());
+        let printed = format!("{with_key:?}");
+        assert!(!printed.contains("super-secret"), "{printed}");
+        assert!(printed.contains("<16 bytes>"), "{printed}");
     }
 
     #[test]
