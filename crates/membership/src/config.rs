@@ -54,7 +54,7 @@ pub struct GossipTiming {
 }
 
 impl GossipTiming {
-    /// Returns the LAN defaults: a dead node is declared failed within about 5 to 6 s
+    /// Returns the LAN defaults: a dead node is declared failed within about 4 to 6 s
     /// (up to two probe periods to be probed and found silent, then 3 s of suspicion),
     /// and departed members stay listed for 24 h like Serf's reconnect timeout.
     pub fn lan() -> Self {
