@@ -1,20 +1,27 @@
 //! The REST API's backend on this node: reads from the local store, writes through Raft.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
 use dkron_api::{AgentInfo, ApiBackend, BackendError};
-use dkron_model::{Execution, Job, LedgerEntry, Member};
-use dkron_scheduler::ScheduledJob;
+use dkron_cluster::rpc::proto::Empty;
+use dkron_cluster::rpc::proto::leader_client::LeaderClient;
+use dkron_cluster::rpc::proto::node_client::NodeClient;
+use dkron_cluster::rpc::{from_json, to_json};
+use dkron_model::{Execution, Job, LedgerEntry, Member, MemberStatus};
 use dkron_store::{ApplyError, Command, CommandResult, StoreError};
 
+use crate::members;
 use crate::node::Node;
+use crate::node_service::{RunJobAnswer, RunJobRequest};
 
 /// Longest a manual run waits for the scheduler to commit it (it queues behind a commit that
 /// is being retried, e.g. while the disk is failing).
 const RUN_ACCEPT_LIMIT: Duration = Duration::from_secs(30);
+
+/// Longest wait for a node's list of running executions.
+const BUSY_ASK_LIMIT: Duration = Duration::from_secs(5);
 
 /// Longest a `?wait=true` manual run is waited for.
 const RUN_WAIT_LIMIT: Duration = Duration::from_secs(3600);
@@ -55,20 +62,64 @@ impl ApiSeam {
         }
     }
 
-    /// Reloads a job after a write: tells the scheduler its new state (a no-op before the
-    /// scheduler runs) and returns it as the API shows it; one read serves both.
+    /// Reads a job back after a write, as the API shows it. (The leader's scheduler learns
+    /// of the change from the state machine, whichever server took the request.)
     fn reload_after_write(&self, name: &str) -> Result<Option<Job>, BackendError> {
         let stored = self.0.raft.store().job(name).map_err(internal)?;
-        if let Some(scheduler) = self.0.scheduler.get() {
-            match &stored {
-                Some(stored) => scheduler.job_changed(ScheduledJob {
-                    job: stored.job.clone(),
-                    cursor: stored.cursor,
-                }),
-                None => scheduler.job_removed(name),
-            }
-        }
         Ok(stored.map(|stored| self.0.present(stored, Utc::now())))
+    }
+
+    /// Starts a manual run: on the leader's scheduler, here or over gRPC.
+    async fn start_run(&self, name: &str) -> Result<chrono::DateTime<Utc>, BackendError> {
+        if let Some(scheduler) = self.0.scheduler() {
+            let launch =
+                tokio::time::timeout(RUN_ACCEPT_LIMIT, scheduler.run_now(name, Utc::now()))
+                    .await
+                    .map_err(|_| {
+                        BackendError::Unavailable(format!(
+                            "the scheduler did not accept the run within {} s; try again",
+                            RUN_ACCEPT_LIMIT.as_secs()
+                        ))
+                    })?
+                    .map_err(|error| BackendError::Rejected(error.to_string()))?;
+            return Ok(launch.nominal);
+        }
+        let (_, leader) =
+            self.0.raft.leader_node().ok_or_else(|| {
+                BackendError::Unavailable("no leader is elected; try again".into())
+            })?;
+        let channel = self
+            .0
+            .channels
+            .get(&leader.addr)
+            .map_err(BackendError::Unavailable)?;
+        let request = to_json(&RunJobRequest {
+            job: name.to_string(),
+        })
+        .map_err(|status| BackendError::Internal(status.message().to_string()))?;
+        let mut client = LeaderClient::new(channel);
+        let call = client.run_job(request);
+        let response = tokio::time::timeout(RUN_ACCEPT_LIMIT, call)
+            .await
+            .map_err(|_| BackendError::Unavailable("the leader did not answer in time".into()))?
+            .map_err(|status| {
+                BackendError::Unavailable(format!("leader {leader}: {}", status.message()))
+            })?;
+        let answer: RunJobAnswer = from_json(response.get_ref())
+            .map_err(|status| BackendError::Internal(status.message().to_string()))?;
+        answer.map_err(BackendError::Rejected)
+    }
+
+    /// Running executions of one node, asked over gRPC.
+    async fn running_on(&self, addr: &str) -> Result<Vec<Execution>, String> {
+        let channel = self.0.channels.get(addr)?;
+        let mut client = NodeClient::new(channel);
+        let call = client.running(Empty {});
+        let response = tokio::time::timeout(BUSY_ASK_LIMIT, call)
+            .await
+            .map_err(|_| format!("{addr} did not answer in time"))?
+            .map_err(|status| format!("{addr}: {}", status.message()))?;
+        from_json(response.get_ref()).map_err(|status| status.message().to_string())
     }
 
     fn present(&self, job: Job) -> Result<Job, BackendError> {
@@ -89,13 +140,7 @@ impl ApiSeam {
 
 impl ApiBackend for ApiSeam {
     fn agent_info(&self) -> AgentInfo {
-        let stats = BTreeMap::from([
-            ("members".to_string(), "1".to_string()),
-            ("failed".to_string(), "0".to_string()),
-            ("left".to_string(), "0".to_string()),
-            ("encrypted".to_string(), "false".to_string()),
-            ("health_score".to_string(), "0".to_string()),
-        ]);
+        let stats = members::stats(&self.0.gossip, self.0.encrypted);
         AgentInfo {
             name: self.0.node_name.clone(),
             version: env!("CARGO_PKG_VERSION").to_string(),
@@ -139,24 +184,12 @@ impl ApiBackend for ApiSeam {
     }
 
     async fn run_job(&self, name: &str, wait: bool) -> Result<Job, BackendError> {
-        let scheduler =
-            self.0.scheduler.get().ok_or_else(|| {
-                BackendError::Unavailable("the scheduler is not running yet".into())
-            })?;
         if self.0.raft.store().job(name).map_err(internal)?.is_none() {
             return Err(BackendError::NotFound(format!("job {name} not found")));
         }
-        let launch = tokio::time::timeout(RUN_ACCEPT_LIMIT, scheduler.run_now(name, Utc::now()))
-            .await
-            .map_err(|_| {
-                BackendError::Unavailable(format!(
-                    "the scheduler did not accept the run within {} s; try again",
-                    RUN_ACCEPT_LIMIT.as_secs()
-                ))
-            })?
-            .map_err(|error| BackendError::Rejected(error.to_string()))?;
+        let nominal = self.start_run(name).await?;
         if wait {
-            self.wait_for_occurrence(name, launch.nominal).await;
+            self.wait_for_occurrence(name, nominal).await;
         }
         self.0
             .read_job(name)
@@ -210,15 +243,48 @@ impl ApiBackend for ApiSeam {
     }
 
     async fn busy(&self) -> Result<Vec<Execution>, BackendError> {
-        Ok(self.0.worker.running())
+        let mut running = self.0.worker.running();
+        let others: Vec<String> = self
+            .0
+            .gossip
+            .members()
+            .into_iter()
+            .filter(|member| {
+                member.name != self.0.node_name && member.status == MemberStatus::Alive
+            })
+            .filter_map(|member| member.tags.get("rpc_addr").cloned())
+            .collect();
+        let answers =
+            futures::future::join_all(others.iter().map(|addr| self.running_on(addr))).await;
+        for answer in answers {
+            match answer {
+                Ok(executions) => running.extend(executions),
+                Err(error) => {
+                    return Err(BackendError::Unavailable(format!(
+                        "cannot ask a node for its running jobs: {error}"
+                    )));
+                }
+            }
+        }
+        running.sort_by(|a, b| a.started_at.cmp(&b.started_at).then(a.id.cmp(&b.id)));
+        Ok(running)
     }
 
     async fn members(&self) -> Result<Vec<Member>, BackendError> {
-        Ok(vec![self.0.member()])
+        Ok(members::dkron_members(&self.0.gossip))
     }
 
     async fn leader(&self) -> Result<Option<Member>, BackendError> {
-        Ok(self.0.raft.is_leader().then(|| self.0.member()))
+        let Some((_, leader)) = self.0.raft.leader_node() else {
+            return Ok(None);
+        };
+        Ok(self
+            .0
+            .gossip
+            .members()
+            .into_iter()
+            .find(|member| member.name == leader.name)
+            .map(members::to_member))
     }
 
     async fn is_leader(&self) -> bool {

@@ -5,13 +5,20 @@
 //! scheduler and serve the API until a signal or `POST /v1/leave`.
 
 mod api_seam;
+mod bootstrap;
 pub mod config;
+mod dispatch;
 mod identity;
+mod leadership;
+mod members;
 mod node;
+mod node_service;
 mod orphans;
+mod reconcile;
 mod recorder;
 mod run;
 mod scheduler_seam;
 mod worker;
+mod writer;
 
 pub use run::run;

@@ -1,14 +1,15 @@
 //! The running node's shared state: Raft, the recorder, the worker, identity.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, OnceLock};
+use std::hash::{BuildHasher, Hasher};
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use dkron_cluster::RaftNode;
-use dkron_model::{
-    Candidate, Job, Member, MemberStatus, Schedule, gotime, parse_job_tags, select_targets,
-};
+use dkron_cluster::rpc::Channels;
+use dkron_membership::Gossip;
+use dkron_model::{Candidate, Job, MemberStatus, Schedule, gotime, parse_job_tags, select_targets};
 use dkron_scheduler::SchedulerHandle;
 use dkron_store::{StoreError, StoredJob};
 use tokio_util::sync::CancellationToken;
@@ -22,10 +23,12 @@ pub struct Node {
     pub node_name: String,
     /// This node's tags (user and automatic).
     pub tags: BTreeMap<String, String>,
-    /// The address shown as the member's gossip address.
-    pub member_addr: String,
-    /// The port shown as the member's gossip port.
-    pub member_port: u16,
+    /// Gossip membership of the whole cluster.
+    pub gossip: Gossip,
+    /// Whether gossip is encrypted.
+    pub encrypted: bool,
+    /// gRPC channels to other nodes.
+    pub channels: Channels,
     /// The server's local zone, for jobs without a `timezone`.
     pub local_zone: Tz,
     /// Consensus and the replicated state.
@@ -34,10 +37,12 @@ pub struct Node {
     pub recorder: Recorder,
     /// Runs executions on this node.
     pub worker: Arc<Worker>,
-    /// The scheduler, once started.
-    pub scheduler: OnceLock<SchedulerHandle>,
+    /// The scheduler, while this server leads.
+    pub scheduler: Mutex<Option<SchedulerHandle>>,
     /// Fired to stop the node (signal or `POST /v1/leave`).
     pub shutdown: CancellationToken,
+    /// When this process started (gossip needs a while to learn the cluster).
+    pub started: std::time::Instant,
 }
 
 impl Node {
@@ -82,36 +87,37 @@ impl Node {
             .map(|stored| self.present(stored, now)))
     }
 
-    /// Returns this node as a Serf-shaped member.
-    pub fn member(&self) -> Member {
-        Member {
-            name: self.node_name.clone(),
-            addr: self.member_addr.clone(),
-            port: self.member_port,
-            tags: self.tags.clone(),
-            status: MemberStatus::Alive.code(),
-            protocol_min: 1,
-            protocol_max: 5,
-            protocol_cur: 2,
-            delegate_min: 2,
-            delegate_max: 5,
-            delegate_cur: 4,
-        }
+    /// The scheduler while this server leads.
+    pub fn scheduler(&self) -> Option<SchedulerHandle> {
+        self.scheduler
+            .lock()
+            .expect("scheduler slot lock is never poisoned")
+            .clone()
     }
 
-    /// Returns true when the job's tags select this node (Dkron §5 with this node as the only
-    /// candidate: a mismatching value or a count of 0 selects nobody).
-    pub fn job_targets_this_node(&self, job: &Job) -> bool {
+    /// Picks the nodes that run an occurrence of `job` (Dkron §5): alive members of this
+    /// server's region carrying every tag of the job, at most the tag count of them, chosen
+    /// at random.
+    pub fn pick_targets(&self, job: &Job) -> Vec<String> {
         let spec = parse_job_tags(job.tags.as_ref());
         for warning in &spec.warnings {
             tracing::warn!(job = %job.name, "{warning}");
         }
-        let me = Candidate {
-            name: &self.node_name,
-            tags: &self.tags,
-            alive: true,
+        let members = self.gossip.members();
+        let region = self.tags.get("region");
+        let candidates = members
+            .iter()
+            .filter(|member| member.tags.get("region") == region)
+            .map(|member| Candidate {
+                name: &member.name,
+                tags: &member.tags,
+                alive: member.status == MemberStatus::Alive,
+            });
+        let mut random = std::hash::RandomState::new().build_hasher();
+        let mut pick = |count: usize| {
+            random.write_u8(1);
+            (random.finish() % count.max(1) as u64) as usize
         };
-        let mut only_choice = |_: usize| 0;
-        !select_targets(&spec, [me], &mut only_choice).is_empty()
+        select_targets(&spec, candidates, &mut pick)
     }
 }

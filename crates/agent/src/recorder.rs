@@ -4,15 +4,25 @@
 //!
 //! Two lanes: launch intents and API writes go first, run records (starts and results) after,
 //! so a burst of results never delays the intents that let the next runs start on time.
+//!
+//! Run records are never dropped: when a write fails (the leader died, no leader yet, the
+//! server is unreachable) they are kept and written again after a pause, to whichever server
+//! leads by then. A record applied twice changes nothing (the store refuses a second result).
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use dkron_cluster::{ClusterError, RaftNode};
 use dkron_store::{Command, CommandResult};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::writer::Writer;
+
 /// Most commands put into one log entry.
 const MAX_BATCH: usize = 2_048;
+/// First pause before writing failed run records again; doubles up to `RETRY_MAX`.
+const RETRY_FIRST: Duration = Duration::from_millis(100);
+/// Longest pause between attempts to write failed run records.
+const RETRY_MAX: Duration = Duration::from_secs(2);
 
 type Reply = oneshot::Sender<Result<CommandResult, String>>;
 type Queued = (Command, Option<Reply>);
@@ -25,11 +35,11 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// Starts the writer task over `raft`.
-    pub fn start(raft: Arc<RaftNode>) -> Recorder {
+    /// Starts the writer task over `writer`.
+    pub fn start(writer: Arc<Writer>) -> Recorder {
         let (urgent, urgent_queue) = mpsc::unbounded_channel();
         let (background, background_queue) = mpsc::unbounded_channel();
-        tokio::spawn(write_loop(raft, urgent_queue, background_queue));
+        tokio::spawn(write_loop(writer, urgent_queue, background_queue));
         Recorder { urgent, background }
     }
 
@@ -85,55 +95,81 @@ fn drain(
 }
 
 async fn write_loop(
-    raft: Arc<RaftNode>,
+    writer: Arc<Writer>,
     mut urgent: mpsc::UnboundedReceiver<Queued>,
     mut background: mpsc::UnboundedReceiver<Queued>,
 ) {
+    let mut retry: Vec<Queued> = Vec::new();
+    let mut pause = RETRY_FIRST;
     loop {
-        let first = tokio::select! {
-            biased;
-            Some(item) = urgent.recv() => item,
-            Some(item) = background.recv() => item,
-            else => break,
-        };
-        let mut batch = vec![first];
+        let mut batch = std::mem::take(&mut retry);
+        if batch.is_empty() {
+            let first = tokio::select! {
+                biased;
+                Some(item) = urgent.recv() => item,
+                Some(item) = background.recv() => item,
+                else => break,
+            };
+            batch.push(first);
+        }
         drain(&mut urgent, &mut background, &mut batch);
         let (commands, replies): (Vec<Command>, Vec<Option<Reply>>) = batch.into_iter().unzip();
         let count = commands.len();
         let started = std::time::Instant::now();
-        let outcome = raft.write(Command::Batch(commands)).await;
+        let outcome = writer.write(Command::Batch(commands.clone())).await;
         tracing::debug!(
             commands = count,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "batch written"
         );
-        deliver(outcome, replies, count);
+        match outcome {
+            Ok(result) => {
+                pause = RETRY_FIRST;
+                deliver(result, replies);
+            }
+            Err(error) => {
+                retry = keep_run_records(commands, replies, &error);
+                if !retry.is_empty() {
+                    tracing::warn!(error = %error, records = retry.len(), retry_in_ms = pause.as_millis() as u64, "run records not written yet; retrying");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(RETRY_MAX);
+                }
+            }
+        }
     }
     tracing::debug!("recorder stopped");
 }
 
-fn deliver(
-    outcome: Result<CommandResult, ClusterError>,
+/// After a failed write: callers waiting for an answer get the error; run records (queued
+/// without an answer) are kept to be written again.
+fn keep_run_records(
+    commands: Vec<Command>,
     replies: Vec<Option<Reply>>,
-    count: usize,
-) {
-    match outcome {
-        Ok(CommandResult::Batch(results)) => {
-            for (result, reply) in results.into_iter().zip(replies) {
-                if let CommandResult::Failed(error) = &result {
-                    tracing::debug!(error = %error, "recorded command changed nothing");
-                }
-                if let Some(reply) = reply {
-                    let _ignored_if_caller_left = reply.send(Ok(result));
-                }
-            }
-        }
-        Ok(other) => tracing::error!(result = ?other, "batch write returned a non-batch result"),
-        Err(error) => {
-            tracing::warn!(error = %error, commands = count, "replicated write failed");
-            for reply in replies.into_iter().flatten() {
+    error: &str,
+) -> Vec<Queued> {
+    let mut kept = Vec::new();
+    for (command, reply) in commands.into_iter().zip(replies) {
+        match reply {
+            Some(reply) => {
                 let _ignored_if_caller_left = reply.send(Err(error.to_string()));
             }
+            None => kept.push((command, None)),
+        }
+    }
+    kept
+}
+
+fn deliver(result: CommandResult, replies: Vec<Option<Reply>>) {
+    let CommandResult::Batch(results) = result else {
+        tracing::error!(result = ?result, "batch write returned a non-batch result");
+        return;
+    };
+    for (result, reply) in results.into_iter().zip(replies) {
+        if let CommandResult::Failed(error) = &result {
+            tracing::debug!(error = %error, "recorded command changed nothing");
+        }
+        if let Some(reply) = reply {
+            let _ignored_if_caller_left = reply.send(Ok(result));
         }
     }
 }

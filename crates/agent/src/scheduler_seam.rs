@@ -25,13 +25,14 @@ fn backend_error(detail: impl ToString) -> SchedulerError {
 
 impl SchedulerSeam {
     fn plan_runs(&self, job: &Job, nominal: chrono::DateTime<Utc>) -> Vec<RunPlan> {
-        if !self.0.job_targets_this_node(job) {
-            return Vec::new();
-        }
-        vec![RunPlan {
-            execution_id: execution_id(nominal, &self.0.node_name, 1),
-            node_name: self.0.node_name.clone(),
-        }]
+        self.0
+            .pick_targets(job)
+            .into_iter()
+            .map(|node_name| RunPlan {
+                execution_id: execution_id(nominal, &node_name, 1),
+                node_name,
+            })
+            .collect()
     }
 
     fn to_command(&self, decision: &Decision, job: Option<&Job>) -> Command {
@@ -141,16 +142,16 @@ impl SchedulerBackend for SchedulerSeam {
                 return;
             }
         };
-        for run in launch
-            .runs
-            .iter()
-            .filter(|run| run.node_name == self.0.node_name)
-        {
-            self.0.worker.start(RunOrder {
-                job: job.clone(),
-                nominal: launch.nominal,
-                execution_id: run.execution_id.clone(),
-            });
+        for run in &launch.runs {
+            crate::dispatch::send(
+                &self.0,
+                RunOrder {
+                    job: job.clone(),
+                    nominal: launch.nominal,
+                    execution_id: run.execution_id.clone(),
+                },
+                &run.node_name,
+            );
         }
     }
 

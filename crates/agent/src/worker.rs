@@ -16,8 +16,11 @@ use crate::recorder::Recorder;
 /// Most bytes of live output kept per running execution for `/v1/busy`.
 const LIVE_TAIL_BYTES: usize = 64 * 1024;
 
+/// How long a finished run is remembered, so a repeated order for it is refused.
+const REMEMBER_FINISHED: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
+
 /// One run the scheduler asked this node to do.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct RunOrder {
     /// The job as stored when the run was dispatched.
     pub job: Job,
@@ -36,6 +39,75 @@ struct Running {
     cancel: CancellationToken,
 }
 
+/// What this node knows of a run, for a new leader reconciling launched runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunState {
+    /// Running now.
+    Running,
+    /// Finished here; its result is recorded or queued for recording.
+    Finished,
+    /// Never received by this node (or forgotten long ago).
+    Unknown,
+}
+
+/// What happens to a run, for whoever dispatched it.
+#[derive(Debug, Clone)]
+pub enum RunEvent {
+    /// A piece of output.
+    Output(Bytes),
+    /// The run ended.
+    Finished {
+        /// Whether it succeeded.
+        success: bool,
+    },
+}
+
+/// Whether an order started a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Accepted {
+    /// The run started.
+    Started,
+    /// This node already has (or had) this run; nothing was started.
+    Duplicate,
+}
+
+/// Runs this node received: a repeated order (from a leader that was replaced while it
+/// dispatched) must not start a run twice.
+#[derive(Default)]
+struct Received {
+    runs: HashMap<RunKey, (RunState, std::time::Instant)>,
+}
+
+impl Received {
+    fn admit(&mut self, key: &RunKey) -> bool {
+        if self.runs.len() > 10_000 {
+            self.runs.retain(|_, (state, at)| {
+                *state == RunState::Running || at.elapsed() < REMEMBER_FINISHED
+            });
+        }
+        if self.runs.contains_key(key) {
+            return false;
+        }
+        self.runs
+            .insert(key.clone(), (RunState::Running, std::time::Instant::now()));
+        true
+    }
+
+    fn finish(&mut self, key: &RunKey) {
+        self.runs
+            .insert(key.clone(), (RunState::Finished, std::time::Instant::now()));
+    }
+
+    fn state(&self, key: &RunKey) -> RunState {
+        self.runs
+            .get(key)
+            .map_or(RunState::Unknown, |(state, _)| *state)
+    }
+}
+
+type Events = tokio::sync::mpsc::UnboundedSender<RunEvent>;
+
 /// Runs executions and keeps the live view of what is running.
 pub struct Worker {
     node_name: String,
@@ -43,6 +115,7 @@ pub struct Worker {
     limits: ExecLimits,
     recorder: Recorder,
     running: Arc<Mutex<HashMap<RunKey, Running>>>,
+    received: Arc<Mutex<Received>>,
     tasks: TaskTracker,
 }
 
@@ -55,6 +128,7 @@ impl Worker {
             limits,
             recorder,
             running: Arc::default(),
+            received: Arc::default(),
             tasks: TaskTracker::new(),
         }
     }
@@ -78,8 +152,33 @@ impl Worker {
             .len()
     }
 
-    /// Starts a run now: records its start, runs the executor, records the result.
-    pub fn start(&self, order: RunOrder) {
+    /// Reports what this node knows of each run.
+    pub fn states(&self, runs: &[(String, String)]) -> Vec<RunState> {
+        let received = self
+            .received
+            .lock()
+            .expect("received lock is never poisoned");
+        runs.iter().map(|key| received.state(key)).collect()
+    }
+
+    /// Starts a run now unless this node already has it: records its start, runs the
+    /// executor, records the result; `events` follows the run's output and end.
+    pub fn start(&self, order: RunOrder, events: Option<Events>) -> Accepted {
+        let key: RunKey = (order.job.name.clone(), order.execution_id.clone());
+        if !self
+            .received
+            .lock()
+            .expect("received lock is never poisoned")
+            .admit(&key)
+        {
+            tracing::info!(job = %order.job.name, execution = %order.execution_id, "run already received; not starting it again");
+            return Accepted::Duplicate;
+        }
+        self.launch(order, key, events);
+        Accepted::Started
+    }
+
+    fn launch(&self, order: RunOrder, key: RunKey, events: Option<Events>) {
         let started_at = Utc::now();
         let lateness_ms = (started_at - order.nominal).num_milliseconds();
         tracing::debug!(job = %order.job.name, execution = %order.execution_id, lateness_ms, "starting run");
@@ -101,7 +200,6 @@ impl Worker {
             attempt: 1,
             ..Execution::default()
         };
-        let key: RunKey = (order.job.name.clone(), order.execution_id.clone());
         self.running
             .lock()
             .expect("running map lock is never poisoned")
@@ -124,10 +222,16 @@ impl Worker {
         let limits = self.limits.clone();
         let recorder = self.recorder.clone();
         let running = self.running.clone();
+        let received = self.received.clone();
         let node_name = self.node_name.clone();
         self.tasks.spawn(async move {
             let (live_sender, live) = tokio::sync::mpsc::unbounded_channel::<Bytes>();
-            let follow = tokio::spawn(follow_output(live, running.clone(), key.clone()));
+            let follow = tokio::spawn(follow_output(
+                live,
+                running.clone(),
+                key.clone(),
+                events.clone(),
+            ));
             let outcome = registry
                 .run(request, &limits, Some(live_sender), cancel)
                 .await;
@@ -136,6 +240,15 @@ impl Worker {
                 .lock()
                 .expect("running map lock is never poisoned")
                 .remove(&key);
+            received
+                .lock()
+                .expect("received lock is never poisoned")
+                .finish(&key);
+            if let Some(events) = &events {
+                let _dispatcher_may_be_gone = events.send(RunEvent::Finished {
+                    success: outcome.success,
+                });
+            }
             recorder.record_later(Command::RunFinished {
                 report: RunReport {
                     job: order.job.name,
@@ -177,8 +290,12 @@ async fn follow_output(
     mut live: tokio::sync::mpsc::UnboundedReceiver<Bytes>,
     running: Arc<Mutex<HashMap<RunKey, Running>>>,
     key: RunKey,
+    events: Option<Events>,
 ) {
     while let Some(chunk) = live.recv().await {
+        if let Some(events) = &events {
+            let _dispatcher_may_be_gone = events.send(RunEvent::Output(chunk.clone()));
+        }
         let mut running = running.lock().expect("running map lock is never poisoned");
         let Some(run) = running.get_mut(&key) else {
             continue;

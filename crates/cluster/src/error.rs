@@ -25,6 +25,12 @@ pub enum ClusterError {
     /// Raft refused or failed the operation.
     #[error("consensus error: {0}")]
     Raft(String),
+    /// A write could not be forwarded to the leader, or the leader refused it.
+    #[error("{0}")]
+    Forward(String),
+    /// `peers.json` could not be applied.
+    #[error("cannot recover the raft configuration from {0}")]
+    Recovery(String),
     /// No leader was elected in time.
     #[error("no leader elected within {0:?}")]
     NoLeader(std::time::Duration),

@@ -1,19 +1,27 @@
 //! Consensus for dkron-rs: openraft over a redb log store and the redb state machine of
-//! `dkron-store`.
-//!
-//! This build runs single-server clusters (`--bootstrap-expect 1`); the multi-server
-//! transport, gossip membership and write forwarding arrive with the cluster issue.
+//! `dkron-store`, with gRPC between servers (Raft traffic, writes forwarded to the leader,
+//! administration) and recovery of a lost quorum from `peers.json`.
 
 mod error;
+mod forward;
 mod log_store;
 mod network;
 mod node;
+mod raft_service;
+mod recovery;
+pub mod rpc;
+mod server_service;
 mod state_machine;
 mod types;
 
 pub use error::ClusterError;
+pub use forward::write as forward_write;
 pub use log_store::LogStore;
-pub use network::SingleServerNetwork;
-pub use node::{RaftNode, RaftOptions};
-pub use state_machine::{SnapshotFile, StateMachine};
-pub use types::TypeConfig;
+pub use network::GrpcNetwork;
+pub use node::{
+    Bootstrap, ELECTION_MAX_MS, ELECTION_MIN_MS, HEARTBEAT_MS, Peer, RaftNode, RaftOptions,
+};
+pub use raft_service::RaftService;
+pub use server_service::{AddPeer, RemovePeer, ServerService};
+pub use state_machine::{JobChange, SnapshotFile, StateMachine};
+pub use types::{ServerNode, TypeConfig};

@@ -76,6 +76,22 @@ impl LogStore {
         .map_err(io_error)?
     }
 
+    /// Appends entries outside openraft (configuration recovery, before Raft starts).
+    pub(crate) async fn append_now(&self, entries: Vec<Entry>) -> io::Result<()> {
+        let mut rows = Vec::new();
+        for entry in entries {
+            rows.push((entry.log_id.index, encode(&entry)?));
+        }
+        self.write(move |txn| {
+            let mut table = txn.open_table(LOG)?;
+            for (index, bytes) in &rows {
+                table.insert(*index, bytes.as_slice())?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
     async fn write_meta<T: Serialize>(&self, key: &'static str, value: &T) -> io::Result<()> {
         let bytes = encode(value)?;
         self.write(move |txn| {

@@ -1,6 +1,6 @@
 //! One Raft server: log store, state machine and the openraft instance, wired and bootstrapped.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,13 +8,26 @@ use std::time::Duration;
 use dkron_store::{Command, CommandResult, StateStore};
 use openraft::async_runtime::WatchReceiver;
 use openraft::errors::{ClientWriteError, RaftError};
-use openraft::{BasicNode, Config, Raft, SnapshotPolicy};
+use openraft::{ChangeMembers, Config, Raft, SnapshotPolicy};
+use tokio::sync::watch;
 
 use crate::error::ClusterError;
+use crate::forward;
 use crate::log_store::LogStore;
-use crate::network::SingleServerNetwork;
+use crate::network::GrpcNetwork;
+use crate::raft_service::RaftService;
+use crate::rpc::Channels;
 use crate::state_machine::StateMachine;
-use crate::types::TypeConfig;
+use crate::types::{ServerNode, TypeConfig};
+
+/// How a server with an empty log becomes part of a cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bootstrap {
+    /// Bootstrap a one-voter cluster of itself (`--bootstrap-expect 1`, `bootstrap`, dev mode).
+    Single,
+    /// Wait: either enough servers appear to bootstrap together, or a leader adds it.
+    Wait,
+}
 
 /// How to open a Raft server.
 #[derive(Debug, Clone)]
@@ -23,7 +36,9 @@ pub struct RaftOptions {
     pub data_dir: PathBuf,
     /// Stable numeric id of this server.
     pub node_id: u64,
-    /// Address peers would use to reach this server.
+    /// This server's node name.
+    pub node_name: String,
+    /// Address peers use to reach this server's gRPC port.
     pub rpc_addr: String,
     /// Page cache of the state database, in bytes.
     pub state_cache_bytes: usize,
@@ -31,13 +46,45 @@ pub struct RaftOptions {
     pub raft_multiplier: u64,
     /// Log entries between snapshots.
     pub snapshot_every_entries: u64,
+    /// What to do with an empty log.
+    pub bootstrap: Bootstrap,
 }
+
+/// One server of the Raft configuration, as `dkron raft list-peers` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Peer {
+    /// Raft id.
+    pub id: u64,
+    /// Node name.
+    pub name: String,
+    /// gRPC address.
+    pub address: String,
+    /// Whether it currently leads.
+    pub leader: bool,
+    /// Whether it votes (learners do not).
+    pub voter: bool,
+}
+
+/// Election timing at multiplier 1, in milliseconds: heartbeat, election timeout range.
+pub const HEARTBEAT_MS: u64 = 150;
+/// Shortest election timeout at multiplier 1.
+pub const ELECTION_MIN_MS: u64 = 600;
+/// Longest election timeout at multiplier 1.
+pub const ELECTION_MAX_MS: u64 = 1_000;
+
+/// Longest a follower waits to see its own forwarded write applied locally.
+const READ_YOUR_WRITE_LIMIT: Duration = Duration::from_secs(5);
 
 /// A running Raft server with its replicated state.
 pub struct RaftNode {
     raft: Raft<TypeConfig, StateMachine>,
     store: Arc<StateStore>,
     node_id: u64,
+    node: ServerNode,
+    channels: Channels,
+    snapshot_dir: PathBuf,
+    leader: watch::Receiver<Option<u64>>,
+    job_changes: tokio::sync::broadcast::Receiver<crate::state_machine::JobChange>,
 }
 
 fn open_error(what: &'static str, path: &Path) -> impl FnOnce(String) -> ClusterError {
@@ -49,15 +96,38 @@ fn open_error(what: &'static str, path: &Path) -> impl FnOnce(String) -> Cluster
     }
 }
 
+fn raft_config(multiplier: u64, snapshot_every_entries: u64) -> Result<Config, ClusterError> {
+    let multiplier = multiplier.clamp(1, 10);
+    Config {
+        cluster_name: "dkron".to_string(),
+        heartbeat_interval: HEARTBEAT_MS * multiplier,
+        election_timeout_min: ELECTION_MIN_MS * multiplier,
+        election_timeout_max: ELECTION_MAX_MS * multiplier,
+        snapshot_policy: SnapshotPolicy::LogsSinceLast(snapshot_every_entries),
+        max_in_snapshot_log_to_keep: 1_000,
+        enable_pre_vote: Some(true),
+        ..Config::default()
+    }
+    .validate()
+    .map_err(|e| ClusterError::Raft(e.to_string()))
+}
+
+fn stopped(error: impl std::fmt::Display) -> ClusterError {
+    ClusterError::Stopped(error.to_string())
+}
+
 impl RaftNode {
-    /// Opens the data directory and starts Raft; a fresh single server bootstraps itself.
-    pub async fn start(options: RaftOptions) -> Result<RaftNode, ClusterError> {
+    /// Opens the data directory and starts Raft; with [`Bootstrap::Single`] a fresh server
+    /// bootstraps a cluster of itself.
+    pub async fn start(options: RaftOptions, channels: Channels) -> Result<RaftNode, ClusterError> {
         let dir = &options.data_dir;
         std::fs::create_dir_all(dir)
             .map_err(|e| open_error("data directory", dir)(e.to_string()))?;
         let log_path = dir.join("raft-log.redb");
         let log_store = LogStore::open(&log_path)
             .map_err(|e| open_error("raft log", &log_path)(e.to_string()))?;
+        crate::recovery::apply_peers_file(dir, &log_store, options.node_id, &options.node_name)
+            .await?;
         let state_path = dir.join("state.redb");
         let store = StateStore::open(&state_path, options.state_cache_bytes)
             .map_err(|e| open_error("state database", &state_path)(e.to_string()))?;
@@ -65,49 +135,44 @@ impl RaftNode {
         let snapshot_dir = dir.join("snapshots");
         let state_machine = StateMachine::new(store.clone(), &snapshot_dir)
             .map_err(|e| open_error("snapshot directory", &snapshot_dir)(e.to_string()))?;
-
-        let multiplier = options.raft_multiplier.clamp(1, 10);
-        let config = Config {
-            cluster_name: "dkron".to_string(),
-            heartbeat_interval: 250 * multiplier,
-            election_timeout_min: 750 * multiplier,
-            election_timeout_max: 1500 * multiplier,
-            snapshot_policy: SnapshotPolicy::LogsSinceLast(options.snapshot_every_entries),
-            max_in_snapshot_log_to_keep: 1_000,
-            ..Config::default()
-        }
-        .validate()
-        .map_err(|e| ClusterError::Raft(e.to_string()))?;
-
+        let job_changes = state_machine.job_changes();
+        let config = raft_config(options.raft_multiplier, options.snapshot_every_entries)?;
         let raft = Raft::new(
             options.node_id,
             Arc::new(config),
-            SingleServerNetwork,
+            GrpcNetwork::new(channels.clone()),
             log_store,
             state_machine,
         )
         .await
-        .map_err(|e| ClusterError::Stopped(e.to_string()))?;
-        let initialized = raft
-            .is_initialized()
-            .await
-            .map_err(|e| ClusterError::Stopped(e.to_string()))?;
-        if !initialized {
+        .map_err(stopped)?;
+        let node = ServerNode::new(options.node_name.clone(), options.rpc_addr.clone());
+        let leader = watch_leader(&raft);
+        let server = RaftNode {
+            raft,
+            store,
+            node_id: options.node_id,
+            node,
+            channels,
+            snapshot_dir,
+            leader,
+            job_changes,
+        };
+        if options.bootstrap == Bootstrap::Single && !server.is_initialized().await? {
             tracing::info!(
                 node_id = options.node_id,
                 "bootstrapping a new single-server cluster"
             );
-            let members =
-                BTreeMap::from([(options.node_id, BasicNode::new(options.rpc_addr.clone()))]);
-            raft.initialize(members)
-                .await
-                .map_err(|e| ClusterError::Raft(e.to_string()))?;
+            server
+                .initialize(BTreeMap::from([(options.node_id, server.node.clone())]))
+                .await?;
         }
-        Ok(RaftNode {
-            raft,
-            store,
-            node_id: options.node_id,
-        })
+        Ok(server)
+    }
+
+    /// The service answering peers' Raft RPCs.
+    pub fn raft_service(&self) -> RaftService {
+        RaftService::new(self.raft.clone(), self.snapshot_dir.clone())
     }
 
     /// Returns the replicated state for reads (local, possibly stale on a follower).
@@ -120,38 +185,103 @@ impl RaftNode {
         self.node_id
     }
 
+    /// Returns how peers reach this server.
+    pub fn server_node(&self) -> &ServerNode {
+        &self.node
+    }
+
+    /// Follows jobs changed by applied commands.
+    pub fn job_changes(&self) -> tokio::sync::broadcast::Receiver<crate::state_machine::JobChange> {
+        self.job_changes.resubscribe()
+    }
+
+    /// The shared pool of gRPC channels.
+    pub fn channels(&self) -> &Channels {
+        &self.channels
+    }
+
+    /// Returns true once the log holds a configuration (bootstrapped or joined).
+    pub async fn is_initialized(&self) -> Result<bool, ClusterError> {
+        self.raft.is_initialized().await.map_err(stopped)
+    }
+
+    /// Bootstraps a cluster of `members` (every server calls this with the same set).
+    pub async fn initialize(&self, members: BTreeMap<u64, ServerNode>) -> Result<(), ClusterError> {
+        self.raft
+            .initialize(members)
+            .await
+            .map_err(|e| ClusterError::Raft(e.to_string()))
+    }
+
     /// Returns true while this server is the leader.
     pub fn is_leader(&self) -> bool {
-        self.raft.metrics().borrow_watched().current_leader == Some(self.node_id)
+        *self.leader.borrow() == Some(self.node_id)
     }
 
     /// Returns the current leader's id, if any.
     pub fn leader(&self) -> Option<u64> {
-        self.raft.metrics().borrow_watched().current_leader
+        *self.leader.borrow()
+    }
+
+    /// Watches the leader's id.
+    pub fn leader_watch(&self) -> watch::Receiver<Option<u64>> {
+        self.leader.clone()
+    }
+
+    /// Returns the current leader's id and address, if known.
+    pub fn leader_node(&self) -> Option<(u64, ServerNode)> {
+        let leader = self.leader()?;
+        let metrics = self.raft.metrics().borrow_watched().clone();
+        metrics
+            .membership_config
+            .membership()
+            .get_node(&leader)
+            .map(|node| (leader, node.clone()))
     }
 
     /// Waits until this server leads, or fails after `timeout`.
     pub async fn wait_for_leadership(&self, timeout: Duration) -> Result<(), ClusterError> {
-        let mut metrics = self.raft.metrics();
-        let wait = async {
-            loop {
-                if metrics.borrow_watched().current_leader == Some(self.node_id) {
-                    return Ok(());
-                }
-                if metrics.changed().await.is_err() {
-                    return Err(ClusterError::Stopped("raft metrics closed".to_string()));
-                }
-            }
-        };
-        tokio::time::timeout(timeout, wait)
+        let mut leader = self.leader.clone();
+        let me = self.node_id;
+        tokio::time::timeout(timeout, leader.wait_for(|leader| *leader == Some(me)))
             .await
             .map_err(|_| ClusterError::NoLeader(timeout))?
+            .map(drop)
+            .map_err(stopped)
     }
 
-    /// Replicates a command and returns the state machine's answer.
+    /// Waits until some server leads, or fails after `timeout`.
+    pub async fn wait_for_leader(&self, timeout: Duration) -> Result<u64, ClusterError> {
+        let mut leader = self.leader.clone();
+        let found = tokio::time::timeout(timeout, leader.wait_for(Option::is_some))
+            .await
+            .map_err(|_| ClusterError::NoLeader(timeout))?
+            .map_err(stopped)?;
+        Ok(found.unwrap_or_default())
+    }
+
+    /// Waits until the state machine has applied everything committed before this call
+    /// (leader only): what the previous leader committed is visible in [`RaftNode::store`].
+    pub async fn catch_up(&self) -> Result<(), ClusterError> {
+        self.raft
+            .ensure_linearizable(openraft::raft::ReadPolicy::ReadIndex)
+            .await
+            .map(drop)
+            .map_err(|e| ClusterError::Raft(e.to_string()))
+    }
+
+    /// Replicates a command on this server, which must lead.
     pub async fn write(&self, command: Command) -> Result<CommandResult, ClusterError> {
+        self.write_indexed(command).await.map(|(result, _)| result)
+    }
+
+    /// Replicates a command on this server, which must lead; returns the log index too.
+    pub async fn write_indexed(
+        &self,
+        command: Command,
+    ) -> Result<(CommandResult, u64), ClusterError> {
         match self.raft.client_write(command).await {
-            Ok(response) => Ok(response.data),
+            Ok(response) => Ok((response.data, response.log_id.index)),
             Err(RaftError::APIError(ClientWriteError::ForwardToLeader(forward))) => {
                 Err(ClusterError::NotLeader {
                     leader: forward.leader_id,
@@ -162,10 +292,113 @@ impl RaftNode {
         }
     }
 
+    /// Replicates a command: on the leader directly, on a follower by forwarding it. A
+    /// follower returns once its own state shows the write, so a read that follows sees it.
+    pub async fn write_anywhere(&self, command: Command) -> Result<CommandResult, ClusterError> {
+        match self.write(command.clone()).await {
+            Err(ClusterError::NotLeader { .. }) => {
+                let (_, leader) = self
+                    .leader_node()
+                    .ok_or(ClusterError::NotLeader { leader: None })?;
+                let (result, index) =
+                    forward::write(&self.channels, &leader.addr, &command).await?;
+                self.wait_applied(index, READ_YOUR_WRITE_LIMIT).await;
+                Ok(result)
+            }
+            other => other,
+        }
+    }
+
+    /// Waits until the local state machine applied `index` (or `limit` passes).
+    pub async fn wait_applied(&self, index: u64, limit: Duration) {
+        let waited = self
+            .raft
+            .wait(Some(limit))
+            .applied_index_at_least(Some(index), "read your write")
+            .await;
+        if let Err(error) = waited {
+            tracing::debug!(index, error = %error, "local state is behind the leader");
+        }
+    }
+
+    /// The Raft configuration as this server sees it.
+    pub fn peers(&self) -> Vec<Peer> {
+        let metrics = self.raft.metrics().borrow_watched().clone();
+        let membership = metrics.membership_config.membership();
+        let voters: BTreeSet<u64> = membership.voter_ids().collect();
+        membership
+            .nodes()
+            .map(|(id, node)| Peer {
+                id: *id,
+                name: node.name.clone(),
+                address: node.addr.clone(),
+                leader: metrics.current_leader == Some(*id),
+                voter: voters.contains(id),
+            })
+            .collect()
+    }
+
+    /// Adds a server as a voter (leader only): it first catches up as a learner.
+    pub async fn add_voter(&self, id: u64, node: ServerNode) -> Result<(), ClusterError> {
+        tracing::info!(id, node = %node, "adding a server to the raft configuration");
+        self.raft
+            .add_learner(id, node, true)
+            .await
+            .map_err(|e| ClusterError::Raft(e.to_string()))?;
+        self.raft
+            .change_membership(ChangeMembers::AddVoterIds(BTreeSet::from([id])), false)
+            .await
+            .map(drop)
+            .map_err(|e| ClusterError::Raft(e.to_string()))
+    }
+
+    /// Removes a server from the configuration (leader only).
+    pub async fn remove_server(&self, id: u64) -> Result<(), ClusterError> {
+        tracing::info!(id, "removing a server from the raft configuration");
+        let voters: BTreeSet<u64> = self
+            .peers()
+            .iter()
+            .filter(|p| p.voter)
+            .map(|p| p.id)
+            .collect();
+        if voters.contains(&id) {
+            self.raft
+                .change_membership(ChangeMembers::RemoveVoters(BTreeSet::from([id])), false)
+                .await
+                .map_err(|e| ClusterError::Raft(e.to_string()))?;
+        }
+        self.raft
+            .change_membership(ChangeMembers::RemoveNodes(BTreeSet::from([id])), false)
+            .await
+            .map(drop)
+            .map_err(|e| ClusterError::Raft(e.to_string()))
+    }
+
     /// Stops Raft; pending writes fail.
     pub async fn shutdown(&self) {
         if let Err(error) = self.raft.shutdown().await {
             tracing::warn!(error = %error, "raft did not shut down cleanly");
         }
     }
+}
+
+/// Mirrors openraft's metrics into a watch of the leader's id, for cheap reads and waits.
+fn watch_leader(raft: &Raft<TypeConfig, StateMachine>) -> watch::Receiver<Option<u64>> {
+    let mut metrics = raft.metrics();
+    let initial = metrics.borrow_watched().current_leader;
+    let (sender, receiver) = watch::channel(initial);
+    tokio::spawn(async move {
+        loop {
+            let leader = metrics.borrow_watched().current_leader;
+            sender.send_if_modified(|current| {
+                let changed = *current != leader;
+                *current = leader;
+                changed
+            });
+            if metrics.changed().await.is_err() || sender.is_closed() {
+                break;
+            }
+        }
+    });
+    receiver
 }

@@ -7,7 +7,7 @@ use std::io::{self, BufReader, BufWriter};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use dkron_store::{CommandResult, StateStore};
+use dkron_store::{Command, CommandResult, StateStore};
 use futures::StreamExt;
 use openraft::storage::{EntryResponder, RaftStateMachine};
 use openraft::{EntryPayload, OptionalSend, RaftSnapshotBuilder};
@@ -39,11 +39,48 @@ fn io_error(error: impl std::fmt::Display) -> io::Error {
     io::Error::other(error.to_string())
 }
 
+/// A job created, changed or deleted by an applied command, on whichever server took the
+/// request: the leader's scheduler follows these.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobChange {
+    /// Job name.
+    pub name: String,
+    /// True when the command deleted the job.
+    pub removed: bool,
+}
+
+/// How many job changes a slow listener may fall behind before it must reload everything.
+const CHANGE_FEED_DEPTH: usize = 4_096;
+
 /// The state machine handed to openraft; clones share the store.
 #[derive(Clone)]
 pub struct StateMachine {
     store: Arc<StateStore>,
     snapshot_dir: PathBuf,
+    changes: tokio::sync::broadcast::Sender<JobChange>,
+}
+
+fn collect_job_changes(command: &Command, changes: &mut Vec<JobChange>) {
+    match command {
+        Command::PutJob { job, .. } => changes.push(JobChange {
+            name: job.name.clone(),
+            removed: false,
+        }),
+        Command::ToggleJob { name, .. } => changes.push(JobChange {
+            name: name.clone(),
+            removed: false,
+        }),
+        Command::DeleteJob { name } => changes.push(JobChange {
+            name: name.clone(),
+            removed: true,
+        }),
+        Command::Batch(commands) => {
+            for command in commands {
+                collect_job_changes(command, changes);
+            }
+        }
+        _ => {}
+    }
 }
 
 impl StateMachine {
@@ -53,7 +90,14 @@ impl StateMachine {
         Ok(StateMachine {
             store,
             snapshot_dir: snapshot_dir.to_path_buf(),
+            changes: tokio::sync::broadcast::channel(CHANGE_FEED_DEPTH).0,
         })
+    }
+
+    /// Follows jobs changed by applied commands (a lagging listener gets `Lagged` and should
+    /// reload every job).
+    pub fn job_changes(&self) -> tokio::sync::broadcast::Receiver<JobChange> {
+        self.changes.subscribe()
     }
 
     fn current(&self) -> io::Result<Option<CurrentSnapshot>> {
@@ -179,12 +223,14 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         let mut responders = Vec::new();
         let mut last_applied = None;
         let mut membership = None;
+        let mut changed = Vec::new();
         while let Some(item) = entries.next().await {
             let (entry, responder) = item?;
             last_applied = Some(entry.log_id);
             let slot = match entry.payload {
                 EntryPayload::Blank => None,
                 EntryPayload::Normal(command) => {
+                    collect_job_changes(&command, &mut changed);
                     commands.push(command);
                     Some(commands.len() - 1)
                 }
@@ -220,6 +266,9 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "state machine applied a batch"
         );
+        for change in changed {
+            let _nobody_listening_is_fine = self.changes.send(change);
+        }
         let mut results: Vec<Option<CommandResult>> = results.into_iter().map(Some).collect();
         for (slot, responder) in responders {
             if let Some(responder) = responder {

@@ -152,6 +152,21 @@ pub enum Command {
         /// Leader time.
         at: DateTime<Utc>,
     },
+    /// Ends one active run as lost (its node no longer knows it).
+    LoseRun {
+        /// Job name.
+        job: String,
+        /// Nominal time of the occurrence.
+        nominal: DateTime<Utc>,
+        /// Execution id.
+        execution_id: String,
+        /// Node it was sent to.
+        node_name: String,
+        /// Why.
+        reason: String,
+        /// Leader time.
+        at: DateTime<Utc>,
+    },
     /// Sets the history limits every replica enforces from now on.
     SetRetention(Retention),
     /// Deletes a job's executions and resets its counters.
@@ -218,6 +233,7 @@ impl std::fmt::Display for Command {
                 write!(formatter, "run_finished({})", report.execution_id)
             }
             Command::LoseRuns { node_name, .. } => write!(formatter, "lose_runs({node_name})"),
+            Command::LoseRun { execution_id, .. } => write!(formatter, "lose_run({execution_id})"),
             Command::DeleteExecutions { job } => write!(formatter, "delete_executions({job})"),
             Command::SetRetention(_) => formatter.write_str("set_retention"),
             Command::Batch(commands) => write!(formatter, "batch({})", commands.len()),

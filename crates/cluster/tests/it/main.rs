@@ -6,7 +6,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use dkron_cluster::{LogStore, RaftNode, RaftOptions, StateMachine, TypeConfig};
+use dkron_cluster::rpc::Channels;
+use dkron_cluster::{Bootstrap, LogStore, RaftNode, RaftOptions, StateMachine, TypeConfig};
 use dkron_model::Job;
 use dkron_store::{Command, CommandResult, StateStore};
 use openraft::StorageError;
@@ -35,10 +36,12 @@ fn options(dir: &tempfile::TempDir) -> RaftOptions {
     RaftOptions {
         data_dir: dir.path().to_path_buf(),
         node_id: 7,
+        node_name: "solo".into(),
         rpc_addr: "127.0.0.1:6868".into(),
         state_cache_bytes: 1 << 20,
         raft_multiplier: 1,
         snapshot_every_entries: 20,
+        bootstrap: Bootstrap::Single,
     }
 }
 
@@ -46,7 +49,9 @@ fn options(dir: &tempfile::TempDir) -> RaftOptions {
 async fn single_server_bootstraps_writes_snapshots_and_restarts() {
     tracing::info!("phase: a fresh server leads and applies writes");
     let dir = tempfile::tempdir().unwrap();
-    let node = RaftNode::start(options(&dir)).await.unwrap();
+    let node = RaftNode::start(options(&dir), Channels::default())
+        .await
+        .unwrap();
     node.wait_for_leadership(Duration::from_secs(10))
         .await
         .unwrap();
@@ -79,7 +84,9 @@ async fn single_server_bootstraps_writes_snapshots_and_restarts() {
     );
 
     tracing::info!("phase: the restarted server keeps its state and leads again");
-    let node = RaftNode::start(options(&dir)).await.unwrap();
+    let node = RaftNode::start(options(&dir), Channels::default())
+        .await
+        .unwrap();
     node.wait_for_leadership(Duration::from_secs(10))
         .await
         .unwrap();

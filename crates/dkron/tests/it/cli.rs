@@ -139,10 +139,30 @@ fn agent_with_a_busy_http_port_exits_before_touching_its_data() {
 }
 
 #[test]
-fn agent_without_server_mode_says_what_this_build_runs() {
+fn an_agent_that_cannot_join_gives_up_after_retry_max() {
     let dir = tempfile::tempdir().unwrap();
-    let output = dkron(dir.path(), &["agent", "--http-addr", "127.0.0.1:1"]);
+    let bind = format!("127.0.0.1:{}", crate::harness::free_port());
+    let rpc_port = crate::harness::free_port().to_string();
+    let output = dkron(
+        dir.path(),
+        &[
+            "agent",
+            "--bind-addr",
+            &bind,
+            "--rpc-port",
+            &rpc_port,
+            "--retry-join",
+            "127.0.0.1:1",
+            "--retry-max",
+            "2",
+            "--retry-interval",
+            "100ms",
+        ],
+    );
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     let stderr = text(&output.stderr);
-    assert!(stderr.contains("start with --server"), "{stderr}");
+    assert!(
+        stderr.contains("could not join the cluster") && stderr.contains("after 2 attempts"),
+        "{stderr}"
+    );
 }

@@ -11,12 +11,17 @@ use serde_json::Value;
 pub struct Server {
     pub data_dir: PathBuf,
     pub http_port: u16,
+    /// Gossip (UDP) port, kept across restarts.
+    pub gossip_port: u16,
+    /// gRPC port, kept across restarts.
+    pub rpc_port: u16,
     child: Option<Child>,
     client: reqwest::Client,
     log_path: PathBuf,
 }
 
-fn free_port() -> u16 {
+/// Returns a TCP port nobody listens on right now (its UDP twin is used for gossip).
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -33,6 +38,8 @@ impl Server {
         let mut server = Server {
             data_dir: dir.join("data"),
             http_port: free_port(),
+            gossip_port: free_port(),
+            rpc_port: free_port(),
             child: None,
             client: reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))
@@ -64,6 +71,10 @@ impl Server {
             .arg(&self.data_dir)
             .arg("--http-addr")
             .arg(format!("127.0.0.1:{}", self.http_port))
+            .arg("--bind-addr")
+            .arg(format!("127.0.0.1:{}", self.gossip_port))
+            .arg("--rpc-port")
+            .arg(self.rpc_port.to_string())
             .args(["--log-level", "debug"])
             .env("TZ", "UTC")
             .stdout(log.try_clone().unwrap())

@@ -118,6 +118,14 @@ pub(crate) fn apply(
             reason,
             at,
         } => runs::lose(tables, &node_name, &reason, at),
+        Command::LoseRun {
+            job,
+            nominal,
+            execution_id,
+            node_name,
+            reason,
+            at,
+        } => runs::lose_one(tables, job, nominal, execution_id, node_name, &reason, at),
         Command::SetRetention(retention) => {
             tables.retention = retention;
             tables.save_retention()?;

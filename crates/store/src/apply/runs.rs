@@ -431,23 +431,45 @@ pub(super) fn lose(
     let mut lost = 0;
     for (job, nominal, execution_id) in keys {
         let nominal = DateTime::from_timestamp_nanos(nominal);
-        let report = RunReport {
+        let result = lose_one(
+            tables,
             job,
             nominal,
             execution_id,
-            node_name: node_name.to_string(),
-            attempt: 1,
-            started_at: gotime::zero_time(),
-            finished_at: at,
-            success: false,
-            output: format!("lost: {reason}"),
-            exit_code: None,
-        };
-        if let CommandResult::Done = finish(tables, report, Some(reason))? {
+            node_name.to_string(),
+            reason,
+            at,
+        )?;
+        if let CommandResult::Done = result {
             lost += 1;
         }
     }
     Ok(CommandResult::Lost(lost))
+}
+
+/// Ends one active run as lost; a run that already has a result changes nothing.
+pub(super) fn lose_one(
+    tables: &mut Tables<'_>,
+    job: String,
+    nominal: DateTime<Utc>,
+    execution_id: String,
+    node_name: String,
+    reason: &str,
+    at: DateTime<Utc>,
+) -> Result<CommandResult, StoreError> {
+    let report = RunReport {
+        job,
+        nominal,
+        execution_id,
+        node_name,
+        attempt: 1,
+        started_at: gotime::zero_time(),
+        finished_at: at,
+        success: false,
+        output: format!("lost: {reason}"),
+        exit_code: None,
+    };
+    finish(tables, report, Some(reason))
 }
 
 /// How many of `count` records are over `limit` (at least one record is always kept).

@@ -1,0 +1,180 @@
+//! What a server does while it leads: run the scheduler, follow job changes made through any
+//! server, keep the Raft configuration in line with gossip, and make sure every launched run
+//! ends up recorded (DESIGN §2.5).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use dkron_scheduler::{ScheduledJob, Scheduler, SchedulerConfig, SystemClock};
+use dkron_store::{Command, Retention};
+use tokio::sync::broadcast::error::RecvError;
+use tokio_util::sync::CancellationToken;
+
+use crate::node::Node;
+use crate::reconcile::{self, Pass};
+use crate::scheduler_seam::SchedulerSeam;
+
+/// How often the leader reconciles runs and servers with membership.
+const RECONCILE_EVERY: Duration = Duration::from_secs(1);
+/// Every how many reconcile ticks alive nodes are asked about their long-running runs.
+const ASK_NODES_EVERY_TICKS: u32 = 10;
+
+/// Settings of the leader's duties.
+#[derive(Clone)]
+pub struct LeaderDuties {
+    /// The scheduler's settings.
+    pub scheduler: SchedulerConfig,
+    /// History limits the leader makes the replicated ones.
+    pub retention: Retention,
+}
+
+/// Follows leadership until `stop` fires: leads while this server is the leader.
+pub async fn follow(node: Arc<Node>, duties: LeaderDuties, stop: CancellationToken) {
+    let mut leader = node.raft.leader_watch();
+    let me = node.raft.node_id();
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            changed = leader.wait_for(|leader| *leader == Some(me)) => {
+                if changed.is_err() { return; }
+            }
+        }
+        let term = CancellationToken::new();
+        let lost = {
+            let term = term.clone();
+            let mut leader = leader.clone();
+            async move {
+                let _lost = leader.wait_for(|leader| *leader != Some(me)).await;
+                term.cancel();
+            }
+        };
+        tokio::select! {
+            _ = stop.cancelled() => { term.cancel(); }
+            () = lost => {}
+            () = lead(node.clone(), duties.clone(), term.clone()) => {}
+        }
+        term.cancel();
+        step_down(&node).await;
+        if stop.is_cancelled() {
+            return;
+        }
+    }
+}
+
+async fn step_down(node: &Node) {
+    let scheduler = node
+        .scheduler
+        .lock()
+        .expect("scheduler slot lock is never poisoned")
+        .take();
+    if let Some(scheduler) = scheduler {
+        let undispatched = scheduler.stop().await;
+        tracing::warn!(
+            undispatched = undispatched.len(),
+            "no longer the leader: scheduler stopped; the next leader dispatches what was launched"
+        );
+    }
+}
+
+/// The leader's work for one term; returns only when `term` is cancelled.
+async fn lead(node: Arc<Node>, duties: LeaderDuties, term: CancellationToken) {
+    tracing::info!(node = %node.node_name, "this server is the leader");
+    if let Err(error) = node.raft.catch_up().await {
+        tracing::warn!(error = %error, "cannot confirm leadership; waiting for the next term");
+        term.cancelled().await;
+        return;
+    }
+    apply_retention(&node, duties.retention).await;
+    let inherited = match node.raft.store().active_runs(None) {
+        Ok(runs) => runs,
+        Err(error) => {
+            tracing::error!(error = %error, "cannot read active runs; not scheduling");
+            term.cancelled().await;
+            return;
+        }
+    };
+    let changes = node.raft.job_changes();
+    let scheduler = Scheduler::start(
+        Arc::new(SchedulerSeam(node.clone())),
+        duties.scheduler.clone(),
+        Arc::new(SystemClock),
+    );
+    *node
+        .scheduler
+        .lock()
+        .expect("scheduler slot lock is never poisoned") = Some(scheduler);
+    tokio::spawn(follow_job_changes(node.clone(), changes, term.clone()));
+    reconcile::runs(&node, &inherited, Pass::Takeover).await;
+    let mut tick = tokio::time::interval(RECONCILE_EVERY);
+    let mut ticks = 0u32;
+    loop {
+        tokio::select! {
+            _ = term.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        ticks = ticks.wrapping_add(1);
+        reconcile::servers(&node).await;
+        let pass = if ticks.is_multiple_of(ASK_NODES_EVERY_TICKS) {
+            Pass::AskNodes
+        } else {
+            Pass::DeadNodes
+        };
+        match node.raft.store().active_runs(None) {
+            Ok(active) => reconcile::runs(&node, &active, pass).await,
+            Err(error) => tracing::warn!(error = %error, "cannot read active runs"),
+        }
+    }
+}
+
+async fn apply_retention(node: &Node, wanted: Retention) {
+    match node.raft.store().retention() {
+        Ok(current) if current == wanted => {}
+        Ok(_) => {
+            if let Err(error) = node.recorder.record(Command::SetRetention(wanted)).await {
+                tracing::warn!(error = %error, "cannot set history retention");
+            }
+        }
+        Err(error) => tracing::warn!(error = %error, "cannot read history retention"),
+    }
+}
+
+/// Tells the scheduler about every job created, changed or deleted, through whichever server
+/// took the request.
+async fn follow_job_changes(
+    node: Arc<Node>,
+    mut changes: tokio::sync::broadcast::Receiver<dkron_cluster::JobChange>,
+    term: CancellationToken,
+) {
+    loop {
+        let change = tokio::select! {
+            _ = term.cancelled() => return,
+            change = changes.recv() => change,
+        };
+        let Some(scheduler) = node.scheduler() else {
+            return;
+        };
+        let names = match change {
+            Ok(change) => vec![change.name],
+            Err(RecvError::Lagged(missed)) => {
+                tracing::warn!(missed, "job change feed lagged; rereading every job");
+                match node.raft.store().jobs() {
+                    Ok(jobs) => jobs.into_iter().map(|stored| stored.job.name).collect(),
+                    Err(_) => Vec::new(),
+                }
+            }
+            Err(RecvError::Closed) => return,
+        };
+        for name in names {
+            match node.raft.store().job(&name) {
+                Ok(Some(stored)) => scheduler.job_changed(ScheduledJob {
+                    job: stored.job,
+                    cursor: stored.cursor,
+                }),
+                Ok(None) => scheduler.job_removed(&name),
+                Err(error) => {
+                    tracing::warn!(job = %name, error = %error, "cannot read a changed job")
+                }
+            }
+        }
+    }
+}
