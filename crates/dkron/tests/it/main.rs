@@ -5,6 +5,8 @@
 
 mod bad_input;
 mod cli;
+mod cluster;
+mod cluster_harness;
 mod crash;
 mod getting_started;
 mod harness;

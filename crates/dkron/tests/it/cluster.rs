@@ -1,0 +1,377 @@
+//! Multi-process clusters: three servers and two agents on 127.0.0.1.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde_json::{Value, json};
+
+use crate::cluster_harness::Cluster;
+
+fn executions_by_node(executions: &Value) -> BTreeMap<i64, Vec<String>> {
+    let mut by_group: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    for execution in executions.as_array().unwrap() {
+        by_group
+            .entry(execution["group"].as_i64().unwrap())
+            .or_default()
+            .push(execution["node_name"].as_str().unwrap().to_string());
+    }
+    by_group
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn servers_and_agents_run_jobs_on_the_nodes_their_tags_select() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = Cluster::start(dir.path(), 3, &[&["pool=workers"], &["pool=workers"]]).await;
+    let handle = cluster.clone_handle();
+    let leader = cluster.leader_index().await.unwrap();
+    let follower = (0..3).find(|index| *index != leader).unwrap();
+    let follower_port = cluster.nodes[follower].http_port;
+
+    tracing::info!("phase: /v1/members shows every node with its role and tags");
+    let members = handle.get_json_any("/v1/members").await.unwrap();
+    let names: BTreeSet<&str> = members
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["Name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 5, "{members}");
+    let agent = members
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["Name"] == "agent1")
+        .unwrap();
+    assert_eq!(agent["Tags"]["pool"], "workers");
+    assert!(agent["Tags"].get("server").is_none(), "{agent}");
+
+    tracing::info!("phase: writes taken by a follower are forwarded to the leader");
+    let jobs = [
+        json!({"name": "on-one-worker", "schedule": "@every 1s", "executor": "shell",
+               "executor_config": {"command": "true"}, "tags": {"pool": "workers:1"}}),
+        json!({"name": "on-two-servers", "schedule": "@every 1s", "executor": "shell",
+               "executor_config": {"command": "true"}, "tags": {"server": "true:2"}}),
+        json!({"name": "on-nobody", "schedule": "@every 1s", "executor": "shell",
+               "executor_config": {"command": "true"}, "tags": {"pool": "nobody"}}),
+    ];
+    for job in &jobs {
+        let (status, body) = handle
+            .post(follower_port, "/v1/jobs", &job.to_string())
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    for port in &handle.ports {
+        let url = format!("http://127.0.0.1:{port}/v1/jobs/on-one-worker");
+        let status = handle.client.get(&url).send().await.unwrap().status();
+        assert_eq!(status, 200, "server on {port} sees the job");
+    }
+
+    tracing::info!("phase: each occurrence runs on exactly the selected nodes");
+    cluster
+        .wait_until(
+            "both tagged jobs ran several times",
+            Duration::from_secs(30),
+            |c| {
+                let h = c.clone_handle();
+                async move {
+                    let one = h.get_json_any("/v1/jobs/on-one-worker/executions").await;
+                    let two = h.get_json_any("/v1/jobs/on-two-servers/executions").await;
+                    let count =
+                        |v: Option<Value>| v.and_then(|v| v.as_array().map(Vec::len)).unwrap_or(0);
+                    count(one) >= 4 && count(two) >= 8
+                }
+            },
+        )
+        .await;
+    let one = handle
+        .get_json_any("/v1/jobs/on-one-worker/executions")
+        .await
+        .unwrap();
+    for (group, nodes) in executions_by_node(&one) {
+        assert_eq!(nodes.len(), 1, "group {group}: {nodes:?}");
+        assert!(nodes[0].starts_with("agent"), "group {group}: {nodes:?}");
+    }
+    let two = handle
+        .get_json_any("/v1/jobs/on-two-servers/executions")
+        .await
+        .unwrap();
+    for (group, nodes) in executions_by_node(&two) {
+        let distinct: BTreeSet<&String> = nodes.iter().collect();
+        assert!(
+            nodes.len() <= 2 && distinct.len() == nodes.len(),
+            "group {group}: {nodes:?}"
+        );
+        assert!(
+            nodes.iter().all(|n| n.starts_with("server")),
+            "group {group}: {nodes:?}"
+        );
+    }
+
+    tracing::info!("phase: an occurrence with no target is recorded as skipped, with the reason");
+    let ledger = handle
+        .get_json_any("/v1/jobs/on-nobody/ledger")
+        .await
+        .unwrap();
+    let entry = &ledger.as_array().unwrap()[0];
+    assert_eq!(entry["state"], "skipped", "{ledger}");
+    assert!(
+        entry["reason"].as_str().unwrap().contains("no target"),
+        "{ledger}"
+    );
+
+    tracing::info!("phase: a manual run through a follower runs on the leader's scheduler");
+    let (status, body) = handle
+        .post(follower_port, "/v1/jobs/on-one-worker", "")
+        .await;
+    assert_eq!(status, 202, "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_agent_ends_its_runs_as_lost_instead_of_running_forever() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cluster = Cluster::start(dir.path(), 3, &[&["pool=workers"]]).await;
+    let handle = cluster.clone_handle();
+    let job = json!({"name": "long", "schedule": "@manually", "executor": "shell",
+                     "executor_config": {"command": "sleep 600"}, "tags": {"pool": "workers"}});
+    let port = handle.ports[0];
+    assert_eq!(handle.post(port, "/v1/jobs", &job.to_string()).await.0, 201);
+    assert_eq!(handle.post(port, "/v1/jobs/long", "").await.0, 202);
+    cluster
+        .wait_until(
+            "the run is running on the agent",
+            Duration::from_secs(20),
+            |c| {
+                let h = c.clone_handle();
+                async move {
+                    let busy = h.get_json_any("/v1/busy").await;
+                    busy.is_some_and(|b| {
+                        b.as_array()
+                            .is_some_and(|b| b.iter().any(|e| e["node_name"] == "agent1"))
+                    })
+                }
+            },
+        )
+        .await;
+    let agent = cluster.index_of("agent1");
+    cluster.nodes[agent].kill();
+    cluster
+        .wait_until(
+            "the run is recorded as lost",
+            Duration::from_secs(30),
+            |c| {
+                let h = c.clone_handle();
+                async move {
+                    let ledger = h.get_json_any("/v1/jobs/long/ledger").await;
+                    ledger.is_some_and(|l| l[0]["state"] == "lost")
+                }
+            },
+        )
+        .await;
+    let ledger = handle.get_json_any("/v1/jobs/long/ledger").await.unwrap();
+    assert!(
+        ledger[0]["reason"].as_str().unwrap().contains("agent1"),
+        "{ledger}"
+    );
+    // The orphaned `sleep` of the killed agent is not ours to clean up here; kill it.
+    let _cleanup = std::process::Command::new("pkill")
+        .args(["-f", "sleep 600"])
+        .status();
+}
+
+/// How many jobs and leader kills the failover test uses (`DKRON_FAILOVER_JOBS`,
+/// `DKRON_FAILOVER_KILLS` make the long version).
+fn failover_size() -> (usize, usize) {
+    let read = |name: &str, default: usize| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    (
+        read("DKRON_FAILOVER_JOBS", 50),
+        read("DKRON_FAILOVER_KILLS", 3),
+    )
+}
+
+fn nominal(entry: &Value) -> DateTime<Utc> {
+    entry["nominal_time"].as_str().unwrap().parse().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leader_kills_under_load_neither_double_nor_drop_an_occurrence() {
+    let (job_count, kills) = failover_size();
+    let dir = tempfile::tempdir().unwrap();
+    let runs_file = dir.path().join("runs.txt");
+    let mut cluster = Cluster::start(dir.path(), 3, &[&["pool=workers"], &["pool=workers"]]).await;
+    let handle = cluster.clone_handle();
+
+    tracing::info!("phase: {job_count} jobs at @every 1s-5s append (job, execution) to a file");
+    for index in 0..job_count {
+        let period = 1 + index % 5;
+        let target = if index % 2 == 0 {
+            json!({"pool": "workers:1"})
+        } else {
+            json!({"server": "true:1"})
+        };
+        let job = json!({
+            "name": format!("job{index:02}"),
+            "schedule": format!("@every {period}s"),
+            "executor": "shell",
+            "executor_config": {"shell": "true", "command": format!(
+                "echo \"$DKRON_JOB_NAME $DKRON_EXECUTION_ID\" >> {}", runs_file.display())},
+            "tags": target,
+        });
+        let (status, body) = handle
+            .post(handle.ports[index % 3], "/v1/jobs", &job.to_string())
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let window_start = Utc::now() + TimeDelta::seconds(3);
+    tokio::time::sleep(Duration::from_secs(4)).await;
+
+    for round in 1..=kills {
+        let leader = cluster.leader_index().await.expect("a leader");
+        tracing::info!(
+            "phase: kill {round}/{kills}: SIGKILL the leader {}",
+            cluster.nodes[leader].name
+        );
+        cluster.nodes[leader].kill();
+        cluster
+            .wait_until("another server leads", Duration::from_secs(30), |c| {
+                let h = c.clone_handle();
+                async move { h.leader_name().await.is_some() }
+            })
+            .await;
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        cluster.restart(leader);
+        tokio::time::sleep(Duration::from_secs(4)).await;
+    }
+    let leader = cluster.leader_index().await.expect("a leader");
+    tracing::info!(
+        "phase: SIGSTOP the leader {} and resume it after another server leads",
+        cluster.nodes[leader].name
+    );
+    cluster.nodes[leader].signal("STOP");
+    let stopped_name = cluster.nodes[leader].name.clone();
+    cluster
+        .wait_until("another server leads", Duration::from_secs(30), |c| {
+            let mut h = c.clone_handle();
+            let stopped_port = c.nodes[leader].http_port;
+            h.ports.retain(|port| *port != stopped_port);
+            let stopped_name = stopped_name.clone();
+            async move {
+                h.leader_name()
+                    .await
+                    .is_some_and(|name| name != stopped_name)
+            }
+        })
+        .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    cluster.nodes[leader].signal("CONT");
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let window_end = Utc::now() - TimeDelta::seconds(2);
+    let handle = cluster.clone_handle();
+
+    tracing::info!("phase: every occurrence in the window is decided and final");
+    cluster
+        .wait_until(
+            "no occurrence is left launched",
+            Duration::from_secs(60),
+            |c| {
+                let h = c.clone_handle();
+                async move {
+                    for index in 0..job_count {
+                        let path = format!("/v1/jobs/job{index:02}/ledger?limit=1000");
+                        let Some(ledger) = h.get_json_any(&path).await else {
+                            return false;
+                        };
+                        let pending = ledger
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .any(|e| nominal(e) <= window_end && e["state"] == "launched");
+                        if pending {
+                            return false;
+                        }
+                    }
+                    true
+                }
+            },
+        )
+        .await;
+
+    let lines = std::fs::read_to_string(&runs_file).unwrap();
+    let mut ran: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for line in lines.lines() {
+        let (job, execution) = line.split_once(' ').unwrap();
+        *ran.entry((job.to_string(), execution.to_string()))
+            .or_default() += 1;
+    }
+    let doubled: Vec<_> = ran.iter().filter(|(_, count)| **count > 1).collect();
+    assert!(doubled.is_empty(), "runs done twice: {doubled:?}");
+    let mut per_occurrence: BTreeMap<(String, i64), usize> = BTreeMap::new();
+    for (job, execution) in ran.keys() {
+        let nanos: i64 = execution.split('-').next().unwrap().parse().unwrap();
+        *per_occurrence.entry((job.clone(), nanos)).or_default() += 1;
+    }
+    let twice: Vec<_> = per_occurrence.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(
+        twice.is_empty(),
+        "occurrences run on two nodes though one was asked for: {twice:?}"
+    );
+
+    tracing::info!("phase: the ledger holds every occurrence of the window exactly once");
+    let mut accounted = 0;
+    for index in 0..job_count {
+        let name = format!("job{index:02}");
+        let period = TimeDelta::seconds(1 + (index % 5) as i64);
+        let ledger = handle
+            .get_json_any(&format!("/v1/jobs/{name}/ledger?limit=1000"))
+            .await
+            .unwrap();
+        let mut times: Vec<DateTime<Utc>> = ledger
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["trigger"] != "manual")
+            .map(nominal)
+            .filter(|t| *t >= window_start && *t <= window_end)
+            .collect();
+        times.sort();
+        let unique: BTreeSet<_> = times.iter().collect();
+        assert_eq!(
+            unique.len(),
+            times.len(),
+            "{name}: an occurrence twice in the ledger"
+        );
+        for pair in times.windows(2) {
+            assert_eq!(
+                pair[1] - pair[0],
+                period,
+                "{name}: an occurrence missing from the ledger: {pair:?}"
+            );
+        }
+        accounted += times.len();
+        for entry in ledger.as_array().unwrap() {
+            let Some(nanos) = nominal(entry).timestamp_nanos_opt() else {
+                continue;
+            };
+            let ran_here = per_occurrence.contains_key(&(name.clone(), nanos));
+            match entry["state"].as_str().unwrap() {
+                "succeeded" => assert!(ran_here, "{name}: succeeded but never ran: {entry}"),
+                "skipped" => assert!(!ran_here, "{name}: skipped but ran: {entry}"),
+                _ => {}
+            }
+        }
+    }
+    tracing::info!(
+        accounted,
+        lines = ran.len(),
+        "every occurrence accounted for"
+    );
+    assert!(
+        accounted > job_count * 5,
+        "the window held occurrences: {accounted}"
+    );
+}

@@ -1,0 +1,285 @@
+//! A cluster of real `dkron` processes on 127.0.0.1: servers and agents with their own ports
+//! and data directories, every node joining through the servers' gossip ports.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::harness::free_port;
+
+/// One node of a test cluster.
+pub struct ClusterNode {
+    pub name: String,
+    pub server: bool,
+    pub http_port: u16,
+    pub gossip_port: u16,
+    pub rpc_port: u16,
+    pub data_dir: PathBuf,
+    pub log_path: PathBuf,
+    pub tags: Vec<String>,
+    child: Option<Child>,
+}
+
+/// Servers and agents started from the built binary.
+pub struct Cluster {
+    pub nodes: Vec<ClusterNode>,
+    client: reqwest::Client,
+    expect: usize,
+}
+
+impl ClusterNode {
+    fn spawn(&mut self, seeds: &[String], expect: usize) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log_path)
+            .unwrap();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_dkron"));
+        command
+            .args(["agent", "--node-name", &self.name, "--profile", "local"])
+            .arg("--data-dir")
+            .arg(&self.data_dir)
+            .arg("--bind-addr")
+            .arg(format!("127.0.0.1:{}", self.gossip_port))
+            .arg("--rpc-port")
+            .arg(self.rpc_port.to_string())
+            .args(["--retry-interval", "500ms", "--log-level", "debug"])
+            .env("TZ", "UTC")
+            .env("RUST_LOG", "openraft=warn,dkron_membership=info")
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .stdin(Stdio::null());
+        for seed in seeds {
+            command.args(["--retry-join", seed]);
+        }
+        for tag in &self.tags {
+            command.args(["--tag", tag]);
+        }
+        if self.server {
+            command
+                .args(["--server", "--bootstrap-expect", &expect.to_string()])
+                .arg("--http-addr")
+                .arg(format!("127.0.0.1:{}", self.http_port));
+        }
+        self.child = Some(command.spawn().expect("the dkron binary starts"));
+    }
+
+    /// Kills the process with SIGKILL.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+    }
+
+    /// Sends a signal (`STOP`, `CONT`, `TERM`) to the process.
+    pub fn signal(&self, name: &str) {
+        let child = self.child.as_ref().expect("node is running");
+        Command::new("kill")
+            .args([&format!("-{name}"), &child.id().to_string()])
+            .status()
+            .unwrap();
+    }
+
+    pub fn running(&self) -> bool {
+        self.child.is_some()
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log_path).unwrap_or_default()
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        for node in &mut self.nodes {
+            node.kill();
+        }
+    }
+}
+
+impl Cluster {
+    /// Starts `servers` servers (bootstrap-expect = servers) and agents with the given tags.
+    pub async fn start(dir: &Path, servers: usize, agents: &[&[&str]]) -> Cluster {
+        let _already_installed = rustls::crypto::ring::default_provider()
+            .install_default()
+            .is_err();
+        let mut nodes = Vec::new();
+        for index in 1..=servers {
+            nodes.push(new_node(dir, &format!("server{index}"), true, &[]));
+        }
+        for (index, tags) in agents.iter().enumerate() {
+            nodes.push(new_node(dir, &format!("agent{}", index + 1), false, tags));
+        }
+        let mut cluster = Cluster {
+            nodes,
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .build()
+                .unwrap(),
+            expect: servers,
+        };
+        let seeds = cluster.seeds();
+        for node in &mut cluster.nodes {
+            node.spawn(&seeds, servers);
+        }
+        let total = cluster.nodes.len();
+        cluster
+            .wait_until(
+                "every node is alive and a leader is elected",
+                Duration::from_secs(60),
+                |c| {
+                    let c = c.clone_handle();
+                    async move {
+                        let Some(leader) = c.leader_name().await else {
+                            return false;
+                        };
+                        let members = c.get_json_any("/v1/members").await;
+                        let alive = members
+                            .as_ref()
+                            .and_then(Value::as_array)
+                            .map(|m| m.iter().filter(|m| m["Status"] == 1).count())
+                            .unwrap_or(0);
+                        !leader.is_empty() && alive == total
+                    }
+                },
+            )
+            .await;
+        cluster
+    }
+
+    fn seeds(&self) -> Vec<String> {
+        self.nodes
+            .iter()
+            .filter(|node| node.server)
+            .map(|node| format!("127.0.0.1:{}", node.gossip_port))
+            .collect()
+    }
+
+    /// Starts a stopped node again with the same name, ports and data.
+    pub fn restart(&mut self, index: usize) {
+        let seeds = self.seeds();
+        let expect = self.expect;
+        self.nodes[index].spawn(&seeds, expect);
+    }
+
+    /// A cheap handle for closures: ports of the running servers and a client.
+    pub fn clone_handle(&self) -> Handle {
+        Handle {
+            ports: self
+                .nodes
+                .iter()
+                .filter(|node| node.server && node.running())
+                .map(|node| node.http_port)
+                .collect(),
+            client: self.client.clone(),
+        }
+    }
+
+    /// Polls `condition` until it holds, or fails with `what` and the logs.
+    pub async fn wait_until<F, Fut>(&self, what: &str, limit: Duration, mut condition: F)
+    where
+        F: FnMut(&Cluster) -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let deadline = Instant::now() + limit;
+        while !condition(self).await {
+            if Instant::now() > deadline {
+                let logs: Vec<String> = self
+                    .nodes
+                    .iter()
+                    .map(|node| format!("--- {} ---\n{}", node.name, tail(&node.log(), 60)))
+                    .collect();
+                panic!("timed out waiting until {what}\n{}", logs.join("\n"));
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// The index of the node that currently leads, as the running servers agree.
+    pub async fn leader_index(&self) -> Option<usize> {
+        let name = self.clone_handle().leader_name().await?;
+        self.nodes.iter().position(|node| node.name == name)
+    }
+
+    pub fn index_of(&self, name: &str) -> usize {
+        self.nodes
+            .iter()
+            .position(|node| node.name == name)
+            .unwrap()
+    }
+}
+
+fn new_node(dir: &Path, name: &str, server: bool, tags: &[&str]) -> ClusterNode {
+    ClusterNode {
+        name: name.to_string(),
+        server,
+        http_port: free_port(),
+        gossip_port: free_port(),
+        rpc_port: free_port(),
+        data_dir: dir.join(name),
+        log_path: dir.join(format!("{name}.log")),
+        tags: tags.iter().map(|tag| tag.to_string()).collect(),
+        child: None,
+    }
+}
+
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+/// HTTP access to whichever servers are running.
+#[derive(Clone)]
+pub struct Handle {
+    pub ports: Vec<u16>,
+    pub client: reqwest::Client,
+}
+
+impl Handle {
+    /// GET from the first running server that answers.
+    pub async fn get_json_any(&self, path: &str) -> Option<Value> {
+        for port in &self.ports {
+            let url = format!("http://127.0.0.1:{port}{path}");
+            if let Ok(response) = self.client.get(&url).send().await
+                && response.status().is_success()
+                && let Ok(value) = response.json().await
+            {
+                return Some(value);
+            }
+        }
+        None
+    }
+
+    /// The leader's name when every running server names the same one.
+    pub async fn leader_name(&self) -> Option<String> {
+        let mut seen = None;
+        for port in &self.ports {
+            let url = format!("http://127.0.0.1:{port}/v1/leader");
+            let response = self.client.get(&url).send().await.ok()?;
+            let value: Value = response.json().await.ok()?;
+            let name = value["Name"].as_str()?.to_string();
+            if seen.as_ref().is_some_and(|seen| seen != &name) {
+                return None;
+            }
+            seen = Some(name);
+        }
+        seen
+    }
+
+    /// POST to a given server; returns status and body.
+    pub async fn post(&self, port: u16, path: &str, body: &str) -> (u16, String) {
+        let url = format!("http://127.0.0.1:{port}{path}");
+        let response = self
+            .client
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+}
