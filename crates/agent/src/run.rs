@@ -175,6 +175,13 @@ async fn join(config: &AgentConfig, gossip: &Gossip) -> anyhow::Result<()> {
     Ok(())
 }
 
+async fn join_in_background(config: AgentConfig, gossip: Gossip, shutdown: CancellationToken) {
+    if let Err(error) = join(&config, &gossip).await {
+        tracing::error!(error = %error, "giving up joining the cluster; stopping");
+        shutdown.cancel();
+    }
+}
+
 fn worker_limits(config: &AgentConfig) -> ExecLimits {
     ExecLimits {
         output_cap_bytes: usize::try_from(config.max_output_bytes).unwrap_or(usize::MAX),
@@ -279,7 +286,13 @@ async fn start_server(
         started: std::time::Instant::now(),
     });
     serve_rpc(rpc, Some(node.clone()), worker, shutdown.clone());
-    join(config, &gossip).await?;
+    // A server with data serves while it looks for its peers: it may be the one that must
+    // come up first (a restart after an outage, a recovery from peers.json).
+    tokio::spawn(join_in_background(
+        config.clone(),
+        gossip.clone(),
+        shutdown.clone(),
+    ));
     if !single && !raft.is_initialized().await.unwrap_or(false) {
         tokio::spawn(crate::bootstrap::when_expected(
             raft.clone(),

@@ -375,3 +375,59 @@ async fn leader_kills_under_load_neither_double_nor_drop_an_occurrence() {
         "the window held occurrences: {accounted}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_quorum_is_recovered_from_peers_json_with_the_jobs_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cluster = Cluster::start(dir.path(), 3, &[]).await;
+    let handle = cluster.clone_handle();
+    let job = json!({"name": "kept", "schedule": "@every 1s", "executor": "shell",
+                     "executor_config": {"command": "true"}});
+    assert_eq!(
+        handle
+            .post(handle.ports[0], "/v1/jobs", &job.to_string())
+            .await
+            .0,
+        201
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    tracing::info!("phase: two of three servers are lost for good; the survivor has no quorum");
+    cluster.nodes[1].kill();
+    cluster.nodes[2].kill();
+    cluster.nodes[0].kill();
+
+    tracing::info!("phase: peers.json names the survivor alone; it restarts and leads");
+    let survivor = &cluster.nodes[0];
+    let raft_dir = survivor.data_dir.join("raft");
+    std::fs::create_dir_all(&raft_dir).unwrap();
+    let peers =
+        json!([{"id": survivor.name, "address": format!("127.0.0.1:{}", survivor.rpc_port)}]);
+    std::fs::write(raft_dir.join("peers.json"), peers.to_string()).unwrap();
+    cluster.restart(0);
+    cluster
+        .wait_until(
+            "the survivor leads alone and runs the job again",
+            Duration::from_secs(30),
+            |c| {
+                let mut h = c.clone_handle();
+                h.ports.truncate(1);
+                async move {
+                    let leader = h.leader_name().await;
+                    let ledger = h.get_json_any("/v1/jobs/kept/ledger").await;
+                    let fresh = ledger.is_some_and(|l| {
+                        l[0]["nominal_time"]
+                            .as_str()
+                            .and_then(|t| t.parse::<DateTime<Utc>>().ok())
+                            .is_some_and(|t| t > Utc::now() - TimeDelta::seconds(3))
+                    });
+                    leader.as_deref() == Some("server1") && fresh
+                }
+            },
+        )
+        .await;
+    assert!(
+        !raft_dir.join("peers.json").try_exists().unwrap(),
+        "peers.json is deleted once applied"
+    );
+}
