@@ -1,5 +1,5 @@
-//! The command line: `dkron agent`, `dkron keygen` and `dkron version`, with Dkron's flag
-//! names. Flag values are handed to the config loader only when given on the command line,
+//! The command line: `dkron agent`, `dkron keygen`, `dkron version` and the cluster
+//! administration commands `dkron leave` and `dkron raft`, with Dkron's flag names. Flag values are handed to the config loader only when given on the command line,
 //! so a flag left at its default never hides the environment or the config file.
 
 use std::collections::BTreeMap;
@@ -67,6 +67,58 @@ pub enum Command {
     Keygen,
     /// Show version information
     Version,
+    /// Ask a node to stop gracefully and leave the cluster
+    #[command(
+        long_about = "Ask the node at --rpc-addr (a server or an agent) to stop \
+        gracefully, as SIGTERM would: it waits for its running jobs, then leaves the \
+        cluster and exits."
+    )]
+    Leave(RpcTarget),
+    /// Inspect and change the servers of the Raft configuration
+    #[command(subcommand)]
+    Raft(RaftCommand),
+}
+
+/// Subcommands of `dkron raft`.
+#[derive(Debug, Subcommand)]
+pub enum RaftCommand {
+    /// List the servers of the Raft configuration
+    #[command(
+        long_about = "List the servers of the Raft configuration as the server at \
+        --rpc-addr sees it: node name, Raft id, RPC address, state (leader or follower) \
+        and whether it votes."
+    )]
+    ListPeers(RpcTarget),
+    /// Remove a server from the Raft configuration
+    #[command(
+        long_about = "Remove a server from the Raft configuration, for example a dead \
+        server that will not come back. The request goes to the leader, found through the \
+        server at --rpc-addr. The leader cannot remove itself: stop it, and remove it from \
+        another server once a new leader is elected."
+    )]
+    RemovePeer(RemovePeerArgs),
+}
+
+/// The node an administration command talks to.
+#[derive(Debug, Args)]
+pub struct RpcTarget {
+    /// RPC address of the node to ask (Dkron's default is this host's private IP; dkron-rs
+    /// uses loopback)
+    #[arg(long, value_name = "HOST:PORT",
+        default_value_t = format!("127.0.0.1:{}", DEFAULTS.rpc_port))]
+    pub rpc_addr: String,
+}
+
+/// Flags of `dkron raft remove-peer`.
+#[derive(Debug, Args)]
+pub struct RemovePeerArgs {
+    /// Node name or Raft id of the server to remove (as listed by dkron raft list-peers)
+    #[arg(long, value_name = "ID")]
+    pub peer_id: String,
+
+    /// The server to ask.
+    #[command(flatten)]
+    pub target: RpcTarget,
 }
 
 /// Flags of `dkron agent`; each long name is a config key.
@@ -459,8 +511,50 @@ mod tests {
             assert!(help.contains(expected), "help lacks {expected:?}:\n{help}");
         }
         let top = Cli::command().render_help().to_string();
-        for subcommand in ["agent", "keygen", "version"] {
+        for subcommand in ["agent", "keygen", "version", "leave", "raft"] {
             assert!(top.contains(subcommand), "{top}");
         }
+    }
+
+    #[test]
+    fn admin_commands_default_to_the_loopback_rpc_address() {
+        let cli = Cli::try_parse_from(["dkron", "leave"]).unwrap();
+        let Command::Leave(target) = cli.command else {
+            panic!("parsed as another command");
+        };
+        assert_eq!(target.rpc_addr, "127.0.0.1:6868");
+
+        let cli =
+            Cli::try_parse_from(["dkron", "raft", "list-peers", "--rpc-addr", "10.0.0.1:7000"])
+                .unwrap();
+        let Command::Raft(RaftCommand::ListPeers(target)) = cli.command else {
+            panic!("parsed as another command");
+        };
+        assert_eq!(target.rpc_addr, "10.0.0.1:7000");
+
+        let cli = Cli::try_parse_from(["dkron", "raft", "remove-peer", "--peer-id", "s3"]).unwrap();
+        let Command::Raft(RaftCommand::RemovePeer(args)) = cli.command else {
+            panic!("parsed as another command");
+        };
+        assert_eq!(args.peer_id, "s3");
+        assert_eq!(args.target.rpc_addr, "127.0.0.1:6868");
+    }
+
+    #[test]
+    fn remove_peer_requires_a_peer_id_and_raft_a_subcommand() {
+        for argv in [
+            vec!["dkron", "raft", "remove-peer"],
+            vec!["dkron", "raft"],
+            vec!["dkron", "raft", "no-such-verb"],
+        ] {
+            assert!(Cli::try_parse_from(&argv).is_err(), "{argv:?}");
+        }
+        let help = Cli::command()
+            .find_subcommand_mut("leave")
+            .unwrap()
+            .render_long_help()
+            .to_string();
+        assert!(help.contains("[default: 127.0.0.1:6868]"), "{help}");
+        assert!(help.contains("loopback"), "{help}");
     }
 }

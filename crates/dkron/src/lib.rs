@@ -1,7 +1,9 @@
-//! The `dkron` command: parsing the command line, logging, and the small subcommands.
+//! The `dkron` command: parsing the command line, logging, the small subcommands and the
+//! cluster administration commands.
 //!
 //! `main.rs` dispatches; the agent itself is `dkron-agent`.
 
+pub mod admin;
 pub mod cli;
 pub mod keygen;
 pub mod logging;

@@ -1,7 +1,7 @@
 //! `dkron`: the dkron-rs binary.
 //!
-//! Exit codes: 0 on success, 1 when the configuration is invalid or the agent fails, 2 for
-//! command-line usage errors (clap's convention).
+//! Exit codes: 0 on success, 1 when the configuration is invalid, the agent fails or an
+//! administration command fails, 2 for command-line usage errors (clap's convention).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 use dkron::cli::{self, Cli, Command};
-use dkron::{keygen, logging, version};
+use dkron::{admin, keygen, logging, version};
 use dkron_agent::config::{self, ConfigSources};
 
 fn main() -> ExitCode {
@@ -30,6 +30,8 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Leave(target) => admin::run(admin::leave(target)),
+        Command::Raft(raft) => admin::run(admin::raft(raft)),
         Command::Agent(_) => {
             let agent_matches = matches
                 .subcommand_matches("agent")

@@ -1,0 +1,433 @@
+//! The cluster administration commands, `dkron leave`, `dkron raft list-peers` and
+//! `dkron raft remove-peer`: a gRPC call or two to a running node, and a line or a table of
+//! text on stdout, worded as Dkron words them.
+
+use std::future::Future;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use dkron_cluster::rpc::proto::node_client::NodeClient;
+use dkron_cluster::rpc::proto::server_client::ServerClient;
+use dkron_cluster::rpc::proto::{Empty, Json};
+use dkron_cluster::rpc::{Channels, from_json, to_json};
+use dkron_cluster::{Peer, RemovePeer};
+use tonic::transport::Channel;
+use tonic::{Code, Status};
+
+use crate::cli::{RaftCommand, RemovePeerArgs, RpcTarget};
+
+/// How long one call may take, connecting included, before the command gives up.
+pub const CALL_DEADLINE: Duration = Duration::from_secs(10);
+
+/// Why an administration command failed; printed on stderr as the command's only output.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    /// The address is not a `host:port` a channel can be made for.
+    #[error("bad rpc address {address:?}: {message}")]
+    BadAddress {
+        /// The address as given.
+        address: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// Nothing answered at the address.
+    #[error("cannot reach {address}: {message}")]
+    Unreachable {
+        /// The address dialled.
+        address: String,
+        /// The transport's reason.
+        message: String,
+    },
+    /// The call did not finish within [`CALL_DEADLINE`].
+    #[error("{address} did not answer within {}s", CALL_DEADLINE.as_secs())]
+    NoAnswer {
+        /// The address called.
+        address: String,
+    },
+    /// Something answered HTTP at the address, but not dkron-rs' gRPC.
+    #[error("{address} is not the RPC port of a dkron-rs node: {message}")]
+    NotDkron {
+        /// The address called.
+        address: String,
+        /// What came back instead.
+        message: String,
+    },
+    /// The node is an agent, which keeps no Raft configuration.
+    #[error(
+        "{address} is not a server: only servers (dkron agent --server) keep the Raft configuration"
+    )]
+    NotAServer {
+        /// The address called.
+        address: String,
+    },
+    /// The node answered the call with an error.
+    #[error("{address} refused the call: {message} ({code})")]
+    Refused {
+        /// The address called.
+        address: String,
+        /// The gRPC status code.
+        code: Code,
+        /// The node's message.
+        message: String,
+    },
+    /// The answer could not be decoded.
+    #[error("unreadable answer from {address}: {message}")]
+    BadAnswer {
+        /// The address called.
+        address: String,
+        /// The decoding error.
+        message: String,
+    },
+    /// The peer to remove is not in the Raft configuration (Dkron's wording).
+    #[error("id {peer:?} was not found in the Raft configuration")]
+    PeerNotFound {
+        /// The id or name given with `--peer-id`.
+        peer: String,
+    },
+    /// The leader declined to remove the peer.
+    #[error("cannot remove peer {peer:?}: {message}")]
+    RemoveFailed {
+        /// The id or name given with `--peer-id`.
+        peer: String,
+        /// The leader's reason.
+        message: String,
+    },
+}
+
+/// Which gRPC service a call belongs to: every node serves `Node`, only servers `Server`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Service {
+    Node,
+    Server,
+}
+
+/// Runs one administration command to completion: prints its text on stdout and returns
+/// success, or prints its error on stderr and returns failure.
+pub fn run(command: impl Future<Output = Result<String, AdminError>>) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(command) {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `dkron leave`: asks the node at the target to stop gracefully.
+pub async fn leave(target: RpcTarget) -> Result<String, AdminError> {
+    let channels = Channels::default();
+    let address = target.rpc_addr.as_str();
+    let mut client = NodeClient::new(channel(&channels, address)?);
+    call(address, Service::Node, client.leave(Empty {})).await?;
+    Ok("Left the cluster successfully\n".to_string())
+}
+
+/// `dkron raft <subcommand>`.
+pub async fn raft(command: RaftCommand) -> Result<String, AdminError> {
+    match command {
+        RaftCommand::ListPeers(target) => list_peers(&target.rpc_addr).await,
+        RaftCommand::RemovePeer(args) => remove_peer(&args).await,
+    }
+}
+
+async fn list_peers(address: &str) -> Result<String, AdminError> {
+    let peers = fetch_peers(&Channels::default(), address).await?;
+    Ok(peers_table(&peers))
+}
+
+/// Checks the peer against the configuration first, so an unknown id gets Dkron's message
+/// without a write, then sends the removal to the leader (only the leader may change the
+/// configuration; a follower would refuse).
+async fn remove_peer(args: &RemovePeerArgs) -> Result<String, AdminError> {
+    let channels = Channels::default();
+    let asked_address = args.target.rpc_addr.as_str();
+    let peers = fetch_peers(&channels, asked_address).await?;
+    if !peers.iter().any(|peer| is_named(peer, &args.peer_id)) {
+        return Err(AdminError::PeerNotFound {
+            peer: args.peer_id.clone(),
+        });
+    }
+    let leader_address = peers
+        .iter()
+        .find(|peer| peer.leader)
+        .map_or(asked_address, |leader| leader.address.as_str());
+    let request = to_json(&RemovePeer {
+        peer: args.peer_id.clone(),
+    })
+    .map_err(|status| AdminError::BadAnswer {
+        address: leader_address.to_string(),
+        message: status.message().to_string(),
+    })?;
+    let mut client = ServerClient::new(channel(&channels, leader_address)?);
+    let answer = call(leader_address, Service::Server, client.remove_peer(request)).await?;
+    let outcome: Result<serde_json::Value, String> = decode(leader_address, &answer)?;
+    outcome.map_err(|message| AdminError::RemoveFailed {
+        peer: args.peer_id.clone(),
+        message,
+    })?;
+    Ok("Peer removed\n".to_string())
+}
+
+async fn fetch_peers(channels: &Channels, address: &str) -> Result<Vec<Peer>, AdminError> {
+    let mut client = ServerClient::new(channel(channels, address)?);
+    let answer = call(address, Service::Server, client.peers(Empty {})).await?;
+    decode(address, &answer)
+}
+
+/// Whether `--peer-id` names this peer: by node name, as Dkron's ids are, or by Raft id.
+fn is_named(peer: &Peer, peer_id: &str) -> bool {
+    peer.name == peer_id || peer.id.to_string() == peer_id
+}
+
+fn channel(channels: &Channels, address: &str) -> Result<Channel, AdminError> {
+    channels
+        .get(address)
+        .map_err(|message| AdminError::BadAddress {
+            address: address.to_string(),
+            message,
+        })
+}
+
+/// Awaits one call under [`CALL_DEADLINE`] and turns its failure into an [`AdminError`].
+async fn call<T>(
+    address: &str,
+    service: Service,
+    request: impl Future<Output = Result<tonic::Response<T>, Status>>,
+) -> Result<T, AdminError> {
+    match tokio::time::timeout(CALL_DEADLINE, request).await {
+        Err(_elapsed) => Err(AdminError::NoAnswer {
+            address: address.to_string(),
+        }),
+        Ok(Err(status)) => Err(status_error(address, service, &status)),
+        Ok(Ok(response)) => Ok(response.into_inner()),
+    }
+}
+
+fn status_error(address: &str, service: Service, status: &Status) -> AdminError {
+    let address = address.to_string();
+    match status.code() {
+        Code::Unavailable => AdminError::Unreachable {
+            address,
+            message: describe(status),
+        },
+        Code::Unimplemented if !answered_by_grpc(status) => AdminError::NotDkron {
+            address,
+            message: describe(status),
+        },
+        Code::Unimplemented if service == Service::Server => AdminError::NotAServer { address },
+        code => AdminError::Refused {
+            address,
+            code,
+            message: describe(status),
+        },
+    }
+}
+
+/// Whether the status came from a gRPC server rather than being made up by the client from
+/// a plain HTTP answer (a web server or proxy replying 404 becomes `Unimplemented` too).
+fn answered_by_grpc(status: &Status) -> bool {
+    status
+        .metadata()
+        .get("content-type")
+        .and_then(|content_type| content_type.to_str().ok())
+        .is_some_and(|content_type| content_type.starts_with("application/grpc"))
+}
+
+/// Returns the status message followed by the causes that are not already part of it, since
+/// a transport failure often says only "transport error" at the top.
+fn describe(status: &Status) -> String {
+    let mut text = status.message().to_string();
+    let mut cause = std::error::Error::source(status);
+    while let Some(error) = cause {
+        let reason = error.to_string();
+        if !text.contains(&reason) {
+            if text.is_empty() {
+                text = reason;
+            } else {
+                text = format!("{text}: {reason}");
+            }
+        }
+        cause = error.source();
+    }
+    text
+}
+
+fn decode<T: serde::de::DeserializeOwned>(address: &str, answer: &Json) -> Result<T, AdminError> {
+    from_json(answer).map_err(|status| AdminError::BadAnswer {
+        address: address.to_string(),
+        message: status.message().to_string(),
+    })
+}
+
+/// Returns Dkron's `raft list-peers` table: columns `Node ID Address State Voter`, aligned,
+/// two spaces apart, one line per peer in the order the server reports them.
+fn peers_table(peers: &[Peer]) -> String {
+    let header = ["Node", "ID", "Address", "State", "Voter"].map(str::to_string);
+    let mut rows = vec![header];
+    for peer in peers {
+        let node = if peer.name.is_empty() {
+            "(unknown)".to_string()
+        } else {
+            peer.name.clone()
+        };
+        let state = if peer.leader { "leader" } else { "follower" };
+        rows.push([
+            node,
+            peer.id.to_string(),
+            peer.address.clone(),
+            state.to_string(),
+            peer.voter.to_string(),
+        ]);
+    }
+    let mut widths = [0; 5];
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut table = String::new();
+    for row in &rows {
+        let mut line = String::new();
+        for (cell, width) in row.iter().zip(widths) {
+            line.push_str(&format!("{cell:<width$}  "));
+        }
+        table.push_str(line.trim_end());
+        table.push('\n');
+    }
+    table
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn peer(id: u64, name: &str, leader: bool, voter: bool) -> Peer {
+        Peer {
+            id,
+            name: name.to_string(),
+            address: format!("10.0.0.{id}:6868"),
+            leader,
+            voter,
+        }
+    }
+
+    #[test]
+    fn the_table_has_dkrons_columns_aligned() {
+        let table = peers_table(&[
+            peer(1, "server-one", true, true),
+            peer(12, "s2", false, true),
+            peer(3, "", false, false),
+        ]);
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines.len(), 4, "{table}");
+        assert_eq!(
+            lines[0].split_whitespace().collect::<Vec<_>>(),
+            ["Node", "ID", "Address", "State", "Voter"]
+        );
+        assert_eq!(
+            lines[1].split_whitespace().collect::<Vec<_>>(),
+            ["server-one", "1", "10.0.0.1:6868", "leader", "true"]
+        );
+        assert_eq!(
+            lines[3].split_whitespace().collect::<Vec<_>>(),
+            ["(unknown)", "3", "10.0.0.3:6868", "follower", "false"]
+        );
+        let state_column = lines[0].find("State").unwrap();
+        assert!(lines.iter().skip(1).all(|line| {
+            let state = &line[state_column..];
+            state.starts_with("leader") || state.starts_with("follower")
+        }));
+        assert!(table.lines().all(|line| line == line.trim_end()));
+    }
+
+    #[test]
+    fn an_empty_configuration_is_just_the_header() {
+        assert_eq!(peers_table(&[]), "Node  ID  Address  State  Voter\n");
+    }
+
+    #[test]
+    fn peers_are_named_by_node_name_or_raft_id() {
+        let server = peer(7, "s7", false, true);
+        assert!(is_named(&server, "s7"));
+        assert!(is_named(&server, "7"));
+        assert!(!is_named(&server, "s8"));
+        assert!(!is_named(&server, "07"));
+    }
+
+    /// An `Unimplemented` answer as a gRPC server sends it, with its gRPC content type.
+    fn grpc_unimplemented() -> Status {
+        let mut headers = tonic::metadata::MetadataMap::new();
+        headers.insert(
+            "content-type",
+            tonic::metadata::MetadataValue::from_static("application/grpc"),
+        );
+        Status::with_metadata(Code::Unimplemented, "", headers)
+    }
+
+    #[test]
+    fn statuses_become_clear_errors() {
+        let unreachable = status_error(
+            "127.0.0.1:1",
+            Service::Server,
+            &Status::unavailable("tcp connect error"),
+        );
+        assert_eq!(
+            unreachable.to_string(),
+            "cannot reach 127.0.0.1:1: tcp connect error"
+        );
+
+        let agent = status_error("a:6868", Service::Server, &grpc_unimplemented());
+        assert!(
+            agent.to_string().starts_with("a:6868 is not a server"),
+            "{agent}"
+        );
+        let old_node = status_error("a:6868", Service::Node, &grpc_unimplemented());
+        assert!(matches!(old_node, AdminError::Refused { .. }), "{old_node}");
+
+        let web_server =
+            Status::unimplemented("grpc-status header missing, mapped from HTTP status code 404");
+        for service in [Service::Server, Service::Node] {
+            let error = status_error("w:80", service, &web_server);
+            assert!(
+                error
+                    .to_string()
+                    .starts_with("w:80 is not the RPC port of a dkron-rs node: "),
+                "{error}"
+            );
+        }
+
+        let follower = status_error(
+            "b:6868",
+            Service::Server,
+            &Status::failed_precondition("not the leader; the leader is c:6868"),
+        );
+        assert!(
+            follower.to_string().contains("the leader is c:6868"),
+            "{follower}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_peer_has_dkrons_message() {
+        let error = AdminError::PeerNotFound {
+            peer: "nosuch".to_string(),
+        };
+        assert_eq!(
+            error.to_string(),
+            r#"id "nosuch" was not found in the Raft configuration"#
+        );
+    }
+}
