@@ -306,7 +306,13 @@ async fn start_server(
             .await
             .context("this server did not become leader")?;
     }
-    tokio::spawn(end_previous_runs(recorder, node_name.clone(), killed));
+    if single {
+        // The leader is this server: end the previous process's runs before serving, so
+        // nobody reads them as still running.
+        end_previous_runs(recorder, node_name.clone(), killed).await;
+    } else {
+        tokio::spawn(end_previous_runs(recorder, node_name.clone(), killed));
+    }
     let duties = LeaderDuties {
         scheduler: scheduler_config(config),
         retention: Retention {

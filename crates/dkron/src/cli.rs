@@ -34,8 +34,8 @@ const SCHEDULING: &str = "Scheduling and history (dkron-rs additions)";
     long_about = "Runs scheduled jobs like cron, with every run decided and recorded \
     durably: after a crash nothing is run twice and nothing is missed silently.\n\n\
     A drop-in replacement for Dkron: same flags, config keys, DKRON_* environment \
-    variables and REST API. This build runs a single server \
-    (dkron agent --server --bootstrap-expect 1); multi-server clusters are coming."
+    variables and REST API. Run one server (dkron agent --server --bootstrap-expect 1), \
+    or a cluster of servers and agents that fail over without doubling or dropping runs."
 )]
 pub struct Cli {
     /// Config file [default: dkron.{json,toml,yaml,yml} in /etc/dkron, $HOME/.dkron or ./config]
