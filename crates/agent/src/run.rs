@@ -418,9 +418,30 @@ async fn end_previous_runs(recorder: Recorder, node_name: String, _killed: u32) 
     }
 }
 
+/// Kills processes left by this agent's previous process: an agent has no store, so its runs
+/// are recognised by the node name in their execution ids.
+async fn kill_orphans_of_agent(node_name: &str) -> u32 {
+    let node_name = node_name.to_string();
+    let killed = tokio::task::spawn_blocking(move || {
+        orphans::kill_orphans_of_node(Path::new("/proc"), &node_name)
+    })
+    .await
+    .unwrap_or(0);
+    if killed > 0 {
+        tracing::warn!(
+            process_groups = killed,
+            "killed processes of runs left by the previous process"
+        );
+    }
+    u32::try_from(killed).unwrap_or(u32::MAX)
+}
+
 async fn run_agent(config: AgentConfig) -> anyhow::Result<()> {
     let addresses = addresses(&config).await?;
     let rpc = bind_tcp(addresses.rpc_bind, "the rpc port").await?;
+    // Before gossip: no run has been sent to this process yet, so a process carrying this
+    // node's execution ids was started by a previous one, now dead (live nodes' runs are spared).
+    let killed = kill_orphans_of_agent(&config.node_name).await;
     let shutdown = CancellationToken::new();
     let tags = node_tags(&config, &addresses, None);
     let gossip = start_gossip(&config, &addresses, tags).await?;
@@ -439,7 +460,7 @@ async fn run_agent(config: AgentConfig) -> anyhow::Result<()> {
     tokio::spawn(end_previous_runs(
         recorder.clone(),
         config.node_name.clone(),
-        0,
+        killed,
     ));
     tracing::info!(node = %config.node_name, "agent ready: running jobs sent by the leader");
     wait_for_signal(shutdown.clone()).await;

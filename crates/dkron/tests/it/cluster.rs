@@ -431,3 +431,111 @@ async fn a_lost_quorum_is_recovered_from_peers_json_with_the_jobs_intact() {
         "peers.json is deleted once applied"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_agent_kills_the_processes_its_crashed_run_left_behind() {
+    /// Pids of the processes whose environment carries this job name.
+    fn processes_of_job(job: &str) -> Vec<String> {
+        let marker = format!("DKRON_JOB_NAME={job}");
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter_map(|entry| {
+                let pid = entry.file_name().to_str()?.parse::<u32>().ok()?;
+                let environ = std::fs::read(entry.path().join("environ")).ok()?;
+                environ
+                    .split(|byte| *byte == 0)
+                    .any(|item| item == marker.as_bytes())
+                    .then(|| pid.to_string())
+            })
+            .collect()
+    }
+    /// Kills whatever the test leaves running if it fails half-way.
+    struct Reaper(String);
+    impl Drop for Reaper {
+        fn drop(&mut self) {
+            let pids = processes_of_job(&self.0);
+            if !pids.is_empty() {
+                let _status = std::process::Command::new("kill")
+                    .arg("-9")
+                    .args(&pids)
+                    .status();
+            }
+        }
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut cluster = Cluster::start(dir.path(), 3, &[&["pool=workers"]]).await;
+    let handle = cluster.clone_handle();
+    // A name no other test or run uses: it marks the job's processes in /proc.
+    let job_name = format!("orphan-{}-{}", std::process::id(), Utc::now().timestamp());
+    let _reaper = Reaper(job_name.clone());
+    let job = json!({"name": job_name, "schedule": "@manually", "executor": "shell",
+                     "executor_config": {"shell": "true", "command": "sleep 700; true"},
+                     "tags": {"pool": "workers"}});
+    let port = handle.ports[0];
+    assert_eq!(handle.post(port, "/v1/jobs", &job.to_string()).await.0, 201);
+    assert_eq!(
+        handle
+            .post(port, &format!("/v1/jobs/{job_name}"), "")
+            .await
+            .0,
+        202
+    );
+
+    tracing::info!("phase: the run is running on the agent, as a shell and its sleep");
+    cluster
+        .wait_until("the job's processes run", Duration::from_secs(20), |_| {
+            std::future::ready(processes_of_job(&job_name).len() >= 2)
+        })
+        .await;
+    cluster
+        .wait_until(
+            "the run is reported busy on agent1",
+            Duration::from_secs(20),
+            |c| {
+                let h = c.clone_handle();
+                async move {
+                    let busy = h.get_json_any("/v1/busy").await;
+                    busy.is_some_and(|b| {
+                        b.as_array()
+                            .is_some_and(|b| b.iter().any(|e| e["node_name"] == "agent1"))
+                    })
+                }
+            },
+        )
+        .await;
+
+    tracing::info!("phase: kill -9 of the agent leaves its run's processes behind");
+    let agent = cluster.index_of("agent1");
+    cluster.nodes[agent].kill();
+    assert!(
+        processes_of_job(&job_name).len() >= 2,
+        "the orphans should outlive the agent"
+    );
+
+    tracing::info!("phase: the restarted agent kills them and the run ends as lost");
+    cluster.restart(agent);
+    cluster
+        .wait_until("the orphans are gone", Duration::from_secs(15), |_| {
+            std::future::ready(processes_of_job(&job_name).is_empty())
+        })
+        .await;
+    let ledger_path = format!("/v1/jobs/{job_name}/ledger");
+    cluster
+        .wait_until(
+            "the run is recorded as lost",
+            Duration::from_secs(30),
+            |c| {
+                let h = c.clone_handle();
+                let ledger_path = ledger_path.clone();
+                async move {
+                    let ledger = h.get_json_any(&ledger_path).await;
+                    ledger.is_some_and(|l| l[0]["state"] == "lost")
+                }
+            },
+        )
+        .await;
+    let log = cluster.nodes[agent].log();
+    assert!(log.contains("killed an orphaned run"), "{log}");
+}
