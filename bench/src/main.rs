@@ -6,8 +6,10 @@
 //! occurrence accounting from the ledger, and the server's RSS and CPU. It asserts nothing:
 //! the figures go to `bench/RESULTS.md` by hand, with the machine they came from.
 
+mod load;
 mod measure;
 mod server;
+mod usage;
 
 use std::time::{Duration, Instant};
 
@@ -68,15 +70,19 @@ async fn main() -> anyhow::Result<()> {
     let server = server::Server::start(&binary).await?;
 
     let created = Instant::now();
-    server
-        .create_jobs(
-            options.jobs,
-            options.every_secs,
-            &options.command,
-            options.concurrency,
-            options.create_rate,
-        )
-        .await?;
+    let shape = load::JobShape {
+        every_secs: options.every_secs,
+        command: &options.command,
+        tags: serde_json::Value::Null,
+    };
+    load::create_jobs(
+        &(&server).into(),
+        options.jobs,
+        &shape,
+        options.concurrency,
+        options.create_rate,
+    )
+    .await?;
     println!(
         "created {} jobs in {:.1} s",
         options.jobs,
@@ -103,7 +109,7 @@ async fn main() -> anyhow::Result<()> {
     let wall = measured.elapsed().as_secs_f64();
     println!("collecting results");
     let results = measure::collect(
-        &server,
+        &(&server).into(),
         options.jobs,
         window_start,
         window_end,

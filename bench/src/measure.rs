@@ -4,8 +4,6 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use serde_json::Value;
 
-use crate::server::Server;
-
 /// What was measured inside the window.
 pub struct Results {
     /// Start lateness of every execution whose nominal time is in the window, in ms.
@@ -14,24 +12,28 @@ pub struct Results {
     pub succeeded: usize,
     /// Ledger entries in the window by state.
     pub ledger_states: std::collections::BTreeMap<String, usize>,
+    /// Every execution seen: (nominal, actual start), whatever its window.
+    pub starts: Vec<(DateTime<Utc>, DateTime<Utc>)>,
 }
 
 fn parse_time(value: &Value) -> Option<DateTime<Utc>> {
     value.as_str()?.parse().ok()
 }
 
-async fn get(server: &Server, path: String) -> anyhow::Result<Value> {
-    let response = server
-        .client
-        .get(format!("{}{path}", server.base))
-        .send()
-        .await?;
+/// Where the REST API of a server is.
+pub struct Api<'a> {
+    pub client: &'a reqwest::Client,
+    pub base: &'a str,
+}
+
+async fn get(api: &Api<'_>, path: String) -> anyhow::Result<Value> {
+    let response = api.client.get(format!("{}{path}", api.base)).send().await?;
     Ok(response.json().await?)
 }
 
 /// Reads every job's executions and ledger and keeps what falls in the window.
 pub async fn collect(
-    server: &Server,
+    api: &Api<'_>,
     jobs: usize,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
@@ -40,8 +42,8 @@ pub async fn collect(
     let in_window = |nominal: DateTime<Utc>| nominal >= start && nominal < end;
     let per_job: Vec<anyhow::Result<(Value, Value)>> = futures::stream::iter(0..jobs)
         .map(|index| async move {
-            let executions = get(server, format!("/v1/jobs/bench-{index}/executions")).await?;
-            let ledger = get(server, format!("/v1/jobs/bench-{index}/ledger?limit=1000")).await?;
+            let executions = get(api, format!("/v1/jobs/bench-{index}/executions")).await?;
+            let ledger = get(api, format!("/v1/jobs/bench-{index}/ledger?limit=1000")).await?;
             Ok((executions, ledger))
         })
         .buffer_unordered(concurrency)
@@ -51,14 +53,19 @@ pub async fn collect(
         lateness_ms: Vec::new(),
         succeeded: 0,
         ledger_states: Default::default(),
+        starts: Vec::new(),
     };
     for item in per_job {
         let (executions, ledger) = item?;
         for execution in executions.as_array().into_iter().flatten() {
             let nominal = DateTime::from_timestamp_nanos(execution["group"].as_i64().unwrap_or(0));
-            let Some(started) = parse_time(&execution["started_at"]) else {
+            // A run that never started (lost, not delivered) has Go's zero time.
+            let Some(started) = parse_time(&execution["started_at"])
+                .filter(|t| *t > nominal - chrono::TimeDelta::days(1))
+            else {
                 continue;
             };
+            results.starts.push((nominal, started));
             if !in_window(nominal) {
                 continue;
             }

@@ -38,6 +38,7 @@ pub fn send(node: &Arc<Node>, order: RunOrder, node_name: &str) {
 /// Sends the order and follows the run until it ends or the stream breaks. Returns an error
 /// only if the node never accepted the order.
 async fn deliver(node: &Node, order: &RunOrder, target: &str) -> Result<(), String> {
+    let began = std::time::Instant::now();
     let addr = members::rpc_addr_of(&node.gossip, target)
         .ok_or_else(|| format!("node {target} is not alive in the cluster"))?;
     let channel = node.channels.get(&addr)?;
@@ -47,8 +48,10 @@ async fn deliver(node: &Node, order: &RunOrder, target: &str) -> Result<(), Stri
         .await
         .map_err(|status| format!("node {target} at {addr}: {}", status.message()))?
         .into_inner();
+    let answered = began.elapsed();
     match stream.message().await {
         Ok(Some(first)) => {
+            tracing::debug!(node = %target, answered_us = answered.as_micros() as u64, first_us = began.elapsed().as_micros() as u64, "run delivered");
             if let Some(Event::Accepted(true)) = first.event {
                 tracing::info!(job = %order.job.name, execution = %order.execution_id, node = %target, "node already had this run");
                 return Ok(());

@@ -109,10 +109,14 @@ fn gossip_timing(profile: GossipProfile) -> GossipTiming {
     }
 }
 
+/// How long before its nominal time a run is handed to its node (which starts it on time).
+const DISPATCH_LEAD: Duration = Duration::from_millis(100);
+
 fn scheduler_config(config: &AgentConfig) -> SchedulerConfig {
     SchedulerConfig {
         misfire_policy: config.misfire_policy,
         catch_up_window: config.catch_up_window,
+        dispatch_lead: DISPATCH_LEAD,
         ..SchedulerConfig::default()
     }
 }

@@ -161,9 +161,11 @@ impl Worker {
         runs.iter().map(|key| received.state(key)).collect()
     }
 
-    /// Starts a run now unless this node already has it: records its start, runs the
-    /// executor, records the result; `events` follows the run's output and end.
-    pub fn start(&self, order: RunOrder, events: Option<Events>) -> Accepted {
+    /// Starts a run at its nominal time (now, if that has passed) unless this node already
+    /// has it: records its start, runs the executor, records the result; `events` follows the
+    /// run's output and end. Orders arrive slightly ahead of their nominal time, so the
+    /// transport is not between the tick and the start.
+    pub fn start(self: &Arc<Self>, order: RunOrder, events: Option<Events>) -> Accepted {
         let key: RunKey = (order.job.name.clone(), order.execution_id.clone());
         if !self
             .received
@@ -174,7 +176,16 @@ impl Worker {
             tracing::info!(job = %order.job.name, execution = %order.execution_id, "run already received; not starting it again");
             return Accepted::Duplicate;
         }
-        self.launch(order, key, events);
+        match (order.nominal - Utc::now()).to_std() {
+            Ok(wait) if !wait.is_zero() => {
+                let worker = self.clone();
+                self.tasks.spawn(async move {
+                    tokio::time::sleep(wait).await;
+                    worker.launch(order, key, events);
+                });
+            }
+            _ => self.launch(order, key, events),
+        }
         Accepted::Started
     }
 

@@ -79,8 +79,9 @@ pub trait SchedulerBackend: Send + Sync + 'static {
         decisions: Vec<Decision>,
     ) -> impl Future<Output = Result<Vec<CommitOutcome>, SchedulerError>> + Send;
 
-    /// Hands a committed launch to the dispatcher; called at (or just after) its nominal time
-    /// from the scheduler's task, so it must return quickly.
+    /// Hands a committed launch to the dispatcher; called `dispatch_lead` before its nominal
+    /// time (at or just after it when the lead is zero, the default) from the scheduler's
+    /// task, so it must return quickly. The backend starts the run at its nominal time.
     fn dispatch(&self, launch: AcceptedLaunch);
 
     /// Parses the job's schedule with the server's local zone.

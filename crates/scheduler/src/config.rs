@@ -22,6 +22,10 @@ pub struct SchedulerConfig {
     pub on_time_grace: Duration,
     /// Launch intents are committed this long before their nominal time.
     pub launch_lead: Duration,
+    /// Committed launches are handed to the backend this long before their nominal time (at
+    /// most `launch_lead`); the backend then starts them at the nominal time itself, so the
+    /// transport to a remote worker is not between the tick and the start.
+    pub dispatch_lead: Duration,
     /// Most decisions per replicated write.
     pub max_batch: usize,
     /// Newest missed occurrences per job recorded one by one; older ones become one range.
@@ -37,6 +41,7 @@ impl Default for SchedulerConfig {
             catch_up_window: Duration::from_secs(3600),
             on_time_grace: Duration::from_secs(2),
             launch_lead: Duration::from_millis(200),
+            dispatch_lead: Duration::ZERO,
             max_batch: 500,
             max_individual_skips: 100,
             max_occurrences_per_plan: 1_000_000,
@@ -60,6 +65,9 @@ impl SchedulerConfig {
                 field: "launch_lead",
                 max_secs: MAX_LAUNCH_LEAD.as_secs(),
             });
+        }
+        if self.dispatch_lead > self.launch_lead {
+            return Err(ConfigError::DispatchAfterLaunch);
         }
         Ok(())
     }

@@ -61,6 +61,9 @@ pub enum ConfigError {
         /// The largest accepted value, in seconds.
         max_secs: u64,
     },
+    /// Launches would be handed out before they are committed.
+    #[error("dispatch_lead must not exceed launch_lead")]
+    DispatchAfterLaunch,
 }
 
 /// A misfire policy name that is not one of `skip`, `run_once`, `run_all`.

@@ -86,14 +86,20 @@ impl<B: SchedulerBackend> Runner<B> {
 
     fn dispatch_wake(&self) -> Sleep {
         match self.pending.earliest() {
-            Some(nominal) => self.clock.sleep_until(nominal),
+            Some(nominal) => self.clock.sleep_until(
+                nominal
+                    .checked_sub_signed(self.dispatch_lead)
+                    .unwrap_or(nominal),
+            ),
             None => Box::pin(std::future::pending()),
         }
     }
 
-    /// Hands every accepted launch due by `now` to the dispatcher, unless the gate is closed.
+    /// Hands every accepted launch due by `now` plus the dispatch lead to the dispatcher,
+    /// unless the gate is closed.
     pub(super) fn dispatch_due(&mut self, now: DateTime<Utc>) {
-        while let Some(launch) = self.pending.pop_due(now) {
+        let horizon = now.checked_add_signed(self.dispatch_lead).unwrap_or(now);
+        while let Some(launch) = self.pending.pop_due(horizon) {
             if !self.dispatch(launch, now) {
                 return;
             }

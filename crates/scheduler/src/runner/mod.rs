@@ -88,6 +88,7 @@ pub(crate) struct Runner<B> {
     config: SchedulerConfig,
     rules: PlanRules,
     launch_lead: TimeDelta,
+    dispatch_lead: TimeDelta,
     jobs: HashMap<String, TrackedJob>,
     timers: TimerQueue,
     pending: DispatchQueue,
@@ -103,6 +104,7 @@ impl<B: SchedulerBackend> Runner<B> {
         Runner {
             rules: parts.config.plan_rules(),
             launch_lead: saturating_delta(parts.config.launch_lead),
+            dispatch_lead: saturating_delta(parts.config.dispatch_lead),
             backend: parts.backend,
             clock: parts.clock,
             config: parts.config,
@@ -230,10 +232,12 @@ impl<B: SchedulerBackend> Runner<B> {
                 .checked_sub_signed(self.launch_lead)
                 .unwrap_or(nominal)
         });
-        [timer_wake, self.pending.earliest()]
-            .into_iter()
-            .flatten()
-            .min()
+        let dispatch_wake = self.pending.earliest().map(|nominal| {
+            nominal
+                .checked_sub_signed(self.dispatch_lead)
+                .unwrap_or(nominal)
+        });
+        [timer_wake, dispatch_wake].into_iter().flatten().min()
     }
 
     fn wake_at(&self, now: DateTime<Utc>) -> DateTime<Utc> {

@@ -131,3 +131,44 @@ async fn at_job_fires_once_and_is_done() {
     assert_eq!(harness.dispatched_nominals("once"), vec![t0_plus(3)]);
     assert_eq!(harness.handle().status().jobs_scheduled, 0);
 }
+
+#[tokio::test]
+async fn a_dispatch_lead_hands_launches_over_early_but_never_before_the_lead() {
+    let mut harness = Harness::new();
+    harness
+        .backend
+        .put_job(job("ten", "@every 10s"), Some(t0()));
+    harness.start(SchedulerConfig {
+        dispatch_lead: std::time::Duration::from_millis(100),
+        ..SchedulerConfig::default()
+    });
+
+    info!("phase: thirty seconds of clock, in steps of 25 ms");
+    harness
+        .step_to(t0_plus(30), TimeDelta::milliseconds(25))
+        .await;
+    let dispatched = harness.backend.dispatched();
+    assert_eq!(
+        harness.dispatched_nominals("ten"),
+        (1..=3).map(|step| t0_plus(step * 10)).collect::<Vec<_>>()
+    );
+    for entry in &dispatched {
+        let early = entry.launch.nominal - entry.at;
+        assert!(
+            early > TimeDelta::zero() && early <= TimeDelta::milliseconds(100),
+            "handed over {early:?} ahead: {entry:?}"
+        );
+    }
+}
+
+#[test]
+fn a_dispatch_lead_longer_than_the_launch_lead_is_refused() {
+    let config = SchedulerConfig {
+        dispatch_lead: std::time::Duration::from_millis(300),
+        ..SchedulerConfig::default()
+    };
+    assert_eq!(
+        config.validate().unwrap_err().to_string(),
+        "dispatch_lead must not exceed launch_lead"
+    );
+}

@@ -1,0 +1,237 @@
+//! Cluster benchmark: three servers and one agent on 127.0.0.1.
+//!
+//! Measures, on the real binary: executions per second sustained with start lateness
+//! p50/p99 while jobs are spread over every node, the RSS of each server, and the failover
+//! gap — the time from SIGKILL of the leader to the next run that starts on time — over
+//! several kills. It asserts nothing; figures go to `bench/RESULTS.md` by hand.
+
+mod cluster;
+mod load;
+mod measure;
+mod usage;
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use chrono::{DateTime, TimeDelta, Utc};
+use clap::Parser;
+
+use crate::cluster::Cluster;
+use crate::measure::Api;
+
+/// A run counts as on time when it starts less than this after its nominal time.
+const ON_TIME_MS: i64 = 100;
+
+/// Command-line options.
+#[derive(Debug, Parser)]
+#[command(about = "Load a 3-server + 1-agent dkron-rs cluster and print figures")]
+struct Options {
+    /// Path of the dkron binary (default: target/release/dkron next to this program).
+    #[arg(long, env = "DKRON_BIN")]
+    dkron: Option<std::path::PathBuf>,
+    /// Number of jobs; each runs on one node chosen at random (`role: dkron:1`).
+    #[arg(long, default_value_t = 5_000)]
+    jobs: usize,
+    /// Interval of every job, in seconds.
+    #[arg(long, default_value_t = 10)]
+    every_secs: u64,
+    /// Measured steady-state duration in seconds.
+    #[arg(long, default_value_t = 60)]
+    duration_secs: u64,
+    /// Jobs created per second (sets how many fall due in the same second).
+    #[arg(long, default_value_t = 500)]
+    create_rate: usize,
+    /// How many times the leader is killed after the steady-state window.
+    #[arg(long, default_value_t = 3)]
+    kills: usize,
+    /// Concurrent API requests.
+    #[arg(long, default_value_t = 16)]
+    concurrency: usize,
+}
+
+fn default_binary() -> anyhow::Result<std::path::PathBuf> {
+    let me = std::env::current_exe().context("cannot find this program's path")?;
+    Ok(me.parent().context("no directory")?.join("dkron"))
+}
+
+/// Usage of every running server, by node index.
+fn server_usage(cluster: &Cluster) -> Vec<(usize, usage::Usage)> {
+    cluster
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, node)| node.server)
+        .filter_map(|(index, node)| Some((index, usage::usage_of(node.pid()?).ok()?)))
+        .collect()
+}
+
+/// One leader kill: when it happened and how long until another server led.
+struct Kill {
+    at: DateTime<Utc>,
+    victim: String,
+    elected_after: Option<Duration>,
+}
+
+async fn kill_leader(cluster: &mut Cluster) -> anyhow::Result<Kill> {
+    let leader = cluster.leader().await.context("no leader to kill")?;
+    let victim = cluster.nodes[leader].name.clone();
+    let at = Utc::now();
+    let started = Instant::now();
+    cluster.nodes[leader].kill();
+    let mut elected_after = None;
+    while started.elapsed() < Duration::from_secs(30) {
+        if cluster.leader().await.is_some_and(|index| index != leader) {
+            elected_after = Some(started.elapsed());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    cluster.restart(leader)?;
+    tokio::time::sleep(Duration::from_secs(12)).await;
+    Ok(Kill {
+        at,
+        victim,
+        elected_after,
+    })
+}
+
+/// Time from the kill to the first run (of any job) that starts on time after it.
+fn failover_gap(
+    starts: &[(DateTime<Utc>, DateTime<Utc>)],
+    kill: DateTime<Utc>,
+) -> Option<TimeDelta> {
+    starts
+        .iter()
+        .filter(|(nominal, started)| {
+            *nominal > kill && (*started - *nominal).num_milliseconds() < ON_TIME_MS
+        })
+        .map(|(_, started)| *started - kill)
+        .min()
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let options = Options::parse();
+    let binary = options.dkron.clone().map_or_else(default_binary, Ok)?;
+    let _installed = rustls::crypto::ring::default_provider().install_default();
+    println!(
+        "cluster-bench: 3 servers + 1 agent, {} jobs at @every {}s on one random node each, created {}/s; {} s measured; {} leader kills",
+        options.jobs, options.every_secs, options.create_rate, options.duration_secs, options.kills
+    );
+    println!(
+        "settings: defaults (raft heartbeat {} ms, election timeout {}-{} ms, gossip profile lan)",
+        dkron_cluster::HEARTBEAT_MS,
+        dkron_cluster::ELECTION_MIN_MS,
+        dkron_cluster::ELECTION_MAX_MS
+    );
+    let mut cluster = Cluster::start(&binary, 3, 1).await?;
+    let first = cluster.nodes[0].base.clone();
+    let api = Api {
+        client: &cluster.client.clone(),
+        base: &first,
+    };
+    let shape = load::JobShape {
+        every_secs: options.every_secs,
+        command: "true",
+        tags: serde_json::json!({"role": "dkron:1"}),
+    };
+    let created = Instant::now();
+    load::create_jobs(
+        &api,
+        options.jobs,
+        &shape,
+        options.concurrency,
+        options.create_rate,
+    )
+    .await?;
+    println!(
+        "created {} jobs in {:.1} s",
+        options.jobs,
+        created.elapsed().as_secs_f64()
+    );
+    tokio::time::sleep(Duration::from_secs(options.every_secs + 2)).await;
+
+    let window_start = Utc::now();
+    let usage_start = server_usage(&cluster);
+    let mut peak: std::collections::BTreeMap<usize, u64> = Default::default();
+    let measured = Instant::now();
+    while measured.elapsed() < Duration::from_secs(options.duration_secs) {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        for (index, usage) in server_usage(&cluster) {
+            let entry = peak.entry(index).or_default();
+            *entry = (*entry).max(usage.rss_kib);
+        }
+    }
+    let window_end = Utc::now();
+    let usage_end = server_usage(&cluster);
+    let wall = (window_end - window_start).num_milliseconds() as f64 / 1000.0;
+
+    let mut kills = Vec::new();
+    for round in 1..=options.kills {
+        let kill = kill_leader(&mut cluster).await?;
+        println!(
+            "kill {round}: SIGKILL {} at {}; a new leader answered after {}",
+            kill.victim,
+            kill.at.format("%H:%M:%S%.3f"),
+            kill.elected_after
+                .map_or("(none within 30 s)".to_string(), |d| format!(
+                    "{} ms",
+                    d.as_millis()
+                ))
+        );
+        kills.push(kill);
+    }
+
+    println!("collecting results");
+    let live = cluster
+        .live_servers()
+        .next()
+        .context("no server left")?
+        .base
+        .clone();
+    let api = Api {
+        client: &cluster.client,
+        base: &live,
+    };
+    let results = measure::collect(
+        &api,
+        options.jobs,
+        window_start,
+        window_end,
+        options.concurrency,
+    )
+    .await?;
+    println!("--- steady state ---");
+    measure::report(
+        &results,
+        options.jobs,
+        options.every_secs,
+        window_start,
+        window_end,
+    );
+    for (index, end) in &usage_end {
+        let cpu_start = usage_start
+            .iter()
+            .find(|(i, _)| i == index)
+            .map_or(end.cpu_secs, |(_, u)| u.cpu_secs);
+        println!(
+            "{}: rss {:.1} MiB at end of window, peak {:.1} MiB; {} threads; cpu {:.0}% of one core",
+            cluster.nodes[*index].name,
+            end.rss_kib as f64 / 1024.0,
+            *peak.get(index).unwrap_or(&end.rss_kib) as f64 / 1024.0,
+            end.threads,
+            100.0 * (end.cpu_secs - cpu_start) / wall
+        );
+    }
+    println!(
+        "--- failover (gap = SIGKILL of the leader → next run started < {ON_TIME_MS} ms late) ---"
+    );
+    for (round, kill) in kills.iter().enumerate() {
+        match failover_gap(&results.starts, kill.at) {
+            Some(gap) => println!("kill {}: gap {} ms", round + 1, gap.num_milliseconds()),
+            None => println!("kill {}: no on-time run after the kill", round + 1),
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,77 @@
+//! Creating the benchmark's jobs through the REST API.
+
+use std::time::Duration;
+
+use anyhow::bail;
+use futures::StreamExt;
+use serde_json::Value;
+
+use crate::measure::Api;
+
+/// What the jobs look like.
+pub struct JobShape<'a> {
+    /// `@every <n>s`.
+    pub every_secs: u64,
+    /// Shell command.
+    pub command: &'a str,
+    /// Job tags (which nodes run it), `null` for every node.
+    pub tags: Value,
+}
+
+/// Creates `count` jobs named `bench-<i>`, at most `per_second` per second (0 = no limit).
+pub async fn create_jobs(
+    api: &Api<'_>,
+    count: usize,
+    shape: &JobShape<'_>,
+    concurrency: usize,
+    per_second: usize,
+) -> anyhow::Result<()> {
+    if per_second == 0 {
+        return create_range(api, 0..count, shape, concurrency).await;
+    }
+    let mut next = 0;
+    while next < count {
+        let second = tokio::time::Instant::now();
+        let end = (next + per_second).min(count);
+        create_range(api, next..end, shape, concurrency).await?;
+        next = end;
+        tokio::time::sleep_until(second + Duration::from_secs(1)).await;
+    }
+    Ok(())
+}
+
+async fn create_range(
+    api: &Api<'_>,
+    range: std::ops::Range<usize>,
+    shape: &JobShape<'_>,
+    concurrency: usize,
+) -> anyhow::Result<()> {
+    let results: Vec<anyhow::Result<()>> = futures::stream::iter(range)
+        .map(|index| async move {
+            let body = serde_json::json!({
+                "name": format!("bench-{index}"),
+                "schedule": format!("@every {}s", shape.every_secs),
+                "executor": "shell",
+                "executor_config": {"command": shape.command},
+                "tags": shape.tags,
+            });
+            let response = api
+                .client
+                .post(format!("{}/v1/jobs", api.base))
+                .json(&body)
+                .send()
+                .await?;
+            if response.status().as_u16() != 201 {
+                bail!(
+                    "creating job {index}: {} {}",
+                    response.status(),
+                    response.text().await?
+                );
+            }
+            Ok(())
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    results.into_iter().collect()
+}
