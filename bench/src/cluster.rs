@@ -27,6 +27,7 @@ pub struct Cluster {
     pub client: reqwest::Client,
     binary: PathBuf,
     expect: usize,
+    server_args: Vec<String>,
     _dir: tempfile::TempDir,
 }
 
@@ -35,7 +36,13 @@ fn free_port() -> anyhow::Result<u16> {
 }
 
 impl Node {
-    fn spawn(&mut self, binary: &Path, seeds: &[String], expect: usize) -> anyhow::Result<()> {
+    fn spawn(
+        &mut self,
+        binary: &Path,
+        seeds: &[String],
+        expect: usize,
+        server_args: &[String],
+    ) -> anyhow::Result<()> {
         let mut command = Command::new(binary);
         command
             .args(["agent", "--node-name", &self.name, "--log-level", "warn"])
@@ -55,7 +62,8 @@ impl Node {
             command
                 .args(["--server", "--bootstrap-expect", &expect.to_string()])
                 .arg("--http-addr")
-                .arg(format!("127.0.0.1:{}", self.http_port));
+                .arg(format!("127.0.0.1:{}", self.http_port))
+                .args(server_args);
         }
         self.child = Some(
             command
@@ -89,7 +97,13 @@ impl Drop for Cluster {
 
 impl Cluster {
     /// Starts `servers` servers and `agents` agents and waits for a leader and every member.
-    pub async fn start(binary: &Path, servers: usize, agents: usize) -> anyhow::Result<Cluster> {
+    /// `server_args` are added to every server's command line.
+    pub async fn start(
+        binary: &Path,
+        servers: usize,
+        agents: usize,
+        server_args: &[String],
+    ) -> anyhow::Result<Cluster> {
         let dir = tempfile::tempdir().context("cannot create a data directory")?;
         let mut nodes = Vec::new();
         for index in 0..servers + agents {
@@ -118,11 +132,12 @@ impl Cluster {
                 .build()?,
             binary: binary.to_path_buf(),
             expect: servers,
+            server_args: server_args.to_vec(),
             _dir: dir,
         };
         let seeds = cluster.seeds();
         for node in &mut cluster.nodes {
-            node.spawn(binary, &seeds, servers)?;
+            node.spawn(binary, &seeds, servers, server_args)?;
         }
         for _ in 0..600 {
             if cluster.leader().await.is_some() && cluster.alive_members().await == servers + agents
@@ -146,7 +161,8 @@ impl Cluster {
     pub fn restart(&mut self, index: usize) -> anyhow::Result<()> {
         let seeds = self.seeds();
         let (binary, expect) = (self.binary.clone(), self.expect);
-        self.nodes[index].spawn(&binary, &seeds, expect)
+        let server_args = self.server_args.clone();
+        self.nodes[index].spawn(&binary, &seeds, expect, &server_args)
     }
 
     /// Servers that are running.

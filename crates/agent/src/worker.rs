@@ -116,8 +116,12 @@ pub struct Worker {
     recorder: Recorder,
     running: Arc<Mutex<HashMap<RunKey, Running>>>,
     received: Arc<Mutex<Received>>,
+    waiting: Mutex<std::collections::BTreeMap<chrono::DateTime<Utc>, Vec<Waiting>>>,
     tasks: TaskTracker,
 }
+
+/// A run received ahead of its nominal time.
+type Waiting = (RunOrder, RunKey, Option<Events>);
 
 impl Worker {
     /// Creates a worker recording through `recorder`.
@@ -129,6 +133,7 @@ impl Worker {
             recorder,
             running: Arc::default(),
             received: Arc::default(),
+            waiting: Mutex::default(),
             tasks: TaskTracker::new(),
         }
     }
@@ -177,16 +182,44 @@ impl Worker {
             return Accepted::Duplicate;
         }
         match (order.nominal - Utc::now()).to_std() {
-            Ok(wait) if !wait.is_zero() => {
-                let worker = self.clone();
-                self.tasks.spawn(async move {
-                    tokio::time::sleep(wait).await;
-                    worker.launch(order, key, events);
-                });
-            }
+            Ok(wait) if !wait.is_zero() => self.start_later(wait, order, key, events),
             _ => self.launch(order, key, events),
         }
         Accepted::Started
+    }
+
+    /// Queues a run for its nominal time. Runs due at the same instant share one timer that
+    /// starts them all in one go, as the local scheduler's dispatch does.
+    fn start_later(
+        self: &Arc<Self>,
+        wait: std::time::Duration,
+        order: RunOrder,
+        key: RunKey,
+        events: Option<Events>,
+    ) {
+        let nominal = order.nominal;
+        let first_for_instant = {
+            let mut waiting = self.waiting.lock().expect("waiting lock is never poisoned");
+            let queue = waiting.entry(nominal).or_default();
+            queue.push((order, key, events));
+            queue.len() == 1
+        };
+        if !first_for_instant {
+            return;
+        }
+        let worker = self.clone();
+        self.tasks.spawn(async move {
+            tokio::time::sleep(wait).await;
+            let due = worker
+                .waiting
+                .lock()
+                .expect("waiting lock is never poisoned")
+                .remove(&nominal)
+                .unwrap_or_default();
+            for (order, key, events) in due {
+                worker.launch(order, key, events);
+            }
+        });
     }
 
     fn launch(&self, order: RunOrder, key: RunKey, events: Option<Events>) {
