@@ -204,6 +204,8 @@ async fn main() -> anyhow::Result<()> {
     let usage_end = server_usage(&cluster);
     let wall = (window_end - window_start).num_milliseconds() as f64 / 1000.0;
 
+    // Let runs of the window finish and be recorded before a kill ends some of them as lost.
+    tokio::time::sleep(Duration::from_secs(5)).await;
     let mut kills = Vec::new();
     for round in 1..=options.kills {
         let kill = kill_leader(&mut cluster).await?;

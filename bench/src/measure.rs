@@ -12,6 +12,8 @@ pub struct Results {
     pub succeeded: usize,
     /// Ledger entries in the window by state.
     pub ledger_states: std::collections::BTreeMap<String, usize>,
+    /// Reasons given for occurrences in the window that did not succeed, with counts.
+    pub reasons: std::collections::BTreeMap<String, usize>,
     /// Every execution seen: (nominal, actual start), whatever its window.
     pub starts: Vec<(DateTime<Utc>, DateTime<Utc>)>,
 }
@@ -54,6 +56,7 @@ pub async fn collect(
         succeeded: 0,
         ledger_states: Default::default(),
         starts: Vec::new(),
+        reasons: Default::default(),
     };
     for item in per_job {
         let (executions, ledger) = item?;
@@ -82,6 +85,10 @@ pub async fn collect(
             };
             if in_window(nominal) {
                 let state = entry["state"].as_str().unwrap_or("?").to_string();
+                if state != "succeeded" {
+                    let reason = format!("{state}: {}", entry["reason"].as_str().unwrap_or(""));
+                    *results.reasons.entry(reason).or_default() += 1;
+                }
                 *results.ledger_states.entry(state).or_default() += 1;
             }
         }
@@ -128,4 +135,7 @@ pub fn report(
         "ledger in window: {recorded} entries of about {expected:.0} expected; by state: {:?}",
         results.ledger_states
     );
+    for (reason, count) in &results.reasons {
+        println!("  {count} × {reason}");
+    }
 }

@@ -68,9 +68,9 @@ pub struct Peer {
 /// Election timing at multiplier 1, in milliseconds: heartbeat, election timeout range.
 pub const HEARTBEAT_MS: u64 = 100;
 /// Shortest election timeout at multiplier 1.
-pub const ELECTION_MIN_MS: u64 = 400;
+pub const ELECTION_MIN_MS: u64 = 300;
 /// Longest election timeout at multiplier 1.
-pub const ELECTION_MAX_MS: u64 = 700;
+pub const ELECTION_MAX_MS: u64 = 500;
 
 /// Longest a follower waits to see its own forwarded write applied locally.
 const READ_YOUR_WRITE_LIMIT: Duration = Duration::from_secs(5);
