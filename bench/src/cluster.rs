@@ -55,6 +55,12 @@ impl Node {
             .args(["--retry-interval", "1s"])
             .stdin(Stdio::null())
             .stdout(Stdio::null());
+        // DKRON_BENCH_LOG_DIR keeps each node's log (stderr) for a closer look.
+        if let Some(dir) = std::env::var_os("DKRON_BENCH_LOG_DIR") {
+            let path = Path::new(&dir).join(format!("{}.log", self.name));
+            let log = std::fs::OpenOptions::new().create(true).append(true).open(&path)?;
+            command.stderr(log);
+        }
         for seed in seeds {
             command.args(["--retry-join", seed]);
         }

@@ -78,12 +78,14 @@ async fn step_down(node: &Node) {
 
 /// The leader's work for one term; returns only when `term` is cancelled.
 async fn lead(node: Arc<Node>, duties: LeaderDuties, term: CancellationToken) {
-    tracing::info!(node = %node.node_name, "this server is the leader");
+    // A restarted server may briefly believe in the leadership its stored vote records;
+    // only a confirmed read index makes it the leader.
     if let Err(error) = node.raft.catch_up().await {
-        tracing::warn!(error = %error, "cannot confirm leadership; waiting for the next term");
+        tracing::info!(error = %error, "leadership not confirmed; waiting for the next term");
         term.cancelled().await;
         return;
     }
+    tracing::info!(node = %node.node_name, "this server is the leader");
     apply_retention(&node, duties.retention).await;
     let inherited = match node.raft.store().active_runs(None) {
         Ok(runs) => runs,

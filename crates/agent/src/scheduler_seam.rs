@@ -103,6 +103,7 @@ impl SchedulerBackend for SchedulerSeam {
                 detail: "leadership lost".into(),
             });
         }
+        let began = std::time::Instant::now();
         let store = self.0.raft.store();
         let mut commands = Vec::with_capacity(decisions.len());
         for decision in &decisions {
@@ -112,12 +113,14 @@ impl SchedulerBackend for SchedulerSeam {
                 .map(|stored| stored.job);
             commands.push(self.to_command(decision, job.as_ref()));
         }
+        let prepared_us = began.elapsed().as_micros() as u64;
         let result = self
             .0
             .recorder
             .record(Command::Batch(commands))
             .await
             .map_err(|detail| SchedulerError::NotLeader { detail })?;
+        tracing::debug!(decisions = decisions.len(), prepared_us, total_us = began.elapsed().as_micros() as u64, "decisions committed");
         let CommandResult::Batch(results) = result else {
             return Err(backend_error(format!(
                 "unexpected commit result {result:?}"
