@@ -137,41 +137,13 @@ async fn a_lost_agent_ends_its_runs_as_lost_instead_of_running_forever() {
     let port = handle.ports[0];
     assert_eq!(handle.post(port, "/v1/jobs", &job.to_string()).await.0, 201);
     assert_eq!(handle.post(port, "/v1/jobs/long", "").await.0, 202);
-    cluster
-        .wait_until(
-            "the run is running on the agent",
-            Duration::from_secs(20),
-            |c| {
-                let h = c.clone_handle();
-                async move {
-                    let busy = h.get_json_any("/v1/busy").await;
-                    busy.is_some_and(|b| {
-                        b.as_array()
-                            .is_some_and(|b| b.iter().any(|e| e["node_name"] == "agent1"))
-                    })
-                }
-            },
-        )
-        .await;
+    cluster.wait_busy_on("agent1").await;
     let agent = cluster.index_of("agent1");
     cluster.nodes[agent].kill();
-    cluster
-        .wait_until(
-            "the run is recorded as lost",
-            Duration::from_secs(30),
-            |c| {
-                let h = c.clone_handle();
-                async move {
-                    let ledger = h.get_json_any("/v1/jobs/long/ledger").await;
-                    ledger.is_some_and(|l| l[0]["state"] == "lost")
-                }
-            },
-        )
-        .await;
-    let ledger = handle.get_json_any("/v1/jobs/long/ledger").await.unwrap();
+    let lost = cluster.wait_latest_occurrence("long", "lost").await;
     assert!(
-        ledger[0]["reason"].as_str().unwrap().contains("agent1"),
-        "{ledger}"
+        lost["reason"].as_str().unwrap().contains("agent1"),
+        "{lost}"
     );
     // The orphaned `sleep` of the killed agent is not ours to clean up here; kill it.
     let _cleanup = std::process::Command::new("pkill")
@@ -489,22 +461,7 @@ async fn a_restarted_agent_kills_the_processes_its_crashed_run_left_behind() {
             std::future::ready(processes_of_job(&job_name).len() >= 2)
         })
         .await;
-    cluster
-        .wait_until(
-            "the run is reported busy on agent1",
-            Duration::from_secs(20),
-            |c| {
-                let h = c.clone_handle();
-                async move {
-                    let busy = h.get_json_any("/v1/busy").await;
-                    busy.is_some_and(|b| {
-                        b.as_array()
-                            .is_some_and(|b| b.iter().any(|e| e["node_name"] == "agent1"))
-                    })
-                }
-            },
-        )
-        .await;
+    cluster.wait_busy_on("agent1").await;
 
     tracing::info!("phase: kill -9 of the agent leaves its run's processes behind");
     let agent = cluster.index_of("agent1");
@@ -521,21 +478,7 @@ async fn a_restarted_agent_kills_the_processes_its_crashed_run_left_behind() {
             std::future::ready(processes_of_job(&job_name).is_empty())
         })
         .await;
-    let ledger_path = format!("/v1/jobs/{job_name}/ledger");
-    cluster
-        .wait_until(
-            "the run is recorded as lost",
-            Duration::from_secs(30),
-            |c| {
-                let h = c.clone_handle();
-                let ledger_path = ledger_path.clone();
-                async move {
-                    let ledger = h.get_json_any(&ledger_path).await;
-                    ledger.is_some_and(|l| l[0]["state"] == "lost")
-                }
-            },
-        )
-        .await;
+    cluster.wait_latest_occurrence(&job_name, "lost").await;
     let log = cluster.nodes[agent].log();
     assert!(log.contains("killed an orphaned run"), "{log}");
 }

@@ -204,6 +204,38 @@ impl Cluster {
         self.nodes.iter().position(|node| node.name == name)
     }
 
+    /// Waits until `/v1/busy` shows a run on `node`.
+    pub async fn wait_busy_on(&self, node: &str) {
+        let what = format!("a run is reported busy on {node}");
+        self.wait_until(&what, Duration::from_secs(20), |c| {
+            let h = c.clone_handle();
+            async move {
+                let busy = h.get_json_any("/v1/busy").await;
+                busy.is_some_and(|b| {
+                    b.as_array()
+                        .is_some_and(|b| b.iter().any(|e| e["node_name"] == node))
+                })
+            }
+        })
+        .await;
+    }
+
+    /// Waits until the newest ledger entry of `job` is in `state`, and returns that entry.
+    pub async fn wait_latest_occurrence(&self, job: &str, state: &str) -> Value {
+        let path = format!("/v1/jobs/{job}/ledger");
+        let what = format!("the latest occurrence of {job} is {state}");
+        self.wait_until(&what, Duration::from_secs(30), |c| {
+            let h = c.clone_handle();
+            let path = path.clone();
+            async move {
+                let ledger = h.get_json_any(&path).await;
+                ledger.is_some_and(|l| l[0]["state"] == state)
+            }
+        })
+        .await;
+        self.clone_handle().get_json_any(&path).await.unwrap()[0].clone()
+    }
+
     pub fn index_of(&self, name: &str) -> usize {
         self.nodes
             .iter()
