@@ -58,7 +58,10 @@ impl Node {
         // DKRON_BENCH_LOG_DIR keeps each node's log (stderr) for a closer look.
         if let Some(dir) = std::env::var_os("DKRON_BENCH_LOG_DIR") {
             let path = Path::new(&dir).join(format!("{}.log", self.name));
-            let log = std::fs::OpenOptions::new().create(true).append(true).open(&path)?;
+            let log = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)?;
             command.stderr(log);
         }
         for seed in seeds {

@@ -120,7 +120,12 @@ impl SchedulerBackend for SchedulerSeam {
             .record(Command::Batch(commands))
             .await
             .map_err(|detail| SchedulerError::NotLeader { detail })?;
-        tracing::debug!(decisions = decisions.len(), prepared_us, total_us = began.elapsed().as_micros() as u64, "decisions committed");
+        tracing::debug!(
+            decisions = decisions.len(),
+            prepared_us,
+            total_us = began.elapsed().as_micros() as u64,
+            "decisions committed"
+        );
         let CommandResult::Batch(results) = result else {
             return Err(backend_error(format!(
                 "unexpected commit result {result:?}"

@@ -32,6 +32,22 @@ async fn log_store_passes_openraft_conformance_suite() {
     Suite::test_all(RedbBuilder).await.unwrap();
 }
 
+/// Starts the server again once openraft's last background task has let go of the files
+/// (in a real restart the old process is gone; in one process its tasks may linger a moment).
+async fn start_when_released(dir: &tempfile::TempDir) -> RaftNode {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match RaftNode::start(options(dir), Channels::default()).await {
+            Ok(node) => return node,
+            Err(error) if error.to_string().contains("already open") => {
+                assert!(std::time::Instant::now() < deadline, "{error}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(error) => panic!("{error}"),
+        }
+    }
+}
+
 fn options(dir: &tempfile::TempDir) -> RaftOptions {
     RaftOptions {
         data_dir: dir.path().to_path_buf(),
@@ -84,9 +100,7 @@ async fn single_server_bootstraps_writes_snapshots_and_restarts() {
     );
 
     tracing::info!("phase: the restarted server keeps its state and leads again");
-    let node = RaftNode::start(options(&dir), Channels::default())
-        .await
-        .unwrap();
+    let node = start_when_released(&dir).await;
     node.wait_for_leadership(Duration::from_secs(10))
         .await
         .unwrap();
