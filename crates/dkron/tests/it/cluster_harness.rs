@@ -126,28 +126,58 @@ impl Cluster {
             node.spawn(&seeds, servers);
         }
         let total = cluster.nodes.len();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !cluster.formed(total).await {
+            cluster.respawn_port_clashes();
+            if Instant::now() > deadline {
+                cluster.fail("every node is alive and a leader is elected");
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
         cluster
-            .wait_until(
-                "every node is alive and a leader is elected",
-                Duration::from_secs(60),
-                |c| {
-                    let c = c.clone_handle();
-                    async move {
-                        let Some(leader) = c.leader_name().await else {
-                            return false;
-                        };
-                        let members = c.get_json_any("/v1/members").await;
-                        let alive = members
-                            .as_ref()
-                            .and_then(Value::as_array)
-                            .map(|m| m.iter().filter(|m| m["Status"] == 1).count())
-                            .unwrap_or(0);
-                        !leader.is_empty() && alive == total
-                    }
-                },
-            )
-            .await;
-        cluster
+    }
+
+    async fn formed(&self, total: usize) -> bool {
+        let handle = self.clone_handle();
+        let Some(leader) = handle.leader_name().await else {
+            return false;
+        };
+        let members = handle.get_json_any("/v1/members").await;
+        let alive = members
+            .as_ref()
+            .and_then(Value::as_array)
+            .map(|m| m.iter().filter(|m| m["Status"] == 1).count())
+            .unwrap_or(0);
+        !leader.is_empty() && alive == total
+    }
+
+    /// A free port can be taken by another test between choosing it and binding it: a node
+    /// that exited for that reason is started again on fresh ports.
+    fn respawn_port_clashes(&mut self) {
+        let seeds = self.seeds();
+        let expect = self.expect;
+        for node in &mut self.nodes {
+            let exited = node
+                .child
+                .as_mut()
+                .is_some_and(|child| child.try_wait().ok().flatten().is_some());
+            if exited && node.log().contains("Address already in use") {
+                node.http_port = free_port();
+                node.gossip_port = free_port();
+                node.rpc_port = free_port();
+                std::fs::write(&node.log_path, "").unwrap();
+                node.spawn(&seeds, expect);
+            }
+        }
+    }
+
+    fn fail(&self, what: &str) -> ! {
+        let logs: Vec<String> = self
+            .nodes
+            .iter()
+            .map(|node| format!("--- {} ---\n{}", node.name, tail(&node.log(), 60)))
+            .collect();
+        panic!("timed out waiting until {what}\n{}", logs.join("\n"));
     }
 
     fn seeds(&self) -> Vec<String> {
@@ -187,12 +217,7 @@ impl Cluster {
         let deadline = Instant::now() + limit;
         while !condition(self).await {
             if Instant::now() > deadline {
-                let logs: Vec<String> = self
-                    .nodes
-                    .iter()
-                    .map(|node| format!("--- {} ---\n{}", node.name, tail(&node.log(), 60)))
-                    .collect();
-                panic!("timed out waiting until {what}\n{}", logs.join("\n"));
+                self.fail(what);
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
