@@ -15,6 +15,8 @@ pub struct Server {
     pub gossip_port: u16,
     /// gRPC port, kept across restarts.
     pub rpc_port: u16,
+    /// Extra flags for every start of this server.
+    pub extra_args: Vec<String>,
     child: Option<Child>,
     client: reqwest::Client,
     log_path: PathBuf,
@@ -32,6 +34,11 @@ pub fn free_port() -> u16 {
 impl Server {
     /// Starts a server in a fresh temporary data directory and waits until it answers.
     pub async fn start(dir: &Path) -> Server {
+        Server::start_with(dir, &[]).await
+    }
+
+    /// Starts a server with extra flags (kept for restarts).
+    pub async fn start_with(dir: &Path, extra_args: &[&str]) -> Server {
         let _already_installed = rustls::crypto::ring::default_provider()
             .install_default()
             .is_err();
@@ -40,6 +47,7 @@ impl Server {
             http_port: free_port(),
             gossip_port: free_port(),
             rpc_port: free_port(),
+            extra_args: extra_args.iter().map(|arg| arg.to_string()).collect(),
             child: None,
             client: reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))
@@ -76,6 +84,7 @@ impl Server {
             .arg("--rpc-port")
             .arg(self.rpc_port.to_string())
             .args(["--log-level", "debug"])
+            .args(&self.extra_args)
             .env("TZ", "UTC")
             .stdout(log.try_clone().unwrap())
             .stderr(log)

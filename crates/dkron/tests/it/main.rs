@@ -9,6 +9,7 @@ mod cli;
 mod cluster;
 mod cluster_harness;
 mod crash;
+mod encryption;
 mod getting_started;
 mod harness;
 mod shutdown;
