@@ -59,8 +59,56 @@ impl Server {
         server
     }
 
-    /// Starts the process again on the same data directory and port.
+    /// Starts the process again on the same data directory (and ports, unless another test
+    /// took one of them between choosing and binding it: then on fresh ones).
     pub async fn spawn(&mut self) {
+        for _attempt in 0..3 {
+            let logged_before = self.log().len();
+            self.launch();
+            let deadline = Instant::now() + Duration::from_secs(30);
+            loop {
+                if self.answers_health().await {
+                    return;
+                }
+                let exited = self
+                    .child
+                    .as_mut()
+                    .is_some_and(|child| child.try_wait().ok().flatten().is_some());
+                if exited {
+                    break;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "timed out waiting until the server answers /health\n--- server log ---\n{}",
+                    self.log()
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            let new_log = self
+                .log()
+                .get(logged_before..)
+                .unwrap_or_default()
+                .to_string();
+            assert!(
+                new_log.contains("Address already in use"),
+                "the server exited at start\n--- server log ---\n{new_log}"
+            );
+            self.http_port = free_port();
+            self.gossip_port = free_port();
+            self.rpc_port = free_port();
+        }
+        panic!("the server could not find free ports in 3 attempts");
+    }
+
+    async fn answers_health(&self) -> bool {
+        self.client
+            .get(self.url("/health"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+    }
+
+    fn launch(&mut self) {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -92,18 +140,6 @@ impl Server {
             .spawn()
             .expect("the dkron binary starts");
         self.child = Some(child);
-        self.wait_until(
-            "the server answers /health",
-            Duration::from_secs(30),
-            || async {
-                self.client
-                    .get(self.url("/health"))
-                    .send()
-                    .await
-                    .is_ok_and(|r| r.status().is_success())
-            },
-        )
-        .await;
     }
 
     /// Kills the process with SIGKILL, as a crash would.
