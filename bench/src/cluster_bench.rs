@@ -173,7 +173,6 @@ async fn main() -> anyhow::Result<()> {
         command: "true",
         tags: serde_json::json!({"role": "dkron:1"}),
     };
-    let created = Instant::now();
     load::create_jobs(
         &api,
         options.jobs,
@@ -182,11 +181,6 @@ async fn main() -> anyhow::Result<()> {
         options.create_rate,
     )
     .await?;
-    println!(
-        "created {} jobs in {:.1} s",
-        options.jobs,
-        created.elapsed().as_secs_f64()
-    );
     tokio::time::sleep(Duration::from_secs(options.every_secs + 2)).await;
 
     let window_start = Utc::now();

@@ -18,8 +18,25 @@ pub struct JobShape<'a> {
     pub tags: Value,
 }
 
-/// Creates `count` jobs named `bench-<i>`, at most `per_second` per second (0 = no limit).
+/// Creates `count` jobs named `bench-<i>`, at most `per_second` per second (0 = no limit),
+/// and prints how long it took.
 pub async fn create_jobs(
+    api: &Api<'_>,
+    count: usize,
+    shape: &JobShape<'_>,
+    concurrency: usize,
+    per_second: usize,
+) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    create_paced(api, count, shape, concurrency, per_second).await?;
+    println!(
+        "created {count} jobs in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+async fn create_paced(
     api: &Api<'_>,
     count: usize,
     shape: &JobShape<'_>,

@@ -69,7 +69,6 @@ async fn main() -> anyhow::Result<()> {
     println!("server binary: {}", binary.display());
     let server = server::Server::start(&binary).await?;
 
-    let created = Instant::now();
     let shape = load::JobShape {
         every_secs: options.every_secs,
         command: &options.command,
@@ -83,11 +82,6 @@ async fn main() -> anyhow::Result<()> {
         options.create_rate,
     )
     .await?;
-    println!(
-        "created {} jobs in {:.1} s",
-        options.jobs,
-        created.elapsed().as_secs_f64()
-    );
 
     let warm_up = Duration::from_secs(options.every_secs + 2);
     println!("warming up for {} s", warm_up.as_secs());

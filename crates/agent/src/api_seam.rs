@@ -278,13 +278,7 @@ impl ApiBackend for ApiSeam {
         let Some((_, leader)) = self.0.raft.leader_node() else {
             return Ok(None);
         };
-        Ok(self
-            .0
-            .gossip
-            .members()
-            .into_iter()
-            .find(|member| member.name == leader.name)
-            .map(members::to_member))
+        Ok(self.0.gossip.member(&leader.name).map(members::to_member))
     }
 
     async fn is_leader(&self) -> bool {

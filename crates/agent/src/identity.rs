@@ -5,6 +5,8 @@ use std::path::Path;
 
 use chrono_tz::Tz;
 
+use crate::members::RAFT_ID_TAG;
+
 /// Returns the node's Raft id: read from `<data-dir>/node-id`, or derived from the node name
 /// and written there on first start, so renaming a node never changes its id.
 pub fn node_id(data_dir: &Path, node_name: &str) -> std::io::Result<u64> {
@@ -54,24 +56,37 @@ pub fn local_zone(tz_env: Option<&str>) -> Tz {
         .unwrap_or(Tz::UTC)
 }
 
-/// Returns the node's tags: the user's plus the ones Dkron sets automatically (§12.3).
+/// What only a server advertises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerTags {
+    /// `bootstrap-expect`.
+    pub bootstrap_expect: u32,
+    /// The server's Raft id (tag `raft_id`, ours: Dkron names servers by node name).
+    pub raft_id: u64,
+}
+
+/// Returns the node's tags: the user's plus the ones Dkron sets automatically (§12.3);
+/// `server` is `None` for an agent.
 pub fn node_tags(
     user_tags: &BTreeMap<String, String>,
     datacenter: &str,
     region: &str,
     rpc_addr: &str,
     rpc_port: u16,
-    bootstrap_expect: u32,
+    server: Option<ServerTags>,
 ) -> BTreeMap<String, String> {
     let mut tags = user_tags.clone();
     tags.insert("role".into(), "dkron".into());
-    tags.insert("server".into(), "true".into());
     tags.insert("dc".into(), datacenter.into());
     tags.insert("region".into(), region.into());
     tags.insert("version".into(), env!("CARGO_PKG_VERSION").into());
     tags.insert("rpc_addr".into(), rpc_addr.into());
     tags.insert("port".into(), rpc_port.to_string());
-    tags.insert("expect".into(), bootstrap_expect.to_string());
+    if let Some(server) = server {
+        tags.insert("server".into(), "true".into());
+        tags.insert("expect".into(), server.bootstrap_expect.to_string());
+        tags.insert(RAFT_ID_TAG.into(), server.raft_id.to_string());
+    }
     tags
 }
 
@@ -86,6 +101,29 @@ mod tests {
         assert_eq!(node_id(dir.path(), "renamed").unwrap(), first);
         std::fs::write(dir.path().join("node-id"), "garbage").unwrap();
         assert!(node_id(dir.path(), "node1").is_err());
+    }
+
+    #[test]
+    fn only_servers_carry_server_tags_and_reserved_tags_win() {
+        let user = BTreeMap::from([
+            ("role".to_string(), "worker".to_string()),
+            ("pool".to_string(), "a".to_string()),
+        ]);
+        let server = Some(ServerTags {
+            bootstrap_expect: 3,
+            raft_id: 42,
+        });
+        let tags = node_tags(&user, "dc1", "global", "10.0.0.1:6868", 6868, server);
+        assert_eq!(tags["role"], "dkron");
+        assert_eq!(tags["pool"], "a");
+        assert_eq!(tags["server"], "true");
+        assert_eq!(tags["expect"], "3");
+        assert_eq!(tags[RAFT_ID_TAG], "42");
+        let agent = node_tags(&user, "dc1", "global", "10.0.0.2:6868", 6868, None);
+        for key in ["server", "expect", RAFT_ID_TAG] {
+            assert!(!agent.contains_key(key), "{agent:?}");
+        }
+        assert_eq!(agent["rpc_addr"], "10.0.0.2:6868");
     }
 
     #[test]

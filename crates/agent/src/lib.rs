@@ -4,6 +4,7 @@
 //! single server bootstraps itself), end runs the previous process left behind, start the
 //! scheduler and serve the API until a signal or `POST /v1/leave`.
 
+mod agent_node;
 mod api_seam;
 mod bootstrap;
 pub mod config;
@@ -18,6 +19,7 @@ mod reconcile;
 mod recorder;
 mod run;
 mod scheduler_seam;
+mod server_node;
 mod worker;
 mod writer;
 

@@ -65,19 +65,14 @@ pub fn server_rpc_addrs(gossip: &Gossip) -> Vec<String> {
 /// The gRPC address of an alive node, by name.
 pub fn rpc_addr_of(gossip: &Gossip, node_name: &str) -> Option<String> {
     gossip
-        .members()
-        .into_iter()
-        .find(|member| member.name == node_name && member.status == MemberStatus::Alive)
+        .member(node_name)
+        .filter(|member| member.status == MemberStatus::Alive)
         .and_then(|member| member.tags.get("rpc_addr").cloned())
 }
 
 /// The gossip status of a node, by name (`None` if gossip has never seen it or forgot it).
 pub fn status_of(gossip: &Gossip, node_name: &str) -> Option<MemberStatus> {
-    gossip
-        .members()
-        .into_iter()
-        .find(|member| member.name == node_name)
-        .map(|member| member.status)
+    gossip.member(node_name).map(|member| member.status)
 }
 
 /// Every member in Dkron's JSON shape.
@@ -87,19 +82,13 @@ pub fn dkron_members(gossip: &Gossip) -> Vec<Member> {
 
 /// One member in Dkron's JSON shape (Serf's fields).
 pub fn to_member(member: MemberView) -> Member {
-    Member {
-        name: member.name,
-        addr: member.addr.ip().to_string(),
-        port: member.addr.port(),
-        tags: member.tags,
-        status: member.status.code(),
-        protocol_min: 1,
-        protocol_max: 5,
-        protocol_cur: 2,
-        delegate_min: 2,
-        delegate_max: 5,
-        delegate_cur: 4,
-    }
+    Member::new(
+        member.name,
+        member.addr.ip().to_string(),
+        member.addr.port(),
+        member.tags,
+        member.status,
+    )
 }
 
 /// Counts of members by status, for `/v1/agent`'s `serf` stats.

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use dkron_cluster::RaftNode;
 use dkron_cluster::rpc::Channels;
-use dkron_membership::Gossip;
+use dkron_membership::{Gossip, MemberView};
 use dkron_model::{Candidate, Job, MemberStatus, Schedule, gotime, parse_job_tags, select_targets};
 use dkron_scheduler::SchedulerHandle;
 use dkron_store::{StoreError, StoredJob};
@@ -97,13 +97,12 @@ impl Node {
 
     /// Picks the nodes that run an occurrence of `job` (Dkron §5): alive members of this
     /// server's region carrying every tag of the job, at most the tag count of them, chosen
-    /// at random.
-    pub fn pick_targets(&self, job: &Job) -> Vec<String> {
+    /// at random. `members` is a snapshot of gossip taken once for a whole batch of decisions.
+    pub fn pick_targets(&self, job: &Job, members: &[MemberView]) -> Vec<String> {
         let spec = parse_job_tags(job.tags.as_ref());
         for warning in &spec.warnings {
             tracing::warn!(job = %job.name, "{warning}");
         }
-        let members = self.gossip.members();
         let region = self.tags.get("region");
         let candidates = members
             .iter()

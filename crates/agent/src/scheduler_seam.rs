@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use chrono::Utc;
+use dkron_membership::MemberView;
 use dkron_model::{Job, Schedule, execution_id};
 use dkron_scheduler::{
     AcceptedLaunch, CommitOutcome, Decision, PlannedRun, ScheduledJob, SchedulerBackend,
@@ -24,9 +25,14 @@ fn backend_error(detail: impl ToString) -> SchedulerError {
 }
 
 impl SchedulerSeam {
-    fn plan_runs(&self, job: &Job, nominal: chrono::DateTime<Utc>) -> Vec<RunPlan> {
+    fn plan_runs(
+        &self,
+        job: &Job,
+        nominal: chrono::DateTime<Utc>,
+        members: &[MemberView],
+    ) -> Vec<RunPlan> {
         self.0
-            .pick_targets(job)
+            .pick_targets(job, members)
             .into_iter()
             .map(|node_name| RunPlan {
                 execution_id: execution_id(nominal, &node_name, 1),
@@ -35,7 +41,12 @@ impl SchedulerSeam {
             .collect()
     }
 
-    fn to_command(&self, decision: &Decision, job: Option<&Job>) -> Command {
+    fn to_command(
+        &self,
+        decision: &Decision,
+        job: Option<&Job>,
+        members: &[MemberView],
+    ) -> Command {
         let decided_at = Utc::now();
         match decision.clone() {
             Decision::Launch {
@@ -44,7 +55,7 @@ impl SchedulerSeam {
                 trigger,
             } => Command::Launch {
                 runs: job
-                    .map(|job| self.plan_runs(job, nominal))
+                    .map(|job| self.plan_runs(job, nominal, members))
                     .unwrap_or_default(),
                 job: name,
                 nominal,
@@ -105,13 +116,14 @@ impl SchedulerBackend for SchedulerSeam {
         }
         let began = std::time::Instant::now();
         let store = self.0.raft.store();
+        let members = self.0.gossip.members();
         let mut commands = Vec::with_capacity(decisions.len());
         for decision in &decisions {
             let job = store
                 .job(decision.job())
                 .map_err(backend_error)?
                 .map(|stored| stored.job);
-            commands.push(self.to_command(decision, job.as_ref()));
+            commands.push(self.to_command(decision, job.as_ref(), &members));
         }
         let prepared_us = began.elapsed().as_micros() as u64;
         let result = self

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
-use dkron_model::{Execution, Job, LedgerEntry, Member, StringMap};
+use dkron_model::{Execution, Job, LedgerEntry, Member, MemberStatus, StringMap};
 
 use crate::backend::{AgentInfo, ApiBackend, BackendError};
 
@@ -134,19 +134,13 @@ impl InMemoryBackend {
 
 /// Returns an alive member named `name` with plausible Serf fields.
 pub fn test_member(name: &str) -> Member {
-    Member {
-        name: name.to_owned(),
-        addr: "127.0.0.1".to_owned(),
-        port: 8946,
-        tags: StringMap::from([("role".to_owned(), "dkron".to_owned())]),
-        status: 1,
-        protocol_min: 1,
-        protocol_max: 5,
-        protocol_cur: 2,
-        delegate_min: 2,
-        delegate_max: 5,
-        delegate_cur: 4,
-    }
+    Member::new(
+        name,
+        "127.0.0.1",
+        8946,
+        StringMap::from([("role".to_owned(), "dkron".to_owned())]),
+        MemberStatus::Alive,
+    )
 }
 
 fn not_found(name: &str) -> BackendError {

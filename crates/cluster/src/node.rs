@@ -294,19 +294,20 @@ impl RaftNode {
 
     /// Replicates a command: on the leader directly, on a follower by forwarding it. A
     /// follower returns once its own state shows the write, so a read that follows sees it.
+    ///
+    /// Leadership is read before the write, so the command (a batch of up to thousands of
+    /// records) is never copied; if it changes in between, the caller gets `NotLeader` and
+    /// retries as after any leader change.
     pub async fn write_anywhere(&self, command: Command) -> Result<CommandResult, ClusterError> {
-        match self.write(command.clone()).await {
-            Err(ClusterError::NotLeader { .. }) => {
-                let (_, leader) = self
-                    .leader_node()
-                    .ok_or(ClusterError::NotLeader { leader: None })?;
-                let (result, index) =
-                    forward::write(&self.channels, &leader.addr, &command).await?;
-                self.wait_applied(index, READ_YOUR_WRITE_LIMIT).await;
-                Ok(result)
-            }
-            other => other,
+        if self.is_leader() {
+            return self.write(command).await;
         }
+        let (_, leader) = self
+            .leader_node()
+            .ok_or(ClusterError::NotLeader { leader: None })?;
+        let (result, index) = forward::write(&self.channels, &leader.addr, &command).await?;
+        self.wait_applied(index, READ_YOUR_WRITE_LIMIT).await;
+        Ok(result)
     }
 
     /// Waits until the local state machine applied `index` (or `limit` passes).

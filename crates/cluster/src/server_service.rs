@@ -78,14 +78,16 @@ impl Server for ServerService {
     async fn write(&self, request: Request<Json>) -> Result<Response<Json>, Status> {
         let command: Command = from_json(request.get_ref())?;
         let forwarded = request.metadata().get(FORWARDED).is_some();
-        let answer: WriteAnswer = match self.raft.write_indexed(command.clone()).await {
-            Err(ClusterError::NotLeader { .. }) if !forwarded => match self.raft.leader_node() {
+        // A forwarded write is never passed on again: at worst it fails as `NotLeader`.
+        let answer: WriteAnswer = if self.raft.is_leader() || forwarded {
+            self.raft.write_indexed(command).await
+        } else {
+            match self.raft.leader_node() {
                 Some((_, leader)) => {
                     forward::submit(self.raft.channels(), &leader.addr, &command, true).await
                 }
                 None => Err(ClusterError::NotLeader { leader: None }),
-            },
-            other => other,
+            }
         }
         .map_err(|error| error.to_string());
         json_status(&answer)

@@ -163,6 +163,11 @@ impl Gossip {
         self.inner.shared.table().members()
     }
 
+    /// Returns one member by name (this node included), as `members` lists it.
+    pub fn member(&self, name: &str) -> Option<MemberView> {
+        self.inner.shared.table().member(name)
+    }
+
     /// Returns a receiver of every membership change from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<MembershipEvent> {
         self.inner.shared.events.subscribe()

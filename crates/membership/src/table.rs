@@ -94,6 +94,14 @@ impl MemberTable {
         members
     }
 
+    /// Returns one member by name, this node included.
+    pub(crate) fn member(&self, name: &str) -> Option<MemberView> {
+        if self.local.name == name {
+            return Some(self.local.clone());
+        }
+        self.others.get(name).cloned()
+    }
+
     /// Returns how many members are alive, this node included.
     pub(crate) fn alive_count(&self) -> usize {
         let others_alive = self
@@ -177,6 +185,23 @@ mod tests {
                 ("self".into(), MemberStatus::Alive)
             ]
         );
+    }
+
+    #[test]
+    fn a_member_is_found_by_name_as_members_lists_it() {
+        let mut table = table();
+        let node = identity("b", 2, 10);
+        table.reconcile([(&node, true)]);
+        for name in ["self", "b"] {
+            let listed = table.members().into_iter().find(|m| m.name == name);
+            assert_eq!(table.member(name), listed, "{name}");
+        }
+        table.reconcile([(&node, false)]);
+        assert_eq!(
+            table.member("b").map(|m| m.status),
+            Some(MemberStatus::Failed)
+        );
+        assert_eq!(table.member("nobody"), None);
     }
 
     #[test]

@@ -71,3 +71,30 @@ pub struct Member {
     /// See `protocol_min`.
     pub delegate_cur: u8,
 }
+
+impl Member {
+    /// A member with the protocol bounds Dkron's Serf reports (protocol 1–5, current 2;
+    /// delegate 2–5, current 4),
+    /// which clients may display but nothing here depends on.
+    pub fn new(
+        name: impl Into<String>,
+        addr: impl Into<String>,
+        port: u16,
+        tags: StringMap,
+        status: MemberStatus,
+    ) -> Member {
+        Member {
+            name: name.into(),
+            addr: addr.into(),
+            port,
+            tags,
+            status: status.code(),
+            protocol_min: 1,
+            protocol_max: 5,
+            protocol_cur: 2,
+            delegate_min: 2,
+            delegate_max: 5,
+            delegate_cur: 4,
+        }
+    }
+}

@@ -1,0 +1,225 @@
+//! A server (`dkron agent --server`): consensus, the API, the leader's duties, and a worker.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::Utc;
+use dkron_cluster::rpc::Channels;
+use dkron_cluster::{Bootstrap, RaftNode, RaftOptions};
+use dkron_scheduler::SchedulerConfig;
+use dkron_store::{Command, Retention};
+use tokio_util::sync::CancellationToken;
+
+use crate::api_seam::ApiSeam;
+use crate::config::AgentConfig;
+use crate::identity::{self, ServerTags};
+use crate::leadership::{self, LeaderDuties};
+use crate::node::Node;
+use crate::orphans::{self, RunIdentity};
+use crate::recorder::Recorder;
+use crate::run::{
+    Addresses, addresses, bind_tcp, drain, end_previous_runs, join_in_background, node_tags,
+    resolve, serve_rpc, start_gossip, wait_for_signal, worker_limits,
+};
+use crate::worker::Worker;
+use crate::writer::Writer;
+
+/// Page cache of the state database: history lives on disk, memory stays bounded.
+const STATE_CACHE_BYTES: usize = 32 << 20;
+/// Log entries between snapshots.
+const SNAPSHOT_EVERY_ENTRIES: u64 = 20_000;
+/// How long a fresh single server may take to elect itself.
+const ELECTION_LIMIT: Duration = Duration::from_secs(30);
+/// How long before its nominal time a run is handed to its node (which starts it on time).
+const DISPATCH_LEAD: Duration = Duration::from_millis(100);
+
+fn scheduler_config(config: &AgentConfig) -> SchedulerConfig {
+    SchedulerConfig {
+        misfire_policy: config.misfire_policy,
+        catch_up_window: config.catch_up_window,
+        dispatch_lead: DISPATCH_LEAD,
+        ..SchedulerConfig::default()
+    }
+}
+
+/// Runs a server until it is stopped.
+pub(crate) async fn run_server(config: AgentConfig) -> anyhow::Result<()> {
+    // Bind first: a port conflict must stop the server before it touches anything.
+    let http = bind_tcp(resolve(&config.http_addr, "0.0.0.0").await?, "http-addr").await?;
+    let addresses = addresses(&config).await?;
+    let rpc = bind_tcp(addresses.rpc_bind, "the rpc port").await?;
+    let shutdown = CancellationToken::new();
+    let node = start_server(&config, &addresses, rpc, shutdown.clone()).await?;
+    let router = dkron_api::router(
+        Arc::new(ApiSeam(node.clone())),
+        dkron_api::ApiOptions::new(node.node_name.clone()),
+    );
+    tracing::info!(address = %http.local_addr().map(|a| a.to_string()).unwrap_or_default(), "http api listening");
+    let signals = tokio::spawn(wait_for_signal(shutdown.clone()));
+    let serve_shutdown = shutdown.clone();
+    axum::serve(http, router)
+        .with_graceful_shutdown(async move { serve_shutdown.cancelled().await })
+        .await
+        .context("http server failed")?;
+    signals.abort();
+    stop_server(&node).await;
+    Ok(())
+}
+
+async fn start_server(
+    config: &AgentConfig,
+    addresses: &Addresses,
+    rpc: tokio::net::TcpListener,
+    shutdown: CancellationToken,
+) -> anyhow::Result<Arc<Node>> {
+    let node_name = config.node_name.clone();
+    let node_id = identity::node_id(&config.data_dir, &node_name).with_context(|| {
+        format!(
+            "cannot read or write the node id in {}",
+            config.data_dir.display()
+        )
+    })?;
+    let single = config.bootstrap_expect == 1 || config.bootstrap || config.devmode;
+    tracing::info!(node = %node_name, node_id, data_dir = %config.data_dir.display(), "starting server");
+    let channels = Channels::default();
+    let raft = RaftNode::start(
+        RaftOptions {
+            data_dir: config.data_dir.clone(),
+            node_id,
+            node_name: node_name.clone(),
+            rpc_addr: addresses.rpc_advertise.clone(),
+            state_cache_bytes: STATE_CACHE_BYTES,
+            raft_multiplier: u64::from(config.raft_multiplier),
+            snapshot_every_entries: SNAPSHOT_EVERY_ENTRIES,
+            bootstrap: if single {
+                Bootstrap::Single
+            } else {
+                Bootstrap::Wait
+            },
+        },
+        channels.clone(),
+    )
+    .await
+    .context("cannot start consensus")?;
+    let raft = Arc::new(raft);
+    kill_orphans_of(&raft, &node_name);
+    let server_tags = ServerTags {
+        bootstrap_expect: config.bootstrap_expect,
+        raft_id: node_id,
+    };
+    let tags = node_tags(config, addresses, Some(server_tags));
+    let gossip = start_gossip(config, addresses, tags.clone()).await?;
+    let recorder = Recorder::start(Arc::new(Writer::Server(raft.clone())));
+    let worker = Arc::new(Worker::new(
+        node_name.clone(),
+        worker_limits(config),
+        recorder.clone(),
+    ));
+    let node = Arc::new(Node {
+        node_name: node_name.clone(),
+        tags,
+        gossip: gossip.clone(),
+        encrypted: config.encrypt.is_some(),
+        channels,
+        local_zone: identity::local_zone(std::env::var("TZ").ok().as_deref()),
+        raft: raft.clone(),
+        recorder: recorder.clone(),
+        worker: worker.clone(),
+        scheduler: Mutex::new(None),
+        shutdown: shutdown.clone(),
+        started: std::time::Instant::now(),
+    });
+    serve_rpc(rpc, Some(node.clone()), worker, shutdown.clone());
+    // A server with data serves while it looks for its peers: it may be the one that must
+    // come up first (a restart after an outage, a recovery from peers.json).
+    tokio::spawn(join_in_background(
+        config.clone(),
+        gossip.clone(),
+        shutdown.clone(),
+    ));
+    if !single && !raft.is_initialized().await.unwrap_or(false) {
+        tokio::spawn(crate::bootstrap::when_expected(
+            raft.clone(),
+            gossip.clone(),
+            config.bootstrap_expect,
+            shutdown.clone(),
+        ));
+    }
+    if single {
+        raft.wait_for_leadership(ELECTION_LIMIT)
+            .await
+            .context("this server did not become leader")?;
+    }
+    if single {
+        // The leader is this server: end the previous process's runs before serving, so
+        // nobody reads them as still running.
+        end_previous_runs(recorder, node_name.clone()).await;
+    } else {
+        tokio::spawn(end_previous_runs(recorder, node_name.clone()));
+    }
+    let duties = LeaderDuties {
+        scheduler: scheduler_config(config),
+        retention: Retention {
+            executions_per_job: config.execution_retention,
+            ledger_per_job: config.ledger_retention,
+        },
+    };
+    tokio::spawn(leadership::follow(node.clone(), duties, shutdown.clone()));
+    tracing::info!(node = %node_name, "server ready");
+    Ok(node)
+}
+
+/// Kills processes of runs this node had in flight when its previous process died.
+fn kill_orphans_of(raft: &RaftNode, node_name: &str) {
+    let in_flight: HashSet<RunIdentity> = raft
+        .store()
+        .active_runs(Some(node_name))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|run| (run.job, run.execution_id))
+        .collect();
+    let killed = orphans::kill_orphans(Path::new("/proc"), &in_flight);
+    if killed > 0 {
+        tracing::warn!(
+            process_groups = killed,
+            "killed processes of runs left by the previous process"
+        );
+    }
+}
+
+async fn stop_server(node: &Node) {
+    tracing::info!("stopping: no new runs are scheduled");
+    let scheduler = node
+        .scheduler
+        .lock()
+        .expect("scheduler slot lock is never poisoned")
+        .take();
+    let undispatched = match scheduler {
+        Some(scheduler) => scheduler.stop().await.len(),
+        None => 0,
+    };
+    drain(&node.worker).await;
+    if let Err(error) = node.recorder.flush().await {
+        tracing::warn!(error = %error, "last run records may not have been written");
+    }
+    if undispatched > 0 {
+        // Every started run has its result written by now, so what is still active here was
+        // committed ahead of its nominal time and never started.
+        let closed = node
+            .recorder
+            .record(Command::LoseRuns {
+                node_name: node.node_name.clone(),
+                reason: "the server stopped before the run's nominal time; it was not started"
+                    .into(),
+                at: Utc::now(),
+            })
+            .await;
+        tracing::info!(launches = undispatched, result = ?closed, "ended launches that never started");
+    }
+    node.gossip.leave().await;
+    node.raft.shutdown().await;
+    tracing::info!("stopped");
+}
