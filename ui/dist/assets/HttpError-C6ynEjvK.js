@@ -1,0 +1,1 @@
+var e=class e extends Error{constructor(t,n,r=null){super(t),this.status=n,this.body=r,Object.setPrototypeOf(this,e.prototype),this.name=this.constructor.name,typeof Error.captureStackTrace==`function`?Error.captureStackTrace(this,this.constructor):this.stack=Error(t).stack,this.stack=Error().stack}};export{e as t};

@@ -1,0 +1,31 @@
+import { useQuery } from '@tanstack/react-query';
+import { useApi } from './useApi';
+
+/** Cluster views refresh on their own; these intervals keep a dashboard current but calm. */
+const CLUSTER_REFRESH_MS = 5000;
+const BUSY_REFRESH_MS = 2000;
+
+export function useMembers() {
+  const api = useApi();
+  return useQuery({ queryKey: ['dkron', 'members'], queryFn: () => api.getMembers(), refetchInterval: CLUSTER_REFRESH_MS });
+}
+
+export function useLeader() {
+  const api = useApi();
+  return useQuery({ queryKey: ['dkron', 'leader'], queryFn: () => api.getLeader(), refetchInterval: CLUSTER_REFRESH_MS });
+}
+
+export function useBusy() {
+  const api = useApi();
+  return useQuery({ queryKey: ['dkron', 'busy'], queryFn: () => api.getBusy(), refetchInterval: BUSY_REFRESH_MS });
+}
+
+export function useSummary() {
+  const api = useApi();
+  return useQuery({ queryKey: ['dkron', 'summary'], queryFn: () => api.getSummary(), refetchInterval: CLUSTER_REFRESH_MS });
+}
+
+export function useNodeStatus() {
+  const api = useApi();
+  return useQuery({ queryKey: ['dkron', 'node'], queryFn: () => api.getNode(), staleTime: 60_000 });
+}

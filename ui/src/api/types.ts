@@ -1,0 +1,115 @@
+// Shapes of the dkron REST API (/v1), as documented in docs/api.md and crates/api/openapi.yaml.
+
+/** A map of strings; the API sends `null` for an empty map. */
+export type StringMap = Record<string, string> | null;
+
+export type JobStatus = '' | 'success' | 'failed' | 'partially_failed';
+
+export interface Job {
+  id: string;
+  name: string;
+  displayname?: string;
+  timezone?: string;
+  schedule?: string;
+  owner?: string;
+  owner_email?: string;
+  success_count?: number;
+  error_count?: number;
+  last_success?: string | null;
+  last_error?: string | null;
+  disabled?: boolean;
+  tags?: StringMap;
+  metadata?: StringMap;
+  retries?: number;
+  dependent_jobs?: string[] | null;
+  parent_job?: string;
+  processors?: Record<string, StringMap> | null;
+  concurrency?: 'allow' | 'forbid' | '';
+  executor?: string;
+  executor_config?: StringMap;
+  status?: JobStatus;
+  next?: string;
+  ephemeral?: boolean;
+  starts_at?: string | null;
+  expires_at?: string | null;
+}
+
+export interface Execution {
+  id: string;
+  job_name: string;
+  started_at?: string;
+  finished_at?: string;
+  success?: boolean;
+  output?: string;
+  node_name?: string;
+  /** Nominal time in nanoseconds since the epoch, kept as a decimal string (exceeds 2^53). */
+  group?: string;
+  attempt?: number;
+  output_truncated?: boolean;
+}
+
+export type OccurrenceTrigger = 'schedule' | 'catch_up' | 'manual' | 'parent';
+export type OccurrenceState = 'launched' | 'succeeded' | 'failed' | 'skipped' | 'lost';
+
+export interface LedgerRun {
+  execution_id: string;
+  node_name: string;
+  exit_code: number | null;
+  success: boolean | null;
+}
+
+export interface LedgerEntry {
+  job_name: string;
+  nominal_time: string;
+  trigger: OccurrenceTrigger;
+  state: OccurrenceState;
+  reason: string;
+  decided_at: string;
+  runs: LedgerRun[];
+}
+
+export interface Member {
+  Name: string;
+  Addr: string;
+  Port: number;
+  Tags: Record<string, string> | null;
+  Status: number;
+  id?: string;
+  statusText?: 'none' | 'alive' | 'leaving' | 'left' | 'failed';
+}
+
+export interface NodeStatus {
+  agent?: { name?: string; version?: string };
+  serf?: Record<string, string>;
+  tags?: Record<string, string>;
+}
+
+export type DstFlag = null | 'gap' | 'overlap';
+
+export interface PreviewOccurrence {
+  time: string;
+  local: string;
+  dst: DstFlag;
+}
+
+export interface SchedulePreview {
+  schedule: string;
+  timezone: string;
+  occurrences: PreviewOccurrence[];
+}
+
+export interface Summary {
+  jobs: {
+    total: number;
+    disabled: number;
+    success: number;
+    failed: number;
+    partially_failed: number;
+    untriggered: number;
+  };
+  last_hour: {
+    succeeded: number;
+    failed: number;
+    failed_jobs: { name: string; last_error: string }[];
+  };
+}

@@ -1,0 +1,116 @@
+import type { ReactNode } from 'react';
+import { Box, Chip, Link as MuiLink, Stack, Typography } from '@mui/material';
+import { Link } from 'react-router-dom';
+import type { Job, StringMap } from '../api/types';
+import { TimeText } from '../components/TimeText';
+import { MONOSPACE } from '../layout/theme';
+import { formatDateTime, isNever } from '../lib/time';
+
+function Row({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <>
+      <Typography component="dt" variant="body2" color="text.secondary">
+        {label}
+      </Typography>
+      <Typography component="dd" variant="body2" sx={{ m: 0, minWidth: 0, wordBreak: 'break-word' }}>
+        {children}
+      </Typography>
+    </>
+  );
+}
+
+function MapChips({ map, empty = 'none' }: { map: StringMap | undefined; empty?: string }) {
+  const entries = Object.entries(map ?? {});
+  if (entries.length === 0) return <Muted>{empty}</Muted>;
+  return (
+    <Stack direction="row" sx={{ flexWrap: 'wrap', gap: 0.5 }}>
+      {entries.map(([key, value]) => (
+        <Chip key={key} size="small" variant="outlined" label={`${key}: ${value}`} />
+      ))}
+    </Stack>
+  );
+}
+
+function Muted({ children }: { children: ReactNode }) {
+  return (
+    <Box component="span" sx={{ color: 'text.secondary' }}>
+      {children}
+    </Box>
+  );
+}
+
+/** A link to another job's page. */
+export function JobLink({ name }: { name: string }) {
+  return (
+    <MuiLink component={Link} to={`/jobs/${encodeURIComponent(name)}/show`}>
+      {name}
+    </MuiLink>
+  );
+}
+
+function ExecutorConfig({ config }: { config: StringMap | undefined }) {
+  const entries = Object.entries(config ?? {});
+  if (entries.length === 0) return <Muted>empty</Muted>;
+  return (
+    <Box component="dl" sx={{ m: 0, display: 'grid', gridTemplateColumns: 'auto 1fr', columnGap: 1.5 }}>
+      {entries.map(([key, value]) => (
+        <Box key={key} sx={{ display: 'contents' }}>
+          <Box component="dt" sx={{ color: 'text.secondary' }}>{key}</Box>
+          <Box component="dd" sx={{ m: 0, fontFamily: MONOSPACE, fontSize: 13, whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>
+            {value}
+          </Box>
+        </Box>
+      ))}
+    </Box>
+  );
+}
+
+function OptionalTime({ value, timeZone }: { value: string | null | undefined; timeZone?: string }) {
+  if (isNever(value)) return <Muted>not set</Muted>;
+  return <>{formatDateTime(value, timeZone)} ({timeZone || 'local'})</>;
+}
+
+/** Every field of a job, as a definition list. */
+export function JobDetails({ job }: { job: Job }) {
+  const children = job.dependent_jobs ?? [];
+  return (
+    <Box
+      component="dl"
+      data-testid="job-details"
+      sx={{ m: 0, display: 'grid', gridTemplateColumns: { xs: '1fr', sm: 'minmax(120px, auto) 1fr' }, columnGap: 2, rowGap: 1 }}
+    >
+      <Row label="Name">{job.name}</Row>
+      <Row label="Display name">{job.displayname || <Muted>none</Muted>}</Row>
+      <Row label="Owner">
+        {job.owner || <Muted>none</Muted>}
+        {job.owner_email && <> · <MuiLink href={`mailto:${job.owner_email}`}>{job.owner_email}</MuiLink></>}
+      </Row>
+      <Row label="Enabled">{job.disabled ? 'no (disabled)' : 'yes'}</Row>
+      <Row label="Executor">{job.executor || <Muted>none (runs will fail)</Muted>}</Row>
+      <Row label="Executor config"><ExecutorConfig config={job.executor_config} /></Row>
+      <Row label="Concurrency">{job.concurrency === 'forbid' ? 'forbid (skip a run while one is active)' : 'allow'}</Row>
+      <Row label="Retries">{job.retries ?? 0}</Row>
+      <Row label="Parent job">{job.parent_job ? <JobLink name={job.parent_job} /> : <Muted>none</Muted>}</Row>
+      <Row label="Dependent jobs">
+        {children.length === 0 ? <Muted>none</Muted> : (
+          <Stack direction="row" sx={{ flexWrap: 'wrap', columnGap: 1 }} data-testid="dependent-jobs">
+            {children.map((name) => <JobLink key={name} name={name} />)}
+          </Stack>
+        )}
+      </Row>
+      <Row label="Target tags"><MapChips map={job.tags} empty="any server" /></Row>
+      <Row label="Metadata"><MapChips map={job.metadata} /></Row>
+      <Row label="Processors">
+        {job.processors && Object.keys(job.processors).length > 0 ? (
+          <Box component="pre" sx={{ m: 0, fontFamily: MONOSPACE, fontSize: 12 }}>{JSON.stringify(job.processors, null, 2)}</Box>
+        ) : <Muted>none</Muted>}
+      </Row>
+      <Row label="Starts at"><OptionalTime value={job.starts_at} timeZone={job.timezone} /></Row>
+      <Row label="Expires at"><OptionalTime value={job.expires_at} timeZone={job.timezone} /></Row>
+      <Row label="Ephemeral">{job.ephemeral ? 'yes (deleted after its first success)' : 'no'}</Row>
+      <Row label="Runs">{job.success_count ?? 0} succeeded, {job.error_count ?? 0} failed</Row>
+      <Row label="Last success"><TimeText value={job.last_success} /></Row>
+      <Row label="Last failure"><TimeText value={job.last_error} /></Row>
+    </Box>
+  );
+}

@@ -1,0 +1,43 @@
+import { Suspense, type ReactNode } from 'react';
+import { AppBar, Layout, Loading, Menu, TitlePortal, ToggleThemeButton } from 'react-admin';
+import DashboardIcon from '@mui/icons-material/Dashboard';
+import ScheduleIcon from '@mui/icons-material/Schedule';
+import DirectionsRunIcon from '@mui/icons-material/DirectionsRun';
+import HubIcon from '@mui/icons-material/Hub';
+import { PauseToggle } from './PauseToggle';
+
+function AppMenu() {
+  return (
+    <Menu>
+      <Menu.Item to="/" primaryText="Dashboard" leftIcon={<DashboardIcon />} />
+      <Menu.Item to="/jobs" primaryText="Jobs" leftIcon={<ScheduleIcon />} />
+      <Menu.Item to="/busy" primaryText="Running now" leftIcon={<DirectionsRunIcon />} />
+      <Menu.Item to="/members" primaryText="Members" leftIcon={<HubIcon />} />
+    </Menu>
+  );
+}
+
+function TopBar() {
+  return (
+    <AppBar toolbar={<TopBarTools />} userMenu={false}>
+      <TitlePortal />
+    </AppBar>
+  );
+}
+
+function TopBarTools() {
+  return (
+    <>
+      <PauseToggle />
+      <ToggleThemeButton />
+    </>
+  );
+}
+
+export function AppLayout({ children }: { children: ReactNode }) {
+  return (
+    <Layout appBar={TopBar} menu={AppMenu}>
+      <Suspense fallback={<Loading />}>{children}</Suspense>
+    </Layout>
+  );
+}
