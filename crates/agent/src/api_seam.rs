@@ -15,6 +15,7 @@ use dkron_store::{ApplyError, Command, CommandResult, StoreError};
 use crate::members;
 use crate::node::Node;
 use crate::node_service::{RunJobAnswer, RunJobRequest};
+use crate::orphans::execution_belongs_to_node;
 
 /// Longest a manual run waits for the scheduler to commit it (it queues behind a commit that
 /// is being retried, e.g. while the disk is failing).
@@ -240,6 +241,42 @@ impl ApiBackend for ApiSeam {
             })
             .await?;
         self.present(job)
+    }
+
+    fn local_zone(&self) -> chrono_tz::Tz {
+        self.0.local_zone
+    }
+
+    async fn running_execution(
+        &self,
+        job: &str,
+        execution_id: &str,
+    ) -> Result<Option<Execution>, BackendError> {
+        let is_it =
+            |execution: &Execution| execution.id == execution_id && execution.job_name == job;
+        if let Some(local) = self.0.worker.running().into_iter().find(is_it) {
+            return Ok(Some(local));
+        }
+        // The id names the node that runs it; ask that node only.
+        let Some(addr) = self
+            .0
+            .gossip
+            .members()
+            .into_iter()
+            .find(|member| {
+                member.name != self.0.node_name
+                    && member.status == MemberStatus::Alive
+                    && execution_belongs_to_node(execution_id, &member.name)
+            })
+            .and_then(|member| member.tags.get("rpc_addr").cloned())
+        else {
+            return Ok(None);
+        };
+        let running = self
+            .running_on(&addr)
+            .await
+            .map_err(BackendError::Unavailable)?;
+        Ok(running.into_iter().find(is_it))
     }
 
     async fn busy(&self) -> Result<Vec<Execution>, BackendError> {

@@ -53,10 +53,13 @@ pub(crate) async fn run_server(config: AgentConfig) -> anyhow::Result<()> {
     let rpc = bind_tcp(addresses.rpc_bind, "the rpc port").await?;
     let shutdown = CancellationToken::new();
     let node = start_server(&config, &addresses, rpc, shutdown.clone()).await?;
-    let router = dkron_api::router(
+    let mut router = dkron_api::router(
         Arc::new(ApiSeam(node.clone())),
         dkron_api::ApiOptions::new(node.node_name.clone()),
     );
+    if config.ui {
+        router = router.merge(dkron_ui::router());
+    }
     tracing::info!(address = %http.local_addr().map(|a| a.to_string()).unwrap_or_default(), "http api listening");
     let signals = tokio::spawn(wait_for_signal(shutdown.clone()));
     let serve_shutdown = shutdown.clone();

@@ -5,6 +5,7 @@
 
 use std::future::Future;
 
+use chrono_tz::Tz;
 use dkron_model::{Execution, Job, LedgerEntry, Member, StringMap};
 
 /// Why the node could not do what a request asked. The API maps each variant to one HTTP
@@ -45,6 +46,9 @@ pub struct AgentInfo {
 pub trait ApiBackend: Send + Sync + 'static {
     /// Returns this node's identity and tags.
     fn agent_info(&self) -> AgentInfo;
+
+    /// Returns the zone of jobs whose `timezone` is empty or `Local` (the server's zone).
+    fn local_zone(&self) -> Tz;
 
     /// Returns every stored job; the API filters, sorts and pages.
     fn list_jobs(&self) -> impl Future<Output = Result<Vec<Job>, BackendError>> + Send;
@@ -87,6 +91,14 @@ pub trait ApiBackend: Send + Sync + 'static {
         &self,
         job: &str,
     ) -> impl Future<Output = Result<Job, BackendError>> + Send;
+
+    /// Returns one execution with its output so far while it runs on some node of the
+    /// cluster; `None` when no node runs it (not started yet, or finished).
+    fn running_execution(
+        &self,
+        job: &str,
+        execution_id: &str,
+    ) -> impl Future<Output = Result<Option<Execution>, BackendError>> + Send;
 
     /// Returns the executions running anywhere in the cluster, with output so far.
     fn busy(&self) -> impl Future<Output = Result<Vec<Execution>, BackendError>> + Send;

@@ -5,7 +5,7 @@
 //! payload: …`, `Job validation failed: …`, `specified parent job not found`, `New job
 //! submissions are currently paused`) are kept word for word.
 
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use crate::backend::BackendError;
@@ -35,9 +35,30 @@ pub(crate) enum ApiError {
     /// A response could not be encoded (a bug, never the client's fault).
     #[error("{0}")]
     Render(String),
+    /// A submitted job was refused because of one of its fields; the response names the
+    /// field (a JSON path such as `executor_config.timeout`) in `X-Error-Field` so a form can
+    /// show the message next to it. The body stays Dkron's plain text.
+    #[error("{error}")]
+    AtField {
+        /// The field at fault.
+        field: &'static str,
+        /// The refusal itself, which decides the status and message.
+        error: Box<ApiError>,
+    },
 }
 
+/// Header naming the job field a refusal is about.
+pub(crate) const X_ERROR_FIELD: &str = "x-error-field";
+
 impl ApiError {
+    /// Marks the error as being about job field `field`.
+    pub(crate) fn at_field(self, field: &'static str) -> ApiError {
+        ApiError::AtField {
+            field,
+            error: Box::new(self),
+        }
+    }
+
     /// Returns the HTTP status of the error.
     pub(crate) fn status(&self) -> StatusCode {
         match self {
@@ -46,6 +67,7 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Paused => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Render(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::AtField { error, .. } => error.status(),
             ApiError::Backend(error) => match error {
                 BackendError::NotFound(_) | BackendError::ParentNotFound => StatusCode::NOT_FOUND,
                 // Well-formed but conflicting with the stored state (a parent cycle, deleting a
@@ -67,7 +89,17 @@ impl IntoResponse for ApiError {
         } else {
             tracing::debug!(status = status.as_u16(), error = %self, "request rejected");
         }
-        plain_text(status, self.to_string())
+        let field = match &self {
+            ApiError::AtField { field, .. } => Some(*field),
+            _ => None,
+        };
+        let mut response = plain_text(status, self.to_string());
+        if let Some(field) = field {
+            response
+                .headers_mut()
+                .insert(X_ERROR_FIELD, HeaderValue::from_static(field));
+        }
+        response
     }
 }
 

@@ -7,7 +7,7 @@ use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use dkron_model::Job;
 
-use crate::backend::ApiBackend;
+use crate::backend::{ApiBackend, BackendError};
 use crate::error::ApiError;
 use crate::list_query::JobListQuery;
 use crate::query::{first_value, has_key, query_pairs};
@@ -71,12 +71,16 @@ async fn store_submitted_job<B: ApiBackend>(
             return Err(ApiError::BadRequest(format!(
                 "job name {:?} in the body does not match {path_name:?} in the path",
                 job.name
-            )));
+            ))
+            .at_field("name"));
         }
     }
-    validate(&job)
-        .map_err(|message| ApiError::BadRequest(format!("Job validation failed: {message}.")))?;
-    state.backend.upsert_job(job.clone()).await?;
+    validate(&job)?;
+    state
+        .backend
+        .upsert_job(job.clone())
+        .await
+        .map_err(upsert_error)?;
     if has_key(&query_pairs(uri), "runoncreate") {
         // As in Dkron, the job is stored whatever happens to this first run.
         if let Err(error) = state.backend.run_job(&job.name, false).await {
@@ -86,6 +90,16 @@ async fn store_submitted_job<B: ApiBackend>(
     // Dkron echoes the decoded request, not the stored job; clients rely on that shape.
     let response = format.json(StatusCode::CREATED, &job)?;
     Ok(with_job_location(response, &job.name))
+}
+
+/// The store refuses a job for its parent only: missing, or closing a loop of parents.
+fn upsert_error(error: BackendError) -> ApiError {
+    match error {
+        BackendError::ParentNotFound | BackendError::Rejected(_) => {
+            ApiError::from(error).at_field("parent_job")
+        }
+        other => other.into(),
+    }
 }
 
 /// Maps a body that could not be read to 413 (too large) or 400.

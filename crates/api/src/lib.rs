@@ -14,11 +14,14 @@ mod jobs;
 mod list_query;
 mod openapi;
 mod options;
+mod preview;
 mod query;
 mod render;
 mod restore;
 mod routes;
 mod state;
+mod stream;
+mod summary;
 mod validation;
 
 #[cfg(any(test, feature = "testsuite"))]

@@ -11,13 +11,12 @@ use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use dkron_model::Job;
+use dkron_model::{Job, validate_job};
 
 use crate::backend::ApiBackend;
 use crate::error::ApiError;
 use crate::render::{Format, to_go_json};
 use crate::state::SharedState;
-use crate::validation::validate;
 
 /// The multipart field that carries the export.
 const FILE_FIELD: &str = "file";
@@ -86,7 +85,7 @@ fn upload_error(error: axum::extract::multipart::MultipartError, limit: usize) -
 fn check_each_job(jobs: &[Job]) -> Result<(), ApiError> {
     let mut seen = BTreeSet::new();
     for (index, job) in jobs.iter().enumerate() {
-        validate(job).map_err(|message| {
+        validate_job(job).map_err(|message| {
             let label = if job.name.is_empty() {
                 format!("job #{} (unnamed)", index + 1)
             } else {

@@ -20,7 +20,7 @@ use crate::cors::{V1Headers, v1_headers};
 use crate::options::ApiOptions;
 use crate::render::plain_text;
 use crate::state::{AppState, SharedState};
-use crate::{cluster, executions, jobs, openapi, restore};
+use crate::{cluster, executions, jobs, openapi, preview, restore, stream, summary};
 
 /// One registered path template (axum/OpenAPI syntax, e.g. `/v1/jobs/{job}`) and the methods
 /// it serves.
@@ -121,6 +121,22 @@ fn v1_routes<B: ApiBackend>(options: &ApiOptions) -> Routes<SharedState<B>> {
             &[M::GET],
             get(executions::get_execution::<B>),
         )
+        .add(
+            "/v1/jobs/{job}/executions/{execution}/stream",
+            &[M::GET],
+            get(stream::stream_output::<B>),
+        )
+        .add(
+            "/v1/jobs/{job}/preview",
+            &[M::GET],
+            get(preview::preview_job::<B>),
+        )
+        .add(
+            "/v1/schedule/preview",
+            &[M::GET],
+            get(preview::preview_spec::<B>),
+        )
+        .add("/v1/summary", &[M::GET], get(summary::summary::<B>))
         .add(
             "/v1/jobs/{job}/ledger",
             &[M::GET],

@@ -161,6 +161,7 @@ impl Inner {
             return Err(BackendError::ParentNotFound);
         }
         let mut job = job.normalized_for_storage();
+        job.next = next_fire(&job);
         let previous = self.jobs.get(&job.name).cloned();
         if let Some(previous) = &previous {
             job.dependent_jobs = previous.dependent_jobs.clone();
@@ -186,6 +187,16 @@ impl Inner {
     }
 }
 
+/// The next fire time from now, as a real node shows it (zero for jobs that never fire).
+fn next_fire(job: &Job) -> chrono::DateTime<chrono::Utc> {
+    let now = chrono::Utc::now();
+    job.parse_schedule(chrono_tz::Tz::UTC)
+        .ok()
+        .filter(|_| !job.is_child())
+        .and_then(|schedule| schedule.next_after(now))
+        .unwrap_or_else(dkron_model::gotime::zero_time)
+}
+
 fn remove_dependent(parent: &mut Job, child: &str) {
     if let Some(children) = &mut parent.dependent_jobs {
         children.retain(|name| name != child);
@@ -198,6 +209,11 @@ fn remove_dependent(parent: &mut Job, child: &str) {
 impl ApiBackend for InMemoryBackend {
     fn agent_info(&self) -> AgentInfo {
         self.info.clone()
+    }
+
+    /// Tests see the server's zone as UTC, so schedules without a zone are predictable.
+    fn local_zone(&self) -> chrono_tz::Tz {
+        chrono_tz::Tz::UTC
     }
 
     async fn list_jobs(&self) -> Result<Vec<Job>, BackendError> {
@@ -296,6 +312,19 @@ impl ApiBackend for InMemoryBackend {
         let stored = stored.clone();
         inner.executions.remove(job);
         Ok(stored)
+    }
+
+    async fn running_execution(
+        &self,
+        job: &str,
+        execution_id: &str,
+    ) -> Result<Option<Execution>, BackendError> {
+        Ok(self
+            .lock()
+            .busy
+            .iter()
+            .find(|execution| execution.job_name == job && execution.id == execution_id)
+            .cloned())
     }
 
     async fn busy(&self) -> Result<Vec<Execution>, BackendError> {

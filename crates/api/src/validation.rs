@@ -2,8 +2,12 @@
 
 use dkron_model::{Job, validate_job};
 
-/// Checks a submitted job with the model's rules (Dkron's checks, in Dkron's order); the
-/// error is the bare message, which callers wrap as Dkron does.
-pub(crate) fn validate(job: &Job) -> Result<(), String> {
-    validate_job(job).map_err(|error| error.to_string())
+use crate::error::ApiError;
+
+/// Checks a submitted job with the model's rules (Dkron's checks, in Dkron's order) and words
+/// a refusal as Dkron does, naming the field at fault for forms.
+pub(crate) fn validate(job: &Job) -> Result<(), ApiError> {
+    validate_job(job).map_err(|error| {
+        ApiError::BadRequest(format!("Job validation failed: {error}.")).at_field(error.field())
+    })
 }

@@ -23,8 +23,8 @@ pub use mem_limit::{MemLimitError, parse_mem_limit};
 pub use member::{Member, MemberStatus};
 pub use occurrence::{LedgerEntry, LedgerRun, OccurrenceState, SkipReason, Trigger};
 pub use schedule::{
-    FireTimes, LOCAL_ZONE_NAME, Schedule, ScheduleError, check_spec, check_time_zone, hash_spec,
-    resolve_time_zone,
+    DstNote, FireTimes, LOCAL_ZONE_NAME, MAX_PREVIEW_COUNT, PreviewTime, PreviewWindow, Schedule,
+    ScheduleError, check_spec, check_time_zone, hash_spec, preview, resolve_time_zone,
 };
 pub use status::{STATUS_FAILED, STATUS_PARTIALLY_FAILED, STATUS_SUCCESS, group_status};
 pub use tags::{Candidate, TargetSpec, parse_job_tags, select_targets};

@@ -63,6 +63,23 @@ pub enum ValidationError {
     },
 }
 
+impl ValidationError {
+    /// Returns the job field at fault, as a JSON path (`executor_config.timeout`), so a form
+    /// can show the message next to it.
+    pub fn field(&self) -> &'static str {
+        match self {
+            ValidationError::EmptyName | ValidationError::IllegalNameCharacter(_) => "name",
+            ValidationError::OwnParent | ValidationError::ParentCycle { .. } => "parent_job",
+            ValidationError::Schedule(_) => "schedule",
+            ValidationError::Concurrency => "concurrency",
+            ValidationError::TimeZone(_) => "timezone",
+            ValidationError::Timeout => "executor_config.timeout",
+            ValidationError::MemLimit(_) => "executor_config.mem_limit",
+            ValidationError::ExpiresBeforeStart { .. } => "expires_at",
+        }
+    }
+}
+
 /// Checks a job the way Dkron does, in Dkron's order; the first failure wins.
 ///
 /// Store-level rules (the parent must exist, no parent cycle) need other jobs and are left to

@@ -13,3 +13,4 @@ mod encryption;
 mod getting_started;
 mod harness;
 mod shutdown;
+mod web;

@@ -11,6 +11,7 @@ mod dst;
 mod error;
 mod fields;
 mod hash;
+mod preview;
 mod spec;
 mod zone;
 
@@ -26,6 +27,7 @@ use chrono_tz::Tz;
 
 pub use error::ScheduleError;
 pub use hash::hash_spec;
+pub use preview::{DstNote, MAX_PREVIEW_COUNT, PreviewTime, PreviewWindow, preview};
 pub use zone::{LOCAL_ZONE_NAME, check_time_zone, resolve_time_zone};
 
 use self::cron::CronSchedule;
