@@ -125,6 +125,76 @@ async fn servers_and_agents_run_jobs_on_the_nodes_their_tags_select() {
         .post(follower_port, "/v1/jobs/on-one-worker", "")
         .await;
     assert_eq!(status, 202, "{body}");
+
+    tracing::info!("phase: a server streams the live output of a run on an agent");
+    let slow = json!({"name": "slow-on-agent", "schedule": "@manually", "executor": "shell",
+        "executor_config": {"shell": "true",
+                            "command": "for i in 1 2 3; do echo tick-$i; sleep 1; done"},
+        "tags": {"pool": "workers:1"}});
+    let (status, body) = handle
+        .post(follower_port, "/v1/jobs", &slow.to_string())
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        handle
+            .post(follower_port, "/v1/jobs/slow-on-agent", "")
+            .await
+            .0,
+        202
+    );
+    let slow_running = |busy: &Value| {
+        busy.as_array()
+            .and_then(|list| list.iter().find(|e| e["job_name"] == "slow-on-agent"))
+            .cloned()
+    };
+    cluster
+        .wait_until("slow-on-agent is running", Duration::from_secs(20), |c| {
+            let h = c.clone_handle();
+            async move {
+                let busy = h.get_json_any("/v1/busy").await;
+                busy.is_some_and(|busy| slow_running(&busy).is_some())
+            }
+        })
+        .await;
+    let busy = handle.get_json_any("/v1/busy").await.unwrap();
+    let running = slow_running(&busy).unwrap();
+    assert!(
+        running["node_name"].as_str().unwrap().starts_with("agent"),
+        "{running}"
+    );
+    let url = format!(
+        "http://127.0.0.1:{follower_port}/v1/jobs/slow-on-agent/executions/{}/stream",
+        running["id"].as_str().unwrap()
+    );
+    let response = handle.client.get(&url).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let events = read_event_stream(response, Duration::from_secs(30)).await;
+    let first_tick = events.find("tick-1").expect("tick-1 streamed");
+    let done = events
+        .find("event: done")
+        .expect("the stream ends with done");
+    assert!(first_tick < done && events.contains("tick-3"), "{events}");
+    assert!(
+        events.contains("event: output"),
+        "output arrived while it ran: {events}"
+    );
+    assert!(events[done..].contains(r#""success":true"#), "{events}");
+}
+
+/// Reads a server-sent event stream to its end (or `limit`) and returns the text.
+async fn read_event_stream(response: reqwest::Response, limit: Duration) -> String {
+    use futures::StreamExt;
+    let mut body = response.bytes_stream();
+    let mut events = String::new();
+    let read = async {
+        while let Some(chunk) = body.next().await {
+            events.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
+        }
+    };
+    if tokio::time::timeout(limit, read).await.is_err() {
+        eprintln!("event stream still open after {limit:?}");
+    }
+    events
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
