@@ -57,7 +57,10 @@ async fn read_events_until(response: reqwest::Response, wanted: &[&str]) -> Stri
         }
     };
     // On timeout the caller's assertions report what did arrive.
-    if tokio::time::timeout(Duration::from_secs(30), read).await.is_err() {
+    if tokio::time::timeout(Duration::from_secs(30), read)
+        .await
+        .is_err()
+    {
         eprintln!("event stream: gave up waiting for {wanted:?}");
     }
     seen
