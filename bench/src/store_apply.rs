@@ -86,6 +86,7 @@ fn main() -> anyhow::Result<()> {
                     success: true,
                     output: String::new(),
                     exit_code: Some(0),
+                    killed: false,
                 },
             })
             .collect();

@@ -111,6 +111,62 @@ impl ApiSeam {
         answer.map_err(BackendError::Rejected)
     }
 
+    /// Finds a running execution: on this node (owner `None`), or on the alive node its id
+    /// names (owner = that node's gRPC address).
+    async fn find_running(
+        &self,
+        job: &str,
+        execution_id: &str,
+    ) -> Result<Option<(Execution, Option<String>)>, BackendError> {
+        let is_it =
+            |execution: &Execution| execution.id == execution_id && execution.job_name == job;
+        if let Some(local) = self.0.worker.running().into_iter().find(is_it) {
+            return Ok(Some((local, None)));
+        }
+        let Some(addr) = self
+            .0
+            .gossip
+            .members()
+            .into_iter()
+            .find(|member| {
+                member.name != self.0.node_name
+                    && member.status == MemberStatus::Alive
+                    && execution_belongs_to_node(execution_id, &member.name)
+            })
+            .and_then(|member| member.tags.get("rpc_addr").cloned())
+        else {
+            return Ok(None);
+        };
+        let running = self
+            .running_on(&addr)
+            .await
+            .map_err(BackendError::Unavailable)?;
+        Ok(running
+            .into_iter()
+            .find(is_it)
+            .map(|execution| (execution, Some(addr))))
+    }
+
+    /// Asks the node at `addr` to kill a run; returns whether it was running there.
+    async fn kill_on(
+        &self,
+        addr: &str,
+        job: &str,
+        execution_id: &str,
+    ) -> Result<bool, BackendError> {
+        let unavailable = |message: String| BackendError::Unavailable(format!("{addr}: {message}"));
+        let channel = self.0.channels.get(addr).map_err(unavailable)?;
+        let request = to_json(&(job, execution_id))
+            .map_err(|status| BackendError::Internal(status.message().to_string()))?;
+        let mut client = NodeClient::new(channel);
+        let call = client.kill(request);
+        let response = tokio::time::timeout(BUSY_ASK_LIMIT, call)
+            .await
+            .map_err(|_| unavailable("did not answer in time".into()))?
+            .map_err(|status| unavailable(status.message().to_string()))?;
+        from_json(response.get_ref()).map_err(|status| unavailable(status.message().to_string()))
+    }
+
     /// Running executions of one node, asked over gRPC.
     async fn running_on(&self, addr: &str) -> Result<Vec<Execution>, String> {
         let channel = self.0.channels.get(addr)?;
@@ -252,31 +308,37 @@ impl ApiBackend for ApiSeam {
         job: &str,
         execution_id: &str,
     ) -> Result<Option<Execution>, BackendError> {
-        let is_it =
-            |execution: &Execution| execution.id == execution_id && execution.job_name == job;
-        if let Some(local) = self.0.worker.running().into_iter().find(is_it) {
-            return Ok(Some(local));
+        Ok(self
+            .find_running(job, execution_id)
+            .await?
+            .map(|(execution, _)| execution))
+    }
+
+    async fn kill_execution(
+        &self,
+        job: &str,
+        execution_id: &str,
+    ) -> Result<Execution, BackendError> {
+        if let Some((execution, owner)) = self.find_running(job, execution_id).await? {
+            let killed = match owner {
+                None => self.0.worker.kill(job, execution_id),
+                Some(addr) => self.kill_on(&addr, job, execution_id).await?,
+            };
+            if killed {
+                return Ok(execution);
+            }
         }
-        // The id names the node that runs it; ask that node only.
-        let Some(addr) = self
-            .0
-            .gossip
-            .members()
-            .into_iter()
-            .find(|member| {
-                member.name != self.0.node_name
-                    && member.status == MemberStatus::Alive
-                    && execution_belongs_to_node(execution_id, &member.name)
-            })
-            .and_then(|member| member.tags.get("rpc_addr").cloned())
-        else {
-            return Ok(None);
-        };
-        let running = self
-            .running_on(&addr)
-            .await
-            .map_err(BackendError::Unavailable)?;
-        Ok(running.into_iter().find(is_it))
+        // Not running anywhere: say whether it is over or was never seen running.
+        let stored = self.get_execution(job, execution_id).await?;
+        if stored.is_running() {
+            Err(BackendError::NotFound(format!(
+                "execution {execution_id} is not running on any alive node"
+            )))
+        } else {
+            Err(BackendError::Rejected(format!(
+                "execution {execution_id} already finished"
+            )))
+        }
     }
 
     async fn busy(&self) -> Result<Vec<Execution>, BackendError> {

@@ -88,6 +88,7 @@ fn undelivered(order: &RunOrder, target: &str, reason: &str) -> Command {
             success: false,
             output: format!("dkron-rs: the run could not be delivered to node {target}: {reason}"),
             exit_code: None,
+            killed: false,
         },
     }
 }

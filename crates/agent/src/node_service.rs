@@ -68,6 +68,11 @@ impl NodeRpc for NodeService {
         self.shutdown.cancel();
         Ok(Response::new(Empty {}))
     }
+
+    async fn kill(&self, request: Request<Json>) -> Result<Response<Json>, Status> {
+        let (job, execution_id): (String, String) = from_json(request.get_ref())?;
+        json_status(&self.worker.kill(&job, &execution_id))
+    }
 }
 
 /// Serves `Leader` on a server.

@@ -34,9 +34,14 @@ pub struct RunOrder {
 /// the nominal-time prefix), so running executions are keyed by job and id.
 type RunKey = (String, String);
 
+/// First line of the output of a run stopped through the kill endpoint.
+pub const KILLED_ON_REQUEST: &str = "killed on request";
+
 struct Running {
     execution: Execution,
     cancel: CancellationToken,
+    /// Set by [`Worker::kill`], so the record says who stopped the run.
+    kill_requested: bool,
 }
 
 /// What this node knows of a run, for a new leader reconciling launched runs.
@@ -252,6 +257,7 @@ impl Worker {
                 Running {
                     execution,
                     cancel: cancel.clone(),
+                    kill_requested: false,
                 },
             );
         let request = ExecRequest {
@@ -280,10 +286,11 @@ impl Worker {
                 .run(request, &limits, Some(live_sender), cancel)
                 .await;
             let _output_follower_ends_with_the_channel = follow.await;
-            running
+            let killed_on_request = running
                 .lock()
                 .expect("running map lock is never poisoned")
-                .remove(&key);
+                .remove(&key)
+                .is_some_and(|run| run.kill_requested);
             received
                 .lock()
                 .expect("received lock is never poisoned")
@@ -303,11 +310,33 @@ impl Worker {
                     started_at,
                     finished_at: Utc::now(),
                     success: outcome.success,
-                    output: outcome.output,
+                    output: if killed_on_request {
+                        format!("{KILLED_ON_REQUEST}\n{}", outcome.output)
+                    } else {
+                        outcome.output
+                    },
                     exit_code: outcome.exit_code,
+                    killed: outcome.killed,
                 },
             });
         });
+    }
+
+    /// Kills one running execution (its process group, for shell jobs); returns false when
+    /// this node does not run it. The run then ends as usual and is recorded as killed.
+    pub fn kill(&self, job: &str, execution_id: &str) -> bool {
+        let key: RunKey = (job.to_owned(), execution_id.to_owned());
+        let mut running = self
+            .running
+            .lock()
+            .expect("running map lock is never poisoned");
+        let Some(run) = running.get_mut(&key) else {
+            return false;
+        };
+        tracing::info!(job, execution = execution_id, "killing the run on request");
+        run.kill_requested = true;
+        run.cancel.cancel();
+        true
     }
 
     /// Cancels every running execution (their process groups are killed).

@@ -100,6 +100,14 @@ pub trait ApiBackend: Send + Sync + 'static {
         execution_id: &str,
     ) -> impl Future<Output = Result<Option<Execution>, BackendError>> + Send;
 
+    /// Kills a running execution on whichever node runs it and returns it as it was just
+    /// before. `NotFound` when no node runs it; `Rejected` when it already finished.
+    fn kill_execution(
+        &self,
+        job: &str,
+        execution_id: &str,
+    ) -> impl Future<Output = Result<Execution, BackendError>> + Send;
+
     /// Returns the executions running anywhere in the cluster, with output so far.
     fn busy(&self) -> impl Future<Output = Result<Vec<Execution>, BackendError>> + Send;
 

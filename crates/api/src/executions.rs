@@ -55,6 +55,18 @@ pub(crate) async fn get_execution<B: ApiBackend>(
     format.json(StatusCode::OK, &execution)
 }
 
+/// `POST /v1/jobs/{job}/executions/{execution}/kill`: stops a running execution on its node
+/// (our addition). Answers `202` with the execution as it was just before: the run then ends
+/// as usual, recorded with `killed: true` and `killed on request` as its first output line.
+pub(crate) async fn kill_execution<B: ApiBackend>(
+    State(state): State<SharedState<B>>,
+    format: Format,
+    Path((job, execution_id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let execution = state.backend.kill_execution(&job, &execution_id).await?;
+    format.json(StatusCode::ACCEPTED, &execution)
+}
+
 /// `GET /v1/busy`: executions running anywhere, oldest start first.
 pub(crate) async fn busy<B: ApiBackend>(
     State(state): State<SharedState<B>>,

@@ -127,6 +127,11 @@ fn v1_routes<B: ApiBackend>(options: &ApiOptions) -> Routes<SharedState<B>> {
             get(stream::stream_output::<B>),
         )
         .add(
+            "/v1/jobs/{job}/executions/{execution}/kill",
+            &[M::POST],
+            post(executions::kill_execution::<B>),
+        )
+        .add(
             "/v1/jobs/{job}/preview",
             &[M::GET],
             get(preview::preview_job::<B>),

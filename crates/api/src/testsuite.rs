@@ -327,6 +327,25 @@ impl ApiBackend for InMemoryBackend {
             .cloned())
     }
 
+    async fn kill_execution(
+        &self,
+        job: &str,
+        execution_id: &str,
+    ) -> Result<Execution, BackendError> {
+        let mut inner = self.lock();
+        let position = inner
+            .busy
+            .iter()
+            .position(|execution| execution.job_name == job && execution.id == execution_id);
+        match position {
+            Some(index) => Ok(inner.busy.remove(index)),
+            None if inner.jobs.contains_key(job) => Err(BackendError::NotFound(format!(
+                "execution {execution_id} is not running on any alive node"
+            ))),
+            None => Err(not_found(job)),
+        }
+    }
+
     async fn busy(&self) -> Result<Vec<Execution>, BackendError> {
         Ok(self.lock().busy.clone())
     }

@@ -38,6 +38,14 @@ pub struct Execution {
     /// Only set in list responses: whether `output` was cut by `output_size_limit`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub output_truncated: Option<bool>,
+    /// True when the run was stopped before it ended by itself: a timeout, a memory limit or
+    /// a kill request (the output's first line says which). Not in Dkron; sent only when true.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub killed: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 fn is_zero_i64(value: &i64) -> bool {
@@ -61,6 +69,7 @@ impl Default for Execution {
             group: 0,
             attempt: 0,
             output_truncated: None,
+            killed: false,
         }
     }
 }

@@ -57,6 +57,10 @@ pub struct RunReport {
     pub output: String,
     /// Exit code, when the executor had one.
     pub exit_code: Option<i32>,
+    /// The run was stopped: a timeout, a memory limit or a kill request. (Absent in logs
+    /// written before kills were recorded.)
+    #[serde(default)]
+    pub killed: bool,
 }
 
 /// A change to the replicated state.

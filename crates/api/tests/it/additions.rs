@@ -262,3 +262,21 @@ async fn streams_a_finished_execution_at_once_and_refuses_unknown_ones() {
     let no_job = api.get("/v1/jobs/ghost/executions/1-nowhere/stream").await;
     assert_eq!(no_job.status, 404);
 }
+
+#[tokio::test]
+async fn kills_a_running_execution_and_refuses_unknown_ones() {
+    let api = api();
+    api.create(&job("live")).await;
+    api.backend.set_busy(vec![running("live", "working\n")]);
+    let uri = "/v1/jobs/live/executions/1767261600000000000-node-a/kill";
+    let reply = api.call("POST", uri, Body::empty()).await.expect(202);
+    assert_eq!(reply.json()["output"], "working\n");
+    assert_eq!(api.get("/v1/busy").await.json(), serde_json::json!([]));
+
+    let again = api.call("POST", uri, Body::empty()).await.expect(404);
+    assert!(again.body.contains("not running"), "{}", again.body);
+    api.call("POST", "/v1/jobs/ghost/executions/1-x/kill", Body::empty())
+        .await
+        .expect(404);
+    api.call("GET", uri, Body::empty()).await.expect(405);
+}

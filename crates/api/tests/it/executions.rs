@@ -17,6 +17,7 @@ fn execution(job: &str, second: u32, output: &str, success: bool) -> Execution {
         group: started.timestamp_nanos_opt().unwrap(),
         attempt: 1,
         output_truncated: None,
+        killed: false,
     }
 }
 

@@ -179,6 +179,48 @@ async fn servers_and_agents_run_jobs_on_the_nodes_their_tags_select() {
         "output arrived while it ran: {events}"
     );
     assert!(events[done..].contains(r#""success":true"#), "{events}");
+
+    tracing::info!("phase: a server kills a run on an agent");
+    let stuck = json!({"name": "stuck-on-agent", "schedule": "@manually", "executor": "shell",
+        "executor_config": {"command": "sleep 432"}, "tags": {"pool": "workers:1"}});
+    let (status, body) = handle
+        .post(follower_port, "/v1/jobs", &stuck.to_string())
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        handle
+            .post(follower_port, "/v1/jobs/stuck-on-agent", "")
+            .await
+            .0,
+        202
+    );
+    let stuck_running = |busy: &Value| {
+        busy.as_array()
+            .and_then(|list| list.iter().find(|e| e["job_name"] == "stuck-on-agent"))
+            .and_then(|e| e["id"].as_str().map(str::to_owned))
+    };
+    cluster
+        .wait_until("stuck-on-agent is running", Duration::from_secs(20), |c| {
+            let h = c.clone_handle();
+            async move {
+                let busy = h.get_json_any("/v1/busy").await;
+                busy.is_some_and(|busy| stuck_running(&busy).is_some())
+            }
+        })
+        .await;
+    let id = stuck_running(&handle.get_json_any("/v1/busy").await.unwrap()).unwrap();
+    let kill = format!("/v1/jobs/stuck-on-agent/executions/{id}/kill");
+    let (status, body) = handle.post(follower_port, &kill, "").await;
+    assert_eq!(status, 202, "{body}");
+    let killed = cluster
+        .wait_latest_occurrence("stuck-on-agent", "failed")
+        .await;
+    assert_eq!(killed["runs"][0]["execution_id"], id.as_str(), "{killed}");
+    let execution = handle
+        .get_json_any(&format!("/v1/jobs/stuck-on-agent/executions/{id}"))
+        .await
+        .unwrap();
+    assert_eq!(execution["killed"], true, "{execution}");
 }
 
 /// Reads a server-sent event stream to its end (or `limit`) and returns the text.

@@ -138,3 +138,57 @@ async fn previews_schedules_in_the_jobs_zone() {
     assert_eq!(status, 400);
     assert!(message.contains("can't parse job schedule"), "{message}");
 }
+
+#[tokio::test]
+async fn kills_a_running_shell_job_and_records_it_as_killed() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path()).await;
+    let job = r#"{"name":"stuck","schedule":"@manually","executor":"shell","executor_config":{"shell":"true","command":"echo started; sleep 321; echo never"}}"#;
+    assert_eq!(server.send("POST", "/v1/jobs", job).await.0, 201);
+    assert_eq!(server.send("POST", "/v1/jobs/stuck/run", "").await.0, 202);
+    server
+        .wait_until(
+            "the run printed its first line",
+            Duration::from_secs(20),
+            || async {
+                let busy = server.get_json("/v1/busy").await;
+                busy[0]["output"] == "started\n"
+            },
+        )
+        .await;
+    let busy = server.get_json("/v1/busy").await;
+    let id = busy[0]["id"].as_str().unwrap().to_owned();
+    let kill = format!("/v1/jobs/stuck/executions/{id}/kill");
+    let (status, body) = server.send("POST", &kill, "").await;
+    assert_eq!(status, 202, "{body}");
+
+    server
+        .wait_until(
+            "the killed run is recorded",
+            Duration::from_secs(20),
+            || async {
+                let execution = server
+                    .get_json(&format!("/v1/jobs/stuck/executions/{id}"))
+                    .await;
+                execution["finished_at"] != "0001-01-01T00:00:00Z"
+            },
+        )
+        .await;
+    let execution = server
+        .get_json(&format!("/v1/jobs/stuck/executions/{id}"))
+        .await;
+    assert_eq!(execution["killed"], true, "{execution}");
+    assert_eq!(execution["success"], false, "{execution}");
+    let output = execution["output"].as_str().unwrap();
+    assert!(output.starts_with("killed on request\n"), "{output}");
+    assert!(!output.lines().any(|line| line == "never"), "{output}");
+    let sleepers = std::process::Command::new("pgrep")
+        .args(["-f", "sleep 321"])
+        .output()
+        .unwrap();
+    assert!(sleepers.stdout.is_empty(), "the process group is gone");
+
+    let (status, body) = server.send("POST", &kill, "").await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body.contains("already finished"), "{body}");
+}

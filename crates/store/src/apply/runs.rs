@@ -345,6 +345,7 @@ fn finish(
             group: nominal_nanos,
             attempt: report.attempt.max(1),
             output_truncated: None,
+            killed: report.killed,
         },
         nominal: report.nominal,
         trigger: trigger.unwrap_or(Trigger::Manual),
@@ -468,6 +469,7 @@ pub(super) fn lose_one(
         success: false,
         output: format!("lost: {reason}"),
         exit_code: None,
+        killed: false,
     };
     finish(tables, report, Some(reason))
 }

@@ -31,6 +31,7 @@ fn report(job: &str, nominal: &str, node: &str, success: bool) -> Command {
             success,
             output: "out\n".into(),
             exit_code: Some(if success { 0 } else { 3 }),
+            killed: false,
         },
     }
 }
