@@ -28,7 +28,7 @@ const ROWS_PER_PAGE = 10;
 /** Polls faster while a run is going so its end shows up promptly. */
 function refetchInterval(executions: Execution[] | undefined): number {
   const anyRunning = executions?.some((execution) => executionState(execution) === 'running');
-  return anyRunning ? 2000 : 8000;
+  return anyRunning ? 2000 : 5000;
 }
 
 export function useJobExecutions(jobName: string) {

@@ -4,6 +4,7 @@ import {
   Datagrid,
   DeleteButton,
   EditButton,
+  FilterButton,
   FunctionField,
   List,
   Pagination,
@@ -43,9 +44,8 @@ const jobFilters = [
 
 /** Columns that give way on narrow screens, by the class react-admin puts on each cell. */
 const NARROW_SCREEN_HIDDEN = {
-  '& .column-last_success, & .column-last_error, & .column-success_count, & .column-schedule': {
-    display: { xs: 'none', md: 'table-cell' },
-  },
+  '& .column-last_success, & .column-last_error': { display: { xs: 'none', lg: 'table-cell' } },
+  '& .column-success_count, & .column-schedule': { display: { xs: 'none', md: 'table-cell' } },
   '& .column-next': { display: { xs: 'none', sm: 'table-cell' } },
 };
 
@@ -68,7 +68,7 @@ function JobSchedule({ job }: { job: Job }) {
   const words = describeSchedule(job.schedule, Boolean(job.parent_job));
   return (
     <Box>
-      <Typography variant="body2" sx={{ fontFamily: MONOSPACE, fontSize: 13 }}>
+      <Typography variant="body2" sx={{ fontFamily: MONOSPACE, fontSize: 13, whiteSpace: 'nowrap' }}>
         {job.schedule || (job.parent_job ? `after ${job.parent_job}` : '—')}
       </Typography>
       {words && (
@@ -105,6 +105,7 @@ function RowActions() {
 function ListActions() {
   return (
     <TopToolbar>
+      <FilterButton />
       <CreateButton label="New job" />
     </TopToolbar>
   );
@@ -130,6 +131,11 @@ export function JobList() {
       empty={<NoJobs />}
       pagination={<Pagination rowsPerPageOptions={[10, 25, 50, 100]} />}
       title="Jobs"
+      sx={{
+        '& .RaList-content': { overflowX: 'auto' },
+        // On a phone the search box must shrink instead of widening the page.
+        '& .RaList-main, & .RaList-actions, & .RaList-actions form, & .filter-field': { minWidth: 0, maxWidth: '100%' },
+      }}
     >
       <Datagrid rowClick="show" bulkActionButtons={<JobBulkActions />} sx={NARROW_SCREEN_HIDDEN}>
         <FunctionField source="name" label="Job" render={(job: Job) => <JobName job={job} />} />

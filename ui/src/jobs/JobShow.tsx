@@ -78,7 +78,7 @@ function JobPage() {
   return (
     <Stack spacing={2} sx={{ pb: 4 }}>
       <JobHeader job={job} />
-      <Box sx={{ display: 'grid', gap: 2, gridTemplateColumns: { xs: 'minmax(0, 1fr)', lg: 'minmax(0, 1fr) minmax(0, 1fr)' } }}>
+      <Box sx={{ display: 'grid', gap: 2, gridTemplateColumns: { xs: 'minmax(0, 1fr)', lg: 'minmax(0, 7fr) minmax(0, 5fr)' } }}>
         <SectionCard title="Schedule" testId="schedule-card">
           <ScheduleSummary job={job} />
           <UpcomingRuns job={job} />

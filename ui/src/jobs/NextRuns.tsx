@@ -36,7 +36,6 @@ export function NextRuns({ preview, emptyText }: { preview: SchedulePreview; emp
     <Table size="small" data-testid="next-runs">
       <TableHead>
         <TableRow>
-          <TableCell>#</TableCell>
           <TableCell>{zone}</TableCell>
           <TableCell>UTC</TableCell>
           <TableCell>When</TableCell>
@@ -46,7 +45,6 @@ export function NextRuns({ preview, emptyText }: { preview: SchedulePreview; emp
       <TableBody>
         {preview.occurrences.map((occurrence, index) => (
           <TableRow key={occurrence.time + index}>
-            <TableCell>{index + 1}</TableCell>
             <TableCell sx={{ fontFamily: MONOSPACE, fontSize: 13, whiteSpace: 'nowrap' }}>
               {readableLocal(occurrence.local)}
             </TableCell>

@@ -36,7 +36,8 @@ function TopBarTools() {
 
 export function AppLayout({ children }: { children: ReactNode }) {
   return (
-    <Layout appBar={TopBar} menu={AppMenu}>
+    // min-width 0 lets wide tables scroll inside their card instead of widening the page.
+    <Layout appBar={TopBar} menu={AppMenu} sx={{ minWidth: 0, '& .RaLayout-appFrame, & .RaLayout-contentWithSidebar, & .RaLayout-content': { minWidth: 0 } }}>
       <Suspense fallback={<Loading />}>{children}</Suspense>
     </Layout>
   );

@@ -1,0 +1,110 @@
+// End-to-end: creating, running, watching, toggling and deleting jobs through the UI,
+// against the real dkron binary.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchBrowser, shellJob, startDkron, waitFor } from './harness.mjs';
+
+describe('jobs', () => {
+  let dkron;
+  let browser;
+  let page;
+
+  before(async () => {
+    dkron = await startDkron();
+    browser = await launchBrowser();
+    page = await browser.newPage();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await dkron?.stop();
+  });
+
+  const open = (route) => page.goto(`${dkron.uiUrl}${route}`);
+  const helperTextOf = (field) => page.locator(`.ra-input-${field} .MuiFormHelperText-root`);
+  const listFilteredTo = (name) => open(`jobs?filter=${encodeURIComponent(JSON.stringify({ q: name }))}`);
+
+  test('a job created through the form runs and its execution succeeds', async () => {
+    await open('jobs/create');
+    await page.locator('input[name="name"]').fill('from-form');
+    await page.locator('input[name="schedule"]').fill('@manually');
+    await page.locator('textarea[name="executor_config.command"]').fill('echo hello-from-form');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.waitForURL(/\/ui\/jobs\/from-form\/show$/);
+    await page.getByTestId('job-title').getByText('from-form').waitFor();
+    assert.equal((await dkron.api.getJob('from-form')).executor_config.command, 'echo hello-from-form');
+
+    await page.getByRole('button', { name: 'Run now' }).click();
+    await page.locator('[data-execution-state="succeeded"]').first().waitFor({ timeout: 20_000 });
+    await page.getByTestId('output-text').getByText('hello-from-form').waitFor();
+  });
+
+  test('the output of a running job appears live, before the run ends', async () => {
+    const command = 'for i in 1 2 3 4 5 6; do echo line-$i; sleep 1; done';
+    await dkron.api.createJob(shellJob('live-output', command));
+    await open('jobs/live-output/show');
+    await page.getByTestId('executions-card').getByText('No runs yet').waitFor();
+    await page.getByRole('button', { name: 'Run now' }).click();
+
+    const output = page.getByTestId('output-text');
+    await output.getByText('line-1').waitFor({ timeout: 15_000 });
+    const shownWhileRunning = await output.textContent();
+    assert.ok(!shownWhileRunning.includes('line-6'), `the run had already ended: ${shownWhileRunning}`);
+    await page.locator('[data-execution-state="running"]').waitFor({ timeout: 1000 });
+
+    await page.locator('[data-execution-state="succeeded"]').waitFor({ timeout: 20_000 });
+    await output.getByText('line-6').waitFor();
+  });
+
+  test('the switch in the list row disables and enables a job at once', async () => {
+    await dkron.api.createJob(shellJob('toggle-me', 'true', { schedule: '@every 1h' }));
+    await listFilteredTo('toggle-me');
+    const toggle = page.getByTestId('toggle-toggle-me');
+    await waitFor('the toggle to show enabled', async () => (await toggle.getAttribute('data-enabled')) === 'true');
+    const rowBox = await page.locator('tr', { has: toggle }).boundingBox();
+
+    await toggle.locator('input').click();
+    await waitFor('the toggle to show disabled', async () => (await toggle.getAttribute('data-enabled')) === 'false');
+    await waitFor('the server to store disabled', async () => (await dkron.api.getJob('toggle-me')).disabled === true);
+    const rowBoxAfter = await page.locator('tr', { has: toggle }).boundingBox();
+    assert.equal(Math.round(rowBoxAfter.height), Math.round(rowBox.height), 'the row changed height');
+
+    await toggle.locator('input').click();
+    await waitFor('the server to store enabled', async () => (await dkron.api.getJob('toggle-me')).disabled === false);
+    assert.equal(await toggle.getAttribute('data-enabled'), 'true');
+  });
+
+  test('deleting a job asks for confirmation first', async () => {
+    await dkron.api.createJob(shellJob('delete-me', 'true'));
+    await listFilteredTo('delete-me');
+    const row = page.locator('tr', { has: page.getByTestId('job-name').getByText('delete-me', { exact: true }) });
+    await row.getByRole('button', { name: 'Delete', exact: true }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    assert.ok(await dkron.api.jobExists('delete-me'), 'deleted before confirming');
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
+    await waitFor('the job to be deleted', async () => !(await dkron.api.jobExists('delete-me')));
+    await row.waitFor({ state: 'detached' });
+  });
+
+  test('a server-side validation error is shown under its field', async () => {
+    await open('jobs/create');
+    await page.locator('input[name="name"]').fill('orphan');
+    await page.locator('textarea[name="executor_config.command"]').fill('echo orphan');
+    await page.locator('input[name="parent_job"]').fill('no-such-parent');
+    browser.allowFailedRequests(/\/v1\/jobs$/);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await helperTextOf('parent_job').getByText('specified parent job not found').waitFor();
+    assert.equal(await dkron.api.jobExists('orphan'), false);
+
+    await page.locator('input[name="parent_job"]').fill('');
+    await page.locator('input[name="timezone"]').fill('Mars/Olympus_Mons');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await helperTextOf('timezone').getByText(/time zone/i).waitFor();
+    assert.equal(await dkron.api.jobExists('orphan'), false);
+  });
+
+  test('no console errors on any page visited', () => {
+    assert.deepEqual(browser.problems, []);
+  });
+});
