@@ -314,6 +314,14 @@ impl ApiBackend for ApiSeam {
             .map(|(execution, _)| execution))
     }
 
+    async fn paused(&self) -> Result<bool, BackendError> {
+        self.0.raft.store().paused().map_err(internal)
+    }
+
+    async fn set_paused(&self, paused: bool) -> Result<(), BackendError> {
+        self.write(Command::SetPaused { paused }).await.map(|_| ())
+    }
+
     async fn kill_execution(
         &self,
         job: &str,

@@ -130,6 +130,12 @@ pub trait ApiBackend: Send + Sync + 'static {
         jobs: Vec<Job>,
     ) -> impl Future<Output = Result<Vec<String>, BackendError>> + Send;
 
+    /// Returns whether scheduling and job submissions are paused cluster-wide.
+    fn paused(&self) -> impl Future<Output = Result<bool, BackendError>> + Send;
+
+    /// Pauses or resumes scheduling and job submissions cluster-wide.
+    fn set_paused(&self, paused: bool) -> impl Future<Output = Result<(), BackendError>> + Send;
+
     /// Returns the newest ledger entries of a job, newest first, at most `limit`.
     fn ledger(
         &self,

@@ -134,32 +134,33 @@ struct PauseView {
     paused: bool,
 }
 
-/// `GET /v1/pause`: whether job submissions are paused on this node.
+/// `GET /v1/pause`: whether the cluster is paused.
 pub(crate) async fn pause_status<B: ApiBackend>(
     State(state): State<SharedState<B>>,
     format: Format,
 ) -> Result<Response, ApiError> {
-    let paused = state.is_paused();
+    let paused = state.backend.paused().await?;
     format.json(StatusCode::OK, &PauseView { paused })
 }
 
-/// `POST /v1/pause`: pauses job submissions on this node.
+/// `POST /v1/pause`: pauses scheduling and job submissions cluster-wide (Dkron pauses only
+/// submissions, on one node).
 pub(crate) async fn pause<B: ApiBackend>(
     State(state): State<SharedState<B>>,
     format: Format,
 ) -> Result<Response, ApiError> {
-    state.set_paused(true);
-    tracing::info!("job submissions paused");
+    state.backend.set_paused(true).await?;
+    tracing::info!("scheduling and job submissions paused cluster-wide");
     format.json(StatusCode::OK, &PauseView { paused: true })
 }
 
-/// `POST /v1/unpause`: resumes job submissions on this node.
+/// `POST /v1/unpause`: resumes scheduling and job submissions cluster-wide.
 pub(crate) async fn unpause<B: ApiBackend>(
     State(state): State<SharedState<B>>,
     format: Format,
 ) -> Result<Response, ApiError> {
-    state.set_paused(false);
-    tracing::info!("job submissions resumed");
+    state.backend.set_paused(false).await?;
+    tracing::info!("scheduling and job submissions resumed cluster-wide");
     format.json(StatusCode::OK, &PauseView { paused: false })
 }
 

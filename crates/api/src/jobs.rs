@@ -57,7 +57,7 @@ async fn store_submitted_job<B: ApiBackend>(
     path_name: Option<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    if state.is_paused() {
+    if state.backend.paused().await? {
         return Err(ApiError::Paused);
     }
     let body =

@@ -27,6 +27,7 @@ struct Inner {
     executions: BTreeMap<String, Vec<Execution>>,
     ledger: BTreeMap<String, Vec<LedgerEntry>>,
     busy: Vec<Execution>,
+    paused: bool,
     members: Vec<Member>,
     leader: Option<Member>,
     is_leader: bool,
@@ -325,6 +326,17 @@ impl ApiBackend for InMemoryBackend {
             .iter()
             .find(|execution| execution.job_name == job && execution.id == execution_id)
             .cloned())
+    }
+
+    async fn paused(&self) -> Result<bool, BackendError> {
+        Ok(self.lock().paused)
+    }
+
+    async fn set_paused(&self, paused: bool) -> Result<(), BackendError> {
+        let mut inner = self.lock();
+        inner.check_writable()?;
+        inner.paused = paused;
+        Ok(())
     }
 
     async fn kill_execution(

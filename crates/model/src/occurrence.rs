@@ -73,6 +73,8 @@ pub enum SkipReason {
     OutsideWindow,
     /// No alive node matched the job's tags.
     NoTarget,
+    /// Scheduling was paused cluster-wide (`POST /v1/pause`).
+    Paused,
     /// The run could not be started (bad executor, spawn failure before any output).
     Other(String),
 }
@@ -89,6 +91,7 @@ impl fmt::Display for SkipReason {
             SkipReason::NoTarget => {
                 formatter.write_str("no target: no alive node matches the job's tags")
             }
+            SkipReason::Paused => formatter.write_str("paused: scheduling was paused cluster-wide"),
             SkipReason::Other(text) => formatter.write_str(text),
         }
     }

@@ -173,6 +173,12 @@ pub enum Command {
     },
     /// Sets the history limits every replica enforces from now on.
     SetRetention(Retention),
+    /// Pauses or resumes scheduling cluster-wide: while paused, scheduled occurrences are
+    /// recorded as skipped (manual runs still launch).
+    SetPaused {
+        /// True to pause.
+        paused: bool,
+    },
     /// Deletes a job's executions and resets its counters.
     DeleteExecutions {
         /// Job name.
@@ -240,6 +246,7 @@ impl std::fmt::Display for Command {
             Command::LoseRun { execution_id, .. } => write!(formatter, "lose_run({execution_id})"),
             Command::DeleteExecutions { job } => write!(formatter, "delete_executions({job})"),
             Command::SetRetention(_) => formatter.write_str("set_retention"),
+            Command::SetPaused { paused } => write!(formatter, "set_paused({paused})"),
             Command::Batch(commands) => write!(formatter, "batch({})", commands.len()),
         }
     }

@@ -89,6 +89,13 @@ impl StateStore {
         Ok(value.map(|bytes| bytes.value().to_vec()))
     }
 
+    /// Returns whether scheduling is paused cluster-wide.
+    pub fn paused(&self) -> Result<bool, StoreError> {
+        let txn = self.db.begin_read().map_err(engine("reading meta"))?;
+        let table = txn.open_table(META).map_err(engine("reading meta"))?;
+        apply::read_paused(&table)
+    }
+
     /// Returns the replicated history limits.
     pub fn retention(&self) -> Result<Retention, StoreError> {
         let txn = self.db.begin_read().map_err(engine("reading meta"))?;

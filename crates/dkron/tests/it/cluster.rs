@@ -221,6 +221,43 @@ async fn servers_and_agents_run_jobs_on_the_nodes_their_tags_select() {
         .await
         .unwrap();
     assert_eq!(execution["killed"], true, "{execution}");
+
+    tracing::info!("phase: pause through a follower holds on every server");
+    let (status, body) = handle.post(follower_port, "/v1/pause", "").await;
+    assert_eq!((status, body.as_str()), (200, r#"{"paused":true}"#));
+    cluster
+        .wait_until(
+            "every server reports paused",
+            Duration::from_secs(10),
+            |c| {
+                let h = c.clone_handle();
+                async move {
+                    let mut all = true;
+                    for port in &h.ports {
+                        let url = format!("http://127.0.0.1:{port}/v1/pause");
+                        let body = match h.client.get(&url).send().await {
+                            Ok(response) => response.text().await.unwrap_or_default(),
+                            Err(_) => String::new(),
+                        };
+                        all &= body == r#"{"paused":true}"#;
+                    }
+                    all
+                }
+            },
+        )
+        .await;
+    let paused = cluster
+        .wait_latest_occurrence("on-one-worker", "skipped")
+        .await;
+    assert!(
+        paused["reason"].as_str().unwrap().starts_with("paused"),
+        "{paused}"
+    );
+    let (status, _) = handle.post(follower_port, "/v1/unpause", "").await;
+    assert_eq!(status, 200);
+    cluster
+        .wait_latest_occurrence("on-one-worker", "succeeded")
+        .await;
 }
 
 /// Reads a server-sent event stream to its end (or `limit`) and returns the text.

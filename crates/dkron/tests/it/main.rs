@@ -12,5 +12,6 @@ mod crash;
 mod encryption;
 mod getting_started;
 mod harness;
+mod pause;
 mod shutdown;
 mod web;

@@ -20,12 +20,15 @@ pub(crate) struct Tables<'txn> {
     pub(crate) active: Table<'txn, (&'static str, &'static str, i64, &'static str), ()>,
     pub(crate) meta: Table<'txn, &'static str, &'static [u8]>,
     pub(crate) retention: Retention,
+    /// Scheduling is paused cluster-wide.
+    pub(crate) paused: bool,
 }
 
 impl<'txn> Tables<'txn> {
     pub(crate) fn open(txn: &'txn WriteTransaction) -> Result<Self, StoreError> {
         let meta = txn.open_table(META).map_err(engine("opening meta"))?;
         let retention = read_retention(&meta)?;
+        let paused = read_paused(&meta)?;
         Ok(Tables {
             jobs: txn.open_table(JOBS).map_err(engine("opening jobs"))?,
             executions: txn
@@ -37,6 +40,7 @@ impl<'txn> Tables<'txn> {
                 .map_err(engine("opening active runs"))?,
             meta,
             retention,
+            paused,
         })
     }
 
@@ -45,6 +49,19 @@ impl<'txn> Tables<'txn> {
         self.meta
             .insert(RETENTION_KEY, bytes.as_slice())
             .map_err(engine("writing retention"))?;
+        Ok(())
+    }
+
+    fn save_paused(&mut self) -> Result<(), StoreError> {
+        if self.paused {
+            self.meta
+                .insert(PAUSED_KEY, [1u8].as_slice())
+                .map_err(engine("writing the pause flag"))?;
+        } else {
+            self.meta
+                .remove(PAUSED_KEY)
+                .map_err(engine("writing the pause flag"))?;
+        }
         Ok(())
     }
 
@@ -126,6 +143,11 @@ pub(crate) fn apply(
             reason,
             at,
         } => runs::lose_one(tables, job, nominal, execution_id, node_name, &reason, at),
+        Command::SetPaused { paused } => {
+            tables.paused = paused;
+            tables.save_paused()?;
+            Ok(CommandResult::Done)
+        }
         Command::SetRetention(retention) => {
             tables.retention = retention;
             tables.save_retention()?;
@@ -143,6 +165,19 @@ pub(crate) fn apply(
 
 /// Meta key of the replicated history limits.
 pub(crate) const RETENTION_KEY: &str = "retention";
+
+/// Meta key present while scheduling is paused cluster-wide.
+pub(crate) const PAUSED_KEY: &str = "paused";
+
+/// Reads whether scheduling is paused cluster-wide.
+pub(crate) fn read_paused(
+    meta: &impl ReadableTable<&'static str, &'static [u8]>,
+) -> Result<bool, StoreError> {
+    Ok(meta
+        .get(PAUSED_KEY)
+        .map_err(engine("reading the pause flag"))?
+        .is_some())
+}
 
 /// Reads the replicated history limits, or the defaults before any were set.
 pub(crate) fn read_retention(

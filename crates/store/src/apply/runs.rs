@@ -131,7 +131,9 @@ pub(super) fn launch(
         Err(error) => return failed(error),
     };
     advance_cursor(&mut stored, trigger, nominal);
-    let skip_reason = if runs.is_empty() {
+    let skip_reason = if tables.paused && trigger != Trigger::Manual {
+        Some(SkipReason::Paused)
+    } else if runs.is_empty() {
         Some(SkipReason::NoTarget)
     } else if stored.job.forbids_overlap() && stored.active_runs > 0 {
         Some(SkipReason::Overlap)

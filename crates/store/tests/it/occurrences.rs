@@ -219,3 +219,35 @@ fn retention_prunes_oldest_and_delete_is_exact() {
     );
     assert!(store.executions("test2").unwrap().unwrap().is_empty());
 }
+
+#[test]
+fn while_paused_scheduled_occurrences_are_skipped_and_manual_runs_launch() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    put(&store, job("a"));
+    assert!(!store.paused().unwrap());
+    apply_one(&store, Command::SetPaused { paused: true });
+    assert!(store.paused().unwrap());
+
+    let skipped = apply_one(&store, launch("a", "2026-01-01T00:00:10Z", "n1"));
+    assert_eq!(skipped, CommandResult::Skipped(SkipReason::Paused));
+    let entry = &store.ledger("a", 1).unwrap()[0];
+    assert_eq!(entry.state, OccurrenceState::Skipped);
+    assert!(entry.reason.starts_with("paused"), "{}", entry.reason);
+
+    let mut manual = launch("a", "2026-01-01T00:00:11Z", "n1");
+    if let Command::Launch { trigger, .. } = &mut manual {
+        *trigger = Trigger::Manual;
+    }
+    assert!(matches!(
+        apply_one(&store, manual),
+        CommandResult::Launched(_)
+    ));
+
+    apply_one(&store, Command::SetPaused { paused: false });
+    assert!(!store.paused().unwrap());
+    assert!(matches!(
+        apply_one(&store, launch("a", "2026-01-01T00:00:20Z", "n1")),
+        CommandResult::Launched(_)
+    ));
+}
