@@ -89,7 +89,7 @@ describe('pages', () => {
   test('pages fit a phone screen (390 px)', async () => {
     const phone = await browser.newPage();
     await phone.setViewportSize({ width: 390, height: 844 });
-    for (const route of ['', 'jobs', 'jobs/dash-job/show', 'jobs/create', 'busy', 'members']) {
+    for (const route of ['', 'jobs', 'jobs/busy-job/show', 'jobs/create', 'busy', 'members']) {
       await phone.goto(`${dkron.uiUrl}${route}`);
       await phone.locator('#main-content').waitFor();
       await phone.waitForLoadState('networkidle').catch(() => {});

@@ -99,6 +99,18 @@ function ParentJobInput() {
   );
 }
 
+/** How the summary names the fields the server may blame (`X-Error-Field`). */
+const FIELD_LABELS: Record<string, string> = {
+  name: 'Name',
+  schedule: 'Schedule',
+  timezone: 'Time zone',
+  concurrency: 'Concurrency',
+  'executor_config.timeout': 'Timeout',
+  'executor_config.mem_limit': 'Memory limit',
+  parent_job: 'Parent job',
+  expires_at: 'Expires at',
+};
+
 /** Lists the server's refusals, which matters when the field at fault is hidden (JSON view). */
 function ServerErrorSummary() {
   const { errors } = useFormState();
@@ -108,7 +120,7 @@ function ServerErrorSummary() {
     <Alert severity="error" sx={{ width: '100%', mb: 2 }} data-testid="server-errors">
       {messages.map(([field, error]) => (
         <div key={field}>
-          <strong>{field}</strong>: {error.message}
+          <strong>{FIELD_LABELS[field] ?? field}</strong>: {error.message}
         </div>
       ))}
     </Alert>

@@ -45,7 +45,8 @@ const jobFilters = [
 /** Columns that give way on narrow screens, by the class react-admin puts on each cell. */
 const NARROW_SCREEN_HIDDEN = {
   '& .column-last_success, & .column-last_error': { display: { xs: 'none', lg: 'table-cell' } },
-  '& .column-success_count, & .column-schedule': { display: { xs: 'none', md: 'table-cell' } },
+  '& .column-success_count': { display: { xs: 'none', xl: 'table-cell' } },
+  '& .column-schedule': { display: { xs: 'none', md: 'table-cell' } },
   '& .column-next': { display: { xs: 'none', sm: 'table-cell' } },
 };
 

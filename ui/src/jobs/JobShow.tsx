@@ -10,7 +10,9 @@ import { MONOSPACE } from '../layout/theme';
 import { describeSchedule } from '../lib/schedule';
 import { JobDetails } from './JobDetails';
 import { NextRuns } from './NextRuns';
-import { ExecutionsPanel } from './ExecutionsPanel';
+import { ExecutionsPanel, useJobExecutions } from './ExecutionsPanel';
+import { executionState } from '../lib/execution';
+import { Chip } from '@mui/material';
 import { LedgerPanel } from './LedgerPanel';
 import { JobToggle } from './JobToggle';
 import { RunNowButton } from './RunNowButton';
@@ -60,12 +62,16 @@ function UpcomingRuns({ job }: { job: Job }) {
 }
 
 function JobHeader({ job }: { job: Job }) {
+  // Shares the executions panel's query, so this costs no extra request.
+  const { data } = useJobExecutions(job.name);
+  const running = data?.executions.some((execution) => executionState(execution) === 'running') ?? false;
   return (
     <Stack direction="row" spacing={1.5} sx={{ alignItems: 'center', flexWrap: 'wrap', rowGap: 1 }}>
       <Typography variant="h5" component="h1" sx={{ wordBreak: 'break-all' }} data-testid="job-title">
         {job.name}
       </Typography>
       <JobStatusChip status={job.status} />
+      {running && <Chip size="small" color="info" label="running now" data-testid="job-running" />}
       {job.disabled && <Typography color="warning.main">disabled</Typography>}
       {job.displayname && <Typography color="text.secondary">{job.displayname}</Typography>}
     </Stack>
@@ -100,7 +106,13 @@ function JobPage() {
 /** Everything about one job: schedule and next runs, fields, executions with output, ledger. */
 export default function JobShow() {
   return (
-    <Show title={<JobTitle />} actions={<JobActions />} component="div" queryOptions={{ refetchInterval: 5000 }}>
+    <Show
+      title={<JobTitle />}
+      actions={<JobActions />}
+      component="div"
+      queryOptions={{ refetchInterval: 5000 }}
+      sx={{ '& .RaShow-main, & .RaShow-card': { minWidth: 0 } }}
+    >
       <JobPage />
     </Show>
   );

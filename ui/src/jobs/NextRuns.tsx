@@ -12,7 +12,7 @@ function DstFlag({ occurrence }: { occurrence: PreviewOccurrence }) {
   if (!occurrence.dst) return null;
   return (
     <Tooltip title={DST_EXPLANATION[occurrence.dst]}>
-      <Chip size="small" color="warning" variant="outlined" label={occurrence.dst === 'gap' ? 'DST gap' : 'DST overlap'} />
+      <Chip size="small" color="warning" variant="outlined" label={occurrence.dst === 'gap' ? 'DST gap' : 'DST overlap'} sx={{ ml: 1, fontFamily: 'inherit' }} />
     </Tooltip>
   );
 }
@@ -20,6 +20,11 @@ function DstFlag({ occurrence }: { occurrence: PreviewOccurrence }) {
 /** The local wall time as the server wrote it (`2025-03-30T03:00:00+02:00`), made readable. */
 function readableLocal(local: string): string {
   return local.replace('T', ' ').replace(/(\.\d+)?([+-]\d\d:\d\d|Z)$/, ' $2');
+}
+
+/** True when the zone's wall clock is UTC for every run shown, so one column is enough. */
+function sameAsUtc(preview: SchedulePreview): boolean {
+  return preview.occurrences.every((occurrence) => /(Z|[+-]00:00)$/.test(occurrence.local));
 }
 
 /** A table of upcoming run times, in the job's zone and in UTC, with DST warnings. */
@@ -32,32 +37,28 @@ export function NextRuns({ preview, emptyText }: { preview: SchedulePreview; emp
     );
   }
   const zone = preview.timezone || 'local';
+  const showUtc = !sameAsUtc(preview);
+  const timeCell = { fontFamily: MONOSPACE, fontSize: 13, whiteSpace: 'nowrap' } as const;
   return (
     <Table size="small" data-testid="next-runs">
       <TableHead>
         <TableRow>
           <TableCell>{zone}</TableCell>
-          <TableCell>UTC</TableCell>
+          {showUtc && <TableCell>UTC</TableCell>}
           <TableCell>When</TableCell>
-          <TableCell />
         </TableRow>
       </TableHead>
       <TableBody>
         {preview.occurrences.map((occurrence, index) => (
           <TableRow key={occurrence.time + index}>
-            <TableCell sx={{ fontFamily: MONOSPACE, fontSize: 13, whiteSpace: 'nowrap' }}>
-              {readableLocal(occurrence.local)}
+            <TableCell sx={timeCell}>
+              {readableLocal(occurrence.local)} <DstFlag occurrence={occurrence} />
             </TableCell>
-            <TableCell sx={{ fontFamily: MONOSPACE, fontSize: 13, whiteSpace: 'nowrap' }}>
-              {formatDateTime(occurrence.time, 'UTC')}
-            </TableCell>
+            {showUtc && <TableCell sx={timeCell}>{formatDateTime(occurrence.time, 'UTC')}</TableCell>}
             <TableCell>
               <Typography variant="body2" color="text.secondary" sx={{ whiteSpace: 'nowrap' }}>
                 {formatRelative(occurrence.time)}
               </Typography>
-            </TableCell>
-            <TableCell>
-              <DstFlag occurrence={occurrence} />
             </TableCell>
           </TableRow>
         ))}
