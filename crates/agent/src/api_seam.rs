@@ -433,9 +433,9 @@ fn parents_first(jobs: Vec<Job>) -> Vec<Job> {
     while !pending.is_empty() {
         let before = pending.len();
         let (ready, rest): (Vec<Job>, Vec<Job>) = pending.into_iter().partition(|job| {
-            job.parent_job.is_empty()
-                || !names.contains(&job.parent_job)
-                || placed.contains(&job.parent_job)
+            job.parents()
+                .iter()
+                .all(|parent| !names.contains(parent) || placed.contains(parent))
         });
         for job in &ready {
             placed.insert(job.name.clone());

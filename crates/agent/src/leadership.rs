@@ -10,6 +10,7 @@ use dkron_store::{Command, Retention};
 use tokio::sync::broadcast::error::RecvError;
 use tokio_util::sync::CancellationToken;
 
+use crate::chaining;
 use crate::node::Node;
 use crate::reconcile::{self, Pass};
 use crate::scheduler_seam::SchedulerSeam;
@@ -106,6 +107,9 @@ async fn lead(node: Arc<Node>, duties: LeaderDuties, term: CancellationToken) {
         .lock()
         .expect("scheduler slot lock is never poisoned") = Some(scheduler);
     tokio::spawn(follow_job_changes(node.clone(), changes, term.clone()));
+    if let Some(scheduler) = node.scheduler() {
+        chaining::launch_all_pending(&node, &scheduler);
+    }
     reconcile::runs(&node, &inherited, Pass::Takeover).await;
     let mut tick = tokio::time::interval(RECONCILE_EVERY);
     let mut ticks = 0u32;
@@ -168,10 +172,13 @@ async fn follow_job_changes(
         };
         for name in names {
             match node.raft.store().job(&name) {
-                Ok(Some(stored)) => scheduler.job_changed(ScheduledJob {
-                    job: stored.job,
-                    cursor: stored.cursor,
-                }),
+                Ok(Some(stored)) => {
+                    chaining::launch_pending(&scheduler, &stored);
+                    scheduler.job_changed(ScheduledJob {
+                        job: stored.job,
+                        cursor: stored.cursor,
+                    });
+                }
                 Ok(None) => scheduler.job_removed(&name),
                 Err(error) => {
                     tracing::warn!(job = %name, error = %error, "cannot read a changed job")

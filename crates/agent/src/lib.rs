@@ -7,6 +7,7 @@
 mod agent_node;
 mod api_seam;
 mod bootstrap;
+mod chaining;
 pub mod config;
 mod dispatch;
 mod identity;

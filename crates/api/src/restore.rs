@@ -113,36 +113,52 @@ fn order_parents_first(jobs: Vec<Job>) -> Result<Vec<Job>, ApiError> {
         .enumerate()
         .map(|(index, job)| (job.name.clone(), index))
         .collect();
-    let mut placed = vec![false; jobs.len()];
+    let mut state = vec![Visit::New; jobs.len()];
     let mut order = Vec::with_capacity(jobs.len());
     for start in 0..jobs.len() {
-        // Walk up the parent chain to the first ancestor already placed or not in the file.
-        let mut chain = Vec::new();
-        let mut in_chain = BTreeSet::new();
-        let mut current = Some(start);
-        while let Some(index) = current {
-            if placed[index] {
-                break;
-            }
-            if !in_chain.insert(index) {
-                return Err(ApiError::BadRequest(format!(
-                    "job {} is its own ancestor through parent_job; nothing was restored",
-                    jobs[index].name
-                )));
-            }
-            chain.push(index);
-            current = position.get(&jobs[index].parent_job).copied();
-        }
-        for index in chain.into_iter().rev() {
-            placed[index] = true;
-            order.push(index);
-        }
+        place_after_parents(start, &jobs, &position, &mut state, &mut order)?;
     }
     let mut slots: Vec<Option<Job>> = jobs.into_iter().map(Some).collect();
     Ok(order
         .into_iter()
         .filter_map(|index| slots[index].take())
         .collect())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Visit {
+    New,
+    InProgress,
+    Placed,
+}
+
+/// Depth-first: places the in-file parents of `jobs[index]` (in their listed order), then it.
+fn place_after_parents(
+    index: usize,
+    jobs: &[Job],
+    position: &BTreeMap<String, usize>,
+    state: &mut [Visit],
+    order: &mut Vec<usize>,
+) -> Result<(), ApiError> {
+    match state[index] {
+        Visit::Placed => return Ok(()),
+        Visit::InProgress => {
+            return Err(ApiError::BadRequest(format!(
+                "job {} is its own ancestor through its parents; nothing was restored",
+                jobs[index].name
+            )));
+        }
+        Visit::New => {}
+    }
+    state[index] = Visit::InProgress;
+    for parent in jobs[index].parents() {
+        if let Some(&parent_index) = position.get(&parent) {
+            place_after_parents(parent_index, jobs, position, state, order)?;
+        }
+    }
+    state[index] = Visit::Placed;
+    order.push(index);
+    Ok(())
 }
 
 /// Refuses a job whose parent is neither in the file nor stored.
@@ -152,12 +168,14 @@ async fn check_outside_parents<B: ApiBackend>(
 ) -> Result<(), ApiError> {
     let in_file: BTreeSet<&str> = jobs.iter().map(|job| job.name.as_str()).collect();
     for job in jobs {
-        if job.is_child() && !in_file.contains(job.parent_job.as_str()) {
-            let stored = state.backend.get_job(&job.parent_job).await?;
-            if stored.is_none() {
+        for parent in job.parents() {
+            if in_file.contains(parent.as_str()) {
+                continue;
+            }
+            if state.backend.get_job(&parent).await?.is_none() {
                 return Err(ApiError::BadRequest(format!(
-                    "job {}: parent job {} is neither in the file nor stored; nothing was restored",
-                    job.name, job.parent_job
+                    "job {}: parent job {parent} is neither in the file nor stored; nothing was restored",
+                    job.name
                 )));
             }
         }

@@ -158,7 +158,8 @@ impl Inner {
 
     fn upsert(&mut self, job: Job) -> Result<Job, BackendError> {
         self.check_writable()?;
-        if job.is_child() && !self.jobs.contains_key(&job.parent_job) {
+        let parents = job.parents();
+        if parents.iter().any(|parent| !self.jobs.contains_key(parent)) {
             return Err(BackendError::ParentNotFound);
         }
         let mut job = job.normalized_for_storage();
@@ -171,16 +172,20 @@ impl Inner {
             if !previous.status.is_empty() {
                 job.status = previous.status.clone();
             }
-            if previous.parent_job != job.parent_job
-                && let Some(old_parent) = self.jobs.get_mut(&previous.parent_job)
-            {
-                remove_dependent(old_parent, &job.name);
+            for old_parent in previous.parents() {
+                if !parents.contains(&old_parent)
+                    && let Some(old_parent) = self.jobs.get_mut(&old_parent)
+                {
+                    remove_dependent(old_parent, &job.name);
+                }
             }
         }
-        if let Some(parent) = self.jobs.get_mut(&job.parent_job) {
-            let children = parent.dependent_jobs.get_or_insert_with(Vec::new);
-            if !children.contains(&job.name) {
-                children.push(job.name.clone());
+        for parent in &parents {
+            if let Some(parent) = self.jobs.get_mut(parent) {
+                let children = parent.dependent_jobs.get_or_insert_with(Vec::new);
+                if !children.contains(&job.name) {
+                    children.push(job.name.clone());
+                }
             }
         }
         self.jobs.insert(job.name.clone(), job.clone());
@@ -246,8 +251,10 @@ impl ApiBackend for InMemoryBackend {
                 "job {name} has dependent jobs; delete them first"
             )));
         }
-        if let Some(parent) = inner.jobs.get_mut(&job.parent_job) {
-            remove_dependent(parent, name);
+        for parent in job.parents() {
+            if let Some(parent) = inner.jobs.get_mut(&parent) {
+                remove_dependent(parent, name);
+            }
         }
         inner.jobs.remove(name);
         inner.executions.remove(name);

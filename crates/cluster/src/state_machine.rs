@@ -83,6 +83,25 @@ fn collect_job_changes(command: &Command, changes: &mut Vec<JobChange>) {
     }
 }
 
+/// Children whose parents' results gave them a pending run: the leader's scheduler learns of
+/// them through the same feed as edited jobs.
+fn collect_triggered(result: &CommandResult, changes: &mut Vec<JobChange>) {
+    match result {
+        CommandResult::Triggered(children) => {
+            changes.extend(children.iter().map(|name| JobChange {
+                name: name.clone(),
+                removed: false,
+            }));
+        }
+        CommandResult::Batch(results) => {
+            for result in results {
+                collect_triggered(result, changes);
+            }
+        }
+        _ => {}
+    }
+}
+
 impl StateMachine {
     /// Wraps the store; snapshots are kept in `snapshot_dir`.
     pub fn new(store: Arc<StateStore>, snapshot_dir: &Path) -> io::Result<StateMachine> {
@@ -266,6 +285,9 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "state machine applied a batch"
         );
+        for result in &results {
+            collect_triggered(result, &mut changed);
+        }
         for change in changed {
             let _nobody_listening_is_fine = self.changes.send(change);
         }

@@ -62,6 +62,10 @@ pub struct Job {
     pub dependent_jobs: Option<Vec<String>>,
     /// Parent job; the job then runs only after its parent succeeds.
     pub parent_job: String,
+    /// More parents (our addition): the job runs once every parent, `parent_job` included,
+    /// has succeeded since its last run. Omitted from JSON when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parent_jobs: Vec<String>,
     /// Output processors and their configuration.
     pub processors: Option<ProcessorMap>,
     /// Overlap policy: `allow` or `forbid`.
@@ -105,6 +109,7 @@ impl Default for Job {
             retries: 0,
             dependent_jobs: None,
             parent_job: String::new(),
+            parent_jobs: Vec::new(),
             processors: None,
             concurrency: CONCURRENCY_ALLOW.to_string(),
             executor: String::new(),
@@ -133,9 +138,21 @@ impl Job {
         self.concurrency == CONCURRENCY_FORBID
     }
 
-    /// Returns true when the job is only ever triggered by its parent.
+    /// Returns true when the job is only ever triggered by its parents.
     pub fn is_child(&self) -> bool {
-        !self.parent_job.is_empty()
+        !self.parent_job.is_empty() || self.parent_jobs.iter().any(|name| !name.is_empty())
+    }
+
+    /// Returns every parent: `parent_job` first, then `parent_jobs`, without blanks or
+    /// repeats.
+    pub fn parents(&self) -> Vec<String> {
+        let mut parents: Vec<String> = Vec::new();
+        for name in std::iter::once(&self.parent_job).chain(&self.parent_jobs) {
+            if !name.is_empty() && !parents.contains(name) {
+                parents.push(name.clone());
+            }
+        }
+        parents
     }
 
     /// Returns the job as stored: empty maps and lists become `null`, `processors` an object,

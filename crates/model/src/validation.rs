@@ -94,10 +94,10 @@ pub fn validate_job(job: &Job) -> Result<(), ValidationError> {
         let character = illegal.as_str().chars().next().unwrap_or_default();
         return Err(ValidationError::IllegalNameCharacter(character));
     }
-    if job.parent_job == job.name {
+    if job.parents().contains(&job.name) {
         return Err(ValidationError::OwnParent);
     }
-    if !job.schedule.is_empty() || job.parent_job.is_empty() {
+    if !job.schedule.is_empty() || !job.is_child() {
         check_spec(&job.schedule, &job.name).map_err(ValidationError::Schedule)?;
     }
     if ![CONCURRENCY_ALLOW, CONCURRENCY_FORBID, ""].contains(&job.concurrency.as_str()) {
@@ -125,33 +125,37 @@ pub fn validate_job(job: &Job) -> Result<(), ValidationError> {
     Ok(())
 }
 
-/// Returns the loop of parents that giving `name` the parent `parent` would close, as the path
-/// `name -> parent -> … -> name`, or `None` when there is none.
+/// Returns a loop of parents that giving `name` the parents `parents` would close, as the
+/// path `name -> parent -> … -> name`, or `None` when there is none.
 ///
-/// `parent_of` returns a job's current parent (`None` or `""` for none). The walk stops at a
-/// job without a parent, at a loop that does not pass through `name` (already in the store),
-/// and after a bounded number of steps.
+/// `parents_of` returns a job's current parents (none for an unknown job). Loops already in
+/// the store that do not pass through `name` are not reported; at most `MAX_PARENT_CHAIN`
+/// jobs are visited.
 pub fn parent_cycle(
     name: &str,
-    parent: &str,
-    parent_of: impl Fn(&str) -> Option<String>,
+    parents: &[String],
+    mut parents_of: impl FnMut(&str) -> Vec<String>,
 ) -> Option<Vec<String>> {
-    if parent.is_empty() {
-        return None;
-    }
-    let mut path = vec![name.to_string(), parent.to_string()];
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut current = parent.to_string();
-    for _ in 0..MAX_PARENT_CHAIN {
+    let mut visited: HashSet<String> = HashSet::new();
+    // Depth-first, keeping for each job on the stack the path that reached it.
+    let mut stack: Vec<Vec<String>> = parents
+        .iter()
+        .filter(|parent| !parent.is_empty())
+        .map(|parent| vec![name.to_string(), parent.clone()])
+        .collect();
+    while let Some(path) = stack.pop() {
+        let current = path.last().cloned().unwrap_or_default();
         if current == name {
             return Some(path);
         }
-        if !seen.insert(current.clone()) {
-            return None;
+        if !visited.insert(current.clone()) || visited.len() > MAX_PARENT_CHAIN {
+            continue;
         }
-        let next = parent_of(&current).filter(|next| !next.is_empty())?;
-        path.push(next.clone());
-        current = next;
+        for next in parents_of(&current) {
+            let mut longer = path.clone();
+            longer.push(next);
+            stack.push(longer);
+        }
     }
     None
 }

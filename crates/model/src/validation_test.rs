@@ -190,22 +190,37 @@ fn rejects_expiry_before_start() {
 
 #[test]
 fn finds_parent_cycles() {
-    let parents = |job: &str| match job {
-        "b" => Some("c".to_string()),
-        "c" => Some("a".to_string()),
-        "x" => Some("y".to_string()),
-        "y" => Some("x".to_string()),
-        _ => None,
+    let parents = |job: &str| -> Vec<String> {
+        match job {
+            "b" => vec!["c".to_string()],
+            "c" => vec!["d".to_string(), "a".to_string()],
+            "x" => vec!["y".to_string()],
+            "y" => vec!["x".to_string()],
+            _ => Vec::new(),
+        }
     };
+    let names = |list: &[&str]| list.iter().map(|name| name.to_string()).collect::<Vec<_>>();
     assert_eq!(
-        parent_cycle("a", "b", parents),
-        Some(vec!["a".into(), "b".into(), "c".into(), "a".into()])
+        parent_cycle("a", &names(&["b"]), parents),
+        Some(names(&["a", "b", "c", "a"]))
     );
-    assert_eq!(parent_cycle("a", "d", parents), None);
-    assert_eq!(parent_cycle("a", "", parents), None);
+    assert_eq!(
+        parent_cycle("a", &names(&["d", "b"]), parents),
+        Some(names(&["a", "b", "c", "a"])),
+        "found through the second of several parents"
+    );
+    assert_eq!(parent_cycle("a", &names(&["d"]), parents), None);
+    assert_eq!(parent_cycle("a", &names(&[""]), parents), None);
     // A loop already in the store that does not pass through the job ends the walk.
-    assert_eq!(parent_cycle("a", "x", parents), None);
-    let path = parent_cycle("b", "c", |job| (job == "c").then(|| "b".to_string())).unwrap();
+    assert_eq!(parent_cycle("a", &names(&["x"]), parents), None);
+    let path = parent_cycle("b", &names(&["c"]), |job| {
+        if job == "c" {
+            vec!["b".to_string()]
+        } else {
+            Vec::new()
+        }
+    })
+    .unwrap();
     assert_eq!(
         parent_cycle_error(path).to_string(),
         "parent_job would create a cycle: b -> c -> b"

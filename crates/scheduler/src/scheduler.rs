@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use dkron_model::Trigger;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tracing::{Instrument, debug, error, info_span, warn};
@@ -128,10 +129,23 @@ impl SchedulerHandle {
         job: &str,
         now: DateTime<Utc>,
     ) -> Result<AcceptedLaunch, SchedulerError> {
+        self.run_triggered(job, now, Trigger::Manual).await
+    }
+
+    /// Runs a job outside its schedule for `trigger` with nominal time `nominal` (for a
+    /// parent trigger: the stored pending time, so a repeated request is refused as the same
+    /// occurrence).
+    pub async fn run_triggered(
+        &self,
+        job: &str,
+        nominal: DateTime<Utc>,
+        trigger: Trigger,
+    ) -> Result<AcceptedLaunch, SchedulerError> {
         let (reply, answer) = oneshot::channel();
         let command = Command::RunNow {
             job: job.to_string(),
-            now,
+            nominal,
+            trigger,
             reply,
         };
         if self.commands.send(command).is_err() {

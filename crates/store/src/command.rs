@@ -218,6 +218,9 @@ pub enum CommandResult {
     Skipped(SkipReason),
     /// Number of runs ended by `LoseRuns`.
     Lost(u32),
+    /// The run's result completed a successful occurrence, and these child jobs now have a
+    /// pending parent-triggered run (see `StoredJob::pending_triggers`).
+    Triggered(Vec<String>),
     /// The command changed nothing.
     Failed(ApplyError),
     /// Results of a batch, in order.

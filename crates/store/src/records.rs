@@ -20,6 +20,14 @@ pub struct StoredJob {
     pub execution_count: u32,
     /// Stored ledger entries of the job (drives retention).
     pub ledger_count: u32,
+    /// Parents that succeeded since this job last ran because of its parents (a job with
+    /// several parents runs once all of them are here).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parents_done: Vec<String>,
+    /// Nominal times of runs its parents triggered that the leader has not launched yet.
+    /// Replicated, so a new leader launches what the old one did not.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending_triggers: Vec<DateTime<Utc>>,
 }
 
 /// An execution with what the Dkron JSON does not carry.

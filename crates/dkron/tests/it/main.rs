@@ -5,6 +5,7 @@
 
 mod admin;
 mod bad_input;
+mod chaining;
 mod cli;
 mod cluster;
 mod cluster_harness;

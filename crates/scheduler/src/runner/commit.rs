@@ -157,15 +157,16 @@ impl<B: SchedulerBackend> Runner<B> {
         }
     }
 
-    /// Commits a manual run (nominal time = the request time) and dispatches it at once.
-    /// A failed commit is not retried: the caller gets the error and may ask again.
+    /// Commits a run outside the schedule and dispatches it at once. A failed commit is not
+    /// retried: the caller gets the error and may ask again.
     pub(super) async fn run_now(
         &mut self,
         job: String,
-        now: DateTime<Utc>,
+        nominal: DateTime<Utc>,
+        trigger: Trigger,
         reply: oneshot::Sender<Result<AcceptedLaunch, SchedulerError>>,
     ) -> Flow {
-        let (answer, flow) = self.commit_manual(job, now).await;
+        let (answer, flow) = self.commit_manual(job, nominal, trigger).await;
         if reply.send(answer).is_err() {
             debug!("manual run caller went away before the answer");
         }
@@ -176,6 +177,7 @@ impl<B: SchedulerBackend> Runner<B> {
         &mut self,
         job: String,
         now: DateTime<Utc>,
+        trigger: Trigger,
     ) -> (Result<AcceptedLaunch, SchedulerError>, Flow) {
         if !self.jobs.contains_key(&job) {
             return (Err(SchedulerError::UnknownJob { job }), Flow::Continue);
@@ -183,7 +185,7 @@ impl<B: SchedulerBackend> Runner<B> {
         let decision = Decision::Launch {
             job: job.clone(),
             nominal: now,
-            trigger: Trigger::Manual,
+            trigger,
         };
         let outcome = match self.commit_while_dispatching(vec![decision]).await {
             None => return (Err(SchedulerError::Stopped), Flow::Stop),
@@ -200,7 +202,7 @@ impl<B: SchedulerBackend> Runner<B> {
         let answer = match outcome {
             Some(CommitOutcome::Launched(accepted)) => {
                 self.counters.launches_committed += 1;
-                info!(job = %job, nominal = %now, "manual run committed");
+                info!(job = %job, nominal = %now, %trigger, "run outside the schedule committed");
                 if self.dispatch(accepted.clone(), self.clock.now()) {
                     Ok(accepted)
                 } else {

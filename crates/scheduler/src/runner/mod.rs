@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use dkron_model::{Job, Schedule};
+use dkron_model::{Job, Schedule, Trigger};
 use tokio::sync::{mpsc, oneshot, watch};
 use tracing::{debug, info};
 
@@ -36,10 +36,12 @@ pub(crate) enum Command {
     JobChanged(Box<ScheduledJob>),
     /// A job was deleted.
     JobRemoved(String),
-    /// A manual run was asked for.
+    /// A run outside the schedule was asked for: manual (nominal = the request time) or
+    /// triggered by parents (nominal = when they completed).
     RunNow {
         job: String,
-        now: DateTime<Utc>,
+        nominal: DateTime<Utc>,
+        trigger: Trigger,
         reply: oneshot::Sender<Result<AcceptedLaunch, SchedulerError>>,
     },
 }
@@ -205,7 +207,12 @@ impl<B: SchedulerBackend> Runner<B> {
                 }
                 Flow::Continue
             }
-            Command::RunNow { job, now, reply } => self.run_now(job, now, reply).await,
+            Command::RunNow {
+                job,
+                nominal,
+                trigger,
+                reply,
+            } => self.run_now(job, nominal, trigger, reply).await,
         }
     }
 

@@ -9,9 +9,6 @@ use crate::command::{ApplyError, CommandResult};
 use crate::error::engine;
 use crate::records::StoredJob;
 
-/// Longest parent chain walked when looking for a cycle; deeper chains are rejected too.
-const MAX_PARENT_DEPTH: usize = 10_000;
-
 /// The cursor of a new or rescheduled job: `now` truncated to the second, so that
 /// `@every 10s` first fires ten whole seconds later, as in Dkron.
 fn anchor(now: DateTime<Utc>) -> DateTime<Utc> {
@@ -22,29 +19,26 @@ fn failed(error: ApplyError) -> Result<CommandResult, StoreError> {
     Ok(CommandResult::Failed(error))
 }
 
-/// Walks the parent chain from `parent` and returns the cycle it would close through `name`.
+/// Returns the loop of parents that giving `name` the parents `parents` would close.
 fn parent_cycle(
     tables: &Tables<'_>,
     name: &str,
-    parent: &str,
+    parents: &[String],
 ) -> Result<Option<Vec<String>>, StoreError> {
-    let mut path = vec![name.to_string(), parent.to_string()];
-    let mut current = parent.to_string();
-    for _ in 0..MAX_PARENT_DEPTH {
-        let Some(stored) = tables.load_job(&current)? else {
-            return Ok(None);
-        };
-        let next = stored.job.parent_job;
-        if next.is_empty() {
-            return Ok(None);
+    let mut failure = None;
+    let cycle = dkron_model::parent_cycle(name, parents, |job| match tables.load_job(job) {
+        Ok(stored) => stored
+            .map(|stored| stored.job.parents())
+            .unwrap_or_default(),
+        Err(error) => {
+            failure.get_or_insert(error);
+            Vec::new()
         }
-        path.push(next.clone());
-        if next == name {
-            return Ok(Some(path));
-        }
-        current = next;
+    });
+    match failure {
+        Some(error) => Err(error),
+        None => Ok(cycle),
     }
-    Ok(Some(path))
 }
 
 /// Creates or replaces a job.
@@ -54,19 +48,23 @@ pub(super) fn put(
     now: DateTime<Utc>,
 ) -> Result<CommandResult, StoreError> {
     let name = job.name.clone();
-    if !job.parent_job.is_empty() {
-        if tables.load_job(&job.parent_job)?.is_none() {
+    let new_parents = job.parents();
+    for parent in &new_parents {
+        if tables.load_job(parent)?.is_none() {
             return failed(ApplyError::ParentNotFound);
         }
-        if let Some(cycle) = parent_cycle(tables, &name, &job.parent_job)? {
-            return failed(ApplyError::Rejected(format!(
-                "parent_job would create a cycle: {}",
-                cycle.join(" -> ")
-            )));
-        }
+    }
+    if let Some(cycle) = parent_cycle(tables, &name, &new_parents)? {
+        return failed(ApplyError::Rejected(format!(
+            "parent_job would create a cycle: {}",
+            cycle.join(" -> ")
+        )));
     }
     let existing = tables.load_job(&name)?;
-    let old_parent = existing.as_ref().map(|old| old.job.parent_job.clone());
+    let old_parents = existing
+        .as_ref()
+        .map(|old| old.job.parents())
+        .unwrap_or_default();
     let stored = match existing {
         Some(old) => merge(old, job, now),
         None => StoredJob {
@@ -79,23 +77,27 @@ pub(super) fn put(
             active_runs: 0,
             execution_count: 0,
             ledger_count: 0,
+            parents_done: Vec::new(),
+            pending_triggers: Vec::new(),
         },
     };
-    let new_parent = stored.job.parent_job.clone();
-    if old_parent.as_deref().unwrap_or("") != new_parent {
-        if let Some(old_parent) = old_parent.filter(|parent| !parent.is_empty()) {
-            edit_dependents(tables, &old_parent, |list| {
-                list.retain(|child| *child != name)
-            })?;
-        }
-        if !new_parent.is_empty() {
-            edit_dependents(tables, &new_parent, |list| {
-                if !list.contains(&name) {
-                    list.push(name.clone());
-                }
-            })?;
-        }
+    for old_parent in old_parents.iter().filter(|old| !new_parents.contains(old)) {
+        edit_dependents(tables, old_parent, |list| {
+            list.retain(|child| *child != name)
+        })?;
     }
+    for new_parent in new_parents.iter().filter(|new| !old_parents.contains(new)) {
+        edit_dependents(tables, new_parent, |list| {
+            if !list.contains(&name) {
+                list.push(name.clone());
+            }
+        })?;
+    }
+    let mut stored = stored;
+    // A parent that is no longer one cannot complete a join.
+    stored
+        .parents_done
+        .retain(|done| new_parents.contains(done));
     tables.save_job(&stored)?;
     Ok(CommandResult::Job(Box::new(stored.job)))
 }
@@ -163,10 +165,8 @@ pub(super) fn delete(tables: &mut Tables<'_>, name: &str) -> Result<CommandResul
             children.join(", ")
         )));
     }
-    if !stored.job.parent_job.is_empty() {
-        edit_dependents(tables, &stored.job.parent_job, |list| {
-            list.retain(|child| child != name)
-        })?;
+    for parent in stored.job.parents() {
+        edit_dependents(tables, &parent, |list| list.retain(|child| child != name))?;
     }
     clear_executions(tables, name)?;
     tables

@@ -117,6 +117,28 @@ fn new_occurrence(
     Ok(Ok(stored))
 }
 
+fn forget_pending_trigger(
+    tables: &mut Tables<'_>,
+    job: &str,
+    nominal: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if let Some(mut stored) = tables.load_job(job)?
+        && stored.pending_triggers.contains(&nominal)
+    {
+        stored
+            .pending_triggers
+            .retain(|pending| *pending != nominal);
+        tables.save_job(&stored)?;
+    }
+    Ok(())
+}
+
+/// Dkron's `isRunnable` window: before `starts_at` or after `expires_at`.
+fn outside_window(job: &dkron_model::Job, at: DateTime<Utc>) -> bool {
+    job.starts_at.is_some_and(|starts_at| at < starts_at)
+        || job.expires_at.is_some_and(|expires_at| at > expires_at)
+}
+
 /// Commits a launch intent, or records why the occurrence is skipped.
 pub(super) fn launch(
     tables: &mut Tables<'_>,
@@ -126,6 +148,10 @@ pub(super) fn launch(
     runs: Vec<RunPlan>,
     decided_at: DateTime<Utc>,
 ) -> Result<CommandResult, StoreError> {
+    if trigger == Trigger::Parent {
+        // Launched or refused, the pending trigger is dealt with.
+        forget_pending_trigger(tables, job, nominal)?;
+    }
     let mut stored = match new_occurrence(tables, job, nominal)? {
         Ok(stored) => stored,
         Err(error) => return failed(error),
@@ -133,6 +159,10 @@ pub(super) fn launch(
     advance_cursor(&mut stored, trigger, nominal);
     let skip_reason = if tables.paused && trigger != Trigger::Manual {
         Some(SkipReason::Paused)
+    } else if trigger == Trigger::Parent && stored.job.disabled {
+        Some(SkipReason::Disabled)
+    } else if trigger == Trigger::Parent && outside_window(&stored.job, nominal) {
+        Some(SkipReason::OutsideWindow)
     } else if runs.is_empty() {
         Some(SkipReason::NoTarget)
     } else if stored.job.forbids_overlap() && stored.active_runs > 0 {
@@ -362,13 +392,55 @@ fn finish(
         stored.job.last_error = stored.job.last_error.max(Some(report.finished_at));
     }
     stored.job.status = group_status(tables, job, nominal_nanos)?.to_string();
+    let mut triggered = Vec::new();
     if let Some(mut entry) = tables.load_ledger(job, report.nominal)? {
+        let was_open = entry.state == OccurrenceState::Launched;
         close_ledger_run(&mut entry, &report, lost_reason);
         tables.save_ledger(&entry)?;
+        if was_open && entry.state == OccurrenceState::Succeeded {
+            let children = stored.job.dependent_jobs.clone().unwrap_or_default();
+            triggered = trigger_children(tables, job, &children, report.finished_at)?;
+        }
     }
     prune_executions(tables, &mut stored)?;
     tables.save_job(&stored)?;
-    Ok(CommandResult::Done)
+    if triggered.is_empty() {
+        Ok(CommandResult::Done)
+    } else {
+        Ok(CommandResult::Triggered(triggered))
+    }
+}
+
+/// Records that `parent` succeeded for each child; a child whose parents have all succeeded
+/// since its last parent-triggered run gets a pending run at `at`. Returns those children.
+fn trigger_children(
+    tables: &mut Tables<'_>,
+    parent: &str,
+    children: &[String],
+    at: DateTime<Utc>,
+) -> Result<Vec<String>, StoreError> {
+    let mut triggered = Vec::new();
+    for child in children {
+        let Some(mut stored) = tables.load_job(child)? else {
+            continue;
+        };
+        if !stored.parents_done.iter().any(|done| done == parent) {
+            stored.parents_done.push(parent.to_string());
+        }
+        let parents = stored.job.parents();
+        if parents
+            .iter()
+            .all(|name| stored.parents_done.contains(name))
+        {
+            stored.parents_done.clear();
+            if !stored.pending_triggers.contains(&at) {
+                stored.pending_triggers.push(at);
+            }
+            triggered.push(child.clone());
+        }
+        tables.save_job(&stored)?;
+    }
+    Ok(triggered)
 }
 
 fn close_ledger_run(entry: &mut LedgerEntry, report: &RunReport, lost_reason: Option<&str>) {
@@ -443,7 +515,7 @@ pub(super) fn lose(
             reason,
             at,
         )?;
-        if let CommandResult::Done = result {
+        if matches!(result, CommandResult::Done | CommandResult::Triggered(_)) {
             lost += 1;
         }
     }

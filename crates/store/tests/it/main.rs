@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod chaining;
 mod occurrences;
 
 use chrono::{DateTime, Utc};
