@@ -104,6 +104,46 @@ describe('jobs', () => {
     assert.equal(await dkron.api.jobExists('orphan'), false);
   });
 
+  test('editing a job through the form replaces it on the server', async () => {
+    await dkron.api.createJob(shellJob('edit-me', 'echo before', { schedule: '@every 1h' }));
+    await open('jobs/edit-me/edit');
+    const command = page.locator('textarea[name="executor_config.command"]');
+    await waitFor('the stored command in the form', async () => (await command.inputValue()) === 'echo before');
+    await command.fill('echo after');
+    await page.locator('input[name="displayname"]').fill('Edited in the UI');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.waitForURL(/\/ui\/jobs\/edit-me\/show$/);
+    const stored = await dkron.api.getJob('edit-me');
+    assert.equal(stored.executor_config.command, 'echo after');
+    assert.equal(stored.displayname, 'Edited in the UI');
+    assert.equal(stored.schedule, '@every 1h');
+  });
+
+  test('a job can be written as JSON', async () => {
+    await open('jobs/create');
+    await page.getByTestId('json-mode').click();
+    const job = shellJob('from-json', 'echo json', { schedule: '@every 2h', metadata: { team: 'json' } });
+    await page.getByTestId('job-json').fill(JSON.stringify(job, null, 2));
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.waitForURL(/\/ui\/jobs\/from-json\/show$/);
+    const stored = await dkron.api.getJob('from-json');
+    assert.equal(stored.schedule, '@every 2h');
+    assert.deepEqual(stored.metadata, { team: 'json' });
+  });
+
+  test('bulk actions disable the selected jobs', async () => {
+    await dkron.api.createJob(shellJob('bulk-a', 'true', { schedule: '@every 1h' }));
+    await dkron.api.createJob(shellJob('bulk-b', 'true', { schedule: '@every 1h' }));
+    await listFilteredTo('bulk-');
+    await page.getByTestId('job-name').getByText('bulk-b', { exact: true }).waitFor();
+    await page.getByRole('checkbox', { name: 'Select all' }).check();
+    await page.getByRole('button', { name: 'Disable', exact: true }).click();
+    await waitFor('both jobs disabled', async () =>
+      (await dkron.api.getJob('bulk-a')).disabled && (await dkron.api.getJob('bulk-b')).disabled);
+    await waitFor('the switches to follow', async () =>
+      (await page.getByTestId('toggle-bulk-a').getAttribute('data-enabled')) === 'false');
+  });
+
   test('no console errors on any page visited', () => {
     assert.deepEqual(browser.problems, []);
   });

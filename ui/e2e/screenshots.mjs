@@ -99,6 +99,7 @@ try {
   await page.locator('input[name="timezone"]').fill('America/New_York');
   await page.locator('textarea[name="executor_config.command"]').fill('find /var/tmp -mtime +7 -delete');
   await page.getByTestId('next-runs').getByText('America/New_York').waitFor();
+  await page.evaluate(() => window.scrollTo(0, 0));
   await shoot(page, 'job-create-form');
   await page.getByTestId('json-mode').click();
   await shoot(page, 'job-create-json');

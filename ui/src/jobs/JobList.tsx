@@ -13,7 +13,9 @@ import {
   TextInput,
   TopToolbar,
 } from 'react-admin';
+import { Chip } from '@mui/material';
 import type { Job } from '../api/types';
+import { useBusy } from '../api/queries';
 import { JobStatusChip } from '../components/StatusChips';
 import { TimeText } from '../components/TimeText';
 import { EmptyState } from '../components/EmptyState';
@@ -81,6 +83,21 @@ function JobSchedule({ job }: { job: Job }) {
   );
 }
 
+/**
+ * The last outcome, plus "running" while a run is going. One shared /v1/busy poll serves
+ * every row, so a running job is never shown as failed or idle.
+ */
+function JobStatusCell({ job }: { job: Job }) {
+  const { data: running } = useBusy();
+  const isRunning = running?.some((execution) => execution.job_name === job.name) ?? false;
+  return (
+    <Stack direction="row" spacing={0.5} sx={{ alignItems: 'center' }}>
+      {!(isRunning && !job.status) && <JobStatusChip status={job.status} />}
+      {isRunning && <Chip size="small" color="info" label="running" />}
+    </Stack>
+  );
+}
+
 function RunCounts({ job }: { job: Job }) {
   return (
     <Typography variant="body2" sx={{ whiteSpace: 'nowrap' }}>
@@ -133,7 +150,8 @@ export function JobList() {
       pagination={<Pagination rowsPerPageOptions={[10, 25, 50, 100]} />}
       title="Jobs"
       sx={{
-        '& .RaList-content': { overflowX: 'auto' },
+        // Scroll the table, not the list content: the bulk toolbar sits above the content.
+        '& .RaDatagrid-tableWrapper': { overflowX: 'auto' },
         // On a phone the search box must shrink instead of widening the page.
         '& .RaList-main, & .RaList-actions, & .RaList-actions form, & .filter-field': { minWidth: 0, maxWidth: '100%' },
       }}
@@ -141,7 +159,7 @@ export function JobList() {
       <Datagrid rowClick="show" bulkActionButtons={<JobBulkActions />} sx={NARROW_SCREEN_HIDDEN}>
         <FunctionField source="name" label="Job" render={(job: Job) => <JobName job={job} />} />
         <FunctionField source="schedule" label="Schedule" render={(job: Job) => <JobSchedule job={job} />} />
-        <FunctionField source="status" label="Status" sortable={false} render={(job: Job) => <JobStatusChip status={job.status} />} />
+        <FunctionField source="status" label="Status" sortable={false} render={(job: Job) => <JobStatusCell job={job} />} />
         <FunctionField source="next" label="Next run" render={(job: Job) => <TimeText value={job.next} timeZone={job.timezone} neverText={job.disabled ? 'disabled' : 'not scheduled'} />} />
         <FunctionField source="last_success" label="Last success" render={(job: Job) => <TimeText value={job.last_success} />} />
         <FunctionField source="last_error" label="Last failure" render={(job: Job) => <TimeText value={job.last_error} />} />

@@ -70,7 +70,7 @@ function JobHeader({ job }: { job: Job }) {
       <Typography variant="h5" component="h1" sx={{ wordBreak: 'break-all' }} data-testid="job-title">
         {job.name}
       </Typography>
-      <JobStatusChip status={job.status} />
+      {!(running && !job.status) && <JobStatusChip status={job.status} />}
       {running && <Chip size="small" color="info" label="running now" data-testid="job-running" />}
       {job.disabled && <Typography color="warning.main">disabled</Typography>}
       {job.displayname && <Typography color="text.secondary">{job.displayname}</Typography>}
