@@ -104,6 +104,22 @@ describe('jobs', () => {
     assert.equal(await dkron.api.jobExists('orphan'), false);
   });
 
+  test('the form previews the schedule while typing and flags a bad one', async () => {
+    browser.allowFailedRequests(/\/v1\/schedule\/preview$/);
+    await open('jobs/create');
+    const schedule = page.locator('input[name="schedule"]');
+    await schedule.fill('0 30 2 * * *');
+    await page.locator('input[name="timezone"]').fill('Europe/Berlin');
+    await page.getByTestId('schedule-preview-words').getByText('At 02:30').waitFor();
+    const preview = page.getByTestId('next-runs');
+    await preview.getByText('Europe/Berlin').waitFor();
+    assert.equal(await preview.locator('tbody tr').count(), 10);
+    await preview.getByText(/02:30:00 \+0[12]:00/).first().waitFor();
+
+    await schedule.fill('61 * * * * *');
+    await page.getByTestId('schedule-preview-error').waitFor();
+  });
+
   test('editing a job through the form replaces it on the server', async () => {
     await dkron.api.createJob(shellJob('edit-me', 'echo before', { schedule: '@every 1h' }));
     await open('jobs/edit-me/edit');

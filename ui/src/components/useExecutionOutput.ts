@@ -4,6 +4,7 @@ import { useApi } from '../api/useApi';
 import { apiUrl, segment } from '../api/http';
 import { parseApiJson } from '../api/json';
 import { executionState } from '../lib/execution';
+import { appendCapped } from '../lib/output';
 
 export interface ExecutionOutput {
   text: string;
@@ -77,7 +78,7 @@ function streamOutput(api: Api, jobName: string, executionId: string, setOutput:
   source.addEventListener('output', (event) => {
     receivedAnything = true;
     const appended = textOf(event as MessageEvent);
-    setOutput((previous) => ({ ...previous, text: previous.text + appended, live: true, loading: false }));
+    setOutput((previous) => ({ ...previous, text: appendCapped(previous.text, appended), live: true, loading: false }));
   });
   source.addEventListener('reset', (event) => {
     receivedAnything = true;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatSize, tailForDisplay } from './output';
+import { appendCapped, formatSize, tailForDisplay } from './output';
 
 describe('output tail', () => {
   it('keeps short output whole', () => {
@@ -24,5 +24,12 @@ describe('output tail', () => {
     expect(tail.text.length).toBeLessThanOrEqual(1_000_000);
     expect(tail.text.startsWith('a line')).toBe(true);
     expect(formatSize(output.length)).toBe('3.4 MB');
+  });
+});
+
+describe('streamed output', () => {
+  it('keeps only the newest text once over the limit', () => {
+    expect(appendCapped('abc', 'def', 10)).toBe('abcdef');
+    expect(appendCapped('abcdef', 'ghij', 5)).toBe('fghij');
   });
 });

@@ -26,3 +26,12 @@ export function formatSize(chars: number): string {
   if (chars < 1_000_000) return `${(chars / 1000).toFixed(1)} kB`;
   return `${(chars / 1_000_000).toFixed(1)} MB`;
 }
+
+/** How much streamed output is kept in memory; older text is dropped from the start. */
+export const MAX_KEPT_CHARS = 8_000_000;
+
+/** Appends streamed output, keeping at most `max` characters from the end. */
+export function appendCapped(kept: string, appended: string, max: number = MAX_KEPT_CHARS): string {
+  const joined = kept + appended;
+  return joined.length > max ? joined.slice(joined.length - max) : joined;
+}
