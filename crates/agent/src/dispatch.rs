@@ -82,7 +82,7 @@ fn undelivered(order: &RunOrder, target: &str, reason: &str) -> Command {
             nominal: order.nominal,
             execution_id: order.execution_id.clone(),
             node_name: target.to_string(),
-            attempt: 1,
+            attempt: order.attempt,
             started_at: dkron_model::gotime::zero_time(),
             finished_at: now,
             success: false,

@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 use crate::chaining;
 use crate::node::Node;
 use crate::reconcile::{self, Pass};
+use crate::retries;
 use crate::scheduler_seam::SchedulerSeam;
 
 /// How often the leader reconciles runs and servers with membership.
@@ -174,6 +175,7 @@ async fn follow_job_changes(
             match node.raft.store().job(&name) {
                 Ok(Some(stored)) => {
                     chaining::launch_pending(&scheduler, &stored);
+                    retries::send_pending(&node, &stored);
                     scheduler.job_changed(ScheduledJob {
                         job: stored.job,
                         cursor: stored.cursor,

@@ -18,6 +18,7 @@ mod node_service;
 mod orphans;
 mod reconcile;
 mod recorder;
+mod retries;
 mod run;
 mod scheduler_seam;
 mod server_node;

@@ -21,6 +21,7 @@ use dkron_store::{ActiveRun, Command};
 use crate::dispatch;
 use crate::members;
 use crate::node::Node;
+use crate::retries;
 use crate::worker::{RunOrder, RunState};
 
 /// Which checks a reconcile pass makes.
@@ -208,20 +209,23 @@ async fn record_lost(node: &Node, run: &ActiveRun, reason: &str) {
 
 /// Sends a launched run its node never received, at its nominal time if that is still ahead.
 fn resend(node: &Arc<Node>, run: &ActiveRun) {
-    let job = match node.raft.store().job(&run.job) {
-        Ok(Some(stored)) => stored.job,
+    let stored = match node.raft.store().job(&run.job) {
+        Ok(Some(stored)) => stored,
         _ => return,
     };
     tracing::warn!(job = %run.job, execution = %run.execution_id, node = %run.node_name, "launched run never reached its node; sending it now");
-    let order = RunOrder {
-        job,
-        nominal: run.nominal,
-        execution_id: run.execution_id.clone(),
+    let order = match stored
+        .pending_retries
+        .iter()
+        .find(|retry| retry.execution_id == run.execution_id)
+    {
+        Some(retry) => retries::retry_order(&stored, retry),
+        None => RunOrder::first(stored.job, run.nominal, run.execution_id.clone()),
     };
     let node = node.clone();
     let target = run.node_name.clone();
     tokio::spawn(async move {
-        if let Ok(wait) = (order.nominal - Utc::now()).to_std() {
+        if let Ok(wait) = (order.due() - Utc::now()).to_std() {
             tokio::time::sleep(wait).await;
         }
         dispatch::send(&node, order, &target);

@@ -165,11 +165,7 @@ impl SchedulerBackend for SchedulerSeam {
         for run in &launch.runs {
             crate::dispatch::send(
                 &self.0,
-                RunOrder {
-                    job: job.clone(),
-                    nominal: launch.nominal,
-                    execution_id: run.execution_id.clone(),
-                },
+                RunOrder::first(job.clone(), launch.nominal, run.execution_id.clone()),
                 &run.node_name,
             );
         }

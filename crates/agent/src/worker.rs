@@ -28,6 +28,35 @@ pub struct RunOrder {
     pub nominal: chrono::DateTime<Utc>,
     /// Execution id.
     pub execution_id: String,
+    /// Attempt number, from 1 (retries send the next attempts).
+    #[serde(default = "first_attempt")]
+    pub attempt: u32,
+    /// A retry waits for its backoff: it starts at this time if that is later than `nominal`.
+    #[serde(default)]
+    pub not_before: Option<chrono::DateTime<Utc>>,
+}
+
+fn first_attempt() -> u32 {
+    1
+}
+
+impl RunOrder {
+    /// The first order of an occurrence on a node.
+    pub fn first(job: Job, nominal: chrono::DateTime<Utc>, execution_id: String) -> RunOrder {
+        RunOrder {
+            job,
+            nominal,
+            execution_id,
+            attempt: 1,
+            not_before: None,
+        }
+    }
+
+    /// When the run starts: its nominal time, or later for a retry's backoff.
+    pub fn due(&self) -> chrono::DateTime<Utc> {
+        self.not_before
+            .map_or(self.nominal, |not_before| not_before.max(self.nominal))
+    }
 }
 
 /// Execution ids are unique within a job only (two jobs due the same second on one node share
@@ -186,7 +215,7 @@ impl Worker {
             tracing::info!(job = %order.job.name, execution = %order.execution_id, "run already received; not starting it again");
             return Accepted::Duplicate;
         }
-        match (order.nominal - Utc::now()).to_std() {
+        match (order.due() - Utc::now()).to_std() {
             Ok(wait) if !wait.is_zero() => self.start_later(wait, order, key, events),
             _ => self.launch(order, key, events),
         }
@@ -202,10 +231,10 @@ impl Worker {
         key: RunKey,
         events: Option<Events>,
     ) {
-        let nominal = order.nominal;
+        let due = order.due();
         let first_for_instant = {
             let mut waiting = self.waiting.lock().expect("waiting lock is never poisoned");
-            let queue = waiting.entry(nominal).or_default();
+            let queue = waiting.entry(due).or_default();
             queue.push((order, key, events));
             queue.len() == 1
         };
@@ -219,7 +248,7 @@ impl Worker {
                 .waiting
                 .lock()
                 .expect("waiting lock is never poisoned")
-                .remove(&nominal)
+                .remove(&due)
                 .unwrap_or_default();
             for (order, key, events) in due {
                 worker.launch(order, key, events);
@@ -229,6 +258,7 @@ impl Worker {
 
     fn launch(&self, order: RunOrder, key: RunKey, events: Option<Events>) {
         let started_at = Utc::now();
+        let attempt = order.attempt;
         let lateness_ms = (started_at - order.nominal).num_milliseconds();
         tracing::debug!(job = %order.job.name, execution = %order.execution_id, lateness_ms, "starting run");
         self.recorder.record_later(Command::RunStarted {
@@ -236,7 +266,7 @@ impl Worker {
             nominal: order.nominal,
             execution_id: order.execution_id.clone(),
             node_name: self.node_name.clone(),
-            attempt: 1,
+            attempt,
             started_at,
         });
         let cancel = CancellationToken::new();
@@ -246,7 +276,7 @@ impl Worker {
             started_at,
             node_name: self.node_name.clone(),
             group: order.nominal.timestamp_nanos_opt().unwrap_or(0),
-            attempt: 1,
+            attempt,
             ..Execution::default()
         };
         self.running
@@ -264,7 +294,7 @@ impl Worker {
             job_name: order.job.name.clone(),
             execution_id: order.execution_id.clone(),
             nominal_time: order.nominal,
-            attempt: 1,
+            attempt,
             executor: order.job.executor.clone(),
             config: order.job.executor_config.clone().unwrap_or_default(),
         };
@@ -306,7 +336,7 @@ impl Worker {
                     nominal: order.nominal,
                     execution_id: order.execution_id,
                     node_name,
-                    attempt: 1,
+                    attempt,
                     started_at,
                     finished_at: Utc::now(),
                     success: outcome.success,

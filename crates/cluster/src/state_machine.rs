@@ -93,6 +93,10 @@ fn collect_triggered(result: &CommandResult, changes: &mut Vec<JobChange>) {
                 removed: false,
             }));
         }
+        CommandResult::Retrying(job) => changes.push(JobChange {
+            name: job.clone(),
+            removed: false,
+        }),
         CommandResult::Batch(results) => {
             for result in results {
                 collect_triggered(result, changes);

@@ -58,6 +58,10 @@ pub struct Job {
     pub metadata: Option<StringMap>,
     /// Extra attempts after a failed execution.
     pub retries: u32,
+    /// Wait before the first retry, doubled for each further one (Go duration, ours; empty
+    /// means Dkron's short growing wait). See `retry_delay`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub retry_backoff: String,
     /// Children run after this job succeeds (server maintained).
     pub dependent_jobs: Option<Vec<String>>,
     /// Parent job; the job then runs only after its parent succeeds.
@@ -107,6 +111,7 @@ impl Default for Job {
             tags: None,
             metadata: None,
             retries: 0,
+            retry_backoff: String::new(),
             dependent_jobs: None,
             parent_job: String::new(),
             parent_jobs: Vec::new(),

@@ -11,6 +11,7 @@ mod job;
 mod mem_limit;
 mod member;
 mod occurrence;
+mod retry;
 mod schedule;
 mod status;
 mod tags;
@@ -22,6 +23,7 @@ pub use job::{CONCURRENCY_ALLOW, CONCURRENCY_FORBID, Job, ProcessorMap, StringMa
 pub use mem_limit::{MemLimitError, parse_mem_limit};
 pub use member::{Member, MemberStatus};
 pub use occurrence::{LedgerEntry, LedgerRun, OccurrenceState, SkipReason, Trigger};
+pub use retry::{MAX_RETRY_DELAY, parse_retry_backoff, retry_delay, will_retry};
 pub use schedule::{
     DstNote, FireTimes, LOCAL_ZONE_NAME, MAX_PREVIEW_COUNT, PreviewTime, PreviewWindow, Schedule,
     ScheduleError, check_spec, check_time_zone, hash_spec, preview, resolve_time_zone,

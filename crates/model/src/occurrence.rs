@@ -97,6 +97,14 @@ impl fmt::Display for SkipReason {
     }
 }
 
+fn first_attempt() -> u32 {
+    1
+}
+
+fn is_first_attempt(attempt: &u32) -> bool {
+    *attempt <= 1
+}
+
 /// One run of an occurrence on one node, as the ledger lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LedgerRun {
@@ -108,6 +116,10 @@ pub struct LedgerRun {
     pub exit_code: Option<i32>,
     /// `None` while running.
     pub success: Option<bool>,
+    /// Which attempt this is: a failed run that is retried is replaced by its next attempt,
+    /// so the entry ends with the last one. Omitted for the first.
+    #[serde(default = "first_attempt", skip_serializing_if = "is_first_attempt")]
+    pub attempt: u32,
 }
 
 /// What became of one occurrence.

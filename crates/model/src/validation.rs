@@ -47,6 +47,9 @@ pub enum ValidationError {
     /// The shell executor's `mem_limit` does not parse.
     #[error("Error parsing job memory limit value: {0}")]
     MemLimit(MemLimitError),
+    /// `retry_backoff` is not a Go duration (our field).
+    #[error("invalid retry_backoff: {0}")]
+    RetryBackoff(crate::DurationError),
     /// `expires_at` is before `starts_at`, so the job could never run (our addition).
     #[error("expires_at ({expires_at}) is before starts_at ({starts_at})")]
     ExpiresBeforeStart {
@@ -76,6 +79,7 @@ impl ValidationError {
             ValidationError::Timeout => "executor_config.timeout",
             ValidationError::MemLimit(_) => "executor_config.mem_limit",
             ValidationError::ExpiresBeforeStart { .. } => "expires_at",
+            ValidationError::RetryBackoff(_) => "retry_backoff",
         }
     }
 }
@@ -114,6 +118,7 @@ pub fn validate_job(job: &Job) -> Result<(), ValidationError> {
             parse_mem_limit(mem_limit).map_err(ValidationError::MemLimit)?;
         }
     }
+    crate::parse_retry_backoff(&job.retry_backoff).map_err(ValidationError::RetryBackoff)?;
     if let (Some(starts_at), Some(expires_at)) = (job.starts_at, job.expires_at)
         && expires_at < starts_at
     {

@@ -221,6 +221,9 @@ pub enum CommandResult {
     /// The run's result completed a successful occurrence, and these child jobs now have a
     /// pending parent-triggered run (see `StoredJob::pending_triggers`).
     Triggered(Vec<String>),
+    /// The run failed and its job's `retries` allow another attempt: a pending retry is
+    /// recorded on this job (see `StoredJob::pending_retries`).
+    Retrying(String),
     /// The command changed nothing.
     Failed(ApplyError),
     /// Results of a batch, in order.

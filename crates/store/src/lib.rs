@@ -15,5 +15,5 @@ mod tables;
 
 pub use command::{ApplyError, Command, CommandResult, Retention, RunPlan, RunReport};
 pub use error::StoreError;
-pub use records::{StoredExecution, StoredJob};
+pub use records::{PendingRetry, StoredExecution, StoredJob};
 pub use state_store::{ActiveRun, StateStore};

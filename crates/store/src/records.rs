@@ -28,6 +28,25 @@ pub struct StoredJob {
     /// Replicated, so a new leader launches what the old one did not.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pending_triggers: Vec<DateTime<Utc>>,
+    /// Next attempts of failed runs, not started yet (the leader sends each to its node,
+    /// which starts it at `not_before`). Replicated for the same reason.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending_retries: Vec<PendingRetry>,
+}
+
+/// The next attempt of a failed run, decided when its failure was recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingRetry {
+    /// Nominal time of the occurrence (the execution group).
+    pub nominal: DateTime<Utc>,
+    /// Execution id of the new attempt (`<nanos>-<node>-<attempt>`).
+    pub execution_id: String,
+    /// The node that ran the failed attempt and runs this one, as in Dkron.
+    pub node_name: String,
+    /// Attempt number, from 2.
+    pub attempt: u32,
+    /// Not started before this time (the backoff).
+    pub not_before: DateTime<Utc>,
 }
 
 /// An execution with what the Dkron JSON does not carry.

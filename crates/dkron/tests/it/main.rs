@@ -14,5 +14,6 @@ mod encryption;
 mod getting_started;
 mod harness;
 mod pause;
+mod retries;
 mod shutdown;
 mod web;

@@ -79,6 +79,7 @@ pub(super) fn put(
             ledger_count: 0,
             parents_done: Vec::new(),
             pending_triggers: Vec::new(),
+            pending_retries: Vec::new(),
         },
     };
     for old_parent in old_parents.iter().filter(|old| !new_parents.contains(old)) {

@@ -1,8 +1,9 @@
 //! Occurrence commands: launch intents, skips, run start and finish, lost runs.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use dkron_model::{
-    Execution, LedgerEntry, LedgerRun, OccurrenceState, SkipReason, Trigger, gotime,
+    Execution, LedgerEntry, LedgerRun, OccurrenceState, SkipReason, Trigger, execution_id, gotime,
+    retry_delay, will_retry,
 };
 use redb::ReadableTable;
 
@@ -11,7 +12,9 @@ use super::jobs::MAX_ID;
 use crate::StoreError;
 use crate::command::{ApplyError, CommandResult, RunPlan, RunReport};
 use crate::error::engine;
-use crate::records::{StoredExecution, StoredJob, decode_ledger, encode_ledger, nanos};
+use crate::records::{
+    PendingRetry, StoredExecution, StoredJob, decode_ledger, encode_ledger, nanos,
+};
 
 fn failed(error: ApplyError) -> Result<CommandResult, StoreError> {
     Ok(CommandResult::Failed(error))
@@ -191,6 +194,7 @@ pub(super) fn launch(
                         node_name: run.node_name.clone(),
                         exit_code: None,
                         success: None,
+                        attempt: 1,
                     })
                     .collect(),
             };
@@ -317,6 +321,9 @@ pub(super) fn started(
         exit_code: None,
     };
     tables.save_execution(job, &record)?;
+    stored
+        .pending_retries
+        .retain(|retry| retry.execution_id != execution_id);
     tables.save_job(&stored)?;
     Ok(CommandResult::Done)
 }
@@ -357,6 +364,11 @@ fn finish(
         return failed(ApplyError::JobNotFound(job.to_string()));
     };
     stored.active_runs = stored.active_runs.saturating_sub(1);
+    // A retry that ends before it started (lost with its node, or never delivered) is no
+    // longer pending.
+    stored
+        .pending_retries
+        .retain(|retry| retry.execution_id != report.execution_id);
     let previous = tables.load_execution(job, report.nominal, &report.execution_id)?;
     if previous.is_none() {
         stored.execution_count += 1;
@@ -392,6 +404,12 @@ fn finish(
         stored.job.last_error = stored.job.last_error.max(Some(report.finished_at));
     }
     stored.job.status = group_status(tables, job, nominal_nanos)?.to_string();
+    if lost_reason.is_none() && !report.success && will_retry(&stored.job, report.attempt.max(1)) {
+        schedule_retry(tables, &mut stored, &report)?;
+        prune_executions(tables, &mut stored)?;
+        tables.save_job(&stored)?;
+        return Ok(CommandResult::Retrying(job.to_string()));
+    }
     let mut triggered = Vec::new();
     if let Some(mut entry) = tables.load_ledger(job, report.nominal)? {
         let was_open = entry.state == OccurrenceState::Launched;
@@ -409,6 +427,58 @@ fn finish(
     } else {
         Ok(CommandResult::Triggered(triggered))
     }
+}
+
+/// Turns a failed run into a pending next attempt on the same node: a new active run, the
+/// ledger's run replaced by it, and a pending retry the leader sends out.
+fn schedule_retry(
+    tables: &mut Tables<'_>,
+    stored: &mut StoredJob,
+    failed_run: &RunReport,
+) -> Result<(), StoreError> {
+    let job = failed_run.job.as_str();
+    let attempt = failed_run.attempt.max(1) + 1;
+    let retry_id = execution_id(failed_run.nominal, &failed_run.node_name, attempt);
+    let wait = TimeDelta::from_std(retry_delay(&stored.job, attempt)).unwrap_or(TimeDelta::MAX);
+    let not_before = failed_run
+        .finished_at
+        .checked_add_signed(wait)
+        .unwrap_or(failed_run.finished_at);
+    let key = (
+        failed_run.node_name.as_str(),
+        job,
+        nanos(failed_run.nominal),
+        retry_id.as_str(),
+    );
+    tables
+        .active
+        .insert(key, ())
+        .map_err(engine("adding a retry"))?;
+    stored.active_runs += 1;
+    stored.pending_retries.push(PendingRetry {
+        nominal: failed_run.nominal,
+        execution_id: retry_id.clone(),
+        node_name: failed_run.node_name.clone(),
+        attempt,
+        not_before,
+    });
+    if let Some(mut entry) = tables.load_ledger(job, failed_run.nominal)? {
+        if let Some(run) = entry
+            .runs
+            .iter_mut()
+            .find(|run| run.execution_id == failed_run.execution_id)
+        {
+            *run = LedgerRun {
+                execution_id: retry_id,
+                node_name: failed_run.node_name.clone(),
+                exit_code: None,
+                success: None,
+                attempt,
+            };
+        }
+        tables.save_ledger(&entry)?;
+    }
+    Ok(())
 }
 
 /// Records that `parent` succeeded for each child; a child whose parents have all succeeded
@@ -469,21 +539,28 @@ fn close_ledger_run(entry: &mut LedgerEntry, report: &RunReport, lost_reason: Op
 }
 
 /// Dkron's status rule (§6.5) over every stored execution of the group.
+///
+/// Only each node's latest attempt counts, so a run that succeeds on a retry makes the job
+/// `success` (Dkron counts the failed attempts too and reports `partially_failed`).
 fn group_status(tables: &Tables<'_>, job: &str, group: i64) -> Result<&'static str, StoreError> {
-    let mut successes = Vec::new();
+    let mut latest: std::collections::HashMap<String, (u32, bool)> = Default::default();
     let range = tables
         .executions
         .range((job, group, "")..=(job, group, MAX_ID))
         .map_err(engine("reading a group"))?;
     for item in range {
         let (key, value) = item.map_err(engine("reading a group"))?;
-        successes.push(
-            StoredExecution::decode(key.value().2, value.value())?
-                .execution
-                .success,
-        );
+        let execution = StoredExecution::decode(key.value().2, value.value())?.execution;
+        let slot = latest
+            .entry(execution.node_name)
+            .or_insert((execution.attempt, execution.success));
+        if execution.attempt >= slot.0 {
+            *slot = (execution.attempt, execution.success);
+        }
     }
-    Ok(dkron_model::group_status(successes))
+    Ok(dkron_model::group_status(
+        latest.into_values().map(|(_, success)| success),
+    ))
 }
 
 /// Ends every active run of a node as lost.

@@ -6,7 +6,7 @@ use dkron_store::{ApplyError, Command, CommandResult, RunPlan, RunReport, StateS
 
 use super::{apply_one, at, job, open, put};
 
-fn child(name: &str, parents: &[&str]) -> Job {
+pub fn child(name: &str, parents: &[&str]) -> Job {
     Job {
         parent_jobs: parents.iter().map(|parent| parent.to_string()).collect(),
         schedule: String::new(),
@@ -30,7 +30,7 @@ fn id(nominal: &str, node: &str) -> String {
 
 /// Launches one occurrence of `name` on `n1` and reports its result; returns the result of
 /// the report.
-fn run(store: &StateStore, name: &str, nominal: &str, success: bool) -> CommandResult {
+pub fn run(store: &StateStore, name: &str, nominal: &str, success: bool) -> CommandResult {
     let launched = apply_one(
         store,
         Command::Launch {

@@ -4,6 +4,7 @@
 
 mod chaining;
 mod occurrences;
+mod retries;
 
 use chrono::{DateTime, Utc};
 use dkron_model::{Job, StringMap, gotime};

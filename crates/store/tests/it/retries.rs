@@ -1,0 +1,143 @@
+//! Retries: a failed run's next attempts on its node, their backoff, and how a late success
+//! ends the occurrence.
+
+use dkron_model::{Job, OccurrenceState};
+use dkron_store::{Command, CommandResult, RunReport};
+
+use super::chaining::{child, run};
+use super::{apply_one, at, job, open, put};
+
+fn report_attempt(name: &str, nominal: &str, attempt: u32, success: bool) -> Command {
+    let execution_id = dkron_model::execution_id(at(nominal), "n1", attempt);
+    Command::RunFinished {
+        report: RunReport {
+            job: name.into(),
+            nominal: at(nominal),
+            execution_id,
+            node_name: "n1".into(),
+            attempt,
+            started_at: at(nominal),
+            finished_at: at(nominal) + chrono::TimeDelta::seconds(1),
+            success,
+            output: String::new(),
+            exit_code: Some(if success { 0 } else { 1 }),
+            killed: false,
+        },
+    }
+}
+
+#[test]
+fn a_failed_run_is_retried_on_its_node_and_a_late_success_counts_as_success() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    put(&store, job("p"));
+    put(
+        &store,
+        Job {
+            retries: 2,
+            retry_backoff: "10s".into(),
+            ..job("flaky")
+        },
+    );
+    put(&store, child("c", &["flaky"]));
+    let nominal = "2026-01-01T00:00:10Z";
+    assert_eq!(
+        run(&store, "flaky", nominal, false),
+        CommandResult::Retrying("flaky".into())
+    );
+    let stored = store.job("flaky").unwrap().unwrap();
+    let retry = &stored.pending_retries[0];
+    assert_eq!((retry.attempt, retry.node_name.as_str()), (2, "n1"));
+    assert_eq!(
+        retry.execution_id,
+        dkron_model::execution_id(at(nominal), "n1", 2)
+    );
+    assert_eq!(
+        retry.not_before,
+        at("2026-01-01T00:00:21Z"),
+        "finished + 10 s"
+    );
+    let entry = &store.ledger("flaky", 1).unwrap()[0];
+    assert_eq!(entry.state, OccurrenceState::Launched, "still in progress");
+    assert_eq!(entry.runs[0].attempt, 2);
+
+    // The second attempt starts (clearing the pending retry) and fails: a third is planned,
+    // twice as far out.
+    apply_one(
+        &store,
+        Command::RunStarted {
+            job: "flaky".into(),
+            nominal: at(nominal),
+            execution_id: retry.execution_id.clone(),
+            node_name: "n1".into(),
+            attempt: 2,
+            started_at: at("2026-01-01T00:00:21Z"),
+        },
+    );
+    assert!(
+        store
+            .job("flaky")
+            .unwrap()
+            .unwrap()
+            .pending_retries
+            .is_empty()
+    );
+    assert_eq!(
+        apply_one(&store, report_attempt("flaky", nominal, 2, false)),
+        CommandResult::Retrying("flaky".into())
+    );
+    let third = store.job("flaky").unwrap().unwrap().pending_retries[0].clone();
+    assert_eq!(
+        third.not_before,
+        at("2026-01-01T00:00:31Z"),
+        "finished + 20 s"
+    );
+
+    // The third succeeds: the occurrence succeeded, the job is `success`, the child runs.
+    assert_eq!(
+        apply_one(&store, report_attempt("flaky", nominal, 3, true)),
+        CommandResult::Triggered(vec!["c".into()])
+    );
+    let flaky = store.job("flaky").unwrap().unwrap();
+    assert_eq!(flaky.job.status, "success");
+    assert_eq!((flaky.job.error_count, flaky.job.success_count), (2, 1));
+    assert_eq!(flaky.active_runs, 0);
+    let entry = &store.ledger("flaky", 1).unwrap()[0];
+    assert_eq!(entry.state, OccurrenceState::Succeeded);
+    assert_eq!(
+        store.executions("flaky").unwrap().unwrap().len(),
+        3,
+        "every attempt is kept"
+    );
+}
+
+#[test]
+fn the_last_allowed_attempt_failing_ends_the_occurrence_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    put(
+        &store,
+        Job {
+            retries: 1,
+            ..job("flaky")
+        },
+    );
+    let nominal = "2026-01-01T00:00:10Z";
+    assert_eq!(
+        run(&store, "flaky", nominal, false),
+        CommandResult::Retrying("flaky".into())
+    );
+    let retry = store.job("flaky").unwrap().unwrap().pending_retries[0].clone();
+    assert_eq!(
+        retry.not_before,
+        at("2026-01-01T00:00:12Z"),
+        "Dkron-like: 2 × 0.5 s"
+    );
+    assert_eq!(
+        apply_one(&store, report_attempt("flaky", nominal, 2, false)),
+        CommandResult::Done
+    );
+    let entry = &store.ledger("flaky", 1).unwrap()[0];
+    assert_eq!(entry.state, OccurrenceState::Failed);
+    assert_eq!(store.job("flaky").unwrap().unwrap().job.status, "failed");
+}
