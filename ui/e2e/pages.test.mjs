@@ -39,6 +39,16 @@ describe('pages', () => {
     await page.getByTestId('pause-state').getByText('accepted').waitFor();
   });
 
+  test('submissions can be paused and resumed from the dashboard', async () => {
+    await open('');
+    await page.getByRole('button', { name: 'Pause submissions' }).click();
+    await page.getByTestId('pause-state').getByText('paused on this node').waitFor();
+    assert.equal((await (await fetch(`${dkron.baseUrl}/v1/pause`)).json()).paused, true);
+    await page.getByRole('button', { name: 'Resume submissions' }).click();
+    await page.getByTestId('pause-state').getByText('accepted').waitFor();
+    assert.equal((await (await fetch(`${dkron.baseUrl}/v1/pause`)).json()).paused, false);
+  });
+
   test('the members page lists the node as the leading server', async () => {
     await open('members');
     const row = page.getByTestId('member-row').filter({ hasText: 'pages-node' });

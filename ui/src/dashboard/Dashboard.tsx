@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 import { Alert, Box, Button, Chip, LinearProgress, Link as MuiLink, List, ListItem, ListItemText, Stack, Tooltip, Typography } from '@mui/material';
 import { Link } from 'react-router-dom';
 import { Title } from 'react-admin';
-import { useBusy, useLeader, useMembers, useSummary } from '../api/queries';
+import { useBusy, useLeader, useMembers, useNodeStatus, useSummary } from '../api/queries';
 import type { Summary } from '../api/types';
 import { SectionCard } from '../components/SectionCard';
 import { EmptyState } from '../components/EmptyState';
@@ -31,6 +31,7 @@ function Figure({ value, label, to, color }: { value: ReactNode; label: string; 
 function ClusterCard() {
   const members = useMembers();
   const leader = useLeader();
+  const node = useNodeStatus();
   const counts = countMembers(members.data ?? []);
   return (
     <SectionCard title="Cluster" testId="cluster-card" action={<Button component={Link} to="/members" size="small">Members</Button>}>
@@ -44,6 +45,11 @@ function ClusterCard() {
               <Box component="span" sx={{ color: 'warning.main' }}>{leader.isPending ? '…' : 'none right now (election?)'}</Box>
             )}
           </Typography>
+          {node.data?.agent && (
+            <Typography variant="body2" color="text.secondary">
+              This page is served by {node.data.agent.name} (dkron-rs {node.data.agent.version}).
+            </Typography>
+          )}
           <Stack direction="row" spacing={3} sx={{ flexWrap: 'wrap', rowGap: 1 }}>
             <Figure value={`${counts.serversAlive}/${counts.servers}`} label="servers alive" color={counts.serversAlive < counts.servers ? 'warning.main' : undefined} />
             <Figure value={`${counts.agentsAlive}/${counts.agents}`} label="agents alive" color={counts.agentsAlive < counts.agents ? 'warning.main' : undefined} />
@@ -142,7 +148,7 @@ function SchedulerCard() {
       {isPending ? <LinearProgress /> : (
         <Stack spacing={1} sx={{ alignItems: 'flex-start' }}>
           <Chip color={paused ? 'warning' : 'success'} label={paused ? 'paused on this node' : 'accepted'} data-testid="pause-state" />
-          <Tooltip title={PAUSE_EXPLANATION}>
+          <Tooltip title={PAUSE_EXPLANATION} describeChild>
             <Button size="small" variant="outlined" disabled={setPaused.isPending} onClick={() => setPaused.mutate(!paused)}>
               {paused ? 'Resume submissions' : 'Pause submissions'}
             </Button>

@@ -98,6 +98,14 @@ function JobStatusCell({ job }: { job: Job }) {
   );
 }
 
+/** A disabled job keeps a computed `next`, but it will not run then, so say "disabled". */
+function NextRun({ job }: { job: Job }) {
+  if (job.disabled) {
+    return <Typography variant="body2" color="text.secondary">disabled</Typography>;
+  }
+  return <TimeText value={job.next} timeZone={job.timezone} neverText="not scheduled" />;
+}
+
 function RunCounts({ job }: { job: Job }) {
   return (
     <Typography variant="body2" sx={{ whiteSpace: 'nowrap' }}>
@@ -160,7 +168,7 @@ export function JobList() {
         <FunctionField source="name" label="Job" render={(job: Job) => <JobName job={job} />} />
         <FunctionField source="schedule" label="Schedule" render={(job: Job) => <JobSchedule job={job} />} />
         <FunctionField source="status" label="Status" sortable={false} render={(job: Job) => <JobStatusCell job={job} />} />
-        <FunctionField source="next" label="Next run" render={(job: Job) => <TimeText value={job.next} timeZone={job.timezone} neverText={job.disabled ? 'disabled' : 'not scheduled'} />} />
+        <FunctionField source="next" label="Next run" render={(job: Job) => <NextRun job={job} />} />
         <FunctionField source="last_success" label="Last success" render={(job: Job) => <TimeText value={job.last_success} />} />
         <FunctionField source="last_error" label="Last failure" render={(job: Job) => <TimeText value={job.last_error} />} />
         <FunctionField source="success_count" label="Runs" render={(job: Job) => <RunCounts job={job} />} />

@@ -44,7 +44,7 @@ function ScheduleSummary({ job }: { job: Job }) {
       {words && <Typography color="text.secondary" data-testid="schedule-words">{words}</Typography>}
       <Typography variant="body2" color="text.secondary">
         Time zone: {job.timezone || "the server's"} · Next run:{' '}
-        <TimeText value={job.next} timeZone={job.timezone} neverText={job.disabled ? 'none while disabled' : 'not scheduled'} />
+        {job.disabled ? 'none while disabled' : <TimeText value={job.next} timeZone={job.timezone} neverText="not scheduled" />}
       </Typography>
     </Stack>
   );
@@ -58,7 +58,16 @@ function UpcomingRuns({ job }: { job: Job }) {
   });
   if (isPending) return <LinearProgress />;
   if (error) return <Alert severity="warning">Could not compute the next runs: {(error as Error).message}</Alert>;
-  return <NextRuns preview={data} />;
+  return (
+    <>
+      {job.disabled && (
+        <Alert severity="info" variant="outlined" sx={{ mb: 1 }}>
+          The job is disabled: these runs happen only once it is enabled again.
+        </Alert>
+      )}
+      <NextRuns preview={data} />
+    </>
+  );
 }
 
 function JobHeader({ job }: { job: Job }) {

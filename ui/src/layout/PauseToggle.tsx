@@ -1,4 +1,4 @@
-import { IconButton, Tooltip } from '@mui/material';
+import { Chip, IconButton, Tooltip } from '@mui/material';
 import PauseCircleIcon from '@mui/icons-material/PauseCircle';
 import PlayCircleIcon from '@mui/icons-material/PlayCircle';
 import { useNotify } from 'react-admin';
@@ -38,7 +38,9 @@ export function PauseToggle() {
   const setPaused = useSetPaused();
   const label = paused ? 'Resume job submissions' : 'Pause job submissions';
   return (
-    <Tooltip title={`${label}. ${PAUSE_EXPLANATION}`}>
+    <>
+      {paused && <Chip size="small" color="warning" label="submissions paused" sx={{ mr: 1, display: { xs: 'none', sm: 'flex' } }} />}
+      <Tooltip title={`${label}. ${PAUSE_EXPLANATION}`}>
       <span>
         <IconButton
           color="inherit"
@@ -50,6 +52,7 @@ export function PauseToggle() {
           {paused ? <PlayCircleIcon /> : <PauseCircleIcon />}
         </IconButton>
       </span>
-    </Tooltip>
+      </Tooltip>
+    </>
   );
 }
