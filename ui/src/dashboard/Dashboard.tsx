@@ -50,7 +50,7 @@ function ClusterCard() {
               This page is served by {node.data.agent.name} (dkron-rs {node.data.agent.version}).
             </Typography>
           )}
-          <Stack direction="row" spacing={3} sx={{ flexWrap: 'wrap', rowGap: 1 }}>
+          <Stack direction="row" spacing={3} useFlexGap sx={{ flexWrap: 'wrap', rowGap: 1 }}>
             <Figure value={`${counts.serversAlive}/${counts.servers}`} label="servers alive" color={counts.serversAlive < counts.servers ? 'warning.main' : undefined} />
             <Figure value={`${counts.agentsAlive}/${counts.agents}`} label="agents alive" color={counts.agentsAlive < counts.agents ? 'warning.main' : undefined} />
           </Stack>
@@ -62,7 +62,7 @@ function ClusterCard() {
 
 function JobCounts({ jobs }: { jobs: Summary['jobs'] }) {
   return (
-    <Stack direction="row" spacing={3} sx={{ flexWrap: 'wrap', rowGap: 2 }}>
+    <Stack direction="row" spacing={3} useFlexGap sx={{ flexWrap: 'wrap', rowGap: 2 }}>
       <Figure value={jobs.total} label="jobs" to="/jobs" />
       <Figure value={jobs.success} label="succeeded last" to={jobsListUrl({ status: 'success' })} color="success.main" />
       <Figure value={jobs.failed} label="failed last" to={jobsListUrl({ status: 'failed' })} color={jobs.failed > 0 ? 'error.main' : undefined} />
