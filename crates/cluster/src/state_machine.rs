@@ -97,6 +97,10 @@ fn collect_triggered(result: &CommandResult, changes: &mut Vec<JobChange>) {
             name: job.clone(),
             removed: false,
         }),
+        CommandResult::EphemeralDeleted(job) => changes.push(JobChange {
+            name: job.clone(),
+            removed: true,
+        }),
         CommandResult::Batch(results) => {
             for result in results {
                 collect_triggered(result, changes);

@@ -62,6 +62,14 @@ pub struct Job {
     /// means Dkron's short growing wait). See `retry_delay`.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub retry_backoff: String,
+    /// What to do with occurrences missed while no scheduler ran (ours): `skip`, `run_once` or
+    /// `run_all`; empty means the server's `misfire-policy`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub misfire_policy: String,
+    /// How far back missed occurrences may still run (Go duration, ours); empty means the
+    /// server's `catch-up-window`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub catch_up_window: String,
     /// Children run after this job succeeds (server maintained).
     pub dependent_jobs: Option<Vec<String>>,
     /// Parent job; the job then runs only after its parent succeeds.
@@ -112,6 +120,8 @@ impl Default for Job {
             metadata: None,
             retries: 0,
             retry_backoff: String::new(),
+            misfire_policy: String::new(),
+            catch_up_window: String::new(),
             dependent_jobs: None,
             parent_job: String::new(),
             parent_jobs: Vec::new(),

@@ -26,7 +26,8 @@ pub use occurrence::{LedgerEntry, LedgerRun, OccurrenceState, SkipReason, Trigge
 pub use retry::{MAX_RETRY_DELAY, parse_retry_backoff, retry_delay, will_retry};
 pub use schedule::{
     DstNote, FireTimes, LOCAL_ZONE_NAME, MAX_PREVIEW_COUNT, PreviewTime, PreviewWindow, Schedule,
-    ScheduleError, check_spec, check_time_zone, hash_spec, preview, resolve_time_zone,
+    ScheduleError, check_spec, check_time_zone, hash_spec, one_shot_instant, preview,
+    resolve_time_zone,
 };
 pub use status::{STATUS_FAILED, STATUS_PARTIALLY_FAILED, STATUS_SUCCESS, group_status};
 pub use tags::{Candidate, TargetSpec, parse_job_tags, select_targets};

@@ -47,6 +47,12 @@ pub enum ValidationError {
     /// The shell executor's `mem_limit` does not parse.
     #[error("Error parsing job memory limit value: {0}")]
     MemLimit(MemLimitError),
+    /// `misfire_policy` is not one of the policies (our field).
+    #[error("invalid misfire_policy {0:?}, use \"skip\", \"run_once\" or \"run_all\"")]
+    MisfirePolicy(String),
+    /// `catch_up_window` is not a Go duration (our field).
+    #[error("invalid catch_up_window: {0}")]
+    CatchUpWindow(crate::DurationError),
     /// `retry_backoff` is not a Go duration (our field).
     #[error("invalid retry_backoff: {0}")]
     RetryBackoff(crate::DurationError),
@@ -80,6 +86,8 @@ impl ValidationError {
             ValidationError::MemLimit(_) => "executor_config.mem_limit",
             ValidationError::ExpiresBeforeStart { .. } => "expires_at",
             ValidationError::RetryBackoff(_) => "retry_backoff",
+            ValidationError::MisfirePolicy(_) => "misfire_policy",
+            ValidationError::CatchUpWindow(_) => "catch_up_window",
         }
     }
 }
@@ -119,6 +127,12 @@ pub fn validate_job(job: &Job) -> Result<(), ValidationError> {
         }
     }
     crate::parse_retry_backoff(&job.retry_backoff).map_err(ValidationError::RetryBackoff)?;
+    if !["", "skip", "run_once", "run_all"].contains(&job.misfire_policy.as_str()) {
+        return Err(ValidationError::MisfirePolicy(job.misfire_policy.clone()));
+    }
+    if !job.catch_up_window.is_empty() {
+        parse_go_duration(&job.catch_up_window).map_err(ValidationError::CatchUpWindow)?;
+    }
     if let (Some(starts_at), Some(expires_at)) = (job.starts_at, job.expires_at)
         && expires_at < starts_at
     {

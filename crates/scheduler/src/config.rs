@@ -102,6 +102,23 @@ pub struct PlanRules {
     pub max_occurrences: usize,
 }
 
+impl PlanRules {
+    /// Returns the rules for one job: its own `misfire_policy` and `catch_up_window` when set
+    /// (validated when the job was saved; a value that does not parse keeps the server's).
+    pub fn for_job(&self, job: &dkron_model::Job) -> PlanRules {
+        let mut rules = *self;
+        if let Ok(policy) = job.misfire_policy.parse::<MisfirePolicy>() {
+            rules.misfire_policy = policy;
+        }
+        if !job.catch_up_window.is_empty()
+            && let Ok(window) = dkron_model::parse_go_duration(&job.catch_up_window)
+        {
+            rules.catch_up_window = saturating_delta(window);
+        }
+        rules
+    }
+}
+
 impl Default for PlanRules {
     fn default() -> Self {
         SchedulerConfig::default().plan_rules()
@@ -148,6 +165,25 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn a_job_overrides_the_misfire_settings_it_sets() {
+        let server = SchedulerConfig::default().plan_rules();
+        let plain = dkron_model::Job::default();
+        assert_eq!(server.for_job(&plain), server);
+        let own = dkron_model::Job {
+            misfire_policy: "run_all".into(),
+            catch_up_window: "90s".into(),
+            ..dkron_model::Job::default()
+        };
+        let rules = server.for_job(&own);
+        assert_eq!(rules.misfire_policy, MisfirePolicy::RunAll);
+        assert_eq!(rules.catch_up_window, TimeDelta::seconds(90));
+        assert_eq!(
+            rules.launch_lead, server.launch_lead,
+            "the rest is the server's"
+        );
     }
 
     #[test]

@@ -224,6 +224,9 @@ pub enum CommandResult {
     /// The run failed and its job's `retries` allow another attempt: a pending retry is
     /// recorded on this job (see `StoredJob::pending_retries`).
     Retrying(String),
+    /// The run's result completed a successful occurrence of an `ephemeral` job, which was
+    /// deleted with its history.
+    EphemeralDeleted(String),
     /// The command changed nothing.
     Failed(ApplyError),
     /// Results of a batch, in order.

@@ -13,6 +13,7 @@ mod crash;
 mod encryption;
 mod getting_started;
 mod harness;
+mod one_shot;
 mod pause;
 mod retries;
 mod shutdown;

@@ -145,6 +145,14 @@ impl Schedule {
     }
 }
 
+/// Returns the instant of an `@at` spec, or `None` for any other (or an invalid) spec.
+pub fn one_shot_instant(spec: &str) -> Option<DateTime<Utc>> {
+    match parse_spec(spec) {
+        Ok(ParsedSpec::At(instant)) => Some(instant),
+        _ => None,
+    }
+}
+
 /// Checks a spec (with `~` hashed from `job_name`) without choosing a zone for it.
 pub fn check_spec(spec: &str, job_name: &str) -> Result<(), ScheduleError> {
     Schedule::check_spec(spec, job_name)

@@ -117,13 +117,8 @@ impl<B: SchedulerBackend> Runner<B> {
             let Some(schedule) = tracked.schedule.as_ref() else {
                 continue;
             };
-            let plan = plan_job(
-                &tracked.job,
-                schedule,
-                Some(tracked.cursor),
-                now,
-                &self.rules,
-            );
+            let rules = self.rules.for_job(&tracked.job);
+            let plan = plan_job(&tracked.job, schedule, Some(tracked.cursor), now, &rules);
             missed.count(&name, &plan.decisions);
             decisions.extend(plan.decisions);
             planned.push(Planned {

@@ -11,8 +11,16 @@ use crate::records::StoredJob;
 
 /// The cursor of a new or rescheduled job: `now` truncated to the second, so that
 /// `@every 10s` first fires ten whole seconds later, as in Dkron.
-fn anchor(now: DateTime<Utc>) -> DateTime<Utc> {
-    now.duration_trunc(TimeDelta::seconds(1)).unwrap_or(now)
+///
+/// An `@at` time already past gets a cursor just before it instead: the scheduler then sees a
+/// missed occurrence and its misfire policy decides (run it now if inside the catch-up window,
+/// else record it as a misfire), rather than nothing happening at all (Dkron).
+fn anchor_for(job: &Job, now: DateTime<Utc>) -> DateTime<Utc> {
+    let anchor = now.duration_trunc(TimeDelta::seconds(1)).unwrap_or(now);
+    match dkron_model::one_shot_instant(&job.schedule) {
+        Some(at) if at <= anchor => at - TimeDelta::nanoseconds(1),
+        _ => anchor,
+    }
 }
 
 fn failed(error: ApplyError) -> Result<CommandResult, StoreError> {
@@ -68,12 +76,12 @@ pub(super) fn put(
     let stored = match existing {
         Some(old) => merge(old, job, now),
         None => StoredJob {
+            cursor: Some(anchor_for(&job, now)),
             job: Job {
                 dependent_jobs: None,
                 ..job
             }
             .normalized_for_storage(),
-            cursor: Some(anchor(now)),
             active_runs: 0,
             execution_count: 0,
             ledger_count: 0,
@@ -126,12 +134,12 @@ fn merge(old: StoredJob, submitted: Job, now: DateTime<Utc>) -> StoredJob {
     }
     .normalized_for_storage();
     StoredJob {
-        job,
         cursor: if reschedule {
-            Some(anchor(now))
+            Some(anchor_for(&job, now))
         } else {
             old.cursor
         },
+        job,
         ..old
     }
 }
@@ -207,7 +215,7 @@ pub(super) fn toggle(
     };
     stored.job.disabled = !stored.job.disabled;
     if !stored.job.disabled {
-        stored.cursor = Some(anchor(now));
+        stored.cursor = Some(anchor_for(&stored.job, now));
     }
     tables.save_job(&stored)?;
     Ok(CommandResult::Job(Box::new(stored.job)))

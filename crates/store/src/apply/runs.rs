@@ -411,22 +411,31 @@ fn finish(
         return Ok(CommandResult::Retrying(job.to_string()));
     }
     let mut triggered = Vec::new();
+    let mut succeeded = false;
     if let Some(mut entry) = tables.load_ledger(job, report.nominal)? {
         let was_open = entry.state == OccurrenceState::Launched;
         close_ledger_run(&mut entry, &report, lost_reason);
         tables.save_ledger(&entry)?;
         if was_open && entry.state == OccurrenceState::Succeeded {
+            succeeded = true;
             let children = stored.job.dependent_jobs.clone().unwrap_or_default();
             triggered = trigger_children(tables, job, &children, report.finished_at)?;
         }
     }
     prune_executions(tables, &mut stored)?;
     tables.save_job(&stored)?;
-    if triggered.is_empty() {
-        Ok(CommandResult::Done)
-    } else {
-        Ok(CommandResult::Triggered(triggered))
+    if !triggered.is_empty() {
+        return Ok(CommandResult::Triggered(triggered));
     }
+    // Dkron deletes an ephemeral job once it succeeded, unless other jobs depend on it (they
+    // were just triggered above, and the job stays).
+    if succeeded && stored.job.ephemeral && stored.active_runs == 0 {
+        let deleted = super::jobs::delete(tables, job)?;
+        if matches!(deleted, CommandResult::Job(_)) {
+            return Ok(CommandResult::EphemeralDeleted(job.to_string()));
+        }
+    }
+    Ok(CommandResult::Done)
 }
 
 /// Turns a failed run into a pending next attempt on the same node: a new active run, the
