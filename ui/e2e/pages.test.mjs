@@ -36,16 +36,16 @@ describe('pages', () => {
     await page.getByTestId('leader-name').getByText('pages-node').waitFor();
     await page.getByTestId('cluster-card').getByText('1/1').waitFor();
     await page.getByTestId('jobs-card').getByText('never ran').waitFor();
-    await page.getByTestId('pause-state').getByText('accepted').waitFor();
+    await page.getByTestId('pause-state').getByText('running').waitFor();
   });
 
-  test('submissions can be paused and resumed from the dashboard', async () => {
+  test('scheduling can be paused and resumed from the dashboard', async () => {
     await open('');
-    await page.getByRole('button', { name: 'Pause submissions' }).click();
-    await page.getByTestId('pause-state').getByText('paused on this node').waitFor();
+    await page.getByTestId('pause-card').getByRole('button', { name: 'Pause scheduling' }).click();
+    await page.getByTestId('pause-state').getByText('paused cluster-wide').waitFor();
     assert.equal((await (await fetch(`${dkron.baseUrl}/v1/pause`)).json()).paused, true);
-    await page.getByRole('button', { name: 'Resume submissions' }).click();
-    await page.getByTestId('pause-state').getByText('accepted').waitFor();
+    await page.getByTestId('pause-card').getByRole('button', { name: 'Resume scheduling' }).click();
+    await page.getByTestId('pause-state').getByText('running').waitFor();
     assert.equal((await (await fetch(`${dkron.baseUrl}/v1/pause`)).json()).paused, false);
   });
 

@@ -23,6 +23,10 @@ export interface Job {
   retries?: number;
   dependent_jobs?: string[] | null;
   parent_job?: string;
+  /** More parents (dkron-rs addition): the job runs once all of them succeeded. */
+  parent_jobs?: string[] | null;
+  /** Go duration before the first retry, doubled for each further one (dkron-rs addition). */
+  retry_backoff?: string;
   processors?: Record<string, StringMap> | null;
   concurrency?: 'allow' | 'forbid' | '';
   executor?: string;
@@ -46,6 +50,8 @@ export interface Execution {
   group?: string;
   attempt?: number;
   output_truncated?: boolean;
+  /** True when the run was killed on request. */
+  killed?: boolean;
 }
 
 export type OccurrenceTrigger = 'schedule' | 'catch_up' | 'manual' | 'parent';

@@ -144,16 +144,18 @@ function SchedulerCard() {
   const { data: paused, isPending } = usePauseState();
   const setPaused = useSetPaused();
   return (
-    <SectionCard title="Submissions" testId="pause-card">
+    <SectionCard title="Scheduler" testId="pause-card">
       {isPending ? <LinearProgress /> : (
         <Stack spacing={1} sx={{ alignItems: 'flex-start' }}>
-          <Chip color={paused ? 'warning' : 'success'} label={paused ? 'paused on this node' : 'accepted'} data-testid="pause-state" />
+          <Chip color={paused ? 'warning' : 'success'} label={paused ? 'paused cluster-wide' : 'running'} data-testid="pause-state" />
           <Tooltip title={PAUSE_EXPLANATION} describeChild>
             <Button size="small" variant="outlined" disabled={setPaused.isPending} onClick={() => setPaused.mutate(!paused)}>
-              {paused ? 'Resume submissions' : 'Pause submissions'}
+              {paused ? 'Resume scheduling' : 'Pause scheduling'}
             </Button>
           </Tooltip>
-          <Typography variant="caption" color="text.secondary">Affects only this node.</Typography>
+          <Typography variant="caption" color="text.secondary">
+            {paused ? 'Scheduled runs are skipped and job changes refused.' : 'Applies to the whole cluster.'}
+          </Typography>
         </Stack>
       )}
     </SectionCard>

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import {
   Alert,
   Box,
+  Chip,
   LinearProgress,
   Table,
   TableBody,
@@ -74,7 +75,10 @@ function ExecutionRow({
       data-testid="execution-row"
       data-execution-state={state}
     >
-      <TableCell><ExecutionStateChip state={state} /></TableCell>
+      <TableCell>
+        <ExecutionStateChip state={state} />
+        {execution.killed && <Chip size="small" variant="outlined" color="warning" label="killed" sx={{ ml: 0.5 }} />}
+      </TableCell>
       <TableCell>{execution.node_name || '–'}</TableCell>
       <TableCell sx={{ whiteSpace: 'nowrap' }}><NominalTimeCell execution={execution} timeZone={timeZone} /></TableCell>
       <TableCell sx={{ whiteSpace: 'nowrap' }}>{formatDateTime(execution.started_at, timeZone)}</TableCell>

@@ -70,9 +70,16 @@ function OptionalTime({ value, timeZone }: { value: string | null | undefined; t
   return <>{formatDateTime(value, timeZone)} ({timeZone || 'local'})</>;
 }
 
+/** `parent_job` and the extra `parent_jobs`, without repeats. */
+export function jobParents(job: Job): string[] {
+  const names = [job.parent_job ?? '', ...(job.parent_jobs ?? [])].filter((name) => name !== '');
+  return [...new Set(names)];
+}
+
 /** Every field of a job, as a definition list. */
 export function JobDetails({ job }: { job: Job }) {
   const children = job.dependent_jobs ?? [];
+  const parents = jobParents(job);
   return (
     <Box
       component="dl"
@@ -89,8 +96,18 @@ export function JobDetails({ job }: { job: Job }) {
       <Row label="Executor">{job.executor || <Muted>none (runs will fail)</Muted>}</Row>
       <Row label="Executor config"><ExecutorConfig config={job.executor_config} /></Row>
       <Row label="Concurrency">{job.concurrency === 'forbid' ? 'forbid (skip a run while one is active)' : 'allow'}</Row>
-      <Row label="Retries">{job.retries ?? 0}</Row>
-      <Row label="Parent job">{job.parent_job ? <JobLink name={job.parent_job} /> : <Muted>none</Muted>}</Row>
+      <Row label="Retries">
+        {job.retries ?? 0}
+        {(job.retries ?? 0) > 0 && <Muted> · backoff {job.retry_backoff || 'default (0.5 s × attempt)'}</Muted>}
+      </Row>
+      <Row label="Parent jobs">
+        {parents.length === 0 ? <Muted>none</Muted> : (
+          <Stack direction="row" sx={{ flexWrap: 'wrap', columnGap: 1 }} data-testid="parent-jobs">
+            {parents.map((name) => <JobLink key={name} name={name} />)}
+          </Stack>
+        )}
+        {parents.length > 1 && <Muted> (runs once all have succeeded)</Muted>}
+      </Row>
       <Row label="Dependent jobs">
         {children.length === 0 ? <Muted>none</Muted> : (
           <Stack direction="row" sx={{ flexWrap: 'wrap', columnGap: 1 }} data-testid="dependent-jobs">

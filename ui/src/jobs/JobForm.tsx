@@ -92,6 +92,14 @@ function ParentJobInput() {
         slotProps={{ htmlInput: { list: 'dkron-parent-jobs' } }}
         sx={{ minWidth: 280 }}
       />
+      <TextInput
+        source="parent_jobs"
+        label="More parents"
+        helperText="Comma-separated; the job then runs once every parent has succeeded"
+        format={(names: unknown) => (Array.isArray(names) ? names.join(', ') : '')}
+        parse={(text: string) => (text ?? '').split(',').map((name) => name.trim())}
+        sx={{ minWidth: 280 }}
+      />
       <datalist id="dkron-parent-jobs">
         {(suggestions.data ?? []).map((name) => <option key={name} value={name} />)}
       </datalist>
@@ -108,6 +116,8 @@ const FIELD_LABELS: Record<string, string> = {
   'executor_config.timeout': 'Timeout',
   'executor_config.mem_limit': 'Memory limit',
   parent_job: 'Parent job',
+  parent_jobs: 'More parents',
+  retry_backoff: 'Retry backoff',
   expires_at: 'Expires at',
 };
 
@@ -184,6 +194,7 @@ function FormFields({ isEdit }: { isEdit: boolean }) {
         <Box sx={{ display: 'flex', gap: 2, flexWrap: 'wrap' }}>
           <SelectInput source="concurrency" label="Concurrency" choices={CONCURRENCY_CHOICES} sx={{ minWidth: 260 }} />
           <NumberInput source="retries" label="Retries" min={0} helperText="Extra attempts after a failure" />
+          <TextInput source="retry_backoff" label="Retry backoff" helperText="Go duration before the first retry, doubled after; empty: 0.5 s × attempt" />
         </Box>
         <BooleanInput source="ephemeral" label="Ephemeral (delete the job after its first success)" />
         <KeyValueInput source="tags" label="Target tags" helperText="Run only on nodes with these tags; value or value:count (e.g. role: web:2)" />

@@ -68,11 +68,12 @@ function JobName({ job }: { job: Job }) {
 }
 
 function JobSchedule({ job }: { job: Job }) {
-  const words = describeSchedule(job.schedule, Boolean(job.parent_job));
+  const hasParent = Boolean(job.parent_job) || (job.parent_jobs?.length ?? 0) > 0;
+  const words = describeSchedule(job.schedule, hasParent);
   return (
     <Box>
       <Typography variant="body2" sx={{ fontFamily: MONOSPACE, fontSize: 13, whiteSpace: 'nowrap' }}>
-        {job.schedule || (job.parent_job ? `after ${job.parent_job}` : '—')}
+        {job.schedule || (hasParent ? `after ${job.parent_job || job.parent_jobs?.join(', ')}` : '—')}
       </Typography>
       {words && (
         <Typography variant="caption" color="text.secondary">

@@ -8,7 +8,7 @@ import { JobStatusChip } from '../components/StatusChips';
 import { TimeText } from '../components/TimeText';
 import { MONOSPACE } from '../layout/theme';
 import { describeSchedule } from '../lib/schedule';
-import { JobDetails } from './JobDetails';
+import { JobDetails, jobParents } from './JobDetails';
 import { NextRuns } from './NextRuns';
 import { ExecutionsPanel, useJobExecutions } from './ExecutionsPanel';
 import { executionState } from '../lib/execution';
@@ -37,7 +37,7 @@ function JobActions() {
 }
 
 function ScheduleSummary({ job }: { job: Job }) {
-  const words = describeSchedule(job.schedule, Boolean(job.parent_job));
+  const words = describeSchedule(job.schedule, jobParents(job).length > 0);
   return (
     <Stack spacing={0.5} sx={{ mb: 2 }}>
       <Typography sx={{ fontFamily: MONOSPACE }}>{job.schedule || '(no schedule)'}</Typography>

@@ -7,11 +7,11 @@ import { useApi } from '../api/useApi';
 
 export const PAUSE_QUERY_KEY = ['dkron', 'pause'];
 
-/** The pause switch only affects the node this UI is served from, so the tooltip says so. */
+/** What pausing does, for tooltips: it is cluster-wide and affects schedules, not only edits. */
 export const PAUSE_EXPLANATION =
-  'Pausing refuses new and changed job submissions on this node only (the one serving this page). ' +
-  'It is not shared with other nodes and resets when the node restarts. Schedules, manual runs, ' +
-  'toggles and deletes keep working.';
+  'Pausing applies to the whole cluster and survives restarts: scheduled runs do not happen ' +
+  '(each is recorded as skipped, so nothing is caught up later) and new or changed jobs are ' +
+  'refused. Manual runs, enable/disable and delete still work; runs already going finish.';
 
 export function usePauseState() {
   const api = useApi();
@@ -26,7 +26,7 @@ export function useSetPaused() {
     mutationFn: (paused: boolean) => api.setPaused(paused),
     onSuccess: (paused) => {
       queryClient.setQueryData(PAUSE_QUERY_KEY, paused);
-      notify(paused ? 'Job submissions paused on this node' : 'Job submissions resumed', { type: 'info' });
+      notify(paused ? 'Scheduling paused cluster-wide' : 'Scheduling resumed', { type: 'info' });
     },
     onError: (error: Error) => notify(error.message, { type: 'error' }),
   });
@@ -36,10 +36,10 @@ export function useSetPaused() {
 export function PauseToggle() {
   const { data: paused } = usePauseState();
   const setPaused = useSetPaused();
-  const label = paused ? 'Resume job submissions' : 'Pause job submissions';
+  const label = paused ? 'Resume scheduling' : 'Pause scheduling';
   return (
     <>
-      {paused && <Chip size="small" color="warning" label="submissions paused" sx={{ mr: 1, display: { xs: 'none', sm: 'flex' } }} />}
+      {paused && <Chip size="small" color="warning" label="scheduling paused" sx={{ mr: 1, display: { xs: 'none', sm: 'flex' } }} />}
       <Tooltip title={`${label}. ${PAUSE_EXPLANATION}`}>
       <span>
         <IconButton

@@ -20,6 +20,7 @@ const STRING_FIELDS = [
   'parent_job',
   'concurrency',
   'executor',
+  'retry_backoff',
 ];
 
 /** Keeps the entries of a string map that have a key and a value; null when none remain. */
@@ -47,6 +48,11 @@ export function toJobPayload(values: Record<string, unknown>): Record<string, un
   payload.executor_config = cleanStringMap(payload.executor_config);
   payload.tags = cleanStringMap(payload.tags);
   payload.metadata = cleanStringMap(payload.metadata);
+  const parents = Array.isArray(payload.parent_jobs)
+    ? payload.parent_jobs.map((name) => String(name ?? '').trim()).filter((name) => name !== '')
+    : [];
+  if (parents.length > 0) payload.parent_jobs = parents;
+  else delete payload.parent_jobs;
   payload.retries = Number(payload.retries ?? 0) || 0;
   payload.disabled = Boolean(payload.disabled);
   payload.ephemeral = Boolean(payload.ephemeral);

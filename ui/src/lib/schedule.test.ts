@@ -47,6 +47,7 @@ describe('job payload', () => {
       metadata: { team: 'ops', '': 'orphan' },
       tags: {},
       retries: '2',
+      parent_jobs: ['a', ' ', 'b'],
       starts_at: '',
     });
     expect(payload).toMatchObject({
@@ -58,7 +59,9 @@ describe('job payload', () => {
       retries: 2,
       starts_at: null,
       disabled: false,
+      parent_jobs: ['a', 'b'],
     });
+    expect(toJobPayload({ name: 'y', parent_jobs: [] })).not.toHaveProperty('parent_jobs');
     expect(payload).not.toHaveProperty('id');
     expect(payload).not.toHaveProperty('next');
   });
