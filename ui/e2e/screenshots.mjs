@@ -90,7 +90,7 @@ try {
   await open('jobs/spring-forward/show', () => page.getByTestId('next-runs').waitFor());
   await shoot(page, 'job-next-runs-dst');
   await open('jobs/flaky-import/show', () => page.getByTestId('output-text').getByText('503').waitFor());
-  await shoot(page, 'job-failed');
+  await shoot(page, 'job-failed', { fullPage: true });
 
   await page.setViewportSize({ width: 1280, height: 1400 });
   await open('jobs/create', () => page.locator('input[name="name"]').waitFor());
