@@ -66,11 +66,32 @@ type RunKey = (String, String);
 /// First line of the output of a run stopped through the kill endpoint.
 pub const KILLED_ON_REQUEST: &str = "killed on request";
 
+/// Why the worker stopped a run before it ended by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StopReason {
+    /// The kill endpoint asked for it.
+    KillRequest,
+    /// The job's `timeout` passed.
+    Timeout(std::time::Duration),
+}
+
+impl StopReason {
+    /// The first line of the stopped run's output.
+    fn line(self) -> String {
+        match self {
+            StopReason::KillRequest => KILLED_ON_REQUEST.to_string(),
+            StopReason::Timeout(limit) => {
+                format!("killed: the job's timeout of {limit:?} passed")
+            }
+        }
+    }
+}
+
 struct Running {
     execution: Execution,
     cancel: CancellationToken,
-    /// Set by [`Worker::kill`], so the record says who stopped the run.
-    kill_requested: bool,
+    /// Set when the worker stops the run, so the record says why.
+    stop: Option<StopReason>,
 }
 
 /// What this node knows of a run, for a new leader reconciling launched runs.
@@ -287,7 +308,7 @@ impl Worker {
                 Running {
                     execution,
                     cancel: cancel.clone(),
-                    kill_requested: false,
+                    stop: None,
                 },
             );
         let request = ExecRequest {
@@ -298,6 +319,7 @@ impl Worker {
             executor: order.job.executor.clone(),
             config: order.job.executor_config.clone().unwrap_or_default(),
         };
+        let timeout = order.job.run_timeout();
         let registry = self.registry.clone();
         let limits = self.limits.clone();
         let recorder = self.recorder.clone();
@@ -312,15 +334,20 @@ impl Worker {
                 key.clone(),
                 events.clone(),
             ));
+            let deadline =
+                timeout.map(|limit| tokio::spawn(stop_after(limit, running.clone(), key.clone())));
             let outcome = registry
                 .run(request, &limits, Some(live_sender), cancel)
                 .await;
+            if let Some(deadline) = deadline {
+                deadline.abort();
+            }
             let _output_follower_ends_with_the_channel = follow.await;
-            let killed_on_request = running
+            let stopped = running
                 .lock()
                 .expect("running map lock is never poisoned")
                 .remove(&key)
-                .is_some_and(|run| run.kill_requested);
+                .and_then(|run| run.stop);
             received
                 .lock()
                 .expect("received lock is never poisoned")
@@ -340,13 +367,12 @@ impl Worker {
                     started_at,
                     finished_at: Utc::now(),
                     success: outcome.success,
-                    output: if killed_on_request {
-                        format!("{KILLED_ON_REQUEST}\n{}", outcome.output)
-                    } else {
-                        outcome.output
+                    output: match stopped {
+                        Some(reason) => format!("{}\n{}", reason.line(), outcome.output),
+                        None => outcome.output,
                     },
                     exit_code: outcome.exit_code,
-                    killed: outcome.killed,
+                    killed: outcome.killed || stopped.is_some(),
                 },
             });
         });
@@ -364,7 +390,7 @@ impl Worker {
             return false;
         };
         tracing::info!(job, execution = execution_id, "killing the run on request");
-        run.kill_requested = true;
+        run.stop = Some(StopReason::KillRequest);
         run.cancel.cancel();
         true
     }
@@ -386,6 +412,21 @@ impl Worker {
         self.tasks.close();
         self.tasks.wait().await;
         self.tasks.reopen();
+    }
+}
+
+/// Stops a run when the job's `timeout` passes (aborted when the run ends first).
+async fn stop_after(
+    limit: std::time::Duration,
+    running: Arc<Mutex<HashMap<RunKey, Running>>>,
+    key: RunKey,
+) {
+    tokio::time::sleep(limit).await;
+    let mut running = running.lock().expect("running map lock is never poisoned");
+    if let Some(run) = running.get_mut(&key) {
+        tracing::info!(job = %key.0, execution = %key.1, ?limit, "the job's timeout passed; stopping the run");
+        run.stop.get_or_insert(StopReason::Timeout(limit));
+        run.cancel.cancel();
     }
 }
 

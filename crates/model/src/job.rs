@@ -62,6 +62,11 @@ pub struct Job {
     /// means Dkron's short growing wait). See `retry_delay`.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub retry_backoff: String,
+    /// Longest a run may take, for every executor (Go duration, ours): the run is then
+    /// stopped (a shell job's whole process group is killed) and recorded as failed and
+    /// killed. Empty: no limit beyond the executor's own.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub timeout: String,
     /// What to do with occurrences missed while no scheduler ran (ours): `skip`, `run_once` or
     /// `run_all`; empty means the server's `misfire-policy`.
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -120,6 +125,7 @@ impl Default for Job {
             metadata: None,
             retries: 0,
             retry_backoff: String::new(),
+            timeout: String::new(),
             misfire_policy: String::new(),
             catch_up_window: String::new(),
             dependent_jobs: None,
@@ -146,6 +152,16 @@ impl Job {
             .and_then(|config| config.get(key))
             .map(String::as_str)
             .unwrap_or("")
+    }
+
+    /// Returns the job-level run time limit, if one is set and valid.
+    pub fn run_timeout(&self) -> Option<std::time::Duration> {
+        if self.timeout.is_empty() {
+            return None;
+        }
+        crate::parse_go_duration(&self.timeout)
+            .ok()
+            .filter(|limit| !limit.is_zero())
     }
 
     /// Returns true when the job's overlap policy forbids concurrent runs.

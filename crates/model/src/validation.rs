@@ -47,6 +47,9 @@ pub enum ValidationError {
     /// The shell executor's `mem_limit` does not parse.
     #[error("Error parsing job memory limit value: {0}")]
     MemLimit(MemLimitError),
+    /// The job-level `timeout` is not a Go duration (our field).
+    #[error("invalid timeout: {0}")]
+    JobTimeout(crate::DurationError),
     /// `misfire_policy` is not one of the policies (our field).
     #[error("invalid misfire_policy {0:?}, use \"skip\", \"run_once\" or \"run_all\"")]
     MisfirePolicy(String),
@@ -87,6 +90,7 @@ impl ValidationError {
             ValidationError::ExpiresBeforeStart { .. } => "expires_at",
             ValidationError::RetryBackoff(_) => "retry_backoff",
             ValidationError::MisfirePolicy(_) => "misfire_policy",
+            ValidationError::JobTimeout(_) => "timeout",
             ValidationError::CatchUpWindow(_) => "catch_up_window",
         }
     }
@@ -129,6 +133,9 @@ pub fn validate_job(job: &Job) -> Result<(), ValidationError> {
     crate::parse_retry_backoff(&job.retry_backoff).map_err(ValidationError::RetryBackoff)?;
     if !["", "skip", "run_once", "run_all"].contains(&job.misfire_policy.as_str()) {
         return Err(ValidationError::MisfirePolicy(job.misfire_policy.clone()));
+    }
+    if !job.timeout.is_empty() {
+        parse_go_duration(&job.timeout).map_err(ValidationError::JobTimeout)?;
     }
     if !job.catch_up_window.is_empty() {
         parse_go_duration(&job.catch_up_window).map_err(ValidationError::CatchUpWindow)?;

@@ -14,6 +14,7 @@ mod encryption;
 mod getting_started;
 mod harness;
 mod one_shot;
+mod overlap;
 mod pause;
 mod retries;
 mod shutdown;
