@@ -100,6 +100,8 @@ try {
   await page.locator('textarea[name="executor_config.command"]').fill('find /var/tmp -mtime +7 -delete');
   await page.getByTestId('next-runs').getByText('America/New_York').waitFor();
   await page.evaluate(() => window.scrollTo(0, 0));
+  // The app bar hides while scrolling down and slides back in; let the slide finish.
+  await page.waitForTimeout(600);
   await shoot(page, 'job-create-form');
   await page.getByTestId('json-mode').click();
   await shoot(page, 'job-create-json');
