@@ -12,6 +12,7 @@ use dkron_cluster::rpc::{from_json, to_json};
 use dkron_model::{Execution, Job, LedgerEntry, Member, MemberStatus};
 use dkron_store::{ApplyError, Command, CommandResult, StoreError};
 
+use crate::kill::{KillOrder, kill_at};
 use crate::members;
 use crate::node::Node;
 use crate::node_service::{RunJobAnswer, RunJobRequest};
@@ -145,26 +146,6 @@ impl ApiSeam {
             .into_iter()
             .find(is_it)
             .map(|execution| (execution, Some(addr))))
-    }
-
-    /// Asks the node at `addr` to kill a run; returns whether it was running there.
-    async fn kill_on(
-        &self,
-        addr: &str,
-        job: &str,
-        execution_id: &str,
-    ) -> Result<bool, BackendError> {
-        let unavailable = |message: String| BackendError::Unavailable(format!("{addr}: {message}"));
-        let channel = self.0.channels.get(addr).map_err(unavailable)?;
-        let request = to_json(&(job, execution_id))
-            .map_err(|status| BackendError::Internal(status.message().to_string()))?;
-        let mut client = NodeClient::new(channel);
-        let call = client.kill(request);
-        let response = tokio::time::timeout(BUSY_ASK_LIMIT, call)
-            .await
-            .map_err(|_| unavailable("did not answer in time".into()))?
-            .map_err(|status| unavailable(status.message().to_string()))?;
-        from_json(response.get_ref()).map_err(|status| unavailable(status.message().to_string()))
     }
 
     /// Running executions of one node, asked over gRPC.
@@ -328,9 +309,16 @@ impl ApiBackend for ApiSeam {
         execution_id: &str,
     ) -> Result<Execution, BackendError> {
         if let Some((execution, owner)) = self.find_running(job, execution_id).await? {
+            let order = KillOrder {
+                job: job.to_string(),
+                execution_id: execution_id.to_string(),
+                replaced: false,
+            };
             let killed = match owner {
-                None => self.0.worker.kill(job, execution_id),
-                Some(addr) => self.kill_on(&addr, job, execution_id).await?,
+                None => self.0.worker.kill(&order),
+                Some(addr) => kill_at(&self.0, &addr, &order)
+                    .await
+                    .map_err(BackendError::Unavailable)?,
             };
             if killed {
                 return Ok(execution);

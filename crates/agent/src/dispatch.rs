@@ -89,6 +89,7 @@ fn undelivered(order: &RunOrder, target: &str, reason: &str) -> Command {
             output: format!("dkron-rs: the run could not be delivered to node {target}: {reason}"),
             exit_code: None,
             killed: false,
+            no_retry: false,
         },
     }
 }

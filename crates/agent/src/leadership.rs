@@ -12,8 +12,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::chaining;
 use crate::node::Node;
+use crate::pending_runs;
 use crate::reconcile::{self, Pass};
-use crate::retries;
 use crate::scheduler_seam::SchedulerSeam;
 
 /// How often the leader reconciles runs and servers with membership.
@@ -175,7 +175,7 @@ async fn follow_job_changes(
             match node.raft.store().job(&name) {
                 Ok(Some(stored)) => {
                     chaining::launch_pending(&scheduler, &stored);
-                    retries::send_pending(&node, &stored);
+                    pending_runs::send_pending(&node, &stored);
                     scheduler.job_changed(ScheduledJob {
                         job: stored.job,
                         cursor: stored.cursor,

@@ -70,8 +70,8 @@ impl NodeRpc for NodeService {
     }
 
     async fn kill(&self, request: Request<Json>) -> Result<Response<Json>, Status> {
-        let (job, execution_id): (String, String) = from_json(request.get_ref())?;
-        json_status(&self.worker.kill(&job, &execution_id))
+        let order: crate::kill::KillOrder = from_json(request.get_ref())?;
+        json_status(&self.worker.kill(&order))
     }
 }
 

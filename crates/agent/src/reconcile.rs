@@ -21,7 +21,7 @@ use dkron_store::{ActiveRun, Command};
 use crate::dispatch;
 use crate::members;
 use crate::node::Node;
-use crate::retries;
+use crate::pending_runs;
 use crate::worker::{RunOrder, RunState};
 
 /// Which checks a reconcile pass makes.
@@ -215,11 +215,11 @@ fn resend(node: &Arc<Node>, run: &ActiveRun) {
     };
     tracing::warn!(job = %run.job, execution = %run.execution_id, node = %run.node_name, "launched run never reached its node; sending it now");
     let order = match stored
-        .pending_retries
+        .pending_runs
         .iter()
         .find(|retry| retry.execution_id == run.execution_id)
     {
-        Some(retry) => retries::retry_order(&stored, retry),
+        Some(retry) => pending_runs::pending_order(&stored, retry),
         None => RunOrder::first(stored.job, run.nominal, run.execution_id.clone()),
     };
     let node = node.clone();

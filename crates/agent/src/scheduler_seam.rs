@@ -25,6 +25,33 @@ fn backend_error(detail: impl ToString) -> SchedulerError {
 }
 
 impl SchedulerSeam {
+    /// Stops the runs a `concurrency: replace` launch replaces, on their nodes, without
+    /// holding up the commit.
+    fn stop_replaced(&self, job: &str, replaced: &[dkron_store::RunPlan]) {
+        for run in replaced {
+            let node = self.0.clone();
+            let order = crate::kill::KillOrder {
+                job: job.to_string(),
+                execution_id: run.execution_id.clone(),
+                replaced: true,
+            };
+            let node_name = run.node_name.clone();
+            tokio::spawn(async move {
+                match crate::kill::kill_on(&node, &node_name, &order).await {
+                    Ok(true) => {
+                        tracing::info!(job = %order.job, execution = %order.execution_id, "replaced run stopped")
+                    }
+                    Ok(false) => {
+                        tracing::debug!(job = %order.job, execution = %order.execution_id, "replaced run had not started or already ended")
+                    }
+                    Err(error) => {
+                        tracing::warn!(job = %order.job, execution = %order.execution_id, error = %error, "cannot stop a replaced run")
+                    }
+                }
+            });
+        }
+    }
+
     fn plan_runs(
         &self,
         job: &Job,
@@ -143,6 +170,11 @@ impl SchedulerBackend for SchedulerSeam {
                 "unexpected commit result {result:?}"
             )));
         };
+        for (decision, result) in decisions.iter().zip(&results) {
+            if let CommandResult::LaunchedReplacing { replaced, .. } = result {
+                self.stop_replaced(decision.job(), replaced);
+            }
+        }
         Ok(decisions
             .into_iter()
             .zip(results)
@@ -177,6 +209,11 @@ impl SchedulerBackend for SchedulerSeam {
 }
 
 fn outcome(decision: Decision, result: CommandResult) -> CommitOutcome {
+    let result = match result {
+        CommandResult::LaunchedReplacing { runs, .. } => CommandResult::Launched(runs),
+        CommandResult::Queued => return CommitOutcome::Queued,
+        other => other,
+    };
     match (decision, result) {
         (
             Decision::Launch {

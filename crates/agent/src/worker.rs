@@ -71,15 +71,25 @@ pub const KILLED_ON_REQUEST: &str = "killed on request";
 enum StopReason {
     /// The kill endpoint asked for it.
     KillRequest,
+    /// A newer occurrence of a `concurrency: replace` job took its place.
+    Replaced,
     /// The job's `timeout` passed.
     Timeout(std::time::Duration),
 }
 
 impl StopReason {
+    /// A run stopped on purpose is not retried; one that ran out of time is.
+    fn is_deliberate(self) -> bool {
+        matches!(self, StopReason::KillRequest | StopReason::Replaced)
+    }
+
     /// The first line of the stopped run's output.
     fn line(self) -> String {
         match self {
             StopReason::KillRequest => KILLED_ON_REQUEST.to_string(),
+            StopReason::Replaced => {
+                "killed: replaced by a newer run (concurrency: replace)".to_string()
+            }
             StopReason::Timeout(limit) => {
                 format!("killed: the job's timeout of {limit:?} passed")
             }
@@ -373,6 +383,7 @@ impl Worker {
                     },
                     exit_code: outcome.exit_code,
                     killed: outcome.killed || stopped.is_some(),
+                    no_retry: stopped.is_some_and(StopReason::is_deliberate),
                 },
             });
         });
@@ -380,8 +391,8 @@ impl Worker {
 
     /// Kills one running execution (its process group, for shell jobs); returns false when
     /// this node does not run it. The run then ends as usual and is recorded as killed.
-    pub fn kill(&self, job: &str, execution_id: &str) -> bool {
-        let key: RunKey = (job.to_owned(), execution_id.to_owned());
+    pub fn kill(&self, order: &crate::kill::KillOrder) -> bool {
+        let key: RunKey = (order.job.clone(), order.execution_id.clone());
         let mut running = self
             .running
             .lock()
@@ -389,8 +400,13 @@ impl Worker {
         let Some(run) = running.get_mut(&key) else {
             return false;
         };
-        tracing::info!(job, execution = execution_id, "killing the run on request");
-        run.stop = Some(StopReason::KillRequest);
+        let reason = if order.replaced {
+            StopReason::Replaced
+        } else {
+            StopReason::KillRequest
+        };
+        tracing::info!(job = %order.job, execution = %order.execution_id, ?reason, "stopping the run");
+        run.stop = Some(reason);
         run.cancel.cancel();
         true
     }

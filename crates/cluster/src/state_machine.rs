@@ -87,20 +87,18 @@ fn collect_job_changes(command: &Command, changes: &mut Vec<JobChange>) {
 /// them through the same feed as edited jobs.
 fn collect_triggered(result: &CommandResult, changes: &mut Vec<JobChange>) {
     match result {
-        CommandResult::Triggered(children) => {
-            changes.extend(children.iter().map(|name| JobChange {
+        CommandResult::Finished(followups) => {
+            changes.extend(followups.children.iter().map(|name| JobChange {
                 name: name.clone(),
                 removed: false,
             }));
+            if followups.runs_pending || followups.deleted {
+                changes.push(JobChange {
+                    name: followups.job.clone(),
+                    removed: followups.deleted,
+                });
+            }
         }
-        CommandResult::Retrying(job) => changes.push(JobChange {
-            name: job.clone(),
-            removed: false,
-        }),
-        CommandResult::EphemeralDeleted(job) => changes.push(JobChange {
-            name: job.clone(),
-            removed: true,
-        }),
         CommandResult::Batch(results) => {
             for result in results {
                 collect_triggered(result, changes);

@@ -17,6 +17,11 @@ pub type ProcessorMap = BTreeMap<String, StringMap>;
 pub const CONCURRENCY_ALLOW: &str = "allow";
 /// The overlap policy that skips an occurrence while another run of the job is active.
 pub const CONCURRENCY_FORBID: &str = "forbid";
+/// Overlap policy (ours): an occurrence due while a run is active waits for it (one waits at
+/// most; more are skipped as overlaps).
+pub const CONCURRENCY_QUEUE: &str = "queue";
+/// Overlap policy (ours): an occurrence due while a run is active stops that run and starts.
+pub const CONCURRENCY_REPLACE: &str = "replace";
 
 /// A job, field for field and in the order of Dkron's JSON (`dkron-behaviour.md` §2).
 ///

@@ -19,7 +19,10 @@ mod validation;
 
 pub use duration::{DurationError, parse_go_duration};
 pub use execution::{Execution, execution_id};
-pub use job::{CONCURRENCY_ALLOW, CONCURRENCY_FORBID, Job, ProcessorMap, StringMap};
+pub use job::{
+    CONCURRENCY_ALLOW, CONCURRENCY_FORBID, CONCURRENCY_QUEUE, CONCURRENCY_REPLACE, Job,
+    ProcessorMap, StringMap,
+};
 pub use mem_limit::{MemLimitError, parse_mem_limit};
 pub use member::{Member, MemberStatus};
 pub use occurrence::{LedgerEntry, LedgerRun, OccurrenceState, SkipReason, Trigger};

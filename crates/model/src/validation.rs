@@ -6,7 +6,10 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::schedule::{ScheduleError, check_spec, check_time_zone};
-use crate::{CONCURRENCY_ALLOW, CONCURRENCY_FORBID, Job, MemLimitError};
+use crate::{
+    CONCURRENCY_ALLOW, CONCURRENCY_FORBID, CONCURRENCY_QUEUE, CONCURRENCY_REPLACE, Job,
+    MemLimitError,
+};
 use crate::{parse_go_duration, parse_mem_limit};
 
 /// The executor whose configuration is checked (`timeout`, `mem_limit`).
@@ -36,7 +39,9 @@ pub enum ValidationError {
     #[error("can't parse job schedule: {0}")]
     Schedule(ScheduleError),
     /// `concurrency` is not `allow`, `forbid` or empty.
-    #[error("invalid concurrency policy value, use \"allow\" or \"forbid\"")]
+    #[error(
+        "invalid concurrency policy value, use \"allow\" or \"forbid\" (or \"queue\" or \"replace\")"
+    )]
     Concurrency,
     /// `timezone` is not an IANA zone name, `""` or `Local`.
     #[error("unknown time zone {0}")]
@@ -116,7 +121,14 @@ pub fn validate_job(job: &Job) -> Result<(), ValidationError> {
     if !job.schedule.is_empty() || !job.is_child() {
         check_spec(&job.schedule, &job.name).map_err(ValidationError::Schedule)?;
     }
-    if ![CONCURRENCY_ALLOW, CONCURRENCY_FORBID, ""].contains(&job.concurrency.as_str()) {
+    let policies = [
+        CONCURRENCY_ALLOW,
+        CONCURRENCY_FORBID,
+        CONCURRENCY_QUEUE,
+        CONCURRENCY_REPLACE,
+        "",
+    ];
+    if !policies.contains(&job.concurrency.as_str()) {
         return Err(ValidationError::Concurrency);
     }
     check_time_zone(&job.timezone).map_err(|_| ValidationError::TimeZone(job.timezone.clone()))?;

@@ -107,14 +107,22 @@ fn checks_concurrency_and_timezone() {
         ..job("a", "@daily")
     };
     validate_job(&empty).unwrap();
-    let replace = Job {
-        concurrency: "replace".into(),
+    let unknown = Job {
+        concurrency: "sometimes".into(),
         ..job("a", "@daily")
     };
+    // Dkron's message, extended with our two policies.
     assert_eq!(
-        message(&replace),
-        "invalid concurrency policy value, use \"allow\" or \"forbid\""
+        message(&unknown),
+        "invalid concurrency policy value, use \"allow\" or \"forbid\" (or \"queue\" or \"replace\")"
     );
+    for ours in ["queue", "replace"] {
+        let job = Job {
+            concurrency: ours.into(),
+            ..job("a", "@daily")
+        };
+        assert_eq!(validate_job(&job), Ok(()), "{ours}");
+    }
     let zone = |timezone: &str| Job {
         timezone: timezone.into(),
         ..job("a", "@daily")

@@ -51,6 +51,9 @@ pub enum CommitOutcome {
     Skipped(SkipReason),
     /// A skip or skip range was recorded.
     Recorded,
+    /// A launch was accepted but waits for the job's active runs to end (`concurrency:
+    /// queue`); the backend starts it then, so the scheduler does not dispatch it.
+    Queued,
     /// The decision was refused and changed nothing, for example because the occurrence was
     /// already in the ledger. The scheduler treats the occurrence as decided.
     Rejected(String),

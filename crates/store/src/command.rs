@@ -61,6 +61,10 @@ pub struct RunReport {
     /// written before kills were recorded.)
     #[serde(default)]
     pub killed: bool,
+    /// The run was stopped on purpose (a kill request, or replaced by a newer run): it is
+    /// not retried.
+    #[serde(default)]
+    pub no_retry: bool,
 }
 
 /// A change to the replicated state.
@@ -214,23 +218,42 @@ pub enum CommandResult {
     Job(Box<Job>),
     /// The occurrence is launched with these runs.
     Launched(Vec<RunPlan>),
+    /// The occurrence is launched with these runs (`runs`), and the job's runs that were
+    /// active (`replaced`) are to be stopped: `concurrency: replace`.
+    LaunchedReplacing {
+        /// The new runs.
+        runs: Vec<RunPlan>,
+        /// The runs to stop.
+        replaced: Vec<RunPlan>,
+    },
+    /// The occurrence is launched but waits for the job's active runs to end:
+    /// `concurrency: queue` (see `StoredJob::queued`).
+    Queued,
     /// The occurrence is recorded as skipped for this reason.
     Skipped(SkipReason),
     /// Number of runs ended by `LoseRuns`.
     Lost(u32),
-    /// The run's result completed a successful occurrence, and these child jobs now have a
-    /// pending parent-triggered run (see `StoredJob::pending_triggers`).
-    Triggered(Vec<String>),
-    /// The run failed and its job's `retries` allow another attempt: a pending retry is
-    /// recorded on this job (see `StoredJob::pending_retries`).
-    Retrying(String),
-    /// The run's result completed a successful occurrence of an `ephemeral` job, which was
-    /// deleted with its history.
-    EphemeralDeleted(String),
+    /// The run's result was recorded and the leader has more to do (see [`Followups`]).
+    Finished(Followups),
     /// The command changed nothing.
     Failed(ApplyError),
     /// Results of a batch, in order.
     Batch(Vec<CommandResult>),
+}
+
+/// What a recorded run result leaves the leader to do.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Followups {
+    /// The job whose run finished.
+    pub job: String,
+    /// Its children whose parents all succeeded: each now has a pending parent-triggered run
+    /// (`StoredJob::pending_triggers`).
+    pub children: Vec<String>,
+    /// The job has runs to send (`StoredJob::pending_runs`): a retry, or its queued
+    /// occurrence let out.
+    pub runs_pending: bool,
+    /// The job was `ephemeral`, succeeded, and was deleted with its history.
+    pub deleted: bool,
 }
 
 impl std::fmt::Display for Command {

@@ -13,7 +13,7 @@ mod snapshot;
 mod state_store;
 mod tables;
 
-pub use command::{ApplyError, Command, CommandResult, Retention, RunPlan, RunReport};
+pub use command::{ApplyError, Command, CommandResult, Followups, Retention, RunPlan, RunReport};
 pub use error::StoreError;
-pub use records::{PendingRetry, StoredExecution, StoredJob};
+pub use records::{PendingRun, QueuedLaunch, StoredExecution, StoredJob};
 pub use state_store::{ActiveRun, StateStore};

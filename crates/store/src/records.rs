@@ -28,24 +28,38 @@ pub struct StoredJob {
     /// Replicated, so a new leader launches what the old one did not.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pending_triggers: Vec<DateTime<Utc>>,
-    /// Next attempts of failed runs, not started yet (the leader sends each to its node,
-    /// which starts it at `not_before`). Replicated for the same reason.
+    /// Runs decided but not started yet: next attempts of failed runs, and a queued
+    /// occurrence let out (the leader sends each to its node, which starts it at
+    /// `not_before`). Replicated for the same reason.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub pending_retries: Vec<PendingRetry>,
+    pub pending_runs: Vec<PendingRun>,
+    /// An occurrence of a `concurrency: queue` job that came due while a run was active: it
+    /// is in the ledger as launched and starts when the active runs end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queued: Option<QueuedLaunch>,
 }
 
-/// The next attempt of a failed run, decided when its failure was recorded.
+/// An occurrence waiting for the job's active runs to end.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PendingRetry {
+pub struct QueuedLaunch {
+    /// Nominal time of the occurrence.
+    pub nominal: DateTime<Utc>,
+    /// Where it runs, chosen when it was decided.
+    pub runs: Vec<crate::RunPlan>,
+}
+
+/// A run decided by the state machine that its node has not started yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingRun {
     /// Nominal time of the occurrence (the execution group).
     pub nominal: DateTime<Utc>,
-    /// Execution id of the new attempt (`<nanos>-<node>-<attempt>`).
+    /// Execution id (`<nanos>-<node>`, with `-<attempt>` from the second attempt).
     pub execution_id: String,
-    /// The node that ran the failed attempt and runs this one, as in Dkron.
+    /// The node that runs it (for a retry, the one that ran the failed attempt, as in Dkron).
     pub node_name: String,
-    /// Attempt number, from 2.
+    /// Attempt number, from 1.
     pub attempt: u32,
-    /// Not started before this time (the backoff).
+    /// Not started before this time (a retry's backoff).
     pub not_before: DateTime<Utc>,
 }
 

@@ -273,7 +273,7 @@ async fn invalid_jobs_get_400_with_the_rule_and_store_nothing() {
             "unknown time zone Mars/Olympus",
         ),
         (
-            r#"{"name":"a","schedule":"@daily","concurrency":"replace"}"#,
+            r#"{"name":"a","schedule":"@daily","concurrency":"sometimes"}"#,
             "invalid concurrency policy value",
         ),
         (

@@ -139,6 +139,10 @@ impl<B: SchedulerBackend> Runner<B> {
                     debug!(job = %accepted.job, nominal = %accepted.nominal, trigger = %accepted.trigger, runs = accepted.runs.len(), "launch committed");
                     self.pending.push(accepted);
                 }
+                (Decision::Launch { job, nominal, .. }, CommitOutcome::Queued) => {
+                    self.counters.launches_committed += 1;
+                    debug!(job = %job, nominal = %nominal, "launch queued behind an active run");
+                }
                 (Decision::Launch { job, nominal, .. }, CommitOutcome::Skipped(reason)) => {
                     self.counters.occurrences_skipped += 1;
                     info!(job = %job, nominal = %nominal, reason = %reason, "occurrence skipped by the backend");
@@ -208,6 +212,16 @@ impl<B: SchedulerBackend> Runner<B> {
                 } else {
                     Err(SchedulerError::Stopped)
                 }
+            }
+            Some(CommitOutcome::Queued) => {
+                self.counters.launches_committed += 1;
+                info!(job = %job, nominal = %now, %trigger, "run outside the schedule queued behind an active run");
+                Ok(AcceptedLaunch {
+                    job,
+                    nominal: now,
+                    trigger,
+                    runs: Vec::new(),
+                })
             }
             Some(CommitOutcome::Skipped(reason)) => {
                 self.counters.occurrences_skipped += 1;

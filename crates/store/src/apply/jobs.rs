@@ -87,7 +87,8 @@ pub(super) fn put(
             ledger_count: 0,
             parents_done: Vec::new(),
             pending_triggers: Vec::new(),
-            pending_retries: Vec::new(),
+            pending_runs: Vec::new(),
+            queued: None,
         },
     };
     for old_parent in old_parents.iter().filter(|old| !new_parents.contains(old)) {

@@ -2,18 +2,18 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use dkron_model::{
-    Execution, LedgerEntry, LedgerRun, OccurrenceState, SkipReason, Trigger, execution_id, gotime,
-    retry_delay, will_retry,
+    CONCURRENCY_QUEUE, CONCURRENCY_REPLACE, Execution, LedgerEntry, LedgerRun, OccurrenceState,
+    SkipReason, Trigger, execution_id, gotime, retry_delay, will_retry,
 };
 use redb::ReadableTable;
 
 use super::Tables;
 use super::jobs::MAX_ID;
 use crate::StoreError;
-use crate::command::{ApplyError, CommandResult, RunPlan, RunReport};
+use crate::command::{ApplyError, CommandResult, Followups, RunPlan, RunReport};
 use crate::error::engine;
 use crate::records::{
-    PendingRetry, StoredExecution, StoredJob, decode_ledger, encode_ledger, nanos,
+    PendingRun, QueuedLaunch, StoredExecution, StoredJob, decode_ledger, encode_ledger, nanos,
 };
 
 fn failed(error: ApplyError) -> Result<CommandResult, StoreError> {
@@ -120,6 +120,84 @@ fn new_occurrence(
     Ok(Ok(stored))
 }
 
+fn queues(stored: &StoredJob) -> bool {
+    stored.job.concurrency == CONCURRENCY_QUEUE
+}
+
+fn replaces(stored: &StoredJob) -> bool {
+    stored.job.concurrency == CONCURRENCY_REPLACE
+}
+
+/// Marks the runs of an occurrence as active (launched and not finished).
+fn activate(
+    tables: &mut Tables<'_>,
+    stored: &mut StoredJob,
+    nominal: DateTime<Utc>,
+    runs: &[RunPlan],
+) -> Result<(), StoreError> {
+    for run in runs {
+        let key = (
+            run.node_name.as_str(),
+            stored.job.name.as_str(),
+            nanos(nominal),
+            run.execution_id.as_str(),
+        );
+        tables
+            .active
+            .insert(key, ())
+            .map_err(engine("writing an active run"))?;
+    }
+    stored.active_runs += runs.len() as u32;
+    Ok(())
+}
+
+/// The active runs of one job. The table is keyed by node first; it only holds runs in
+/// flight, so a full pass is cheap.
+fn active_runs_of(tables: &Tables<'_>, job: &str) -> Result<Vec<RunPlan>, StoreError> {
+    let mut runs = Vec::new();
+    for item in tables
+        .active
+        .iter()
+        .map_err(engine("reading active runs"))?
+    {
+        let (key, _) = item.map_err(engine("reading active runs"))?;
+        let (node_name, run_job, _, execution_id) = key.value();
+        if run_job == job {
+            runs.push(RunPlan {
+                execution_id: execution_id.to_string(),
+                node_name: node_name.to_string(),
+            });
+        }
+    }
+    Ok(runs)
+}
+
+/// Lets the queued occurrence start once the job's active runs ended: its runs become active
+/// and pending, for the leader to send.
+fn release_queued(
+    tables: &mut Tables<'_>,
+    stored: &mut StoredJob,
+    at: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    if stored.active_runs > 0 {
+        return Ok(false);
+    }
+    let Some(queued) = stored.queued.take() else {
+        return Ok(false);
+    };
+    activate(tables, stored, queued.nominal, &queued.runs)?;
+    stored
+        .pending_runs
+        .extend(queued.runs.into_iter().map(|run| PendingRun {
+            nominal: queued.nominal,
+            execution_id: run.execution_id,
+            node_name: run.node_name,
+            attempt: 1,
+            not_before: at,
+        }));
+    Ok(true)
+}
+
 fn forget_pending_trigger(
     tables: &mut Tables<'_>,
     job: &str,
@@ -170,6 +248,9 @@ pub(super) fn launch(
         Some(SkipReason::NoTarget)
     } else if stored.job.forbids_overlap() && stored.active_runs > 0 {
         Some(SkipReason::Overlap)
+    } else if queues(&stored) && stored.active_runs > 0 && stored.queued.is_some() {
+        // One occurrence waits at most; the rest are overlaps, as with `forbid`.
+        Some(SkipReason::Overlap)
     } else {
         None
     };
@@ -199,20 +280,22 @@ pub(super) fn launch(
                     .collect(),
             };
             tables.save_ledger(&entry)?;
-            for run in &runs {
-                let key = (
-                    run.node_name.as_str(),
-                    job,
-                    nanos(nominal),
-                    run.execution_id.as_str(),
-                );
-                tables
-                    .active
-                    .insert(key, ())
-                    .map_err(engine("writing an active run"))?;
+            if queues(&stored) && stored.active_runs > 0 {
+                stored.queued = Some(QueuedLaunch { nominal, runs });
+                CommandResult::Queued
+            } else {
+                let replaced = if replaces(&stored) && stored.active_runs > 0 {
+                    active_runs_of(tables, job)?
+                } else {
+                    Vec::new()
+                };
+                activate(tables, &mut stored, nominal, &runs)?;
+                if replaced.is_empty() {
+                    CommandResult::Launched(runs)
+                } else {
+                    CommandResult::LaunchedReplacing { runs, replaced }
+                }
             }
-            stored.active_runs += runs.len() as u32;
-            CommandResult::Launched(runs)
         }
     };
     stored.ledger_count += 1;
@@ -322,7 +405,7 @@ pub(super) fn started(
     };
     tables.save_execution(job, &record)?;
     stored
-        .pending_retries
+        .pending_runs
         .retain(|retry| retry.execution_id != execution_id);
     tables.save_job(&stored)?;
     Ok(CommandResult::Done)
@@ -367,7 +450,7 @@ fn finish(
     // A retry that ends before it started (lost with its node, or never delivered) is no
     // longer pending.
     stored
-        .pending_retries
+        .pending_runs
         .retain(|retry| retry.execution_id != report.execution_id);
     let previous = tables.load_execution(job, report.nominal, &report.execution_id)?;
     if previous.is_none() {
@@ -404,38 +487,41 @@ fn finish(
         stored.job.last_error = stored.job.last_error.max(Some(report.finished_at));
     }
     stored.job.status = group_status(tables, job, nominal_nanos)?.to_string();
-    if lost_reason.is_none() && !report.success && will_retry(&stored.job, report.attempt.max(1)) {
-        schedule_retry(tables, &mut stored, &report)?;
-        prune_executions(tables, &mut stored)?;
-        tables.save_job(&stored)?;
-        return Ok(CommandResult::Retrying(job.to_string()));
-    }
-    let mut triggered = Vec::new();
+    let mut followups = Followups {
+        job: job.to_string(),
+        ..Followups::default()
+    };
     let mut succeeded = false;
-    if let Some(mut entry) = tables.load_ledger(job, report.nominal)? {
+    let retry = lost_reason.is_none()
+        && !report.success
+        && !report.no_retry
+        && will_retry(&stored.job, report.attempt.max(1));
+    if retry {
+        schedule_retry(tables, &mut stored, &report)?;
+        followups.runs_pending = true;
+    } else if let Some(mut entry) = tables.load_ledger(job, report.nominal)? {
         let was_open = entry.state == OccurrenceState::Launched;
         close_ledger_run(&mut entry, &report, lost_reason);
         tables.save_ledger(&entry)?;
         if was_open && entry.state == OccurrenceState::Succeeded {
             succeeded = true;
             let children = stored.job.dependent_jobs.clone().unwrap_or_default();
-            triggered = trigger_children(tables, job, &children, report.finished_at)?;
+            followups.children = trigger_children(tables, job, &children, report.finished_at)?;
         }
     }
+    followups.runs_pending |= release_queued(tables, &mut stored, report.finished_at)?;
     prune_executions(tables, &mut stored)?;
     tables.save_job(&stored)?;
-    if !triggered.is_empty() {
-        return Ok(CommandResult::Triggered(triggered));
-    }
-    // Dkron deletes an ephemeral job once it succeeded, unless other jobs depend on it (they
-    // were just triggered above, and the job stays).
+    // Dkron deletes an ephemeral job once it succeeded, unless other jobs depend on it.
     if succeeded && stored.job.ephemeral && stored.active_runs == 0 {
         let deleted = super::jobs::delete(tables, job)?;
-        if matches!(deleted, CommandResult::Job(_)) {
-            return Ok(CommandResult::EphemeralDeleted(job.to_string()));
-        }
+        followups.deleted = matches!(deleted, CommandResult::Job(_));
     }
-    Ok(CommandResult::Done)
+    if followups.children.is_empty() && !followups.runs_pending && !followups.deleted {
+        Ok(CommandResult::Done)
+    } else {
+        Ok(CommandResult::Finished(followups))
+    }
 }
 
 /// Turns a failed run into a pending next attempt on the same node: a new active run, the
@@ -464,7 +550,7 @@ fn schedule_retry(
         .insert(key, ())
         .map_err(engine("adding a retry"))?;
     stored.active_runs += 1;
-    stored.pending_retries.push(PendingRetry {
+    stored.pending_runs.push(PendingRun {
         nominal: failed_run.nominal,
         execution_id: retry_id.clone(),
         node_name: failed_run.node_name.clone(),
@@ -601,7 +687,7 @@ pub(super) fn lose(
             reason,
             at,
         )?;
-        if matches!(result, CommandResult::Done | CommandResult::Triggered(_)) {
+        if matches!(result, CommandResult::Done | CommandResult::Finished(_)) {
             lost += 1;
         }
     }
@@ -630,6 +716,7 @@ pub(super) fn lose_one(
         output: format!("lost: {reason}"),
         exit_code: None,
         killed: false,
+        no_retry: true,
     };
     finish(tables, report, Some(reason))
 }

@@ -4,7 +4,7 @@
 use dkron_model::{Job, OccurrenceState, SkipReason, Trigger};
 use dkron_store::{ApplyError, Command, CommandResult, RunPlan, RunReport, StateStore};
 
-use super::{apply_one, at, job, open, put};
+use super::{apply_one, at, job, open, put, triggered};
 
 pub fn child(name: &str, parents: &[&str]) -> Job {
     Job {
@@ -63,6 +63,7 @@ pub fn run(store: &StateStore, name: &str, nominal: &str, success: bool) -> Comm
                 output: String::new(),
                 exit_code: Some(if success { 0 } else { 1 }),
                 killed: false,
+                no_retry: false,
             },
         },
     )
@@ -103,7 +104,7 @@ fn a_success_triggers_the_child_once_and_a_failure_does_not() {
     assert!(store.job("c").unwrap().unwrap().pending_triggers.is_empty());
 
     let result = run(&store, "p", "2026-01-01T00:00:20Z", true);
-    assert_eq!(result, CommandResult::Triggered(vec!["c".into()]));
+    assert_eq!(result, triggered("p", &["c"]));
     let pending = store.job("c").unwrap().unwrap().pending_triggers;
     assert_eq!(pending, [at("2026-01-01T00:00:21Z")]);
 
@@ -150,7 +151,7 @@ fn a_child_of_several_parents_waits_for_all_of_them() {
     );
     assert_eq!(
         run(&store, "b", "2026-01-01T00:00:30Z", true),
-        CommandResult::Triggered(vec!["c".into()]),
+        triggered("b", &["c"]),
         "b completes the join"
     );
     // The next period starts empty: a alone does not trigger again.

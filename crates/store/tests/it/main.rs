@@ -4,6 +4,7 @@
 
 mod chaining;
 mod occurrences;
+mod overlap;
 mod retries;
 
 use chrono::{DateTime, Utc};
@@ -26,6 +27,24 @@ pub fn job(name: &str) -> Job {
         executor_config: Some(StringMap::from([("command".into(), "true".into())])),
         ..Job::default()
     }
+}
+
+/// The result of a run report that triggered `children` of `job`.
+pub fn triggered(job: &str, children: &[&str]) -> CommandResult {
+    CommandResult::Finished(dkron_store::Followups {
+        job: job.into(),
+        children: children.iter().map(|child| child.to_string()).collect(),
+        ..Default::default()
+    })
+}
+
+/// The result of a run report that left `job` with runs to send (a retry, a queued run).
+pub fn runs_pending(job: &str) -> CommandResult {
+    CommandResult::Finished(dkron_store::Followups {
+        job: job.into(),
+        runs_pending: true,
+        ..Default::default()
+    })
 }
 
 pub fn apply_one(store: &StateStore, command: Command) -> CommandResult {

@@ -32,6 +32,7 @@ fn report(job: &str, nominal: &str, node: &str, success: bool) -> Command {
             output: "out\n".into(),
             exit_code: Some(if success { 0 } else { 3 }),
             killed: false,
+            no_retry: false,
         },
     }
 }

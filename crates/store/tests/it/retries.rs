@@ -5,7 +5,7 @@ use dkron_model::{Job, OccurrenceState};
 use dkron_store::{Command, CommandResult, RunReport};
 
 use super::chaining::{child, run};
-use super::{apply_one, at, job, open, put};
+use super::{apply_one, at, job, open, put, runs_pending, triggered};
 
 fn report_attempt(name: &str, nominal: &str, attempt: u32, success: bool) -> Command {
     let execution_id = dkron_model::execution_id(at(nominal), "n1", attempt);
@@ -22,6 +22,7 @@ fn report_attempt(name: &str, nominal: &str, attempt: u32, success: bool) -> Com
             output: String::new(),
             exit_code: Some(if success { 0 } else { 1 }),
             killed: false,
+            no_retry: false,
         },
     }
 }
@@ -41,12 +42,9 @@ fn a_failed_run_is_retried_on_its_node_and_a_late_success_counts_as_success() {
     );
     put(&store, child("c", &["flaky"]));
     let nominal = "2026-01-01T00:00:10Z";
-    assert_eq!(
-        run(&store, "flaky", nominal, false),
-        CommandResult::Retrying("flaky".into())
-    );
+    assert_eq!(run(&store, "flaky", nominal, false), runs_pending("flaky"));
     let stored = store.job("flaky").unwrap().unwrap();
-    let retry = &stored.pending_retries[0];
+    let retry = &stored.pending_runs[0];
     assert_eq!((retry.attempt, retry.node_name.as_str()), (2, "n1"));
     assert_eq!(
         retry.execution_id,
@@ -74,19 +72,12 @@ fn a_failed_run_is_retried_on_its_node_and_a_late_success_counts_as_success() {
             started_at: at("2026-01-01T00:00:21Z"),
         },
     );
-    assert!(
-        store
-            .job("flaky")
-            .unwrap()
-            .unwrap()
-            .pending_retries
-            .is_empty()
-    );
+    assert!(store.job("flaky").unwrap().unwrap().pending_runs.is_empty());
     assert_eq!(
         apply_one(&store, report_attempt("flaky", nominal, 2, false)),
-        CommandResult::Retrying("flaky".into())
+        runs_pending("flaky")
     );
-    let third = store.job("flaky").unwrap().unwrap().pending_retries[0].clone();
+    let third = store.job("flaky").unwrap().unwrap().pending_runs[0].clone();
     assert_eq!(
         third.not_before,
         at("2026-01-01T00:00:31Z"),
@@ -96,7 +87,7 @@ fn a_failed_run_is_retried_on_its_node_and_a_late_success_counts_as_success() {
     // The third succeeds: the occurrence succeeded, the job is `success`, the child runs.
     assert_eq!(
         apply_one(&store, report_attempt("flaky", nominal, 3, true)),
-        CommandResult::Triggered(vec!["c".into()])
+        triggered("flaky", &["c"])
     );
     let flaky = store.job("flaky").unwrap().unwrap();
     assert_eq!(flaky.job.status, "success");
@@ -123,11 +114,8 @@ fn the_last_allowed_attempt_failing_ends_the_occurrence_failed() {
         },
     );
     let nominal = "2026-01-01T00:00:10Z";
-    assert_eq!(
-        run(&store, "flaky", nominal, false),
-        CommandResult::Retrying("flaky".into())
-    );
-    let retry = store.job("flaky").unwrap().unwrap().pending_retries[0].clone();
+    assert_eq!(run(&store, "flaky", nominal, false), runs_pending("flaky"));
+    let retry = store.job("flaky").unwrap().unwrap().pending_runs[0].clone();
     assert_eq!(
         retry.not_before,
         at("2026-01-01T00:00:12Z"),
