@@ -87,6 +87,7 @@ fn main() -> anyhow::Result<()> {
                     output: String::new(),
                     exit_code: Some(0),
                     killed: false,
+                    no_retry: false,
                 },
             })
             .collect();
