@@ -67,6 +67,21 @@ describe('pages', () => {
     await page.getByText('Nothing is running').waitFor({ timeout: 20_000 });
   });
 
+  test('a running execution can be killed from the busy page', async () => {
+    await dkron.api.createJob(shellJob('stuck-job', 'echo stuck-start; sleep 300'));
+    await dkron.api.runJob('stuck-job');
+    await open('busy');
+    const card = page.getByTestId('busy-execution').filter({ hasText: 'stuck-job' });
+    await card.getByTestId('output-text').getByText('stuck-start').waitFor({ timeout: 15_000 });
+    await card.getByRole('button', { name: 'Kill the run of stuck-job' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Kill', exact: true }).click();
+    await page.getByText('Nothing is running').waitFor({ timeout: 20_000 });
+    await waitFor('the killed run is recorded', async () => {
+      const [execution] = await dkron.api.executions('stuck-job');
+      return execution?.killed === true && execution.output.startsWith('killed on request');
+    });
+  });
+
   test('500 jobs are paged by the server', async () => {
     await createManyJobs(dkron.api);
     const { headers } = await dkron.api.listJobs('?q=bulk-&_start=0&_end=1');

@@ -174,6 +174,11 @@ const dkronCalls = {
     const executions = data ?? [];
     return { executions, total: totalCount(headers, executions.length) };
   },
+  /** Stops a running execution; answers with the execution as it was just before. */
+  async killExecution(name: string, executionId: string): Promise<Execution> {
+    const path = `${jobPath(name)}/executions/${segment(executionId)}/kill`;
+    return (await apiRequest<Execution>(path, { method: 'POST' })).data;
+  },
   async getExecution(name: string, executionId: string): Promise<Execution> {
     return (await apiRequest<Execution>(`${jobPath(name)}/executions/${segment(executionId)}`)).data;
   },

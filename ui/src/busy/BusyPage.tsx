@@ -5,6 +5,7 @@ import type { Execution } from '../api/types';
 import { useBusy } from '../api/queries';
 import { SectionCard } from '../components/SectionCard';
 import { EmptyState } from '../components/EmptyState';
+import { KillButton } from '../components/KillButton';
 import { OutputViewer } from '../components/OutputViewer';
 import { useExecutionOutput } from '../components/useExecutionOutput';
 import { formatDateTime, formatDuration } from '../lib/time';
@@ -29,6 +30,8 @@ function RunningExecution({ execution, now }: { execution: Execution; now: numbe
         <Typography variant="body2">running for {formatDuration(execution.started_at, null, now)}</Typography>
         {nominal && <Typography variant="body2" color="text.secondary">nominal {nominal.isoMicros}</Typography>}
         {(execution.attempt ?? 1) > 1 && <Typography variant="body2">attempt {execution.attempt}</Typography>}
+        <Box sx={{ flexGrow: 1 }} />
+        <KillButton execution={execution} />
       </Stack>
       <OutputViewer output={output} fileName={`${execution.job_name}-${execution.id}.log`} maxHeight={300} />
     </SectionCard>

@@ -18,6 +18,7 @@ import type { Execution } from '../api/types';
 import { useApi } from '../api/useApi';
 import { ExecutionStateChip } from '../components/StatusChips';
 import { EmptyState } from '../components/EmptyState';
+import { KillButton } from '../components/KillButton';
 import { OutputViewer } from '../components/OutputViewer';
 import { useExecutionOutput } from '../components/useExecutionOutput';
 import { executionState, parseNominalTime } from '../lib/execution';
@@ -153,9 +154,12 @@ export function ExecutionsPanel({ jobName, timeZone }: { jobName: string; timeZo
       )}
       {selected && (
         <Box sx={{ mt: 2 }}>
-          <Typography variant="subtitle2" gutterBottom>
-            Output of the run started {formatDateTime(selected.started_at, timeZone)} on {selected.node_name || 'an unknown node'}
-          </Typography>
+          <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, flexWrap: 'wrap' }}>
+            <Typography variant="subtitle2" gutterBottom>
+              Output of the run started {formatDateTime(selected.started_at, timeZone)} on {selected.node_name || 'an unknown node'}
+            </Typography>
+            {executionState(selected) === 'running' && <KillButton execution={selected} />}
+          </Box>
           <OutputViewer output={output} fileName={`${jobName}-${selected.id}.log`} />
         </Box>
       )}
