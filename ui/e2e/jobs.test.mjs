@@ -135,6 +135,28 @@ describe('jobs', () => {
     assert.equal(stored.schedule, '@every 1h');
   });
 
+  test('timeout and catch-up window are saved from the form and shown on the job page', async () => {
+    await dkron.api.createJob(
+      shellJob('limits', 'sleep 1', { schedule: '@every 1h', concurrency: 'queue', misfire_policy: 'skip' }),
+    );
+    await open('jobs/limits/edit');
+    const timeout = page.locator('input[name="timeout"]');
+    await timeout.waitFor();
+    await timeout.fill('90s');
+    await page.locator('input[name="catch_up_window"]').fill('15m');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.waitForURL(/\/ui\/jobs\/limits\/show$/);
+    const stored = await dkron.api.getJob('limits');
+    assert.equal(stored.timeout, '90s');
+    assert.equal(stored.catch_up_window, '15m');
+    assert.equal(stored.misfire_policy, 'skip', 'fields not on screen are kept');
+    assert.equal(stored.concurrency, 'queue');
+    const details = page.getByTestId('job-details');
+    await details.getByText('queue (the next run waits for the active one)').waitFor();
+    await details.getByText('90s').waitFor();
+    await details.getByText('within 15m').waitFor();
+  });
+
   test('a job can be written as JSON', async () => {
     await open('jobs/create');
     await page.getByTestId('json-mode').click();

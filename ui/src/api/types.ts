@@ -28,7 +28,13 @@ export interface Job {
   /** Go duration before the first retry, doubled for each further one (dkron-rs addition). */
   retry_backoff?: string;
   processors?: Record<string, StringMap> | null;
-  concurrency?: 'allow' | 'forbid' | '';
+  concurrency?: 'allow' | 'forbid' | 'queue' | 'replace' | '';
+  /** Go duration: longest a run may take, any executor (dkron-rs addition). */
+  timeout?: string;
+  /** What to do with missed runs: skip, run_once, run_all; empty: the server's (dkron-rs addition). */
+  misfire_policy?: '' | 'skip' | 'run_once' | 'run_all';
+  /** Go duration: how late a missed run may still run; empty: the server's (dkron-rs addition). */
+  catch_up_window?: string;
   executor?: string;
   executor_config?: StringMap;
   status?: JobStatus;

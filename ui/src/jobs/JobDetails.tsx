@@ -70,6 +70,19 @@ function OptionalTime({ value, timeZone }: { value: string | null | undefined; t
   return <>{formatDateTime(value, timeZone)} ({timeZone || 'local'})</>;
 }
 
+function concurrencyText(policy: Job['concurrency']): string {
+  switch (policy) {
+    case 'forbid':
+      return 'forbid (skip a run while one is active)';
+    case 'queue':
+      return 'queue (the next run waits for the active one)';
+    case 'replace':
+      return 'replace (a new run stops the active one)';
+    default:
+      return 'allow';
+  }
+}
+
 /** `parent_job` and the extra `parent_jobs`, without repeats. */
 export function jobParents(job: Job): string[] {
   const names = [job.parent_job ?? '', ...(job.parent_jobs ?? [])].filter((name) => name !== '');
@@ -95,7 +108,12 @@ export function JobDetails({ job }: { job: Job }) {
       <Row label="Enabled">{job.disabled ? 'no (disabled)' : 'yes'}</Row>
       <Row label="Executor">{job.executor || <Muted>none (runs will fail)</Muted>}</Row>
       <Row label="Executor config"><ExecutorConfig config={job.executor_config} /></Row>
-      <Row label="Concurrency">{job.concurrency === 'forbid' ? 'forbid (skip a run while one is active)' : 'allow'}</Row>
+      <Row label="Concurrency">{concurrencyText(job.concurrency)}</Row>
+      <Row label="Timeout">{job.timeout || <Muted>none</Muted>}</Row>
+      <Row label="Missed runs">
+        {job.misfire_policy || <Muted>server's setting</Muted>}
+        {job.catch_up_window && <Muted> · within {job.catch_up_window}</Muted>}
+      </Row>
       <Row label="Retries">
         {job.retries ?? 0}
         {(job.retries ?? 0) > 0 && <Muted> · backoff {job.retry_backoff || 'default (0.5 s × attempt)'}</Muted>}

@@ -32,6 +32,14 @@ export const NEW_JOB_DEFAULTS = {
 const CONCURRENCY_CHOICES = [
   { id: 'allow', name: 'allow: runs may overlap' },
   { id: 'forbid', name: 'forbid: skip a run while one is active' },
+  { id: 'queue', name: 'queue: the next run waits for the active one' },
+  { id: 'replace', name: 'replace: stop the active run, start the new one' },
+];
+
+const MISFIRE_CHOICES = [
+  { id: 'run_once', name: 'run_once: run the latest missed run' },
+  { id: 'run_all', name: 'run_all: run every missed run' },
+  { id: 'skip', name: 'skip: run none of them' },
 ];
 
 const TIME_ZONES: string[] = (() => {
@@ -195,6 +203,11 @@ function FormFields({ isEdit }: { isEdit: boolean }) {
           <SelectInput source="concurrency" label="Concurrency" choices={CONCURRENCY_CHOICES} sx={{ minWidth: 260 }} />
           <NumberInput source="retries" label="Retries" min={0} helperText="Extra attempts after a failure" />
           <TextInput source="retry_backoff" label="Retry backoff" helperText="Go duration before the first retry, doubled after; empty: 0.5 s × attempt" />
+          <TextInput source="timeout" label="Timeout" helperText="Go duration; the run is stopped after it (any executor)" />
+        </Box>
+        <Box sx={{ display: 'flex', gap: 2, flexWrap: 'wrap' }}>
+          <SelectInput source="misfire_policy" label="Missed runs" choices={MISFIRE_CHOICES} emptyText="server's setting" sx={{ minWidth: 260 }} helperText="Runs missed while no scheduler ran" />
+          <TextInput source="catch_up_window" label="Catch-up window" helperText="Go duration; older missed runs are skipped. Empty: the server's" />
         </Box>
         <BooleanInput source="ephemeral" label="Ephemeral (delete the job after its first success)" />
         <KeyValueInput source="tags" label="Target tags" helperText="Run only on nodes with these tags; value or value:count (e.g. role: web:2)" />

@@ -21,6 +21,9 @@ const STRING_FIELDS = [
   'concurrency',
   'executor',
   'retry_backoff',
+  'timeout',
+  'misfire_policy',
+  'catch_up_window',
 ];
 
 /** Keeps the entries of a string map that have a key and a value; null when none remain. */
