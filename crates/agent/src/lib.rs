@@ -14,6 +14,7 @@ mod identity;
 mod kill;
 mod leadership;
 mod members;
+mod metrics;
 mod node;
 mod node_service;
 mod orphans;

@@ -45,6 +45,31 @@ fn scheduler_config(config: &AgentConfig) -> SchedulerConfig {
     }
 }
 
+/// `/metrics` with `enable-prometheus` (as in Dkron); otherwise a 404 that says how to turn
+/// it on.
+fn metrics_routes(
+    config: &AgentConfig,
+    node: &Arc<Node>,
+    shutdown: &CancellationToken,
+) -> axum::Router {
+    if !config.enable_prometheus {
+        let off = || async {
+            (
+                axum::http::StatusCode::NOT_FOUND,
+                "metrics are off: start the server with --enable-prometheus (enable-prometheus: true)",
+            )
+        };
+        return axum::Router::new().route("/metrics", axum::routing::get(off));
+    }
+    let metrics = Arc::new(crate::metrics::Metrics::default());
+    tokio::spawn(crate::metrics::follow(
+        node.clone(),
+        metrics.clone(),
+        shutdown.clone(),
+    ));
+    crate::metrics::router(node.clone(), metrics)
+}
+
 /// Runs a server until it is stopped.
 pub(crate) async fn run_server(config: AgentConfig) -> anyhow::Result<()> {
     // Bind first: a port conflict must stop the server before it touches anything.
@@ -60,6 +85,7 @@ pub(crate) async fn run_server(config: AgentConfig) -> anyhow::Result<()> {
     if config.ui {
         router = router.merge(dkron_ui::router());
     }
+    router = router.merge(metrics_routes(&config, &node, &shutdown));
     tracing::info!(address = %http.local_addr().map(|a| a.to_string()).unwrap_or_default(), "http api listening");
     let signals = tokio::spawn(wait_for_signal(shutdown.clone()));
     let serve_shutdown = shutdown.clone();

@@ -7,6 +7,7 @@ mod forward;
 mod log_store;
 mod network;
 mod node;
+mod observations;
 mod raft_service;
 mod recovery;
 pub mod rpc;
@@ -20,7 +21,9 @@ pub use log_store::LogStore;
 pub use network::GrpcNetwork;
 pub use node::{
     Bootstrap, ELECTION_MAX_MS, ELECTION_MIN_MS, HEARTBEAT_MS, Peer, RaftNode, RaftOptions,
+    RaftStatus,
 };
+pub use observations::RunObservation;
 pub use raft_service::RaftService;
 pub use server_service::{AddPeer, RemovePeer, ServerService};
 pub use state_machine::{JobChange, SnapshotFile, StateMachine};

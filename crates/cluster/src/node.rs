@@ -75,6 +75,23 @@ pub const ELECTION_MAX_MS: u64 = 500;
 /// Longest a follower waits to see its own forwarded write applied locally.
 const READ_YOUR_WRITE_LIMIT: Duration = Duration::from_secs(5);
 
+/// This server's view of consensus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RaftStatus {
+    /// The current term.
+    pub term: u64,
+    /// Index of the last entry in this server's log.
+    pub last_log_index: u64,
+    /// Index of the last entry applied to the state machine.
+    pub last_applied_index: u64,
+    /// Whether a leader is known.
+    pub leader_known: bool,
+    /// Whether this server is the leader.
+    pub is_leader: bool,
+    /// Number of voters in the configuration.
+    pub voters: usize,
+}
+
 /// A running Raft server with its replicated state.
 pub struct RaftNode {
     raft: Raft<TypeConfig, StateMachine>,
@@ -85,6 +102,7 @@ pub struct RaftNode {
     snapshot_dir: PathBuf,
     leader: watch::Receiver<Option<u64>>,
     job_changes: tokio::sync::broadcast::Receiver<crate::state_machine::JobChange>,
+    run_observations: tokio::sync::broadcast::Receiver<crate::RunObservation>,
 }
 
 fn open_error(what: &'static str, path: &Path) -> impl FnOnce(String) -> ClusterError {
@@ -136,6 +154,7 @@ impl RaftNode {
         let state_machine = StateMachine::new(store.clone(), &snapshot_dir)
             .map_err(|e| open_error("snapshot directory", &snapshot_dir)(e.to_string()))?;
         let job_changes = state_machine.job_changes();
+        let run_observations = state_machine.run_observations();
         let config = raft_config(options.raft_multiplier, options.snapshot_every_entries)?;
         let raft = Raft::new(
             options.node_id,
@@ -157,6 +176,7 @@ impl RaftNode {
             snapshot_dir,
             leader,
             job_changes,
+            run_observations,
         };
         if options.bootstrap == Bootstrap::Single && !server.is_initialized().await? {
             tracing::info!(
@@ -193,6 +213,11 @@ impl RaftNode {
     /// Follows jobs changed by applied commands.
     pub fn job_changes(&self) -> tokio::sync::broadcast::Receiver<crate::state_machine::JobChange> {
         self.job_changes.resubscribe()
+    }
+
+    /// Follows the run records applied: start lateness and run durations, for metrics.
+    pub fn run_observations(&self) -> tokio::sync::broadcast::Receiver<crate::RunObservation> {
+        self.run_observations.resubscribe()
     }
 
     /// The shared pool of gRPC channels.
@@ -237,6 +262,19 @@ impl RaftNode {
             .membership()
             .get_node(&leader)
             .map(|node| (leader, node.clone()))
+    }
+
+    /// Returns this server's view of consensus, for metrics.
+    pub fn raft_status(&self) -> RaftStatus {
+        let metrics = self.raft.metrics().borrow_watched().clone();
+        RaftStatus {
+            term: metrics.current_term,
+            last_log_index: metrics.last_log_index.unwrap_or(0),
+            last_applied_index: metrics.last_applied.map_or(0, |log_id| log_id.index),
+            leader_known: metrics.current_leader.is_some(),
+            is_leader: metrics.current_leader == Some(self.node_id),
+            voters: metrics.membership_config.membership().voter_ids().count(),
+        }
     }
 
     /// Waits until this server leads, or fails after `timeout`.

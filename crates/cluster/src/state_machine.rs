@@ -13,6 +13,7 @@ use openraft::storage::{EntryResponder, RaftStateMachine};
 use openraft::{EntryPayload, OptionalSend, RaftSnapshotBuilder};
 use serde::{Deserialize, Serialize};
 
+use crate::observations::{self, RunObservation};
 use crate::types::{LogId, StoredMembership, TypeConfig};
 
 type Snapshot = openraft::alias::SnapshotOf<TypeConfig, SnapshotFile>;
@@ -58,6 +59,7 @@ pub struct StateMachine {
     store: Arc<StateStore>,
     snapshot_dir: PathBuf,
     changes: tokio::sync::broadcast::Sender<JobChange>,
+    observations: tokio::sync::broadcast::Sender<RunObservation>,
 }
 
 fn collect_job_changes(command: &Command, changes: &mut Vec<JobChange>) {
@@ -116,6 +118,7 @@ impl StateMachine {
             store,
             snapshot_dir: snapshot_dir.to_path_buf(),
             changes: tokio::sync::broadcast::channel(CHANGE_FEED_DEPTH).0,
+            observations: tokio::sync::broadcast::channel(CHANGE_FEED_DEPTH).0,
         })
     }
 
@@ -123,6 +126,11 @@ impl StateMachine {
     /// reload every job).
     pub fn job_changes(&self) -> tokio::sync::broadcast::Receiver<JobChange> {
         self.changes.subscribe()
+    }
+
+    /// Follows the run records applied (for metrics; a lagging listener misses some).
+    pub fn run_observations(&self) -> tokio::sync::broadcast::Receiver<RunObservation> {
+        self.observations.subscribe()
     }
 
     fn current(&self) -> io::Result<Option<CurrentSnapshot>> {
@@ -281,6 +289,12 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         }
         let store = self.store.clone();
         let command_count = commands.len();
+        let watching = self.observations.receiver_count() > 0;
+        let observed = if watching {
+            observations::collect(&commands)
+        } else {
+            Vec::new()
+        };
         let started = std::time::Instant::now();
         let results = tokio::task::spawn_blocking(move || store.apply(commands, &meta))
             .await
@@ -293,6 +307,9 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         );
         for result in &results {
             collect_triggered(result, &mut changed);
+        }
+        for seen in observations::accepted(observed, &results) {
+            let _nobody_listening_is_fine = self.observations.send(seen);
         }
         for change in changed {
             let _nobody_listening_is_fine = self.changes.send(change);

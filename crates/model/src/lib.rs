@@ -25,7 +25,7 @@ pub use job::{
 };
 pub use mem_limit::{MemLimitError, parse_mem_limit};
 pub use member::{Member, MemberStatus};
-pub use occurrence::{LedgerEntry, LedgerRun, OccurrenceState, SkipReason, Trigger};
+pub use occurrence::{LedgerEntry, LedgerRange, LedgerRun, OccurrenceState, SkipReason, Trigger};
 pub use retry::{MAX_RETRY_DELAY, parse_retry_backoff, retry_delay, will_retry};
 pub use schedule::{
     DstNote, FireTimes, LOCAL_ZONE_NAME, MAX_PREVIEW_COUNT, PreviewTime, PreviewWindow, Schedule,

@@ -141,4 +141,18 @@ pub struct LedgerEntry {
     pub decided_at: DateTime<Utc>,
     /// The runs it produced.
     pub runs: Vec<LedgerRun>,
+    /// For an entry that summarises a range of skipped occurrences (a long outage): the last
+    /// one it covers, and how many. Omitted for a single occurrence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<LedgerRange>,
+}
+
+/// The occurrences one summarising ledger entry covers, from its `nominal_time` to `last`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerRange {
+    /// The last occurrence covered.
+    #[serde(with = "gotime::required")]
+    pub last: DateTime<Utc>,
+    /// How many occurrences are covered, the first and the last included.
+    pub count: u64,
 }

@@ -14,6 +14,10 @@ pub struct StoredJob {
     pub job: Job,
     /// Last nominal time the scheduler decided about (the schedule cursor).
     pub cursor: Option<DateTime<Utc>>,
+    /// Since when the current schedule applies: set when the job is created, rescheduled or
+    /// enabled again (the ledger completeness figure expects occurrences from here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule_since: Option<DateTime<Utc>>,
     /// Runs launched and not finished yet (drives `concurrency: forbid`).
     pub active_runs: u32,
     /// Stored executions of the job (drives retention).

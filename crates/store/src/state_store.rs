@@ -195,6 +195,31 @@ impl StateStore {
         Ok(entries)
     }
 
+    /// Returns the ledger entries of a job with a nominal time in `(after, until]`, oldest
+    /// first, at most `limit`.
+    pub fn ledger_between(
+        &self,
+        job: &str,
+        after: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<LedgerEntry>, StoreError> {
+        let txn = self.db.begin_read().map_err(engine("reading the ledger"))?;
+        let table = txn
+            .open_table(LEDGER)
+            .map_err(engine("reading the ledger"))?;
+        let first = nanos(after).saturating_add(1);
+        let range = table
+            .range((job, first)..=(job, nanos(until)))
+            .map_err(engine("reading the ledger"))?;
+        let mut entries = Vec::new();
+        for item in range.take(limit) {
+            let (_, value) = item.map_err(engine("reading the ledger"))?;
+            entries.push(decode_ledger(job, value.value())?);
+        }
+        Ok(entries)
+    }
+
     /// Returns one ledger entry.
     pub fn ledger_entry(
         &self,

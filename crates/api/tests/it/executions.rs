@@ -161,6 +161,7 @@ fn entry(job: &str, minute: u32) -> LedgerEntry {
         reason: String::new(),
         decided_at: nominal,
         runs: Vec::new(),
+        range: None,
     }
 }
 

@@ -13,6 +13,7 @@ mod crash;
 mod encryption;
 mod getting_started;
 mod harness;
+mod metrics;
 mod one_shot;
 mod overlap;
 mod pause;

@@ -77,6 +77,7 @@ pub(super) fn put(
         Some(old) => merge(old, job, now),
         None => StoredJob {
             cursor: Some(anchor_for(&job, now)),
+            schedule_since: Some(now),
             job: Job {
                 dependent_jobs: None,
                 ..job
@@ -139,6 +140,11 @@ fn merge(old: StoredJob, submitted: Job, now: DateTime<Utc>) -> StoredJob {
             Some(anchor_for(&job, now))
         } else {
             old.cursor
+        },
+        schedule_since: if reschedule {
+            Some(now)
+        } else {
+            old.schedule_since
         },
         job,
         ..old
@@ -217,6 +223,7 @@ pub(super) fn toggle(
     stored.job.disabled = !stored.job.disabled;
     if !stored.job.disabled {
         stored.cursor = Some(anchor_for(&stored.job, now));
+        stored.schedule_since = Some(now);
     }
     tables.save_job(&stored)?;
     Ok(CommandResult::Job(Box::new(stored.job)))

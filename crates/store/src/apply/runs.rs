@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use dkron_model::{
-    CONCURRENCY_QUEUE, CONCURRENCY_REPLACE, Execution, LedgerEntry, LedgerRun, OccurrenceState,
-    SkipReason, Trigger, execution_id, gotime, retry_delay, will_retry,
+    CONCURRENCY_QUEUE, CONCURRENCY_REPLACE, Execution, LedgerEntry, LedgerRange, LedgerRun,
+    OccurrenceState, SkipReason, Trigger, execution_id, gotime, retry_delay, will_retry,
 };
 use redb::ReadableTable;
 
@@ -98,6 +98,7 @@ fn skipped_entry(
         reason,
         decided_at,
         runs: Vec::new(),
+        range: None,
     }
 }
 
@@ -278,6 +279,7 @@ pub(super) fn launch(
                         attempt: 1,
                     })
                     .collect(),
+                range: None,
             };
             tables.save_ledger(&entry)?;
             if queues(&stored) && stored.active_runs > 0 {
@@ -330,7 +332,9 @@ pub(super) fn skip(
         None => (reason.to_string(), nominal),
     };
     advance_cursor(&mut stored, trigger, last);
-    tables.save_ledger(&skipped_entry(job, nominal, trigger, text, decided_at))?;
+    let mut entry = skipped_entry(job, nominal, trigger, text, decided_at);
+    entry.range = range.map(|(last, count)| LedgerRange { last, count });
+    tables.save_ledger(&entry)?;
     stored.ledger_count += 1;
     prune_ledger(tables, &mut stored)?;
     tables.save_job(&stored)?;
