@@ -6,6 +6,7 @@
 //! place (`error.rs`). See `docs/api.md` for every route and for our differences from Dkron.
 
 mod backend;
+mod backup;
 mod cluster;
 mod cors;
 mod error;

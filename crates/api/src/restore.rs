@@ -1,4 +1,5 @@
-//! `POST /v1/restore`: recreate jobs from a `GET /v1/jobs` export.
+//! `POST /v1/restore`: recreate jobs from a `GET /v1/jobs` (or `GET /v1/backup`) export,
+//! uploaded as the form field `file` (Dkron) or sent as the JSON body (what Dkron's FAQ shows).
 //!
 //! Every job of the file is checked before anything is created: a file with one invalid job,
 //! a duplicate name, a parent cycle or a parent that exists neither in the file nor in the
@@ -7,9 +8,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use axum::body::Bytes;
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{Multipart, State};
-use axum::http::StatusCode;
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::http::{StatusCode, header};
 use axum::response::Response;
 use dkron_model::{Job, validate_job};
 
@@ -26,9 +28,28 @@ const FILE_FIELD: &str = "file";
 pub(crate) async fn restore<B: ApiBackend>(
     State(state): State<SharedState<B>>,
     format: Format,
-    multipart: Result<Multipart, MultipartRejection>,
+    request: Request,
 ) -> Result<Response, ApiError> {
     let limit = state.options.max_restore_body_bytes;
+    let is_json = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/json"));
+    let upload = if is_json {
+        Bytes::from_request(request, &())
+            .await
+            .map_err(|rejection| crate::jobs::body_error(&rejection, limit))?
+    } else {
+        read_file_field(Multipart::from_request(request, &()).await, limit).await?
+    };
+    restore_upload(&state, format, &upload).await
+}
+
+async fn read_file_field(
+    multipart: Result<Multipart, MultipartRejection>,
+    limit: usize,
+) -> Result<Bytes, ApiError> {
     let mut multipart = multipart.map_err(|rejection| {
         ApiError::BadRequest(format!(
             "restore expects a multipart/form-data upload with a field named {FILE_FIELD:?}: {}",
@@ -52,17 +73,24 @@ pub(crate) async fn restore<B: ApiBackend>(
             break;
         }
     }
-    let upload = upload.ok_or_else(|| {
+    upload.ok_or_else(|| {
         ApiError::BadRequest(format!("the upload has no form field named {FILE_FIELD:?}"))
-    })?;
-    let jobs: Vec<Job> = serde_json::from_slice(&upload).map_err(|error| {
+    })
+}
+
+async fn restore_upload<B: ApiBackend>(
+    state: &SharedState<B>,
+    format: Format,
+    upload: &[u8],
+) -> Result<Response, ApiError> {
+    let jobs: Vec<Job> = serde_json::from_slice(upload).map_err(|error| {
         ApiError::BadRequest(format!(
             "unable to parse the restore file as a JSON array of jobs: {error}"
         ))
     })?;
     check_each_job(&jobs)?;
     let ordered = order_parents_first(jobs)?;
-    check_outside_parents(&state, &ordered).await?;
+    check_outside_parents(state, &ordered).await?;
     let count = ordered.len();
     let lines = state.backend.restore(ordered).await?;
     tracing::info!(jobs = count, "restored jobs");

@@ -20,7 +20,7 @@ use crate::cors::{V1Headers, v1_headers};
 use crate::options::ApiOptions;
 use crate::render::plain_text;
 use crate::state::{AppState, SharedState};
-use crate::{cluster, executions, jobs, openapi, preview, restore, stream, summary};
+use crate::{backup, cluster, executions, jobs, openapi, preview, restore, stream, summary};
 
 /// One registered path template (axum/OpenAPI syntax, e.g. `/v1/jobs/{job}`) and the methods
 /// it serves.
@@ -81,6 +81,7 @@ fn v1_routes<B: ApiBackend>(options: &ApiOptions) -> Routes<SharedState<B>> {
             &[M::POST],
             post(restore::restore::<B>).layer(restore_body_limit),
         )
+        .add("/v1/backup", &[M::GET], get(backup::backup::<B>))
         .add("/v1/busy", &[M::GET], get(executions::busy::<B>))
         .add(
             "/v1/pause",

@@ -77,6 +77,52 @@ pub enum Command {
     /// Inspect and change the servers of the Raft configuration
     #[command(subcommand)]
     Raft(RaftCommand),
+    /// Save every job to a file that `dkron restore` takes back
+    #[command(
+        long_about = "Save every job of the cluster, as GET /v1/backup returns them, to \
+        --output (or stdout). The file is also what POST /v1/restore and Dkron's restore \
+        take. Run history is not part of it."
+    )]
+    Backup(BackupArgs),
+    /// Recreate the jobs of a backup file
+    #[command(
+        long_about = "Send a backup file (from dkron backup, GET /v1/backup or \
+        GET /v1/jobs) to POST /v1/restore. The whole file is checked first: one invalid \
+        job, a duplicate or a parent loop refuses it all and nothing is created."
+    )]
+    Restore(RestoreArgs),
+}
+
+/// The server whose REST API a command uses.
+#[derive(Debug, Args)]
+pub struct HttpTarget {
+    /// HTTP address of a server (its --http-addr)
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8080")]
+    pub http_addr: String,
+}
+
+/// Flags of `dkron backup`.
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// File to write (replaced if it exists); stdout when absent
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+
+    /// The server to ask.
+    #[command(flatten)]
+    pub target: HttpTarget,
+}
+
+/// Flags of `dkron restore`.
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// Backup file to restore
+    #[arg(value_name = "FILE")]
+    pub file: std::path::PathBuf,
+
+    /// The server to ask.
+    #[command(flatten)]
+    pub target: HttpTarget,
 }
 
 /// Subcommands of `dkron raft`.

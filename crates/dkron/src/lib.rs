@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod cli;
+pub mod jobs_file;
 pub mod keygen;
 pub mod logging;
 pub mod version;

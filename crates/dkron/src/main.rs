@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 use dkron::cli::{self, Cli, Command};
-use dkron::{admin, keygen, logging, version};
+use dkron::{admin, jobs_file, keygen, logging, version};
 use dkron_agent::config::{self, ConfigSources};
 
 fn main() -> ExitCode {
@@ -32,6 +32,8 @@ fn main() -> ExitCode {
         },
         Command::Leave(target) => admin::run(admin::leave(target)),
         Command::Raft(raft) => admin::run(admin::raft(raft)),
+        Command::Backup(args) => jobs_file::run(jobs_file::backup(args)),
+        Command::Restore(args) => jobs_file::run(jobs_file::restore(args)),
         Command::Agent(_) => {
             let agent_matches = matches
                 .subcommand_matches("agent")

@@ -116,8 +116,15 @@ async fn the_file_field_is_required() {
     let api = api();
     let reply = api.send(multipart("backup", "[]")).await.expect(400);
     assert_eq!(reply.body, "the upload has no form field named \"file\"");
-    let reply = api.call("POST", "/v1/restore", "[]").await.expect(400);
+    let plain = Request::post("/v1/restore")
+        .header("content-type", "text/plain")
+        .body(Body::from("[]"))
+        .unwrap();
+    let reply = api.send(plain).await.expect(400);
     assert!(reply.body.contains("multipart/form-data"), "{}", reply.body);
+    // A JSON body is the export itself (ours): an empty one restores nothing.
+    let reply = api.call("POST", "/v1/restore", "[]").await.expect(200);
+    assert_eq!(reply.body, "\"[]\"");
 }
 
 #[tokio::test]
@@ -129,4 +136,47 @@ async fn oversized_uploads_get_413() {
     let reply = upload(&api, &export(&jobs)).await.expect(413);
     assert!(reply.body.contains("limit of 100 bytes"), "{}", reply.body);
     assert!(api.stored_names().is_empty());
+}
+
+#[tokio::test]
+async fn a_backup_restores_as_a_json_body_into_an_empty_node() {
+    let source = api();
+    source.create(&job("parent")).await;
+    let mut child = job("child");
+    child.parent_job = "parent".into();
+    child.schedule = String::new();
+    source.create(&child).await;
+    let backup = source.get("/v1/backup").await.expect(200);
+    assert_eq!(backup.header("x-total-count"), Some("2"));
+    assert!(
+        backup
+            .header("content-disposition")
+            .is_some_and(|value| value.starts_with("attachment; filename=\"dkron-backup-")),
+        "{:?}",
+        backup.headers
+    );
+
+    let target = api();
+    let reply = target
+        .call("POST", "/v1/restore", backup.body.clone())
+        .await
+        .expect(200);
+    assert!(
+        reply.body.contains("success create parent"),
+        "{}",
+        reply.body
+    );
+    let mut names = target.stored_names();
+    names.sort();
+    assert_eq!(names, ["child", "parent"]);
+
+    let refused = target
+        .call("POST", "/v1/restore", "[{\"name\":\"Bad Name\"}]")
+        .await
+        .expect(400);
+    assert!(
+        refused.body.contains("nothing was restored"),
+        "{}",
+        refused.body
+    );
 }

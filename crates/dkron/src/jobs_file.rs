@@ -1,0 +1,160 @@
+//! `dkron backup` and `dkron restore`: jobs to a file and back, through a server's REST API
+//! (`GET /v1/backup`, `POST /v1/restore` with the file as the JSON body).
+
+use std::future::Future;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use crate::cli::{BackupArgs, HttpTarget, RestoreArgs};
+
+/// How long one request may take before the command gives up.
+const REQUEST_DEADLINE: Duration = Duration::from_secs(60);
+
+/// Why a backup or a restore failed; printed on stderr.
+#[derive(Debug, thiserror::Error)]
+pub enum JobsFileError {
+    /// The server could not be reached or did not answer in time.
+    #[error("cannot reach {url}: {message}")]
+    Unreachable {
+        /// The URL asked.
+        url: String,
+        /// The transport's reason.
+        message: String,
+    },
+    /// The server refused the request.
+    #[error("{url} answered {status}: {message}")]
+    Refused {
+        /// The URL asked.
+        url: String,
+        /// The HTTP status.
+        status: u16,
+        /// The server's message.
+        message: String,
+    },
+    /// The file could not be read or written.
+    #[error("{path}: {message}")]
+    File {
+        /// The file.
+        path: String,
+        /// The system's reason.
+        message: String,
+    },
+    /// The file is not a JSON array of jobs.
+    #[error("{path} is not a backup (a JSON array of jobs): {message}")]
+    NotABackup {
+        /// The file.
+        path: String,
+        /// The parser's reason.
+        message: String,
+    },
+}
+
+/// Runs a command on a small runtime and turns its result into output and an exit code.
+pub fn run(command: impl Future<Output = Result<String, JobsFileError>>) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(command) {
+        Ok(text) => {
+            eprint!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn url(target: &HttpTarget, path: &str) -> String {
+    let base = target.http_addr.trim_end_matches('/');
+    if base.starts_with("http://") || base.starts_with("https://") {
+        format!("{base}{path}")
+    } else {
+        format!("http://{base}{path}")
+    }
+}
+
+fn client() -> reqwest::Client {
+    // https:// addresses need a TLS provider; plain http does not touch it.
+    let _already_installed = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .timeout(REQUEST_DEADLINE)
+        .build()
+        .unwrap_or_default()
+}
+
+async fn send(request: reqwest::RequestBuilder, url: &str) -> Result<String, JobsFileError> {
+    let unreachable = |error: reqwest::Error| JobsFileError::Unreachable {
+        url: url.to_string(),
+        message: error.to_string(),
+    };
+    let response = request.send().await.map_err(unreachable)?;
+    let status = response.status();
+    let body = response.text().await.map_err(unreachable)?;
+    if status.is_success() {
+        Ok(body)
+    } else {
+        Err(JobsFileError::Refused {
+            url: url.to_string(),
+            status: status.as_u16(),
+            message: body.trim().to_string(),
+        })
+    }
+}
+
+/// `dkron backup`: writes every job to the file (or stdout); returns the summary line.
+pub async fn backup(args: BackupArgs) -> Result<String, JobsFileError> {
+    let url = url(&args.target, "/v1/backup?pretty");
+    let body = send(client().get(&url), &url).await?;
+    let count = serde_json::from_str::<Vec<serde_json::Value>>(&body)
+        .map(|jobs| jobs.len())
+        .unwrap_or(0);
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, format!("{body}\n")).map_err(|error| JobsFileError::File {
+                path: path.display().to_string(),
+                message: error.to_string(),
+            })?;
+            Ok(format!("saved {count} jobs to {}\n", path.display()))
+        }
+        None => {
+            println!("{body}");
+            Ok(format!("saved {count} jobs\n"))
+        }
+    }
+}
+
+/// `dkron restore`: sends the file to the server; returns one line per job.
+pub async fn restore(args: RestoreArgs) -> Result<String, JobsFileError> {
+    let path = args.file.display().to_string();
+    let content = std::fs::read(&args.file).map_err(|error| JobsFileError::File {
+        path: path.clone(),
+        message: error.to_string(),
+    })?;
+    serde_json::from_slice::<Vec<serde_json::Value>>(&content).map_err(|error| {
+        JobsFileError::NotABackup {
+            path: path.clone(),
+            message: error.to_string(),
+        }
+    })?;
+    let url = url(&args.target, "/v1/restore");
+    let request = client()
+        .post(&url)
+        .header("content-type", "application/json")
+        .body(content);
+    let answer = send(request, &url).await?;
+    // Dkron's answer: a JSON string holding a JSON array of lines.
+    let lines: Vec<String> = serde_json::from_str::<String>(&answer)
+        .ok()
+        .and_then(|inner| serde_json::from_str(&inner).ok())
+        .unwrap_or_default();
+    Ok(lines.iter().map(|line| format!("{line}\n")).collect())
+}
