@@ -151,6 +151,9 @@ pub struct AgentConfig {
     pub misfire_policy: MisfirePolicy,
     /// Ledger entries (one per occurrence and outcome) kept per job.
     pub ledger_retention: u32,
+    /// Executions and ledger entries older than this are deleted; zero keeps them however old.
+    #[serde(serialize_with = "go_duration::serialize")]
+    pub history_max_age: Duration,
 }
 
 impl Default for AgentConfig {
@@ -207,6 +210,7 @@ impl Default for AgentConfig {
             catch_up_window: Duration::from_secs(3600),
             misfire_policy: MisfirePolicy::RunOnce,
             ledger_retention: 500,
+            history_max_age: Duration::ZERO,
         }
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use dkron_scheduler::{ScheduledJob, Scheduler, SchedulerConfig, SystemClock};
-use dkron_store::{Command, Retention};
+use dkron_store::{Command, CommandResult, Retention};
 use tokio::sync::broadcast::error::RecvError;
 use tokio_util::sync::CancellationToken;
 
@@ -18,6 +18,10 @@ use crate::scheduler_seam::SchedulerSeam;
 
 /// How often the leader reconciles runs and servers with membership.
 const RECONCILE_EVERY: Duration = Duration::from_secs(1);
+/// How often the leader deletes history past its age limit.
+const PRUNE_EVERY: Duration = Duration::from_secs(15);
+/// Most records one prune write deletes.
+const PRUNE_BATCH: u32 = 2_000;
 /// Every how many reconcile ticks alive nodes are asked about their long-running runs.
 const ASK_NODES_EVERY_TICKS: u32 = 10;
 
@@ -108,6 +112,7 @@ async fn lead(node: Arc<Node>, duties: LeaderDuties, term: CancellationToken) {
         .lock()
         .expect("scheduler slot lock is never poisoned") = Some(scheduler);
     tokio::spawn(follow_job_changes(node.clone(), changes, term.clone()));
+    tokio::spawn(prune_aged_history(node.clone(), term.clone()));
     if let Some(scheduler) = node.scheduler() {
         chaining::launch_all_pending(&node, &scheduler);
     }
@@ -142,6 +147,42 @@ async fn apply_retention(node: &Node, wanted: Retention) {
             }
         }
         Err(error) => tracing::warn!(error = %error, "cannot read history retention"),
+    }
+}
+
+/// Deletes history past its age limit while this server leads: a bounded batch per write,
+/// so the scheduler's own writes are never held up for long.
+async fn prune_aged_history(node: Arc<Node>, term: CancellationToken) {
+    let mut tick = tokio::time::interval(PRUNE_EVERY);
+    loop {
+        tokio::select! {
+            _ = term.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        loop {
+            let command = Command::PruneAged {
+                now: chrono::Utc::now(),
+                limit: PRUNE_BATCH,
+            };
+            match node.recorder.record(command).await {
+                Ok(CommandResult::Pruned { removed, more }) => {
+                    if removed > 0 {
+                        tracing::info!(removed, "history past its age limit deleted");
+                    }
+                    if !more || term.is_cancelled() {
+                        break;
+                    }
+                }
+                Ok(other) => {
+                    tracing::warn!(result = ?other, "unexpected answer to a history prune");
+                    break;
+                }
+                Err(error) => {
+                    tracing::warn!(error = %error, "cannot prune old history; will try again");
+                    break;
+                }
+            }
+        }
     }
 }
 

@@ -194,6 +194,7 @@ async fn start_server(
         retention: Retention {
             executions_per_job: config.execution_retention,
             ledger_per_job: config.ledger_retention,
+            max_age_secs: Some(config.history_max_age.as_secs()).filter(|secs| *secs > 0),
         },
     };
     tokio::spawn(leadership::follow(node.clone(), duties, shutdown.clone()));

@@ -397,6 +397,11 @@ pub struct AgentArgs {
     #[arg(long, help_heading = SCHEDULING, value_name = "COUNT",
         default_value_t = DEFAULTS.ledger_retention)]
     pub ledger_retention: u32,
+
+    /// Delete executions and ledger entries older than this (Go duration; 0s keeps them)
+    #[arg(long, help_heading = SCHEDULING, value_name = "DURATION",
+        default_value_t = format_go_duration(DEFAULTS.history_max_age))]
+    pub history_max_age: String,
 }
 
 /// Returns the `agent` flags given on the command line, keyed by config key, with their

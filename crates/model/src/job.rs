@@ -72,6 +72,13 @@ pub struct Job {
     /// killed. Empty: no limit beyond the executor's own.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub timeout: String,
+    /// Executions kept for this job (ours); 0 means the server's `execution-retention`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub execution_retention: u32,
+    /// Executions and ledger entries older than this are deleted (Go duration, ours); empty
+    /// means the server's `history-max-age`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub history_max_age: String,
     /// What to do with occurrences missed while no scheduler ran (ours): `skip`, `run_once` or
     /// `run_all`; empty means the server's `misfire-policy`.
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -111,6 +118,10 @@ pub struct Job {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+fn is_zero(value: &u32) -> bool {
+    *value == 0
+}
+
 impl Default for Job {
     fn default() -> Self {
         Job {
@@ -131,6 +142,8 @@ impl Default for Job {
             retries: 0,
             retry_backoff: String::new(),
             timeout: String::new(),
+            execution_retention: 0,
+            history_max_age: String::new(),
             misfire_policy: String::new(),
             catch_up_window: String::new(),
             dependent_jobs: None,

@@ -55,6 +55,9 @@ pub enum ValidationError {
     /// The job-level `timeout` is not a Go duration (our field).
     #[error("invalid timeout: {0}")]
     JobTimeout(crate::DurationError),
+    /// `history_max_age` is not a Go duration (our field).
+    #[error("invalid history_max_age: {0}")]
+    HistoryMaxAge(crate::DurationError),
     /// `misfire_policy` is not one of the policies (our field).
     #[error("invalid misfire_policy {0:?}, use \"skip\", \"run_once\" or \"run_all\"")]
     MisfirePolicy(String),
@@ -96,6 +99,7 @@ impl ValidationError {
             ValidationError::RetryBackoff(_) => "retry_backoff",
             ValidationError::MisfirePolicy(_) => "misfire_policy",
             ValidationError::JobTimeout(_) => "timeout",
+            ValidationError::HistoryMaxAge(_) => "history_max_age",
             ValidationError::CatchUpWindow(_) => "catch_up_window",
         }
     }
@@ -145,6 +149,9 @@ pub fn validate_job(job: &Job) -> Result<(), ValidationError> {
     crate::parse_retry_backoff(&job.retry_backoff).map_err(ValidationError::RetryBackoff)?;
     if !["", "skip", "run_once", "run_all"].contains(&job.misfire_policy.as_str()) {
         return Err(ValidationError::MisfirePolicy(job.misfire_policy.clone()));
+    }
+    if !job.history_max_age.is_empty() {
+        parse_go_duration(&job.history_max_age).map_err(ValidationError::HistoryMaxAge)?;
     }
     if !job.timeout.is_empty() {
         parse_go_duration(&job.timeout).map_err(ValidationError::JobTimeout)?;

@@ -14,6 +14,10 @@ pub struct Retention {
     pub executions_per_job: u32,
     /// Ledger entries kept per job (oldest pruned first).
     pub ledger_per_job: u32,
+    /// Executions and ledger entries older than this many seconds are pruned (by
+    /// `PruneAged`); `None` keeps them however old.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age_secs: Option<u64>,
 }
 
 impl Default for Retention {
@@ -21,6 +25,7 @@ impl Default for Retention {
         Retention {
             executions_per_job: 100,
             ledger_per_job: 500,
+            max_age_secs: None,
         }
     }
 }
@@ -177,6 +182,15 @@ pub enum Command {
     },
     /// Sets the history limits every replica enforces from now on.
     SetRetention(Retention),
+    /// Deletes executions and ledger entries older than their job's age limit (the job's
+    /// `history_max_age`, else the retention's `max_age_secs`), at most `limit` records, so
+    /// that one write never holds the state machine long. Answers `Pruned`.
+    PruneAged {
+        /// Leader time the ages are measured from.
+        now: DateTime<Utc>,
+        /// Most records deleted by this command.
+        limit: u32,
+    },
     /// Pauses or resumes scheduling cluster-wide: while paused, scheduled occurrences are
     /// recorded as skipped (manual runs still launch).
     SetPaused {
@@ -233,6 +247,13 @@ pub enum CommandResult {
     Skipped(SkipReason),
     /// Number of runs ended by `LoseRuns`.
     Lost(u32),
+    /// Records deleted by `PruneAged`, and whether more are due.
+    Pruned {
+        /// Executions and ledger entries deleted.
+        removed: u32,
+        /// True when the limit stopped the pass: send another.
+        more: bool,
+    },
     /// The run's result was recorded and the leader has more to do (see [`Followups`]).
     Finished(Followups),
     /// The command changed nothing.
@@ -279,6 +300,7 @@ impl std::fmt::Display for Command {
             Command::DeleteExecutions { job } => write!(formatter, "delete_executions({job})"),
             Command::SetRetention(_) => formatter.write_str("set_retention"),
             Command::SetPaused { paused } => write!(formatter, "set_paused({paused})"),
+            Command::PruneAged { limit, .. } => write!(formatter, "prune_aged({limit})"),
             Command::Batch(commands) => write!(formatter, "batch({})", commands.len()),
         }
     }

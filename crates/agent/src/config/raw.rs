@@ -78,6 +78,7 @@ pub(super) struct RawAgentConfig {
     pub(super) catch_up_window: Option<Text>,
     pub(super) misfire_policy: Option<Text>,
     pub(super) ledger_retention: Option<u32>,
+    pub(super) history_max_age: Option<Text>,
 }
 
 impl RawAgentConfig {
@@ -189,6 +190,11 @@ impl RawAgentConfig {
                 None => defaults.misfire_policy,
             },
             ledger_retention: self.ledger_retention.unwrap_or(defaults.ledger_retention),
+            history_max_age: duration(
+                "history-max-age",
+                self.history_max_age,
+                defaults.history_max_age,
+            )?,
         })
     }
 }

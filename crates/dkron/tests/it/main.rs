@@ -18,6 +18,7 @@ mod metrics;
 mod one_shot;
 mod overlap;
 mod pause;
+mod retention;
 mod retries;
 mod shutdown;
 mod web;

@@ -2,6 +2,7 @@
 
 mod jobs;
 pub(crate) use jobs::MAX_ID;
+mod prune;
 mod runs;
 
 use redb::{ReadableTable, Table, WriteTransaction};
@@ -143,6 +144,7 @@ pub(crate) fn apply(
             reason,
             at,
         } => runs::lose_one(tables, job, nominal, execution_id, node_name, &reason, at),
+        Command::PruneAged { now, limit } => prune::aged(tables, now, limit),
         Command::SetPaused { paused } => {
             tables.paused = paused;
             tables.save_paused()?;

@@ -732,7 +732,7 @@ fn excess(count: u32, limit: u32) -> usize {
 
 /// Walks a job's records oldest first and keeps what `pick` returns for the first `wanted`
 /// records it accepts (records still in use are passed over).
-fn oldest_removable<K: redb::Key + 'static, T>(
+pub(super) fn oldest_removable<K: redb::Key + 'static, T>(
     range: redb::Range<'_, K, &'static [u8]>,
     wanted: usize,
     mut pick: impl for<'k> FnMut(K::SelfType<'k>, &[u8]) -> Result<Option<T>, StoreError>,
@@ -751,7 +751,11 @@ fn oldest_removable<K: redb::Key + 'static, T>(
 }
 
 fn prune_executions(tables: &mut Tables<'_>, stored: &mut StoredJob) -> Result<(), StoreError> {
-    let wanted = excess(stored.execution_count, tables.retention.executions_per_job);
+    let limit = match stored.job.execution_retention {
+        0 => tables.retention.executions_per_job,
+        own => own,
+    };
+    let wanted = excess(stored.execution_count, limit);
     if wanted == 0 {
         return Ok(());
     }

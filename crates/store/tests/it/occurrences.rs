@@ -1,6 +1,6 @@
 //! Launch intents, results, overlap, retention and lost runs.
 
-use dkron_model::{OccurrenceState, SkipReason, Trigger, gotime};
+use dkron_model::{Job, OccurrenceState, SkipReason, Trigger, gotime};
 use dkron_store::{ApplyError, Command, CommandResult, Retention, RunPlan, RunReport};
 
 use super::{apply_one, at, job, open, put};
@@ -180,6 +180,7 @@ fn retention_prunes_oldest_and_delete_is_exact() {
         Command::SetRetention(Retention {
             executions_per_job: 3,
             ledger_per_job: 4,
+            max_age_secs: None,
         }),
     );
     put(&store, job("test"));
@@ -251,4 +252,83 @@ fn while_paused_scheduled_occurrences_are_skipped_and_manual_runs_launch() {
         apply_one(&store, launch("a", "2026-01-01T00:00:20Z", "n1")),
         CommandResult::Launched(_)
     ));
+}
+
+fn record_run(store: &dkron_store::StateStore, job_name: &str, nominal: &str) {
+    apply_one(store, launch(job_name, nominal, "n1"));
+    apply_one(store, report(job_name, nominal, "n1", true));
+}
+
+#[test]
+fn history_past_its_age_goes_in_bounded_batches_and_a_job_may_keep_less_or_more() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    apply_one(
+        &store,
+        Command::SetRetention(Retention {
+            max_age_secs: Some(3600),
+            ..Retention::default()
+        }),
+    );
+    put(&store, job("server-age"));
+    put(
+        &store,
+        Job {
+            history_max_age: "24h".into(),
+            ..job("own-age")
+        },
+    );
+    for name in ["server-age", "own-age"] {
+        record_run(&store, name, "2026-01-01T00:00:10Z");
+        record_run(&store, name, "2026-01-01T00:00:20Z");
+        record_run(&store, name, "2026-01-01T05:00:00Z");
+    }
+    let prune = |limit| Command::PruneAged {
+        now: at("2026-01-01T05:30:00Z"),
+        limit,
+    };
+    // Two old executions and two old ledger entries of server-age are due; own-age keeps 24 h.
+    assert_eq!(
+        apply_one(&store, prune(3)),
+        CommandResult::Pruned {
+            removed: 3,
+            more: true
+        }
+    );
+    assert_eq!(
+        apply_one(&store, prune(3)),
+        CommandResult::Pruned {
+            removed: 1,
+            more: false
+        }
+    );
+    let kept = store.executions("server-age").unwrap().unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(store.ledger("server-age", 10).unwrap().len(), 1);
+    assert_eq!(store.job("server-age").unwrap().unwrap().execution_count, 1);
+    assert_eq!(store.executions("own-age").unwrap().unwrap().len(), 3);
+    assert_eq!(
+        apply_one(&store, prune(3)),
+        CommandResult::Pruned {
+            removed: 0,
+            more: false
+        }
+    );
+}
+
+#[test]
+fn a_job_can_keep_its_own_number_of_executions() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    put(
+        &store,
+        Job {
+            execution_retention: 2,
+            ..job("few")
+        },
+    );
+    for second in 10..15 {
+        record_run(&store, "few", &format!("2026-01-01T00:00:{second}Z"));
+    }
+    assert_eq!(store.executions("few").unwrap().unwrap().len(), 2);
 }

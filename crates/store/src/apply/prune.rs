@@ -1,0 +1,150 @@
+//! Age limits on history: executions and ledger entries older than their job's limit go, a
+//! bounded number per command, so that pruning a large backlog never holds the state machine.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use dkron_model::{Job, parse_go_duration};
+use redb::ReadableTable;
+
+use super::Tables;
+use super::runs::oldest_removable;
+use crate::StoreError;
+use crate::command::{CommandResult, Retention};
+use crate::error::engine;
+use crate::records::{StoredExecution, decode_ledger, nanos};
+
+/// The age past which a job's history goes: its own `history_max_age`, else the server's.
+fn max_age(job: &Job, retention: &Retention) -> Option<TimeDelta> {
+    let own = (!job.history_max_age.is_empty())
+        .then(|| parse_go_duration(&job.history_max_age).ok())
+        .flatten();
+    let age = own.or(retention.max_age_secs.map(std::time::Duration::from_secs))?;
+    (!age.is_zero()).then(|| TimeDelta::from_std(age).unwrap_or(TimeDelta::MAX))
+}
+
+/// Deletes, job by job, finished executions and settled ledger entries older than the job's
+/// age limit; stops after `limit` records.
+pub(super) fn aged(
+    tables: &mut Tables<'_>,
+    now: DateTime<Utc>,
+    limit: u32,
+) -> Result<CommandResult, StoreError> {
+    let mut names = Vec::new();
+    for item in tables.jobs.iter().map_err(engine("reading jobs"))? {
+        let (name, _) = item.map_err(engine("reading jobs"))?;
+        names.push(name.value().to_string());
+    }
+    let mut removed: u32 = 0;
+    for name in names {
+        let budget = limit.saturating_sub(removed) as usize;
+        if budget == 0 {
+            return Ok(CommandResult::Pruned {
+                removed,
+                more: true,
+            });
+        }
+        let Some(mut stored) = tables.load_job(&name)? else {
+            continue;
+        };
+        let Some(age) = max_age(&stored.job, &tables.retention) else {
+            continue;
+        };
+        let cutoff = nanos(
+            now.checked_sub_signed(age)
+                .unwrap_or(DateTime::<Utc>::MIN_UTC),
+        );
+        let executions = old_executions(tables, &name, cutoff, budget)?;
+        for (group, id) in &executions {
+            tables
+                .executions
+                .remove((name.as_str(), *group, id.as_str()))
+                .map_err(engine("pruning old executions"))?;
+        }
+        let entries = old_ledger(tables, &name, cutoff, budget - executions.len())?;
+        for nominal in &entries {
+            tables
+                .ledger
+                .remove((name.as_str(), *nominal))
+                .map_err(engine("pruning the old ledger"))?;
+        }
+        if executions.is_empty() && entries.is_empty() {
+            continue;
+        }
+        stored.execution_count = stored
+            .execution_count
+            .saturating_sub(executions.len() as u32);
+        stored.ledger_count = stored.ledger_count.saturating_sub(entries.len() as u32);
+        tables.save_job(&stored)?;
+        removed += (executions.len() + entries.len()) as u32;
+    }
+    // A pass that used its whole budget may have left some behind.
+    Ok(CommandResult::Pruned {
+        removed,
+        more: removed >= limit,
+    })
+}
+
+/// Finished executions of occurrences due before `cutoff`, oldest first, at most `wanted`.
+fn old_executions(
+    tables: &Tables<'_>,
+    job: &str,
+    cutoff: i64,
+    wanted: usize,
+) -> Result<Vec<(i64, String)>, StoreError> {
+    if wanted == 0 {
+        return Ok(Vec::new());
+    }
+    let range = tables
+        .executions
+        .range((job, i64::MIN, "")..(job, cutoff, ""))
+        .map_err(engine("reading old executions"))?;
+    oldest_removable(range, wanted, |(_, group, id), bytes| {
+        let finished = !StoredExecution::decode(id, bytes)?.execution.is_running();
+        Ok(finished.then(|| (group, id.to_string())))
+    })
+}
+
+/// Settled ledger entries due before `cutoff`, oldest first, at most `wanted`.
+fn old_ledger(
+    tables: &Tables<'_>,
+    job: &str,
+    cutoff: i64,
+    wanted: usize,
+) -> Result<Vec<i64>, StoreError> {
+    if wanted == 0 {
+        return Ok(Vec::new());
+    }
+    let range = tables
+        .ledger
+        .range((job, i64::MIN)..(job, cutoff))
+        .map_err(engine("reading the old ledger"))?;
+    oldest_removable(range, wanted, |(_, nominal), bytes| {
+        let settled = decode_ledger(job, bytes)?.state.is_final();
+        Ok(settled.then_some(nominal))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_jobs_own_limit_wins_and_zero_means_none() {
+        let server = Retention {
+            max_age_secs: Some(3600),
+            ..Retention::default()
+        };
+        let plain = Job::default();
+        assert_eq!(max_age(&plain, &server), Some(TimeDelta::hours(1)));
+        let own = Job {
+            history_max_age: "24h".into(),
+            ..Job::default()
+        };
+        assert_eq!(max_age(&own, &server), Some(TimeDelta::hours(24)));
+        assert_eq!(max_age(&plain, &Retention::default()), None);
+        let zero = Job {
+            history_max_age: "0s".into(),
+            ..Job::default()
+        };
+        assert_eq!(max_age(&zero, &Retention::default()), None);
+    }
+}
