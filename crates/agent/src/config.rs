@@ -154,6 +154,9 @@ pub struct AgentConfig {
     /// Executions and ledger entries older than this are deleted; zero keeps them however old.
     #[serde(serialize_with = "go_duration::serialize")]
     pub history_max_age: Duration,
+    /// Which finished executions are notified (webhook, mail); a job's `notify_on` wins.
+    #[serde(serialize_with = "types::serialize_display")]
+    pub notify_on: crate::notify::NotifyOn,
 }
 
 impl Default for AgentConfig {
@@ -211,6 +214,7 @@ impl Default for AgentConfig {
             misfire_policy: MisfirePolicy::RunOnce,
             ledger_retention: 500,
             history_max_age: Duration::ZERO,
+            notify_on: crate::notify::NotifyOn::Always,
         }
     }
 }

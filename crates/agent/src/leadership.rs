@@ -32,6 +32,8 @@ pub struct LeaderDuties {
     pub scheduler: SchedulerConfig,
     /// History limits the leader makes the replicated ones.
     pub retention: Retention,
+    /// Webhooks the leader sends.
+    pub notify: Arc<crate::notify::NotifySettings>,
 }
 
 /// Follows leadership until `stop` fires: leads while this server is the leader.
@@ -113,6 +115,11 @@ async fn lead(node: Arc<Node>, duties: LeaderDuties, term: CancellationToken) {
         .expect("scheduler slot lock is never poisoned") = Some(scheduler);
     tokio::spawn(follow_job_changes(node.clone(), changes, term.clone()));
     tokio::spawn(prune_aged_history(node.clone(), term.clone()));
+    tokio::spawn(crate::notify::follow(
+        node.clone(),
+        duties.notify.clone(),
+        term.clone(),
+    ));
     if let Some(scheduler) = node.scheduler() {
         chaining::launch_all_pending(&node, &scheduler);
     }

@@ -17,6 +17,7 @@ mod members;
 mod metrics;
 mod node;
 mod node_service;
+mod notify;
 mod orphans;
 mod pending_runs;
 mod reconcile;

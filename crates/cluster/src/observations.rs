@@ -12,6 +12,8 @@ pub enum RunObservation {
     Started {
         /// Job name.
         job: String,
+        /// Execution id (the stored execution has the details).
+        execution_id: String,
         /// Start time minus nominal time.
         lateness: TimeDelta,
     },
@@ -19,10 +21,14 @@ pub enum RunObservation {
     Finished {
         /// Job name.
         job: String,
+        /// Execution id (the stored execution has the details).
+        execution_id: String,
         /// How long it ran; `None` when it never started (lost, or never delivered).
         duration: Option<TimeDelta>,
         /// Whether it succeeded.
         success: bool,
+        /// It failed and another attempt follows.
+        retrying: bool,
     },
 }
 
@@ -34,17 +40,21 @@ fn observation(command: &Command) -> Option<RunObservation> {
         Command::RunStarted {
             job,
             nominal,
+            execution_id,
             started_at,
             ..
         } => Some(RunObservation::Started {
             job: job.clone(),
+            execution_id: execution_id.clone(),
             lateness: *started_at - *nominal,
         }),
         Command::RunFinished { report } => Some(RunObservation::Finished {
             job: report.job.clone(),
+            execution_id: report.execution_id.clone(),
             duration: (!gotime::is_zero(&report.started_at))
                 .then(|| report.finished_at - report.started_at),
             success: report.success,
+            retrying: false,
         }),
         _ => None,
     }
@@ -85,10 +95,18 @@ pub(crate) fn accepted(
     };
     found
         .into_iter()
-        .filter(|(slot, _)| {
-            result_at(*slot).is_some_and(|result| !matches!(result, CommandResult::Failed(_)))
+        .filter_map(|(slot, mut seen)| {
+            let result = result_at(slot)?;
+            if matches!(result, CommandResult::Failed(_)) {
+                return None;
+            }
+            if let (RunObservation::Finished { retrying, .. }, CommandResult::Finished(followups)) =
+                (&mut seen, result)
+            {
+                *retrying = followups.retrying;
+            }
+            Some(seen)
         })
-        .map(|(_, seen)| seen)
         .collect()
 }
 
@@ -143,9 +161,14 @@ mod tests {
             ]),
             started("refused"),
         ];
+        let retried = CommandResult::Finished(dkron_store::Followups {
+            job: "b".into(),
+            retrying: true,
+            ..Default::default()
+        });
         let results = vec![
             CommandResult::Done,
-            CommandResult::Batch(vec![CommandResult::Done, CommandResult::Done]),
+            CommandResult::Batch(vec![CommandResult::Done, retried]),
             CommandResult::Failed(ApplyError::Rejected("not active".into())),
         ];
         let seen = accepted(collect(&commands), &results);
@@ -154,17 +177,22 @@ mod tests {
             [
                 RunObservation::Started {
                     job: "a".into(),
+                    execution_id: "1-n".into(),
                     lateness: TimeDelta::milliseconds(4)
                 },
                 RunObservation::Finished {
                     job: "a".into(),
+                    execution_id: "1-n".into(),
                     duration: Some(TimeDelta::milliseconds(1500)),
-                    success: true
+                    success: true,
+                    retrying: false,
                 },
                 RunObservation::Finished {
                     job: "b".into(),
+                    execution_id: "1-n".into(),
                     duration: None,
-                    success: true
+                    success: true,
+                    retrying: true,
                 },
             ]
         );

@@ -402,6 +402,12 @@ pub struct AgentArgs {
     #[arg(long, help_heading = SCHEDULING, value_name = "DURATION",
         default_value_t = format_go_duration(DEFAULTS.history_max_age))]
     pub history_max_age: String,
+
+    /// Which finished executions are notified: always (as Dkron), failure or change
+    #[arg(long, help_heading = NOTIFICATIONS, value_name = "WHEN",
+        value_parser = ["always", "failure", "change"],
+        default_value_t = DEFAULTS.notify_on.to_string())]
+    pub notify_on: String,
 }
 
 /// Returns the `agent` flags given on the command line, keyed by config key, with their

@@ -72,6 +72,10 @@ pub struct Job {
     /// killed. Empty: no limit beyond the executor's own.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub timeout: String,
+    /// Which finished executions are notified (ours): `always`, `failure` or `change`; empty
+    /// means the server's `notify-on`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub notify_on: String,
     /// Executions kept for this job (ours); 0 means the server's `execution-retention`.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub execution_retention: u32,
@@ -142,6 +146,7 @@ impl Default for Job {
             retries: 0,
             retry_backoff: String::new(),
             timeout: String::new(),
+            notify_on: String::new(),
             execution_retention: 0,
             history_max_age: String::new(),
             misfire_policy: String::new(),

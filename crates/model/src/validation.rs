@@ -55,6 +55,9 @@ pub enum ValidationError {
     /// The job-level `timeout` is not a Go duration (our field).
     #[error("invalid timeout: {0}")]
     JobTimeout(crate::DurationError),
+    /// `notify_on` is not one of the policies (our field).
+    #[error("invalid notify_on {0:?}, use \"always\", \"failure\" or \"change\"")]
+    NotifyOn(String),
     /// `history_max_age` is not a Go duration (our field).
     #[error("invalid history_max_age: {0}")]
     HistoryMaxAge(crate::DurationError),
@@ -100,6 +103,7 @@ impl ValidationError {
             ValidationError::MisfirePolicy(_) => "misfire_policy",
             ValidationError::JobTimeout(_) => "timeout",
             ValidationError::HistoryMaxAge(_) => "history_max_age",
+            ValidationError::NotifyOn(_) => "notify_on",
             ValidationError::CatchUpWindow(_) => "catch_up_window",
         }
     }
@@ -149,6 +153,9 @@ pub fn validate_job(job: &Job) -> Result<(), ValidationError> {
     crate::parse_retry_backoff(&job.retry_backoff).map_err(ValidationError::RetryBackoff)?;
     if !["", "skip", "run_once", "run_all"].contains(&job.misfire_policy.as_str()) {
         return Err(ValidationError::MisfirePolicy(job.misfire_policy.clone()));
+    }
+    if !["", "always", "failure", "change"].contains(&job.notify_on.as_str()) {
+        return Err(ValidationError::NotifyOn(job.notify_on.clone()));
     }
     if !job.history_max_age.is_empty() {
         parse_go_duration(&job.history_max_age).map_err(ValidationError::HistoryMaxAge)?;

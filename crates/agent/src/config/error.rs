@@ -91,6 +91,12 @@ pub enum ValidationError {
         /// The rejected policy.
         value: String,
     },
+    /// `notify-on` is not `always`, `failure` or `change`.
+    #[error("unknown notify-on '{value}': expected always, failure or change")]
+    UnknownNotifyOn {
+        /// The rejected value.
+        value: String,
+    },
     /// A duration setting is not a Go duration such as `30s` or `1h30m`.
     #[error("{key}: {error}")]
     InvalidDuration {
@@ -142,6 +148,7 @@ impl ValidationError {
             ValidationError::UnknownLogFormat { .. } => "log-format",
             ValidationError::UnknownProfile { .. } => "profile",
             ValidationError::UnknownMisfirePolicy { .. } => "misfire-policy",
+            ValidationError::UnknownNotifyOn { .. } => "notify-on",
             ValidationError::InvalidDuration { key, .. }
             | ValidationError::InvalidAddress { key, .. }
             | ValidationError::InvalidHeader { key, .. }

@@ -79,6 +79,7 @@ pub(super) struct RawAgentConfig {
     pub(super) misfire_policy: Option<Text>,
     pub(super) ledger_retention: Option<u32>,
     pub(super) history_max_age: Option<Text>,
+    pub(super) notify_on: Option<Text>,
 }
 
 impl RawAgentConfig {
@@ -195,6 +196,17 @@ impl RawAgentConfig {
                 self.history_max_age,
                 defaults.history_max_age,
             )?,
+            notify_on: match self.notify_on {
+                Some(Text(value)) => {
+                    value
+                        .trim()
+                        .parse()
+                        .map_err(|_| ValidationError::UnknownNotifyOn {
+                            value: value.clone(),
+                        })?
+                }
+                None => defaults.notify_on,
+            },
         })
     }
 }

@@ -15,6 +15,7 @@ mod encryption;
 mod getting_started;
 mod harness;
 mod metrics;
+mod notify;
 mod one_shot;
 mod overlap;
 mod pause;

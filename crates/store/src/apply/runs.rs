@@ -503,6 +503,7 @@ fn finish(
     if retry {
         schedule_retry(tables, &mut stored, &report)?;
         followups.runs_pending = true;
+        followups.retrying = true;
     } else if let Some(mut entry) = tables.load_ledger(job, report.nominal)? {
         let was_open = entry.state == OccurrenceState::Launched;
         close_ledger_run(&mut entry, &report, lost_reason);

@@ -38,11 +38,21 @@ pub fn triggered(job: &str, children: &[&str]) -> CommandResult {
     })
 }
 
-/// The result of a run report that left `job` with runs to send (a retry, a queued run).
+/// The result of a run report that left `job` with a queued run to send.
 pub fn runs_pending(job: &str) -> CommandResult {
     CommandResult::Finished(dkron_store::Followups {
         job: job.into(),
         runs_pending: true,
+        ..Default::default()
+    })
+}
+
+/// The result of a failed run report that `job` retries.
+pub fn retrying(job: &str) -> CommandResult {
+    CommandResult::Finished(dkron_store::Followups {
+        job: job.into(),
+        runs_pending: true,
+        retrying: true,
         ..Default::default()
     })
 }

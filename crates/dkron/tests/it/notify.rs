@@ -1,0 +1,166 @@
+//! Webhooks against the real binary, received by a small HTTP listener of the test.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+use crate::harness::Server;
+
+/// One request the listener received.
+#[derive(Debug, Clone)]
+struct Received {
+    path: String,
+    head: String,
+    body: String,
+}
+
+/// Accepts HTTP requests on 127.0.0.1 and keeps them; answers 200 to each.
+async fn listen() -> (String, Arc<Mutex<Vec<Received>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let keep = received.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let keep = keep.clone();
+            tokio::spawn(async move {
+                let mut data = Vec::new();
+                let mut buffer = [0u8; 4096];
+                loop {
+                    let Ok(read) = socket.read(&mut buffer).await else {
+                        return;
+                    };
+                    if read == 0 {
+                        return;
+                    }
+                    data.extend_from_slice(&buffer[..read]);
+                    let text = String::from_utf8_lossy(&data).to_string();
+                    let Some(end) = text.find("\r\n\r\n") else {
+                        continue;
+                    };
+                    let head = text[..end].to_string();
+                    let length = head
+                        .lines()
+                        .find_map(|line| {
+                            let (name, value) = line.split_once(':')?;
+                            name.eq_ignore_ascii_case("content-length")
+                                .then(|| value.trim().parse::<usize>().ok())?
+                        })
+                        .unwrap_or(0);
+                    if data.len() < end + 4 + length {
+                        continue;
+                    }
+                    let body =
+                        String::from_utf8_lossy(&data[end + 4..end + 4 + length]).to_string();
+                    let path = head
+                        .split_whitespace()
+                        .nth(1)
+                        .unwrap_or_default()
+                        .to_string();
+                    keep.lock().unwrap().push(Received { path, head, body });
+                    let _client_may_have_gone = socket
+                        .write_all(
+                            b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                        )
+                        .await;
+                    return;
+                }
+            });
+        }
+    });
+    (base, received)
+}
+
+fn bodies(received: &Arc<Mutex<Vec<Received>>>, path: &str) -> Vec<String> {
+    received
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|request| request.path == path)
+        .map(|request| request.body.clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn webhooks_follow_dkrons_templates_and_the_notify_policy() {
+    let (base, received) = listen().await;
+    let dir = tempfile::tempdir().unwrap();
+    let hook = format!("--webhook-endpoint={base}/hook");
+    let pre = format!("--pre-webhook-endpoint={base}/pre");
+    let server = Server::start_with(
+        dir.path(),
+        &[
+            &hook,
+            "--webhook-payload={{.JobName}} success={{.Success}} node={{.NodeName}} output={{.Output}}",
+            "--webhook-headers=Content-Type: text/plain",
+            &pre,
+            "--pre-webhook-payload=starting {{.JobName}}",
+        ],
+    )
+    .await;
+    let jobs = [
+        r#"{"name":"greet","schedule":"@manually","executor":"shell","executor_config":{"command":"echo hello"}}"#,
+        r#"{"name":"quiet","schedule":"@manually","notify_on":"failure","executor":"shell","executor_config":{"command":"true"}}"#,
+        r#"{"name":"flaky","schedule":"@manually","retries":1,"retry_backoff":"100ms","executor":"shell","executor_config":{"command":"false"}}"#,
+    ];
+    for job in jobs {
+        let (status, body) = server.send("POST", "/v1/jobs", job).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    for job in ["greet", "quiet", "flaky"] {
+        let (status, body) = server
+            .send("POST", &format!("/v1/jobs/{job}/run?wait=true"), "")
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    server
+        .wait_until("the webhooks arrived", Duration::from_secs(20), || async {
+            bodies(&received, "/hook").len() >= 2 && bodies(&received, "/pre").len() >= 4
+        })
+        .await;
+    // Give a stray extra call a moment to show up before counting.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let hooks = bodies(&received, "/hook");
+    assert!(
+        hooks.contains(&"greet success=true node=test-node output=hello\n".to_string()),
+        "{hooks:?}"
+    );
+    assert!(
+        !hooks.iter().any(|body| body.starts_with("quiet")),
+        "quiet notifies failures only"
+    );
+    let flaky: Vec<&String> = hooks
+        .iter()
+        .filter(|body| body.starts_with("flaky"))
+        .collect();
+    assert_eq!(
+        flaky.len(),
+        1,
+        "one notification after the last attempt: {hooks:?}"
+    );
+    assert!(flaky[0].contains("success=false"));
+    let first = received
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|request| request.path == "/hook")
+        .cloned()
+        .unwrap();
+    assert!(
+        first
+            .head
+            .to_lowercase()
+            .contains("content-type: text/plain"),
+        "{}",
+        first.head
+    );
+    let pre = bodies(&received, "/pre");
+    assert!(pre.contains(&"starting greet".to_string()), "{pre:?}");
+    assert_eq!(
+        pre.iter().filter(|body| *body == "starting flaky").count(),
+        2,
+        "each attempt starts"
+    );
+}
