@@ -157,6 +157,9 @@ pub struct AgentConfig {
     /// Which finished executions are notified (webhook, mail); a job's `notify_on` wins.
     #[serde(serialize_with = "types::serialize_display")]
     pub notify_on: crate::notify::NotifyOn,
+    /// How mail is protected: STARTTLS when offered (Dkron), required, implicit TLS or none.
+    #[serde(serialize_with = "types::serialize_display")]
+    pub mail_tls: crate::notify::MailTls,
 }
 
 impl Default for AgentConfig {
@@ -215,6 +218,7 @@ impl Default for AgentConfig {
             ledger_retention: 500,
             history_max_age: Duration::ZERO,
             notify_on: crate::notify::NotifyOn::Always,
+            mail_tls: crate::notify::MailTls::Auto,
         }
     }
 }

@@ -408,6 +408,12 @@ pub struct AgentArgs {
         value_parser = ["always", "failure", "change"],
         default_value_t = DEFAULTS.notify_on.to_string())]
     pub notify_on: String,
+
+    /// How mail is protected: auto (STARTTLS when offered, as Dkron), starttls, tls or none
+    #[arg(long, help_heading = NOTIFICATIONS, value_name = "MODE",
+        value_parser = ["auto", "starttls", "tls", "none"],
+        default_value_t = DEFAULTS.mail_tls.to_string())]
+    pub mail_tls: String,
 }
 
 /// Returns the `agent` flags given on the command line, keyed by config key, with their

@@ -97,6 +97,12 @@ pub enum ValidationError {
         /// The rejected value.
         value: String,
     },
+    /// `mail-tls` is not `auto`, `starttls`, `tls` or `none`.
+    #[error("unknown mail-tls '{value}': expected auto, starttls, tls or none")]
+    UnknownMailTls {
+        /// The rejected value.
+        value: String,
+    },
     /// A duration setting is not a Go duration such as `30s` or `1h30m`.
     #[error("{key}: {error}")]
     InvalidDuration {
@@ -149,6 +155,7 @@ impl ValidationError {
             ValidationError::UnknownProfile { .. } => "profile",
             ValidationError::UnknownMisfirePolicy { .. } => "misfire-policy",
             ValidationError::UnknownNotifyOn { .. } => "notify-on",
+            ValidationError::UnknownMailTls { .. } => "mail-tls",
             ValidationError::InvalidDuration { key, .. }
             | ValidationError::InvalidAddress { key, .. }
             | ValidationError::InvalidHeader { key, .. }

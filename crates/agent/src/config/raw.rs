@@ -80,6 +80,7 @@ pub(super) struct RawAgentConfig {
     pub(super) ledger_retention: Option<u32>,
     pub(super) history_max_age: Option<Text>,
     pub(super) notify_on: Option<Text>,
+    pub(super) mail_tls: Option<Text>,
 }
 
 impl RawAgentConfig {
@@ -206,6 +207,17 @@ impl RawAgentConfig {
                         })?
                 }
                 None => defaults.notify_on,
+            },
+            mail_tls: match self.mail_tls {
+                Some(Text(value)) => {
+                    value
+                        .trim()
+                        .parse()
+                        .map_err(|_| ValidationError::UnknownMailTls {
+                            value: value.clone(),
+                        })?
+                }
+                None => defaults.mail_tls,
             },
         })
     }

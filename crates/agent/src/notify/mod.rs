@@ -6,6 +6,7 @@
 //! Beyond Dkron, `notify-on` (or a job's `notify_on`) limits them to failures or to changes of
 //! outcome, and an execution that is retried is notified once, after its last attempt.
 
+mod mail;
 mod policy;
 mod report;
 mod template;
@@ -18,6 +19,8 @@ use dkron_model::{Execution, OccurrenceState};
 use tokio::sync::broadcast::error::RecvError;
 use tokio_util::sync::CancellationToken;
 
+pub use self::mail::MailTls;
+use self::mail::{Mail, MailSettings};
 pub use self::policy::NotifyOn;
 use self::template::Fields;
 pub use self::webhook::Hook;
@@ -31,6 +34,8 @@ pub struct NotifySettings {
     pub webhook: Option<Hook>,
     /// When an execution starts.
     pub pre_webhook: Option<Hook>,
+    /// Mail to the job's owner after each execution.
+    pub mail: Option<MailSettings>,
     /// The default policy.
     pub notify_on: NotifyOn,
 }
@@ -57,13 +62,45 @@ impl NotifySettings {
                 &config.pre_webhook_payload,
                 &config.pre_webhook_headers,
             ),
+            mail: mail_settings(config),
             notify_on: config.notify_on,
         }
     }
 
     fn is_empty(&self) -> bool {
-        self.webhook.is_none() && self.pre_webhook.is_none()
+        self.webhook.is_none() && self.pre_webhook.is_none() && self.mail.is_none()
     }
+}
+
+/// Mail needs a host; the port defaults to 25 and the sender to `dkron@localhost`.
+fn mail_settings(config: &AgentConfig) -> Option<MailSettings> {
+    let host = config.mail_host.clone().filter(|host| !host.is_empty())?;
+    let credentials = match (&config.mail_username, &config.mail_password) {
+        (Some(user), Some(password)) if !user.is_empty() => {
+            Some((user.clone(), password.expose().to_string()))
+        }
+        _ => None,
+    };
+    Some(MailSettings {
+        host,
+        port: config.mail_port.filter(|port| *port != 0).unwrap_or(25),
+        credentials,
+        from: config
+            .mail_from
+            .clone()
+            .filter(|from| !from.is_empty())
+            .unwrap_or_else(|| "dkron@localhost".to_string()),
+        payload: config.mail_payload.clone(),
+        subject_prefix: config.mail_subject_prefix.clone(),
+        tls: config.mail_tls,
+    })
+}
+
+/// What one run record asks to send.
+#[derive(Debug, Default)]
+struct Outbox {
+    webhook: Option<(Hook, String)>,
+    mail: Option<Mail>,
 }
 
 /// Sends notifications while `term` (a leadership term) lasts.
@@ -91,49 +128,92 @@ pub async fn follow(node: Arc<Node>, settings: Arc<NotifySettings>, term: Cancel
             }
             Err(RecvError::Closed) => return,
         };
-        let Some((hook, body)) = message(&node, &settings, seen) else {
-            continue;
-        };
-        let client = client.clone();
-        tokio::spawn(async move {
-            if let Err(error) = webhook::send(&client, &hook, body).await {
-                tracing::warn!(error = %error, "notification not sent");
-            }
-        });
+        let outbox = message(&node, &settings, seen);
+        if let Some((hook, body)) = outbox.webhook {
+            let client = client.clone();
+            tokio::spawn(async move {
+                if let Err(error) = webhook::send(&client, &hook, body).await {
+                    tracing::warn!(error = %error, "webhook not sent");
+                }
+            });
+        }
+        if let (Some(mail), Some(mail_settings)) = (outbox.mail, settings.mail.clone()) {
+            tokio::spawn(async move {
+                match mail::send(&mail_settings, mail).await {
+                    Ok(()) => tracing::debug!("notification mail sent"),
+                    Err(error) => tracing::warn!(error = %error, "notification mail not sent"),
+                }
+            });
+        }
     }
 }
 
-/// The webhook call a run record asks for, if any.
-fn message(node: &Node, settings: &NotifySettings, seen: RunObservation) -> Option<(Hook, String)> {
+/// What a run record asks to send, if anything.
+fn message(node: &Node, settings: &NotifySettings, seen: RunObservation) -> Outbox {
     match seen {
         RunObservation::Started {
             job, execution_id, ..
-        } => {
-            let hook = settings.pre_webhook.clone()?;
-            let execution = stored_execution(node, &job, &execution_id)?;
-            let fields = fields(node, &execution, &[]);
-            Some((hook.clone(), template::render(&hook.payload, &fields)))
-        }
+        } => Outbox {
+            webhook: pre_webhook(node, settings, &job, &execution_id),
+            mail: None,
+        },
         RunObservation::Finished {
             job,
             execution_id,
             success,
             retrying: false,
             ..
-        } => {
-            let hook = settings.webhook.clone()?;
-            let stored = node.raft.store().job(&job).ok().flatten()?;
-            let policy = stored.job.notify_on.parse().unwrap_or(settings.notify_on);
-            let execution = stored_execution(node, &job, &execution_id)?;
-            if !policy.wants(success, previous_outcome(node, &execution)) {
-                return None;
-            }
-            let group = group_of(node, &execution);
-            let fields = fields(node, &execution, &group);
-            Some((hook.clone(), template::render(&hook.payload, &fields)))
-        }
-        RunObservation::Finished { .. } => None,
+        } => finished(node, settings, &job, &execution_id, success).unwrap_or_default(),
+        RunObservation::Finished { .. } => Outbox::default(),
     }
+}
+
+fn pre_webhook(
+    node: &Node,
+    settings: &NotifySettings,
+    job: &str,
+    execution_id: &str,
+) -> Option<(Hook, String)> {
+    let hook = settings.pre_webhook.clone()?;
+    let execution = stored_execution(node, job, execution_id)?;
+    let body = template::render(&hook.payload, &fields(node, &execution, &[]));
+    Some((hook, body))
+}
+
+fn finished(
+    node: &Node,
+    settings: &NotifySettings,
+    job: &str,
+    execution_id: &str,
+    success: bool,
+) -> Option<Outbox> {
+    let stored = node.raft.store().job(job).ok().flatten()?;
+    let policy = stored.job.notify_on.parse().unwrap_or(settings.notify_on);
+    let execution = stored_execution(node, job, execution_id)?;
+    if !policy.wants(success, previous_outcome(node, &execution)) {
+        return None;
+    }
+    let group = group_of(node, &execution);
+    let fields = fields(node, &execution, &group);
+    let webhook = settings.webhook.clone().map(|hook| {
+        let body = template::render(&hook.payload, &fields);
+        (hook, body)
+    });
+    let owner = stored.job.owner_email.clone();
+    let mail = settings
+        .mail
+        .as_ref()
+        .filter(|_| !owner.is_empty())
+        .map(|mail| Mail {
+            to: owner,
+            subject: mail::subject(&mail.subject_prefix, job, success),
+            body: if mail.payload.is_empty() {
+                execution.output.clone()
+            } else {
+                template::render(&mail.payload, &fields)
+            },
+        });
+    Some(Outbox { webhook, mail })
 }
 
 fn stored_execution(node: &Node, job: &str, execution_id: &str) -> Option<Execution> {

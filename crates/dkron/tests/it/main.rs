@@ -14,6 +14,7 @@ mod crash;
 mod encryption;
 mod getting_started;
 mod harness;
+mod mail;
 mod metrics;
 mod notify;
 mod one_shot;

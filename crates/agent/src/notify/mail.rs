@@ -1,0 +1,185 @@
+//! Mail to a job's `owner_email` after each finished execution (Dkron §9.4), over SMTP with
+//! STARTTLS when the server offers it (Dkron's behaviour), required STARTTLS, implicit TLS, or
+//! none, as `mail-tls` says.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use lettre::message::Mailbox;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+/// Longest one mail may take to hand over.
+const MAIL_DEADLINE: Duration = Duration::from_secs(30);
+
+/// How the SMTP connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MailTls {
+    /// STARTTLS when the server offers it, plain otherwise (Dkron).
+    #[default]
+    Auto,
+    /// STARTTLS, and refuse a server that does not offer it.
+    StartTls,
+    /// TLS from the first byte (usually port 465).
+    Tls,
+    /// No encryption.
+    None,
+}
+
+/// An unknown `mail-tls` value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid mail-tls {value:?}: use \"auto\", \"starttls\", \"tls\" or \"none\"")]
+pub struct ParseMailTlsError {
+    /// The value given.
+    pub value: String,
+}
+
+impl FromStr for MailTls {
+    type Err = ParseMailTlsError;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "auto" => Ok(MailTls::Auto),
+            "starttls" => Ok(MailTls::StartTls),
+            "tls" => Ok(MailTls::Tls),
+            "none" => Ok(MailTls::None),
+            other => Err(ParseMailTlsError {
+                value: other.to_string(),
+            }),
+        }
+    }
+}
+
+impl fmt::Display for MailTls {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(match self {
+            MailTls::Auto => "auto",
+            MailTls::StartTls => "starttls",
+            MailTls::Tls => "tls",
+            MailTls::None => "none",
+        })
+    }
+}
+
+/// Where and how mail is sent.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MailSettings {
+    /// SMTP server.
+    pub host: String,
+    /// SMTP port.
+    pub port: u16,
+    /// User and password, when both are set.
+    pub credentials: Option<(String, String)>,
+    /// Sender address.
+    pub from: String,
+    /// Body template; empty sends the raw output.
+    pub payload: String,
+    /// Text before every subject.
+    pub subject_prefix: String,
+    /// Connection protection.
+    pub tls: MailTls,
+}
+
+impl fmt::Debug for MailSettings {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter
+            .debug_struct("MailSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("from", &self.from)
+            .field("tls", &self.tls)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One mail about one execution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mail {
+    /// The job's owner.
+    pub to: String,
+    /// Dkron's subject: `<prefix><Success|Failed> <job> execution report`.
+    pub subject: String,
+    /// The text body.
+    pub body: String,
+}
+
+/// Dkron's subject line.
+pub fn subject(prefix: &str, job: &str, success: bool) -> String {
+    let outcome = if success { "Success" } else { "Failed" };
+    format!("{prefix}{outcome} {job} execution report")
+}
+
+fn transport(settings: &MailSettings) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+    let parameters = || {
+        TlsParameters::new(settings.host.clone())
+            .map_err(|error| format!("mail TLS for {}: {error}", settings.host))
+    };
+    let tls = match settings.tls {
+        MailTls::Auto => Tls::Opportunistic(parameters()?),
+        MailTls::StartTls => Tls::Required(parameters()?),
+        MailTls::Tls => Tls::Wrapper(parameters()?),
+        MailTls::None => Tls::None,
+    };
+    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.host)
+        .port(settings.port)
+        .tls(tls)
+        .timeout(Some(MAIL_DEADLINE));
+    if let Some((user, password)) = &settings.credentials {
+        builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
+    }
+    Ok(builder.build())
+}
+
+/// Sends one mail.
+pub async fn send(settings: &MailSettings, mail: Mail) -> Result<(), String> {
+    let from: Mailbox = settings
+        .from
+        .parse()
+        .map_err(|error| format!("mail-from {:?}: {error}", settings.from))?;
+    let to: Mailbox = mail
+        .to
+        .parse()
+        .map_err(|error| format!("owner_email {:?}: {error}", mail.to))?;
+    let message = Message::builder()
+        .from(from)
+        .to(to)
+        .subject(mail.subject)
+        .body(mail.body)
+        .map_err(|error| format!("cannot build the mail: {error}"))?;
+    transport(settings)?.send(message).await.map_err(|error| {
+        format!(
+            "mail to {} via {}:{}: {error}",
+            mail.to, settings.host, settings.port
+        )
+    })?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_dkrons_subject() {
+        assert_eq!(
+            subject("[Dkron]", "job1", true),
+            "[Dkron]Success job1 execution report"
+        );
+        assert_eq!(subject("", "job1", false), "Failed job1 execution report");
+    }
+
+    #[test]
+    fn reads_tls_modes() {
+        for mode in [
+            MailTls::Auto,
+            MailTls::StartTls,
+            MailTls::Tls,
+            MailTls::None,
+        ] {
+            assert_eq!(mode.to_string().parse::<MailTls>(), Ok(mode));
+        }
+        assert!("ssl".parse::<MailTls>().is_err());
+    }
+}
