@@ -144,11 +144,13 @@ describe('jobs', () => {
     await timeout.waitFor();
     await timeout.fill('90s');
     await page.locator('input[name="catch_up_window"]').fill('15m');
+    await page.locator('input[name="history_max_age"]').fill('720h');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.waitForURL(/\/ui\/jobs\/limits\/show$/);
     const stored = await dkron.api.getJob('limits');
     assert.equal(stored.timeout, '90s');
     assert.equal(stored.catch_up_window, '15m');
+    assert.equal(stored.history_max_age, '720h');
     assert.equal(stored.misfire_policy, 'skip', 'fields not on screen are kept');
     assert.equal(stored.concurrency, 'queue');
     const details = page.getByTestId('job-details');

@@ -35,6 +35,12 @@ export interface Job {
   misfire_policy?: '' | 'skip' | 'run_once' | 'run_all';
   /** Go duration: how late a missed run may still run; empty: the server's (dkron-rs addition). */
   catch_up_window?: string;
+  /** Which finished runs are notified: always, failure, change; empty: the server's (dkron-rs addition). */
+  notify_on?: '' | 'always' | 'failure' | 'change';
+  /** Executions kept for this job; 0: the server's (dkron-rs addition). */
+  execution_retention?: number;
+  /** Go duration: history older than this is deleted; empty: the server's (dkron-rs addition). */
+  history_max_age?: string;
   executor?: string;
   executor_config?: StringMap;
   status?: JobStatus;

@@ -110,6 +110,11 @@ export function JobDetails({ job }: { job: Job }) {
       <Row label="Executor config"><ExecutorConfig config={job.executor_config} /></Row>
       <Row label="Concurrency">{concurrencyText(job.concurrency)}</Row>
       <Row label="Timeout">{job.timeout || <Muted>none</Muted>}</Row>
+      <Row label="Notify">{job.notify_on || <Muted>server's setting</Muted>}</Row>
+      <Row label="History kept">
+        {job.execution_retention ? `${job.execution_retention} runs` : <Muted>server's count</Muted>}
+        {job.history_max_age ? <Muted> · for {job.history_max_age}</Muted> : null}
+      </Row>
       <Row label="Missed runs">
         {job.misfire_policy || <Muted>server's setting</Muted>}
         {job.catch_up_window && <Muted> · within {job.catch_up_window}</Muted>}

@@ -36,6 +36,12 @@ const CONCURRENCY_CHOICES = [
   { id: 'replace', name: 'replace: stop the active run, start the new one' },
 ];
 
+const NOTIFY_CHOICES = [
+  { id: 'always', name: 'always: every finished run' },
+  { id: 'failure', name: 'failure: failed runs only' },
+  { id: 'change', name: 'change: when the outcome changes' },
+];
+
 const MISFIRE_CHOICES = [
   { id: 'run_once', name: 'run_once: run the latest missed run' },
   { id: 'run_all', name: 'run_all: run every missed run' },
@@ -208,6 +214,11 @@ function FormFields({ isEdit }: { isEdit: boolean }) {
         <Box sx={{ display: 'flex', gap: 2, flexWrap: 'wrap' }}>
           <SelectInput source="misfire_policy" label="Missed runs" choices={MISFIRE_CHOICES} emptyText="server's setting" sx={{ minWidth: 260 }} helperText="Runs missed while no scheduler ran" />
           <TextInput source="catch_up_window" label="Catch-up window" helperText="Go duration; older missed runs are skipped. Empty: the server's" />
+        </Box>
+        <Box sx={{ display: 'flex', gap: 2, flexWrap: 'wrap' }}>
+          <SelectInput source="notify_on" label="Notify" choices={NOTIFY_CHOICES} emptyText="server's setting" sx={{ minWidth: 260 }} helperText="Which finished runs send the webhook and mail" />
+          <NumberInput source="execution_retention" label="Runs kept" min={0} helperText="0: the server's setting" />
+          <TextInput source="history_max_age" label="History kept for" helperText="Go duration, e.g. 720h. Empty: the server's" />
         </Box>
         <BooleanInput source="ephemeral" label="Ephemeral (delete the job after its first success)" />
         <KeyValueInput source="tags" label="Target tags" helperText="Run only on nodes with these tags; value or value:count (e.g. role: web:2)" />

@@ -10,12 +10,18 @@ describe('toJobPayload', () => {
       timeout: null,
       misfire_policy: null,
       catch_up_window: '90m',
+      notify_on: null,
+      execution_retention: null,
+      history_max_age: '720h',
     });
     expect(payload).not.toHaveProperty('status');
     expect(payload).not.toHaveProperty('next');
     expect(payload.timeout).toBe('');
     expect(payload.misfire_policy).toBe('');
     expect(payload.catch_up_window).toBe('90m');
+    expect(payload.notify_on).toBe('');
+    expect(payload.execution_retention).toBe(0);
+    expect(payload.history_max_age).toBe('720h');
   });
 
   it('keeps several parents without blanks', () => {

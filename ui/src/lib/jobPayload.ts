@@ -24,6 +24,8 @@ const STRING_FIELDS = [
   'timeout',
   'misfire_policy',
   'catch_up_window',
+  'notify_on',
+  'history_max_age',
 ];
 
 /** Keeps the entries of a string map that have a key and a value; null when none remain. */
@@ -57,6 +59,7 @@ export function toJobPayload(values: Record<string, unknown>): Record<string, un
   if (parents.length > 0) payload.parent_jobs = parents;
   else delete payload.parent_jobs;
   payload.retries = Number(payload.retries ?? 0) || 0;
+  payload.execution_retention = Number(payload.execution_retention ?? 0) || 0;
   payload.disabled = Boolean(payload.disabled);
   payload.ephemeral = Boolean(payload.ephemeral);
   for (const field of ['starts_at', 'expires_at']) {
