@@ -3,7 +3,6 @@
 //! text on stdout, worded as Dkron words them.
 
 use std::future::Future;
-use std::process::ExitCode;
 use std::time::Duration;
 
 use dkron_cluster::rpc::proto::node_client::NodeClient;
@@ -99,31 +98,6 @@ pub enum AdminError {
 enum Service {
     Node,
     Server,
-}
-
-/// Runs one administration command to completion: prints its text on stdout and returns
-/// success, or prints its error on stderr and returns failure.
-pub fn run(command: impl Future<Output = Result<String, AdminError>>) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(command) {
-        Ok(text) => {
-            print!("{text}");
-            ExitCode::SUCCESS
-        }
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
-    }
 }
 
 /// `dkron leave`: asks the node at the target to stop gracefully.

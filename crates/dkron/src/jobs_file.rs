@@ -1,8 +1,6 @@
 //! `dkron backup` and `dkron restore`: jobs to a file and back, through a server's REST API
 //! (`GET /v1/backup`, `POST /v1/restore` with the file as the JSON body).
 
-use std::future::Future;
-use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::cli::{BackupArgs, HttpTarget, RestoreArgs};
@@ -47,30 +45,6 @@ pub enum JobsFileError {
         /// The parser's reason.
         message: String,
     },
-}
-
-/// Runs a command on a small runtime and turns its result into output and an exit code.
-pub fn run(command: impl Future<Output = Result<String, JobsFileError>>) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(command) {
-        Ok(text) => {
-            eprint!("{text}");
-            ExitCode::SUCCESS
-        }
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
-    }
 }
 
 fn url(target: &HttpTarget, path: &str) -> String {

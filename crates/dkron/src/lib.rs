@@ -8,4 +8,5 @@ pub mod cli;
 pub mod jobs_file;
 pub mod keygen;
 pub mod logging;
+pub mod oneshot;
 pub mod version;

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 use dkron::cli::{self, Cli, Command};
+use dkron::oneshot::{self, Report};
 use dkron::{admin, jobs_file, keygen, logging, version};
 use dkron_agent::config::{self, ConfigSources};
 
@@ -30,10 +31,10 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Command::Leave(target) => admin::run(admin::leave(target)),
-        Command::Raft(raft) => admin::run(admin::raft(raft)),
-        Command::Backup(args) => jobs_file::run(jobs_file::backup(args)),
-        Command::Restore(args) => jobs_file::run(jobs_file::restore(args)),
+        Command::Leave(target) => oneshot::run(admin::leave(target), Report::Stdout),
+        Command::Raft(raft) => oneshot::run(admin::raft(raft), Report::Stdout),
+        Command::Backup(args) => oneshot::run(jobs_file::backup(args), Report::Stderr),
+        Command::Restore(args) => oneshot::run(jobs_file::restore(args), Report::Stdout),
         Command::Agent(_) => {
             let agent_matches = matches
                 .subcommand_matches("agent")

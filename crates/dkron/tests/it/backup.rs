@@ -73,7 +73,7 @@ async fn a_backup_restores_every_job_on_another_server() {
     )
     .await;
     assert!(restored.status.success(), "{}", text(&restored.stderr));
-    let lines = text(&restored.stderr);
+    let lines = text(&restored.stdout);
     assert!(
         lines.contains("success create extract") && lines.contains("success create load"),
         "{lines}"
