@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use chrono::Utc;
-use dkron_exec::{ExecLimits, ExecRequest, Registry};
+use dkron_exec::{ExecLimits, ExecRequest, ProcessorContext, Processors, Registry};
 use dkron_model::{Execution, Job};
 use dkron_store::{Command, RunReport};
 use tokio_util::sync::CancellationToken;
@@ -336,6 +336,11 @@ impl Worker {
         let running = self.running.clone();
         let received = self.received.clone();
         let node_name = self.node_name.clone();
+        let context = ProcessorContext {
+            job_name: order.job.name.clone(),
+            execution_id: order.execution_id.clone(),
+        };
+        let processors = Processors::new(order.job.processors.as_ref(), &context);
         self.tasks.spawn(async move {
             let (live_sender, live) = tokio::sync::mpsc::unbounded_channel::<Bytes>();
             let follow = tokio::spawn(follow_output(
@@ -343,6 +348,7 @@ impl Worker {
                 running.clone(),
                 key.clone(),
                 events.clone(),
+                processors,
             ));
             let deadline =
                 timeout.map(|limit| tokio::spawn(stop_after(limit, running.clone(), key.clone())));
@@ -352,7 +358,10 @@ impl Worker {
             if let Some(deadline) = deadline {
                 deadline.abort();
             }
-            let _output_follower_ends_with_the_channel = follow.await;
+            // The follower ends with the channel and hands the processors back.
+            let mut processors = follow
+                .await
+                .unwrap_or_else(|_| Processors::new(None, &context));
             let stopped = running
                 .lock()
                 .expect("running map lock is never poisoned")
@@ -377,10 +386,13 @@ impl Worker {
                     started_at,
                     finished_at: Utc::now(),
                     success: outcome.success,
-                    output: match stopped {
-                        Some(reason) => format!("{}\n{}", reason.line(), outcome.output),
-                        None => outcome.output,
-                    },
+                    output: processors.finish(
+                        outcome.success,
+                        match stopped {
+                            Some(reason) => format!("{}\n{}", reason.line(), outcome.output),
+                            None => outcome.output,
+                        },
+                    ),
                     exit_code: outcome.exit_code,
                     killed: outcome.killed || stopped.is_some(),
                     no_retry: stopped.is_some_and(StopReason::is_deliberate),
@@ -451,8 +463,10 @@ async fn follow_output(
     running: Arc<Mutex<HashMap<RunKey, Running>>>,
     key: RunKey,
     events: Option<Events>,
-) {
+    mut processors: Processors,
+) -> Processors {
     while let Some(chunk) = live.recv().await {
+        processors.chunk(&chunk);
         if let Some(events) = &events {
             let _dispatcher_may_be_gone = events.send(RunEvent::Output(chunk.clone()));
         }
@@ -470,4 +484,5 @@ async fn follow_output(
             output.drain(..cut);
         }
     }
+    processors
 }

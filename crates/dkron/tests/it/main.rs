@@ -20,6 +20,7 @@ mod notify;
 mod one_shot;
 mod overlap;
 mod pause;
+mod processors;
 mod retention;
 mod retries;
 mod shutdown;
