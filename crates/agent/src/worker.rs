@@ -339,6 +339,7 @@ impl Worker {
         let context = ProcessorContext {
             job_name: order.job.name.clone(),
             execution_id: order.execution_id.clone(),
+            node_name: self.node_name.clone(),
         };
         let processors = Processors::new(order.job.processors.as_ref(), &context);
         self.tasks.spawn(async move {
@@ -376,6 +377,15 @@ impl Worker {
                     success: outcome.success,
                 });
             }
+            let stored = match stopped {
+                Some(reason) => format!("{}\n{}", reason.line(), outcome.output),
+                None => outcome.output,
+            };
+            let success = outcome.success;
+            // Processors may write files or call a log server: off the async threads.
+            let output = tokio::task::spawn_blocking(move || processors.finish(success, stored))
+                .await
+                .unwrap_or_else(|error| format!("dkron-rs: output processors failed: {error}"));
             recorder.record_later(Command::RunFinished {
                 report: RunReport {
                     job: order.job.name,
@@ -386,13 +396,7 @@ impl Worker {
                     started_at,
                     finished_at: Utc::now(),
                     success: outcome.success,
-                    output: processors.finish(
-                        outcome.success,
-                        match stopped {
-                            Some(reason) => format!("{}\n{}", reason.line(), outcome.output),
-                            None => outcome.output,
-                        },
-                    ),
+                    output,
                     exit_code: outcome.exit_code,
                     killed: outcome.killed || stopped.is_some(),
                     no_retry: stopped.is_some_and(StopReason::is_deliberate),

@@ -4,11 +4,13 @@
 //! boolean, false by default) keeps the stored output; otherwise the stored output becomes the
 //! processor's placeholder, as in Dkron.
 //!
-//! `syslog` and `fluent` are not implemented yet: a job naming them runs, with a warning in
-//! the node's log, and keeps its output.
+//! `syslog` sends the output line by line as it streams; `fluent` sends it as one record when
+//! the run ends. An unknown processor is skipped with a warning in the node's log.
 
 mod files;
+mod fluent;
 mod log;
+mod syslog;
 
 use dkron_model::{ProcessorMap, StringMap};
 
@@ -30,6 +32,8 @@ pub struct ProcessorContext {
     pub job_name: String,
     /// Execution id.
     pub execution_id: String,
+    /// The node running it (the `host` of a fluent record).
+    pub node_name: String,
 }
 
 /// The processors of one execution, in name order.
@@ -105,6 +109,8 @@ fn build(
     Ok(match name {
         "files" => Some(Box::new(files::FilesProcessor::open(config, context)?)),
         "log" => Some(Box::new(log::LogProcessor::new(context))),
+        "syslog" => Some(Box::new(syslog::SyslogProcessor::open(config, context)?)),
+        "fluent" => Some(Box::new(fluent::FluentProcessor::new(config, context))),
         _ => None,
     })
 }
@@ -117,6 +123,7 @@ mod tests {
         ProcessorContext {
             job_name: "job".into(),
             execution_id: "1-node".into(),
+            node_name: "node".into(),
         }
     }
 
