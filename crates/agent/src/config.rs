@@ -160,6 +160,8 @@ pub struct AgentConfig {
     /// How mail is protected: STARTTLS when offered (Dkron), required, implicit TLS or none.
     #[serde(serialize_with = "types::serialize_display")]
     pub mail_tls: crate::notify::MailTls,
+    /// PEM file of extra root certificates trusted for mail (an internal CA).
+    pub mail_ca_file: Option<String>,
 }
 
 impl Default for AgentConfig {
@@ -219,6 +221,7 @@ impl Default for AgentConfig {
             history_max_age: Duration::ZERO,
             notify_on: crate::notify::NotifyOn::Always,
             mail_tls: crate::notify::MailTls::Auto,
+            mail_ca_file: None,
         }
     }
 }

@@ -414,6 +414,10 @@ pub struct AgentArgs {
         value_parser = ["auto", "starttls", "tls", "none"],
         default_value_t = DEFAULTS.mail_tls.to_string())]
     pub mail_tls: String,
+
+    /// PEM file of extra root certificates to trust for mail (an internal CA)
+    #[arg(long, help_heading = NOTIFICATIONS, value_name = "FILE")]
+    pub mail_ca_file: Option<String>,
 }
 
 /// Returns the `agent` flags given on the command line, keyed by config key, with their

@@ -81,6 +81,7 @@ pub(super) struct RawAgentConfig {
     pub(super) history_max_age: Option<Text>,
     pub(super) notify_on: Option<Text>,
     pub(super) mail_tls: Option<Text>,
+    pub(super) mail_ca_file: Option<Text>,
 }
 
 impl RawAgentConfig {
@@ -219,6 +220,7 @@ impl RawAgentConfig {
                 }
                 None => defaults.mail_tls,
             },
+            mail_ca_file: optional_text(self.mail_ca_file).or(defaults.mail_ca_file),
         })
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 /// Longest one mail may take to hand over.
@@ -80,6 +80,8 @@ pub struct MailSettings {
     pub subject_prefix: String,
     /// Connection protection.
     pub tls: MailTls,
+    /// PEM file of extra trusted roots.
+    pub ca_file: Option<String>,
 }
 
 impl fmt::Debug for MailSettings {
@@ -113,7 +115,16 @@ pub fn subject(prefix: &str, job: &str, success: bool) -> String {
 
 fn transport(settings: &MailSettings) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
     let parameters = || {
-        TlsParameters::new(settings.host.clone())
+        let mut builder = TlsParameters::builder(settings.host.clone());
+        if let Some(path) = &settings.ca_file {
+            let pem =
+                std::fs::read(path).map_err(|error| format!("mail-ca-file {path}: {error}"))?;
+            let roots = Certificate::from_pem(&pem)
+                .map_err(|error| format!("mail-ca-file {path}: {error}"))?;
+            builder = builder.add_root_certificate(roots);
+        }
+        builder
+            .build_rustls()
             .map_err(|error| format!("mail TLS for {}: {error}", settings.host))
     };
     let tls = match settings.tls {

@@ -93,6 +93,7 @@ fn mail_settings(config: &AgentConfig) -> Option<MailSettings> {
         payload: config.mail_payload.clone(),
         subject_prefix: config.mail_subject_prefix.clone(),
         tls: config.mail_tls,
+        ca_file: config.mail_ca_file.clone(),
     })
 }
 

@@ -11,19 +11,36 @@ use tokio::process::{Child, Command};
 
 use crate::harness::{Server, free_port};
 
-/// An SMTP server that prints every message it receives, then `.END.`.
+/// An SMTP server that prints every message it receives, then `.END.`. Arguments: the port,
+/// the mode (`plain`, `starttls` — required — or `tls` from the first byte) and, for the
+/// TLS modes, where to write the PEM of the certificate authority it made with trustme.
 const SMTP_SERVER: &str = r#"
-import sys, time
+import ssl, sys, time
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
 
 class Printer:
     async def handle_DATA(self, server, session, envelope):
         text = envelope.content.decode("utf8", "replace").replace("\r\n", "\n")
+        secured = session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None
+        sys.stdout.write("TLS " + str(secured) + "\n")
         sys.stdout.write("RCPT " + ",".join(envelope.rcpt_tos) + "\n" + text + "\n.END.\n")
         sys.stdout.flush()
         return "250 OK"
 
-controller = Controller(Printer(), hostname="127.0.0.1", port=int(sys.argv[1]))
+port, mode = int(sys.argv[1]), sys.argv[2]
+options = {}
+if mode != "plain":
+    import trustme
+    ca = trustme.CA()
+    ca.cert_pem.write_to_path(sys.argv[3])
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    if mode == "starttls":
+        options = {"tls_context": context, "require_starttls": True}
+    else:
+        options = {"ssl_context": context}
+controller = Controller(Printer(), hostname="127.0.0.1", port=port, **options)
 controller.start()
 print("READY", flush=True)
 time.sleep(3600)
@@ -37,7 +54,11 @@ fn python() -> PathBuf {
 }
 
 /// Starts the SMTP server; returns it with the messages it received so far.
-async fn smtp_server(port: u16) -> (Child, Arc<Mutex<String>>) {
+async fn smtp_server(
+    port: u16,
+    mode: &str,
+    ca_file: &std::path::Path,
+) -> (Child, Arc<Mutex<String>>) {
     let python = python();
     assert!(
         python.is_file(),
@@ -46,7 +67,8 @@ async fn smtp_server(port: u16) -> (Child, Arc<Mutex<String>>) {
         python.display()
     );
     let mut child = Command::new(&python)
-        .args(["-u", "-c", SMTP_SERVER, &port.to_string()])
+        .args(["-u", "-c", SMTP_SERVER, &port.to_string(), mode])
+        .arg(ca_file)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .kill_on_drop(true)
@@ -73,8 +95,8 @@ async fn smtp_server(port: u16) -> (Child, Arc<Mutex<String>>) {
 #[tokio::test]
 async fn the_owner_gets_a_mail_with_dkrons_subject_and_the_rendered_body() {
     let smtp_port = free_port();
-    let (_smtp, received) = smtp_server(smtp_port).await;
     let dir = tempfile::tempdir().unwrap();
+    let (_smtp, received) = smtp_server(smtp_port, "plain", &dir.path().join("unused.pem")).await;
     let port = format!("--mail-port={smtp_port}");
     let server = Server::start_with(
         dir.path(),
@@ -124,4 +146,59 @@ async fn the_owner_gets_a_mail_with_dkrons_subject_and_the_rendered_body() {
         text.contains("Job nightly on test-node: success=false"),
         "{text}"
     );
+}
+
+/// Sends one mail through an SMTP server in `mode` with dkron's `mail_tls`, and returns what
+/// the server printed.
+async fn mail_over(mode: &str, mail_tls: &str) -> String {
+    let smtp_port = free_port();
+    let dir = tempfile::tempdir().unwrap();
+    let ca_file = dir.path().join("ca.pem");
+    let (_smtp, received) = smtp_server(smtp_port, mode, &ca_file).await;
+    let port = format!("--mail-port={smtp_port}");
+    let tls = format!("--mail-tls={mail_tls}");
+    let ca = format!("--mail-ca-file={}", ca_file.display());
+    let server = Server::start_with(dir.path(), &["--mail-host=127.0.0.1", &port, &tls, &ca]).await;
+    // A run needs the node alive in its own gossip view, which takes a moment after start.
+    server
+        .wait_until(
+            "the node is an alive member",
+            Duration::from_secs(20),
+            || async { server.get_json("/v1/members").await[0]["statusText"] == "alive" },
+        )
+        .await;
+    let job = r#"{"name":"secured","schedule":"@manually","owner_email":"ops@example.test","executor":"shell","executor_config":{"command":"echo over-tls"}}"#;
+    assert_eq!(server.send("POST", "/v1/jobs", job).await.0, 201);
+    let (status, body) = server
+        .send("POST", "/v1/jobs/secured/run?wait=true", "")
+        .await;
+    assert_eq!(status, 200, "{mode}/{mail_tls}: {body}\n{}", server.log());
+    server
+        .wait_until(
+            &format!("the mail arrived over {mode}"),
+            Duration::from_secs(20),
+            || async { received.lock().unwrap().contains(".END.") },
+        )
+        .await;
+    received.lock().unwrap().clone()
+}
+
+#[tokio::test]
+async fn mail_goes_over_required_starttls_and_over_tls_with_a_trusted_ca() {
+    for (mode, mail_tls) in [
+        ("starttls", "starttls"),
+        ("tls", "tls"),
+        ("starttls", "auto"),
+    ] {
+        let text = mail_over(mode, mail_tls).await;
+        assert!(text.starts_with("TLS True\n"), "{mode}/{mail_tls}: {text}");
+        assert!(
+            text.contains("Subject: [Dkron]Success secured execution report"),
+            "{text}"
+        );
+        assert!(
+            text.contains("over-tls"),
+            "the default body is the output: {text}"
+        );
+    }
 }
