@@ -22,6 +22,9 @@ use crate::orphans::execution_belongs_to_node;
 /// is being retried, e.g. while the disk is failing).
 const RUN_ACCEPT_LIMIT: Duration = Duration::from_secs(30);
 
+/// Longest a manual run waits for the scheduler of a server that has just become leader.
+const SCHEDULER_START_WAIT: Duration = Duration::from_secs(5);
+
 /// Longest wait for a node's list of running executions.
 const BUSY_ASK_LIMIT: Duration = Duration::from_secs(5);
 
@@ -71,19 +74,33 @@ impl ApiSeam {
         Ok(stored.map(|stored| self.0.present(stored, Utc::now())))
     }
 
+    /// The scheduler of this server when it leads. Just after winning an election the
+    /// server leads before its scheduler runs; wait a little for it rather than refuse.
+    async fn own_scheduler(&self) -> Option<dkron_scheduler::SchedulerHandle> {
+        let deadline = tokio::time::Instant::now() + SCHEDULER_START_WAIT;
+        loop {
+            if let Some(scheduler) = self.0.scheduler() {
+                return Some(scheduler);
+            }
+            if !self.0.raft.is_leader() || tokio::time::Instant::now() >= deadline {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Starts a manual run: on the leader's scheduler, here or over gRPC.
     async fn start_run(&self, name: &str) -> Result<chrono::DateTime<Utc>, BackendError> {
-        if let Some(scheduler) = self.0.scheduler() {
-            let launch =
-                tokio::time::timeout(RUN_ACCEPT_LIMIT, scheduler.run_now(name, Utc::now()))
-                    .await
-                    .map_err(|_| {
-                        BackendError::Unavailable(format!(
-                            "the scheduler did not accept the run within {} s; try again",
-                            RUN_ACCEPT_LIMIT.as_secs()
-                        ))
-                    })?
-                    .map_err(|error| BackendError::Rejected(error.to_string()))?;
+        if let Some(scheduler) = self.own_scheduler().await {
+            let launch = tokio::time::timeout(RUN_ACCEPT_LIMIT, self.0.run_now(&scheduler, name))
+                .await
+                .map_err(|_| {
+                    BackendError::Unavailable(format!(
+                        "the scheduler did not accept the run within {} s; try again",
+                        RUN_ACCEPT_LIMIT.as_secs()
+                    ))
+                })?
+                .map_err(|error| BackendError::Rejected(error.to_string()))?;
             return Ok(launch.nominal);
         }
         let (_, leader) =

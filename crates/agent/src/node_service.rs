@@ -93,9 +93,15 @@ impl Leader for LeaderService {
     async fn run_job(&self, request: Request<Json>) -> Result<Response<Json>, Status> {
         let asked: RunJobRequest = from_json(request.get_ref())?;
         let answer: RunJobAnswer = match self.0.scheduler() {
-            None => Err("this server is not the leader".to_string()),
-            Some(scheduler) => scheduler
-                .run_now(&asked.job, Utc::now())
+            // Not (or not yet) leading: a condition the caller may retry, not a refusal.
+            None => {
+                return Err(Status::unavailable(
+                    "this server is not the leader, or its scheduler is still starting",
+                ));
+            }
+            Some(scheduler) => self
+                .0
+                .run_now(&scheduler, &asked.job)
                 .await
                 .map(|launch| launch.nominal)
                 .map_err(|error| error.to_string()),

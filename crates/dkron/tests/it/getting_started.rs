@@ -96,3 +96,22 @@ async fn getting_started_job_runs_and_records_output() {
     let (status, _) = server.get("/v1/jobs/job1").await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn a_job_run_right_after_it_is_created_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path()).await;
+    // The scheduler learns of new jobs through a feed; a run asked for at once must not
+    // race it and be refused as an unknown job.
+    for index in 0..20 {
+        let job = format!(
+            r#"{{"name":"quick-{index}","schedule":"@manually","executor":"shell","executor_config":{{"command":"true"}}}}"#
+        );
+        let (status, body) = server.send("POST", "/v1/jobs", &job).await;
+        assert_eq!(status, 201, "{body}");
+        let (status, body) = server
+            .send("POST", &format!("/v1/jobs/quick-{index}/run"), "")
+            .await;
+        assert_eq!(status, 202, "quick-{index}: {body}");
+    }
+}
