@@ -1,4 +1,4 @@
-import { Alert, Chip, Table, TableBody, TableCell, TableHead, TableRow, Tooltip, Typography } from '@mui/material';
+import { Alert, Box, Chip, Table, TableBody, TableCell, TableHead, TableRow, Tooltip, Typography } from '@mui/material';
 import type { PreviewOccurrence, SchedulePreview } from '../api/types';
 import { formatDateTime, formatRelative } from '../lib/time';
 import { MONOSPACE } from '../layout/theme';
@@ -39,30 +39,33 @@ export function NextRuns({ preview, emptyText }: { preview: SchedulePreview; emp
   const zone = preview.timezone || 'local';
   const showUtc = !sameAsUtc(preview);
   const timeCell = { fontFamily: MONOSPACE, fontSize: 13, whiteSpace: 'nowrap' } as const;
+  // Wide rows (a DST flag, two zones) scroll inside the card instead of spilling out of it.
   return (
-    <Table size="small" data-testid="next-runs">
-      <TableHead>
-        <TableRow>
-          <TableCell>{zone}</TableCell>
-          {showUtc && <TableCell>UTC</TableCell>}
-          <TableCell>When</TableCell>
-        </TableRow>
-      </TableHead>
-      <TableBody>
-        {preview.occurrences.map((occurrence, index) => (
-          <TableRow key={occurrence.time + index}>
-            <TableCell sx={timeCell}>
-              {readableLocal(occurrence.local)} <DstFlag occurrence={occurrence} />
-            </TableCell>
-            {showUtc && <TableCell sx={timeCell}>{formatDateTime(occurrence.time, 'UTC')}</TableCell>}
-            <TableCell>
-              <Typography variant="body2" color="text.secondary" sx={{ whiteSpace: 'nowrap' }}>
-                {formatRelative(occurrence.time)}
-              </Typography>
-            </TableCell>
+    <Box sx={{ overflowX: 'auto' }}>
+      <Table size="small" data-testid="next-runs">
+        <TableHead>
+          <TableRow>
+            <TableCell>{zone}</TableCell>
+            {showUtc && <TableCell>UTC</TableCell>}
+            <TableCell>When</TableCell>
           </TableRow>
-        ))}
-      </TableBody>
-    </Table>
+        </TableHead>
+        <TableBody>
+          {preview.occurrences.map((occurrence, index) => (
+            <TableRow key={occurrence.time + index}>
+              <TableCell sx={timeCell}>
+                {readableLocal(occurrence.local)} <DstFlag occurrence={occurrence} />
+              </TableCell>
+              {showUtc && <TableCell sx={timeCell}>{formatDateTime(occurrence.time, 'UTC')}</TableCell>}
+              <TableCell>
+                <Typography variant="body2" color="text.secondary" sx={{ whiteSpace: 'nowrap' }}>
+                  {formatRelative(occurrence.time)}
+                </Typography>
+              </TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+    </Box>
   );
 }
