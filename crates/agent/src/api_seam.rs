@@ -136,11 +136,11 @@ impl ApiSeam {
         job: &str,
         execution_id: &str,
     ) -> Result<Option<(Execution, Option<String>)>, BackendError> {
-        let is_it =
-            |execution: &Execution| execution.id == execution_id && execution.job_name == job;
-        if let Some(local) = self.0.worker.running().into_iter().find(is_it) {
+        if let Some(local) = self.0.worker.running_execution(job, execution_id) {
             return Ok(Some((local, None)));
         }
+        let is_it =
+            |execution: &Execution| execution.id == execution_id && execution.job_name == job;
         let Some(addr) = self
             .0
             .gossip

@@ -214,6 +214,16 @@ impl Worker {
         list
     }
 
+    /// Returns one execution running on this node, with its latest output.
+    pub fn running_execution(&self, job: &str, execution_id: &str) -> Option<Execution> {
+        let key: RunKey = (job.to_owned(), execution_id.to_owned());
+        self.running
+            .lock()
+            .expect("running map lock is never poisoned")
+            .get(&key)
+            .map(|run| run.execution.clone())
+    }
+
     /// Returns how many executions are running.
     pub fn running_count(&self) -> usize {
         self.running

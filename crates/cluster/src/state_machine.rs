@@ -289,12 +289,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         }
         let store = self.store.clone();
         let command_count = commands.len();
-        let watching = self.observations.receiver_count() > 0;
-        let observed = if watching {
-            observations::collect(&commands)
-        } else {
-            Vec::new()
-        };
+        let observed = observations::collect(&commands);
         let started = std::time::Instant::now();
         let results = tokio::task::spawn_blocking(move || store.apply(commands, &meta))
             .await

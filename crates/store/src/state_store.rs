@@ -150,6 +150,27 @@ impl StateStore {
         Ok(Some(executions))
     }
 
+    /// Returns the executions of one occurrence (its group: the nominal time in nanoseconds).
+    pub fn group_executions(
+        &self,
+        job: &str,
+        group: i64,
+    ) -> Result<Vec<StoredExecution>, StoreError> {
+        let txn = self.db.begin_read().map_err(engine("listing a group"))?;
+        let table = txn
+            .open_table(EXECUTIONS)
+            .map_err(engine("listing a group"))?;
+        let range = table
+            .range((job, group, "")..=(job, group, apply::MAX_ID))
+            .map_err(engine("listing a group"))?;
+        let mut executions = Vec::new();
+        for item in range {
+            let (key, value) = item.map_err(engine("listing a group"))?;
+            executions.push(StoredExecution::decode(key.value().2, value.value())?);
+        }
+        Ok(executions)
+    }
+
     /// Returns one execution by id (the id's leading number is the occurrence's group).
     pub fn execution(
         &self,

@@ -230,13 +230,10 @@ fn stored_execution(node: &Node, job: &str, execution_id: &str) -> Option<Execut
 fn group_of(node: &Node, execution: &Execution) -> Vec<Execution> {
     node.raft
         .store()
-        .executions(&execution.job_name)
-        .ok()
-        .flatten()
+        .group_executions(&execution.job_name, execution.group)
         .unwrap_or_default()
         .into_iter()
         .map(|stored| stored.execution)
-        .filter(|member| member.group == execution.group)
         .collect()
 }
 

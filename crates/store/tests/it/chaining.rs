@@ -2,9 +2,9 @@
 //! pending parent-triggered runs and how a launch settles them.
 
 use dkron_model::{Job, OccurrenceState, SkipReason, Trigger};
-use dkron_store::{ApplyError, Command, CommandResult, RunPlan, RunReport, StateStore};
+use dkron_store::{ApplyError, Command, CommandResult, RunPlan, StateStore};
 
-use super::{apply_one, at, job, open, put, triggered};
+use super::{apply_one, at, attempt_report, job, open, put, triggered};
 
 pub fn child(name: &str, parents: &[&str]) -> Job {
     Job {
@@ -51,20 +51,7 @@ pub fn run(store: &StateStore, name: &str, nominal: &str, success: bool) -> Comm
     apply_one(
         store,
         Command::RunFinished {
-            report: RunReport {
-                job: name.into(),
-                nominal: at(nominal),
-                execution_id: id(nominal, "n1"),
-                node_name: "n1".into(),
-                attempt: 1,
-                started_at: at(nominal),
-                finished_at: at(nominal) + chrono::TimeDelta::seconds(1),
-                success,
-                output: String::new(),
-                exit_code: Some(if success { 0 } else { 1 }),
-                killed: false,
-                no_retry: false,
-            },
+            report: attempt_report(name, nominal, 1, success),
         },
     )
 }

@@ -9,7 +9,7 @@ mod retries;
 
 use chrono::{DateTime, Utc};
 use dkron_model::{Job, StringMap, gotime};
-use dkron_store::{ApplyError, Command, CommandResult, StateStore};
+use dkron_store::{ApplyError, Command, CommandResult, RunReport, StateStore};
 
 pub fn at(text: &str) -> DateTime<Utc> {
     gotime::parse(text).unwrap()
@@ -55,6 +55,25 @@ pub fn retrying(job: &str) -> CommandResult {
         retrying: true,
         ..Default::default()
     })
+}
+
+/// The result of attempt `attempt` of `job`'s occurrence at `nominal` on node `n1`, ended
+/// one second after it.
+pub fn attempt_report(job: &str, nominal: &str, attempt: u32, success: bool) -> RunReport {
+    RunReport {
+        job: job.into(),
+        nominal: at(nominal),
+        execution_id: dkron_model::execution_id(at(nominal), "n1", attempt),
+        node_name: "n1".into(),
+        attempt,
+        started_at: at(nominal),
+        finished_at: at(nominal) + chrono::TimeDelta::seconds(1),
+        success,
+        output: String::new(),
+        exit_code: Some(if success { 0 } else { 1 }),
+        killed: false,
+        no_retry: false,
+    }
 }
 
 pub fn apply_one(store: &StateStore, command: Command) -> CommandResult {

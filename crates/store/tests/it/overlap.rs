@@ -4,7 +4,7 @@
 use dkron_model::{Job, OccurrenceState, SkipReason, Trigger};
 use dkron_store::{Command, CommandResult, RunPlan, RunReport, StateStore};
 
-use super::{apply_one, at, job, open, put, runs_pending};
+use super::{apply_one, at, attempt_report, job, open, put, runs_pending};
 
 fn plan(nominal: &str) -> RunPlan {
     RunPlan {
@@ -26,21 +26,15 @@ fn launch(store: &StateStore, name: &str, nominal: &str) -> CommandResult {
     )
 }
 
+/// The run of `nominal` ended 30 s after it; `no_retry` marks it stopped on purpose.
 fn finish(name: &str, nominal: &str, success: bool, no_retry: bool) -> Command {
     Command::RunFinished {
         report: RunReport {
-            job: name.into(),
-            nominal: at(nominal),
-            execution_id: plan(nominal).execution_id,
-            node_name: "n1".into(),
-            attempt: 1,
-            started_at: at(nominal),
             finished_at: at(nominal) + chrono::TimeDelta::seconds(30),
-            success,
-            output: String::new(),
             exit_code: None,
             killed: no_retry,
             no_retry,
+            ..attempt_report(name, nominal, 1, success)
         },
     }
 }

@@ -2,28 +2,14 @@
 //! ends the occurrence.
 
 use dkron_model::{Job, OccurrenceState};
-use dkron_store::{Command, CommandResult, RunReport};
+use dkron_store::{Command, CommandResult};
 
 use super::chaining::{child, run};
-use super::{apply_one, at, job, open, put, retrying, triggered};
+use super::{apply_one, at, attempt_report, job, open, put, retrying, triggered};
 
 fn report_attempt(name: &str, nominal: &str, attempt: u32, success: bool) -> Command {
-    let execution_id = dkron_model::execution_id(at(nominal), "n1", attempt);
     Command::RunFinished {
-        report: RunReport {
-            job: name.into(),
-            nominal: at(nominal),
-            execution_id,
-            node_name: "n1".into(),
-            attempt,
-            started_at: at(nominal),
-            finished_at: at(nominal) + chrono::TimeDelta::seconds(1),
-            success,
-            output: String::new(),
-            exit_code: Some(if success { 0 } else { 1 }),
-            killed: false,
-            no_retry: false,
-        },
+        report: attempt_report(name, nominal, attempt, success),
     }
 }
 
