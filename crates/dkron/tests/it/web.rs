@@ -167,9 +167,14 @@ async fn kills_a_running_shell_job_and_records_it_as_killed() {
             "the killed run is recorded",
             Duration::from_secs(20),
             || async {
-                let execution = server
-                    .get_json(&format!("/v1/jobs/stuck/executions/{id}"))
-                    .await;
+                // The node records a run's start after starting it, so the
+                // store can briefly lag `/v1/busy`: a 404 means "not yet".
+                let (status, body) = server.get(&format!("/v1/jobs/stuck/executions/{id}")).await;
+                if status == 404 {
+                    return false;
+                }
+                assert_eq!(status, 200, "{body}");
+                let execution: Value = serde_json::from_str(&body).unwrap();
                 execution["finished_at"] != "0001-01-01T00:00:00Z"
             },
         )
