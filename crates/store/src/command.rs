@@ -197,6 +197,14 @@ pub enum Command {
         /// True to pause.
         paused: bool,
     },
+    /// Chooses which run records leave a notice in the notification outbox (the leader sets
+    /// it from its notification settings).
+    SetNotices(crate::NoticeSettings),
+    /// Removes notices the leader has sent (or given up on).
+    AckNotices {
+        /// Sequence numbers of the notices.
+        seqs: Vec<u64>,
+    },
     /// Deletes a job's executions and resets its counters.
     DeleteExecutions {
         /// Job name.
@@ -302,6 +310,12 @@ impl std::fmt::Display for Command {
             Command::DeleteExecutions { job } => write!(formatter, "delete_executions({job})"),
             Command::SetRetention(_) => formatter.write_str("set_retention"),
             Command::SetPaused { paused } => write!(formatter, "set_paused({paused})"),
+            Command::SetNotices(kinds) => write!(
+                formatter,
+                "set_notices(started={}, finished={})",
+                kinds.started, kinds.finished
+            ),
+            Command::AckNotices { seqs } => write!(formatter, "ack_notices({})", seqs.len()),
             Command::PruneAged { limit, .. } => write!(formatter, "prune_aged({limit})"),
             Command::Batch(commands) => write!(formatter, "batch({})", commands.len()),
         }

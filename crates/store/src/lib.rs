@@ -8,6 +8,7 @@
 mod apply;
 mod command;
 mod error;
+mod notices;
 mod records;
 mod snapshot;
 mod state_store;
@@ -15,5 +16,6 @@ mod tables;
 
 pub use command::{ApplyError, Command, CommandResult, Followups, Retention, RunPlan, RunReport};
 pub use error::StoreError;
+pub use notices::{DEFAULT_NOTICE_LIMIT, Notice, NoticeKind, NoticeSettings};
 pub use records::{PendingRun, QueuedLaunch, StoredExecution, StoredJob};
 pub use state_store::{ActiveRun, StateStore};

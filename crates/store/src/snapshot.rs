@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::error::engine;
-use crate::tables::{ACTIVE, EXECUTIONS, JOBS, LEDGER, META};
+use crate::tables::{ACTIVE, EXECUTIONS, JOBS, LEDGER, META, NOTICES};
 use crate::{StateStore, StoreError};
 
 const FORMAT_VERSION: u32 = 1;
@@ -106,6 +106,13 @@ impl StateStore {
             )?;
         }
         let table = txn
+            .open_table(NOTICES)
+            .map_err(engine("reading for a snapshot"))?;
+        for item in table.iter().map_err(engine("reading for a snapshot"))? {
+            let (key, value) = item.map_err(engine("reading for a snapshot"))?;
+            write_row(writer, "notices", json!([key.value()]), text(value.value()))?;
+        }
+        let table = txn
             .open_table(META)
             .map_err(engine("reading for a snapshot"))?;
         let mut meta = Vec::new();
@@ -142,6 +149,9 @@ impl StateStore {
             let mut meta = txn
                 .open_table(META)
                 .map_err(engine("installing a snapshot"))?;
+            let mut notices = txn
+                .open_table(NOTICES)
+                .map_err(engine("installing a snapshot"))?;
             jobs.retain(|_, _| false).map_err(engine("clearing jobs"))?;
             executions
                 .retain(|_, _| false)
@@ -153,6 +163,9 @@ impl StateStore {
                 .retain(|_, _| false)
                 .map_err(engine("clearing active runs"))?;
             meta.retain(|_, _| false).map_err(engine("clearing meta"))?;
+            notices
+                .retain(|_, _| false)
+                .map_err(engine("clearing notices"))?;
             let bad = |message: String| StoreError::Snapshot {
                 action: "reading",
                 message,
@@ -184,6 +197,9 @@ impl StateStore {
                         )
                         .map(drop),
                     "meta" => meta.insert(key(0).as_str(), value).map(drop),
+                    "notices" => notices
+                        .insert(row.k[0].as_u64().unwrap_or_default(), value)
+                        .map(drop),
                     other => return Err(bad(format!("unknown table {other} in snapshot"))),
                 }
                 .map_err(engine("installing a snapshot"))?;

@@ -11,7 +11,7 @@ use crate::apply::{self, Tables};
 use crate::command::{Command, CommandResult, Retention};
 use crate::error::engine;
 use crate::records::{StoredExecution, StoredJob, decode_ledger, nanos};
-use crate::tables::{ACTIVE, EXECUTIONS, JOBS, LEDGER, META};
+use crate::tables::{ACTIVE, EXECUTIONS, JOBS, LEDGER, META, NOTICES};
 
 /// An active run: launched and not finished.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +49,8 @@ impl StateStore {
         txn.open_table(ACTIVE)
             .map_err(engine("initialising tables"))?;
         txn.open_table(META)
+            .map_err(engine("initialising tables"))?;
+        txn.open_table(NOTICES)
             .map_err(engine("initialising tables"))?;
         txn.commit().map_err(engine("initialising tables"))?;
         Ok(StateStore { db })

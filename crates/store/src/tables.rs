@@ -19,5 +19,8 @@ pub(crate) const LEDGER: TableDefinition<(&str, i64), &[u8]> = TableDefinition::
 pub(crate) const ACTIVE: TableDefinition<(&str, &str, i64, &str), ()> =
     TableDefinition::new("active_runs");
 
+/// Sequence number → versioned `Notice` JSON: notifications not sent yet (the outbox).
+pub(crate) const NOTICES: TableDefinition<u64, &[u8]> = TableDefinition::new("notices");
+
 /// Opaque values owned by the consensus layer (last applied log id, membership).
 pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");

@@ -10,8 +10,9 @@ use redb::{ReadableTable, Table, WriteTransaction};
 use crate::StoreError;
 use crate::command::{Command, CommandResult, Retention};
 use crate::error::engine;
+use crate::notices::{self, NoticeSettings};
 use crate::records::StoredJob;
-use crate::tables::{ACTIVE, EXECUTIONS, JOBS, LEDGER, META};
+use crate::tables::{ACTIVE, EXECUTIONS, JOBS, LEDGER, META, NOTICES};
 
 /// The tables a command may touch, opened once per batch.
 pub(crate) struct Tables<'txn> {
@@ -20,6 +21,9 @@ pub(crate) struct Tables<'txn> {
     pub(crate) ledger: Table<'txn, (&'static str, i64), &'static [u8]>,
     pub(crate) active: Table<'txn, (&'static str, &'static str, i64, &'static str), ()>,
     pub(crate) meta: Table<'txn, &'static str, &'static [u8]>,
+    pub(crate) notices: Table<'txn, u64, &'static [u8]>,
+    /// Which run records leave a notice in the outbox.
+    pub(crate) notice_settings: NoticeSettings,
     pub(crate) retention: Retention,
     /// Scheduling is paused cluster-wide.
     pub(crate) paused: bool,
@@ -30,6 +34,7 @@ impl<'txn> Tables<'txn> {
         let meta = txn.open_table(META).map_err(engine("opening meta"))?;
         let retention = read_retention(&meta)?;
         let paused = read_paused(&meta)?;
+        let notice_settings = notices::read_kinds(&meta)?;
         Ok(Tables {
             jobs: txn.open_table(JOBS).map_err(engine("opening jobs"))?,
             executions: txn
@@ -40,6 +45,8 @@ impl<'txn> Tables<'txn> {
                 .open_table(ACTIVE)
                 .map_err(engine("opening active runs"))?,
             meta,
+            notices: txn.open_table(NOTICES).map_err(engine("opening notices"))?,
+            notice_settings,
             retention,
             paused,
         })
@@ -148,6 +155,14 @@ pub(crate) fn apply(
         Command::SetPaused { paused } => {
             tables.paused = paused;
             tables.save_paused()?;
+            Ok(CommandResult::Done)
+        }
+        Command::SetNotices(kinds) => {
+            notices::set_kinds(tables, kinds)?;
+            Ok(CommandResult::Done)
+        }
+        Command::AckNotices { seqs } => {
+            notices::remove(tables, &seqs)?;
             Ok(CommandResult::Done)
         }
         Command::SetRetention(retention) => {

@@ -12,6 +12,7 @@ use super::jobs::MAX_ID;
 use crate::StoreError;
 use crate::command::{ApplyError, CommandResult, Followups, RunPlan, RunReport};
 use crate::error::engine;
+use crate::notices::{self, NoticeKind};
 use crate::records::{
     PendingRun, QueuedLaunch, StoredExecution, StoredJob, decode_ledger, encode_ledger, nanos,
 };
@@ -390,7 +391,8 @@ pub(super) fn started(
     let trigger = tables
         .load_ledger(job, nominal)?
         .map_or(Trigger::Manual, |entry| entry.trigger);
-    if tables.load_execution(job, nominal, execution_id)?.is_none() {
+    let first_report = tables.load_execution(job, nominal, execution_id)?.is_none();
+    if first_report {
         stored.execution_count += 1;
     }
     let record = StoredExecution {
@@ -408,6 +410,9 @@ pub(super) fn started(
         exit_code: None,
     };
     tables.save_execution(job, &record)?;
+    if first_report {
+        notices::record(tables, NoticeKind::Started, &record.execution, &stored.job)?;
+    }
     stored
         .pending_runs
         .retain(|retry| retry.execution_id != execution_id);
@@ -500,6 +505,9 @@ fn finish(
         && !report.success
         && !report.no_retry
         && will_retry(&stored.job, report.attempt.max(1));
+    if !retry {
+        notices::record(tables, NoticeKind::Finished, &record.execution, &stored.job)?;
+    }
     if retry {
         schedule_retry(tables, &mut stored, &report)?;
         followups.runs_pending = true;

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod chaining;
+mod notices;
 mod occurrences;
 mod overlap;
 mod retries;
