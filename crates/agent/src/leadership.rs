@@ -95,6 +95,7 @@ async fn lead(node: Arc<Node>, duties: LeaderDuties, term: CancellationToken) {
     }
     tracing::info!(node = %node.node_name, "this server is the leader");
     apply_retention(&node, duties.retention).await;
+    crate::notify::apply_settings(&node, &duties.notify).await;
     let inherited = match node.raft.store().active_runs(None) {
         Ok(runs) => runs,
         Err(error) => {

@@ -1,12 +1,15 @@
-//! Notifications about finished executions (Dkron §9): the webhook after each execution and
-//! the pre-webhook when one starts, with Dkron's templates. The leader sends them, from the
-//! run records the state machine applies; a server that leads only for part of a run's life
-//! sends what falls in its term (a leader change can drop or, rarely, repeat one).
+//! Notifications about executions (Dkron §9): the webhook and mail after each execution and
+//! the pre-webhook when one starts, with Dkron's templates. The state machine leaves a notice
+//! in its replicated outbox for each run record a notification follows; the leader sends them
+//! and removes what it sent. A leader change delays a notification rather than dropping it:
+//! the next leader sends what is left (at least once; a send cut short may be repeated).
 //!
 //! Beyond Dkron, `notify-on` (or a job's `notify_on`) limits them to failures or to changes of
 //! outcome, and an execution that is retried is notified once, after its last attempt.
 
+mod deliver;
 mod mail;
+mod outbox;
 mod policy;
 mod report;
 mod template;
@@ -14,15 +17,12 @@ mod webhook;
 
 use std::sync::Arc;
 
-use dkron_cluster::RunObservation;
-use dkron_model::{Execution, OccurrenceState};
-use tokio::sync::broadcast::error::RecvError;
+use dkron_store::{Command, NoticeSettings};
 use tokio_util::sync::CancellationToken;
 
+use self::mail::MailSettings;
 pub use self::mail::MailTls;
-use self::mail::{Mail, MailSettings};
 pub use self::policy::NotifyOn;
-use self::template::Fields;
 pub use self::webhook::Hook;
 use crate::config::AgentConfig;
 use crate::node::Node;
@@ -67,8 +67,13 @@ impl NotifySettings {
         }
     }
 
-    fn is_empty(&self) -> bool {
-        self.webhook.is_none() && self.pre_webhook.is_none() && self.mail.is_none()
+    /// Which run records should leave a notice for these settings.
+    fn notices(&self) -> NoticeSettings {
+        NoticeSettings {
+            started: self.pre_webhook.is_some(),
+            finished: self.webhook.is_some() || self.mail.is_some(),
+            ..NoticeSettings::default()
+        }
     }
 }
 
@@ -97,168 +102,22 @@ fn mail_settings(config: &AgentConfig) -> Option<MailSettings> {
     })
 }
 
-/// What one run record asks to send.
-#[derive(Debug, Default)]
-struct Outbox {
-    webhook: Option<(Hook, String)>,
-    mail: Option<Mail>,
-}
-
-/// Sends notifications while `term` (a leadership term) lasts.
-pub async fn follow(node: Arc<Node>, settings: Arc<NotifySettings>, term: CancellationToken) {
-    if settings.is_empty() {
-        return;
-    }
-    let mut records = node.raft.run_observations();
-    // https:// endpoints need a TLS provider; building the client needs one chosen.
-    let _already_installed = rustls::crypto::ring::default_provider().install_default();
-    let client = reqwest::Client::new();
-    loop {
-        let seen = tokio::select! {
-            _ = term.cancelled() => return,
-            seen = records.recv() => seen,
-        };
-        let seen = match seen {
-            Ok(seen) => seen,
-            Err(RecvError::Lagged(missed)) => {
-                tracing::warn!(
-                    missed,
-                    "notifications fell behind the run records; some were not sent"
-                );
-                continue;
+/// Makes the replicated notice settings match this server's notification settings; the
+/// leader calls it before it schedules anything, so its first runs are notified too.
+pub async fn apply_settings(node: &Node, settings: &NotifySettings) {
+    let wanted = settings.notices();
+    match node.raft.store().notice_settings() {
+        Ok(current) if current == wanted => {}
+        Ok(_) => {
+            if let Err(error) = node.recorder.record(Command::SetNotices(wanted)).await {
+                tracing::warn!(error = %error, "cannot set which runs are notified");
             }
-            Err(RecvError::Closed) => return,
-        };
-        let outbox = message(&node, &settings, seen);
-        if let Some((hook, body)) = outbox.webhook {
-            let client = client.clone();
-            tokio::spawn(async move {
-                if let Err(error) = webhook::send(&client, &hook, body).await {
-                    tracing::warn!(error = %error, "webhook not sent");
-                }
-            });
         }
-        if let (Some(mail), Some(mail_settings)) = (outbox.mail, settings.mail.clone()) {
-            tokio::spawn(async move {
-                match mail::send(&mail_settings, mail).await {
-                    Ok(()) => tracing::debug!("notification mail sent"),
-                    Err(error) => tracing::warn!(error = %error, "notification mail not sent"),
-                }
-            });
-        }
+        Err(error) => tracing::warn!(error = %error, "cannot read which runs are notified"),
     }
 }
 
-/// What a run record asks to send, if anything.
-fn message(node: &Node, settings: &NotifySettings, seen: RunObservation) -> Outbox {
-    match seen {
-        RunObservation::Started {
-            job, execution_id, ..
-        } => Outbox {
-            webhook: pre_webhook(node, settings, &job, &execution_id),
-            mail: None,
-        },
-        RunObservation::Finished {
-            job,
-            execution_id,
-            success,
-            retrying: false,
-            ..
-        } => finished(node, settings, &job, &execution_id, success).unwrap_or_default(),
-        RunObservation::Finished { .. } => Outbox::default(),
-    }
-}
-
-fn pre_webhook(
-    node: &Node,
-    settings: &NotifySettings,
-    job: &str,
-    execution_id: &str,
-) -> Option<(Hook, String)> {
-    let hook = settings.pre_webhook.clone()?;
-    let execution = stored_execution(node, job, execution_id)?;
-    let body = template::render(&hook.payload, &fields(node, &execution, &[]));
-    Some((hook, body))
-}
-
-fn finished(
-    node: &Node,
-    settings: &NotifySettings,
-    job: &str,
-    execution_id: &str,
-    success: bool,
-) -> Option<Outbox> {
-    let stored = node.raft.store().job(job).ok().flatten()?;
-    let policy = stored.job.notify_on.parse().unwrap_or(settings.notify_on);
-    let execution = stored_execution(node, job, execution_id)?;
-    if !policy.wants(success, previous_outcome(node, &execution)) {
-        return None;
-    }
-    let group = group_of(node, &execution);
-    let fields = fields(node, &execution, &group);
-    let webhook = settings.webhook.clone().map(|hook| {
-        let body = template::render(&hook.payload, &fields);
-        (hook, body)
-    });
-    let owner = stored.job.owner_email.clone();
-    let mail = settings
-        .mail
-        .as_ref()
-        .filter(|_| !owner.is_empty())
-        .map(|mail| Mail {
-            to: owner,
-            subject: mail::subject(&mail.subject_prefix, job, success),
-            body: if mail.payload.is_empty() {
-                execution.output.clone()
-            } else {
-                template::render(&mail.payload, &fields)
-            },
-        });
-    Some(Outbox { webhook, mail })
-}
-
-fn stored_execution(node: &Node, job: &str, execution_id: &str) -> Option<Execution> {
-    node.raft
-        .store()
-        .execution(job, execution_id)
-        .ok()
-        .flatten()
-        .map(|stored| stored.execution)
-}
-
-/// The executions of the same occurrence (Dkron lists them in the report).
-fn group_of(node: &Node, execution: &Execution) -> Vec<Execution> {
-    node.raft
-        .store()
-        .group_executions(&execution.job_name, execution.group)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|stored| stored.execution)
-        .collect()
-}
-
-/// Whether the job's last finished occurrence before this one succeeded.
-fn previous_outcome(node: &Node, execution: &Execution) -> Option<bool> {
-    let ledger = node.raft.store().ledger(&execution.job_name, 50).ok()?;
-    ledger
-        .iter()
-        .filter(|entry| entry.nominal_time.timestamp_nanos_opt() < Some(execution.group))
-        .find_map(|entry| match entry.state {
-            OccurrenceState::Succeeded => Some(true),
-            OccurrenceState::Failed | OccurrenceState::Lost => Some(false),
-            _ => None,
-        })
-}
-
-fn fields(node: &Node, execution: &Execution, group: &[Execution]) -> Fields {
-    Fields {
-        report: report::report(execution, &node.node_name, group),
-        job_name: execution.job_name.clone(),
-        reporting_node: node.node_name.clone(),
-        start_time: report::go_time(&execution.started_at),
-        finished_at: report::go_time(&execution.finished_at),
-        success: execution.success.to_string(),
-        node_name: execution.node_name.clone(),
-        output: execution.output.clone(),
-    }
+/// Sends notifications while `term` (a leadership term) lasts, from the outbox.
+pub async fn follow(node: Arc<Node>, settings: Arc<NotifySettings>, term: CancellationToken) {
+    outbox::drain(node, settings, term).await;
 }

@@ -40,7 +40,8 @@ pub fn header_map(lines: &[String]) -> HeaderMap {
     headers
 }
 
-/// Sends one webhook call; the answer's status and body are only logged, as in Dkron.
+/// Sends one webhook call. A server error (5xx) is an error, so the call is tried again;
+/// any other answer is only logged, as in Dkron.
 pub async fn send(client: &reqwest::Client, hook: &Hook, body: String) -> Result<(), String> {
     let response = client
         .post(&hook.endpoint)
@@ -50,7 +51,11 @@ pub async fn send(client: &reqwest::Client, hook: &Hook, body: String) -> Result
         .send()
         .await
         .map_err(|error| format!("webhook {}: {error}", hook.endpoint))?;
-    tracing::debug!(endpoint = %hook.endpoint, status = response.status().as_u16(), "webhook answered");
+    let status = response.status();
+    if status.is_server_error() {
+        return Err(format!("webhook {} answered {status}", hook.endpoint));
+    }
+    tracing::debug!(endpoint = %hook.endpoint, status = status.as_u16(), "webhook answered");
     Ok(())
 }
 

@@ -19,6 +19,8 @@ pub struct ClusterNode {
     pub data_dir: PathBuf,
     pub log_path: PathBuf,
     pub tags: Vec<String>,
+    /// Further command-line arguments (servers only).
+    pub extra_args: Vec<String>,
     child: Option<Child>,
 }
 
@@ -61,7 +63,8 @@ impl ClusterNode {
             command
                 .args(["--server", "--bootstrap-expect", &expect.to_string()])
                 .arg("--http-addr")
-                .arg(format!("127.0.0.1:{}", self.http_port));
+                .arg(format!("127.0.0.1:{}", self.http_port))
+                .args(&self.extra_args);
         }
         self.child = Some(command.spawn().expect("the dkron binary starts"));
     }
@@ -103,12 +106,24 @@ impl Drop for Cluster {
 impl Cluster {
     /// Starts `servers` servers (bootstrap-expect = servers) and agents with the given tags.
     pub async fn start(dir: &Path, servers: usize, agents: &[&[&str]]) -> Cluster {
+        Cluster::start_with(dir, servers, agents, &[]).await
+    }
+
+    /// Like `start`, with further command-line arguments for every server.
+    pub async fn start_with(
+        dir: &Path,
+        servers: usize,
+        agents: &[&[&str]],
+        server_args: &[&str],
+    ) -> Cluster {
         let _already_installed = rustls::crypto::ring::default_provider()
             .install_default()
             .is_err();
         let mut nodes = Vec::new();
         for index in 1..=servers {
-            nodes.push(new_node(dir, &format!("server{index}"), true, &[]));
+            let mut node = new_node(dir, &format!("server{index}"), true, &[]);
+            node.extra_args = server_args.iter().map(|arg| arg.to_string()).collect();
+            nodes.push(node);
         }
         for (index, tags) in agents.iter().enumerate() {
             nodes.push(new_node(dir, &format!("agent{}", index + 1), false, tags));
@@ -279,6 +294,7 @@ fn new_node(dir: &Path, name: &str, server: bool, tags: &[&str]) -> ClusterNode 
         data_dir: dir.join(name),
         log_path: dir.join(format!("{name}.log")),
         tags: tags.iter().map(|tag| tag.to_string()).collect(),
+        extra_args: Vec::new(),
         child: None,
     }
 }

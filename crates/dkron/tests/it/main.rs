@@ -10,6 +10,7 @@ mod chaining;
 mod cli;
 mod cluster;
 mod cluster_harness;
+mod cluster_notify;
 mod crash;
 mod encryption;
 mod getting_started;

@@ -10,14 +10,20 @@ use crate::harness::Server;
 
 /// One request the listener received.
 #[derive(Debug, Clone)]
-struct Received {
-    path: String,
-    head: String,
-    body: String,
+pub struct Received {
+    pub path: String,
+    pub head: String,
+    pub body: String,
 }
 
 /// Accepts HTTP requests on 127.0.0.1 and keeps them; answers 200 to each.
 async fn listen() -> (String, Arc<Mutex<Vec<Received>>>) {
+    listen_holding(0).await
+}
+
+/// Like `listen`, but leaves the first `held` requests unanswered, their connections open,
+/// as a webhook endpoint that hangs would.
+pub async fn listen_holding(held: usize) -> (String, Arc<Mutex<Vec<Received>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let received = Arc::new(Mutex::new(Vec::new()));
@@ -59,7 +65,15 @@ async fn listen() -> (String, Arc<Mutex<Vec<Received>>>) {
                         .nth(1)
                         .unwrap_or_default()
                         .to_string();
-                    keep.lock().unwrap().push(Received { path, head, body });
+                    let count = {
+                        let mut keep = keep.lock().unwrap();
+                        keep.push(Received { path, head, body });
+                        keep.len()
+                    };
+                    if count <= held {
+                        tokio::time::sleep(Duration::from_secs(3600)).await;
+                        return;
+                    }
                     let _client_may_have_gone = socket
                         .write_all(
                             b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
@@ -73,7 +87,7 @@ async fn listen() -> (String, Arc<Mutex<Vec<Received>>>) {
     (base, received)
 }
 
-fn bodies(received: &Arc<Mutex<Vec<Received>>>, path: &str) -> Vec<String> {
+pub fn bodies(received: &Arc<Mutex<Vec<Received>>>, path: &str) -> Vec<String> {
     received
         .lock()
         .unwrap()

@@ -1,0 +1,82 @@
+//! Notifications across a leader change, on a 3-server cluster of real processes: a webhook
+//! the leader could not finish sending is sent by the next leader.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::cluster_harness::Cluster;
+use crate::notify::{bodies, listen_holding};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_cut_short_by_a_leader_crash_is_sent_by_the_next_leader() {
+    // The endpoint hangs on its first call, so the leader is mid-send when it dies.
+    let (base, received) = listen_holding(1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let hook = format!("--webhook-endpoint={base}/hook");
+    let mut cluster = Cluster::start_with(
+        dir.path(),
+        3,
+        &[],
+        &[
+            &hook,
+            "--webhook-payload={{.JobName}} {{.ReportingNode}} {{.Success}}",
+        ],
+    )
+    .await;
+    let handle = cluster.clone_handle();
+    let job = json!({
+        "name": "report",
+        "schedule": "@manually",
+        "executor": "shell",
+        "executor_config": {"command": "echo done"},
+        "tags": {"server": "true:1"},
+    });
+    let (status, body) = handle
+        .post(handle.ports[0], "/v1/jobs", &job.to_string())
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = handle
+        .post(handle.ports[1], "/v1/jobs/report/run", "")
+        .await;
+    assert_eq!(status, 202, "{body}");
+
+    cluster
+        .wait_until(
+            "the leader calls the webhook",
+            Duration::from_secs(30),
+            |_| {
+                let count = bodies(&received, "/hook").len();
+                async move { count >= 1 }
+            },
+        )
+        .await;
+    let first = bodies(&received, "/hook")[0].clone();
+    let words: Vec<&str> = first.split(' ').collect();
+    assert_eq!((words[0], words[2]), ("report", "true"), "{first}");
+    let sender = words[1].to_string();
+    tracing::info!(%sender, "the webhook call hangs; SIGKILL its sender");
+    let index = cluster.index_of(&sender);
+    cluster.nodes[index].kill();
+
+    cluster
+        .wait_until(
+            "another server sends the webhook",
+            Duration::from_secs(60),
+            |_| {
+                let count = bodies(&received, "/hook").len();
+                async move { count >= 2 }
+            },
+        )
+        .await;
+    let second = bodies(&received, "/hook")[1].clone();
+    let words: Vec<&str> = second.split(' ').collect();
+    assert_eq!((words[0], words[2]), ("report", "true"), "{second}");
+    assert_ne!(words[1], sender, "sent by the next leader: {second}");
+
+    // Answered and acknowledged: nobody sends it again, not even the old leader restarted.
+    cluster.restart(index);
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let all = bodies(&received, "/hook");
+    assert_eq!(all.len(), 2, "{all:?}");
+}
