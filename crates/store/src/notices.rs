@@ -8,7 +8,7 @@
 //! notifications configured the outbox costs nothing.
 
 use dkron_model::{Execution, Job};
-use redb::{ReadableDatabase, ReadableTable, Table};
+use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, Table};
 use serde::{Deserialize, Serialize};
 
 use crate::StoreError;
@@ -211,6 +211,13 @@ impl StateStore {
             notices.push((key.value(), Notice::decode(key.value(), value.value())?));
         }
         Ok(notices)
+    }
+
+    /// Returns how many notices wait to be sent.
+    pub fn pending_notice_count(&self) -> Result<u64, StoreError> {
+        let txn = self.db.begin_read().map_err(engine("reading notices"))?;
+        let table = txn.open_table(NOTICES).map_err(engine("reading notices"))?;
+        table.len().map_err(engine("reading notices"))
     }
 
     /// Returns which records leave notices.

@@ -293,6 +293,27 @@ fn write_cluster(out: &mut Exposition, node: &Node) -> Result<(), StoreError> {
         &[],
         f64::from(u8::from(node.raft.store().paused()?)),
     );
+    let store = node.raft.store();
+    out.family(
+        "dkron_notifications_pending",
+        "Notifications in the replicated outbox, not sent yet.",
+        Kind::Gauge,
+    );
+    out.sample(
+        "dkron_notifications_pending",
+        &[],
+        store.pending_notice_count()? as f64,
+    );
+    out.family(
+        "dkron_notifications_dropped_total",
+        "Notifications dropped unsent because the outbox was full.",
+        Kind::Counter,
+    );
+    out.sample(
+        "dkron_notifications_dropped_total",
+        &[],
+        store.notices_dropped()? as f64,
+    );
     out.family(
         "dkron_running_executions",
         "Executions running on this node.",

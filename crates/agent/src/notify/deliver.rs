@@ -150,5 +150,6 @@ fn fields(reporting_node: &str, execution: &Execution, group: &[Execution]) -> F
         success: execution.success.to_string(),
         node_name: execution.node_name.clone(),
         output: execution.output.clone(),
+        execution_id: execution.id.clone(),
     }
 }

@@ -21,6 +21,8 @@ pub struct Fields {
     pub node_name: String,
     /// `{{.Output}}`.
     pub output: String,
+    /// `{{.ExecutionID}}` (ours): the execution's id, the same in a repeated notification.
+    pub execution_id: String,
 }
 
 impl Fields {
@@ -34,6 +36,7 @@ impl Fields {
             "Success" => &self.success,
             "NodeName" => &self.node_name,
             "Output" => &self.output,
+            "ExecutionID" => &self.execution_id,
             _ => return None,
         };
         Some(value)
@@ -71,8 +74,13 @@ mod tests {
         let fields = Fields {
             job_name: "backup".into(),
             success: "false".into(),
+            execution_id: "1766194200000000000-node1".into(),
             ..Fields::default()
         };
+        assert_eq!(
+            render("{{.ExecutionID}}", &fields),
+            "1766194200000000000-node1"
+        );
         assert_eq!(
             render(
                 "payload={\"text\": \"{{.JobName}} ok={{ .Success }}\"}",

@@ -6,12 +6,12 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::cluster_harness::Cluster;
-use crate::notify::{bodies, listen_holding};
+use crate::notify::{bodies, listen_scripted};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_webhook_cut_short_by_a_leader_crash_is_sent_by_the_next_leader() {
     // The endpoint hangs on its first call, so the leader is mid-send when it dies.
-    let (base, received) = listen_holding(1).await;
+    let (base, received) = listen_scripted(1, 0).await;
     let dir = tempfile::tempdir().unwrap();
     let hook = format!("--webhook-endpoint={base}/hook");
     let mut cluster = Cluster::start_with(
@@ -20,7 +20,7 @@ async fn a_webhook_cut_short_by_a_leader_crash_is_sent_by_the_next_leader() {
         &[],
         &[
             &hook,
-            "--webhook-payload={{.JobName}} {{.ReportingNode}} {{.Success}}",
+            "--webhook-payload={{.JobName}} {{.ReportingNode}} {{.Success}} {{.ExecutionID}}",
         ],
     )
     .await;
@@ -73,6 +73,9 @@ async fn a_webhook_cut_short_by_a_leader_crash_is_sent_by_the_next_leader() {
     let words: Vec<&str> = second.split(' ').collect();
     assert_eq!((words[0], words[2]), ("report", "true"), "{second}");
     assert_ne!(words[1], sender, "sent by the next leader: {second}");
+    let first_id = first.split(' ').nth(3).unwrap();
+    assert_eq!(words[3], first_id, "the same execution: {first} / {second}");
+    assert!(first_id.contains("-server"), "an execution id: {first}");
 
     // Answered and acknowledged: nobody sends it again, not even the old leader restarted.
     cluster.restart(index);

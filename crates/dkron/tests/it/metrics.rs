@@ -87,6 +87,11 @@ async fn a_scrape_reports_runs_the_ledger_and_the_cluster() {
         Some(1.0)
     );
     assert_eq!(sample(&text, "dkron_paused"), Some(0.0));
+    assert_eq!(sample(&text, "dkron_notifications_pending"), Some(0.0));
+    assert_eq!(
+        sample(&text, "dkron_notifications_dropped_total"),
+        Some(0.0)
+    );
 
     server.send("POST", "/v1/pause", "").await;
     assert_eq!(sample(&scrape(&server).await, "dkron_paused"), Some(1.0));

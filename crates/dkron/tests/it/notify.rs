@@ -18,12 +18,12 @@ pub struct Received {
 
 /// Accepts HTTP requests on 127.0.0.1 and keeps them; answers 200 to each.
 async fn listen() -> (String, Arc<Mutex<Vec<Received>>>) {
-    listen_holding(0).await
+    listen_scripted(0, 0).await
 }
 
 /// Like `listen`, but leaves the first `held` requests unanswered, their connections open,
-/// as a webhook endpoint that hangs would.
-pub async fn listen_holding(held: usize) -> (String, Arc<Mutex<Vec<Received>>>) {
+/// as a webhook endpoint that hangs would, and answers the `failing` after them with 503.
+pub async fn listen_scripted(held: usize, failing: usize) -> (String, Arc<Mutex<Vec<Received>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let received = Arc::new(Mutex::new(Vec::new()));
@@ -74,11 +74,12 @@ pub async fn listen_holding(held: usize) -> (String, Arc<Mutex<Vec<Received>>>) 
                         tokio::time::sleep(Duration::from_secs(3600)).await;
                         return;
                     }
-                    let _client_may_have_gone = socket
-                        .write_all(
-                            b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
-                        )
-                        .await;
+                    let answer: &[u8] = if count <= held + failing {
+                        b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                    } else {
+                        b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                    };
+                    let _client_may_have_gone = socket.write_all(answer).await;
                     return;
                 }
             });
@@ -177,4 +178,60 @@ async fn webhooks_follow_dkrons_templates_and_the_notify_policy() {
         2,
         "each attempt starts"
     );
+}
+
+#[tokio::test]
+async fn a_failed_webhook_call_is_retried_and_a_run_lost_in_a_crash_is_notified() {
+    let (base, received) = listen_scripted(0, 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let hook = format!("--webhook-endpoint={base}/hook");
+    let mut server = Server::start_with(
+        dir.path(),
+        &[&hook, "--webhook-payload={{.JobName}} success={{.Success}}"],
+    )
+    .await;
+    let jobs = [
+        r#"{"name":"quick","schedule":"@manually","executor":"shell","executor_config":{"command":"true"}}"#,
+        r#"{"name":"long","schedule":"@manually","executor":"shell","executor_config":{"command":"sleep 300"}}"#,
+    ];
+    for job in jobs {
+        let (status, body) = server.send("POST", "/v1/jobs", job).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let (status, body) = server
+        .send("POST", "/v1/jobs/quick/run?wait=true", "")
+        .await;
+    assert_eq!(status, 200, "{body}");
+    server
+        .wait_until(
+            "the webhook is called again after its 503",
+            Duration::from_secs(20),
+            || async { bodies(&received, "/hook").len() >= 2 },
+        )
+        .await;
+    assert_eq!(
+        bodies(&received, "/hook"),
+        vec!["quick success=true", "quick success=true"]
+    );
+
+    assert_eq!(server.send("POST", "/v1/jobs/long/run", "").await.0, 202);
+    server
+        .wait_until(
+            "the long run has started",
+            Duration::from_secs(20),
+            || async {
+                let busy = server.get_json("/v1/busy").await;
+                !busy.as_array().unwrap().is_empty()
+            },
+        )
+        .await;
+    server.kill();
+    server.spawn().await;
+    server
+        .wait_until(
+            "the run lost in the crash is notified",
+            Duration::from_secs(30),
+            || async { bodies(&received, "/hook").contains(&"long success=false".to_string()) },
+        )
+        .await;
 }
