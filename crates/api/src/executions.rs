@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 
-use crate::backend::ApiBackend;
+use crate::backend::{ApiBackend, BackendError};
 use crate::error::ApiError;
 use crate::list_query::{ExecutionListQuery, parse_index};
 use crate::query::query_pairs;
@@ -44,13 +44,22 @@ pub(crate) async fn delete_executions<B: ApiBackend>(
     format.json(StatusCode::OK, &job)
 }
 
-/// `GET /v1/jobs/{job}/executions/{execution}`: one execution with its full output.
+/// `GET /v1/jobs/{job}/executions/{execution}`: one execution with its full output. A run
+/// that `/v1/busy` shows but whose start is not recorded yet (the node records it just after
+/// starting) is answered as running, with its output so far.
 pub(crate) async fn get_execution<B: ApiBackend>(
     State(state): State<SharedState<B>>,
     format: Format,
     Path((job, execution_id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let mut execution = state.backend.get_execution(&job, &execution_id).await?;
+    let mut execution = match state.backend.get_execution(&job, &execution_id).await {
+        Err(BackendError::NotFound(message)) => state
+            .backend
+            .running_execution(&job, &execution_id)
+            .await?
+            .ok_or(BackendError::NotFound(message))?,
+        other => other?,
+    };
     execution.output_truncated = None;
     format.json(StatusCode::OK, &execution)
 }

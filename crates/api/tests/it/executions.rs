@@ -151,6 +151,25 @@ async fn busy_lists_running_executions_oldest_first() {
     assert_eq!(api.get("/v1/busy").await.header("x-total-count"), Some("2"));
 }
 
+#[tokio::test]
+async fn a_running_execution_not_recorded_yet_is_answered_from_the_running_ones() {
+    let api = api();
+    api.create(&job("a")).await;
+    let mut running = execution("a", 9, "so far", false);
+    running.finished_at = gotime::zero_time();
+    let path = format!("/v1/jobs/a/executions/{}", running.id);
+    api.get(&path).await.expect(404);
+    api.backend.set_busy(vec![running.clone()]);
+    let reply = api.get(&path).await.expect(200);
+    let body = reply.json();
+    assert_eq!(body["id"], running.id.as_str());
+    assert_eq!(body["output"], "so far");
+    assert_eq!(body["finished_at"], "0001-01-01T00:00:00Z");
+    // Another job's path does not reach it.
+    let other = format!("/v1/jobs/b/executions/{}", running.id);
+    api.get(&other).await.expect(404);
+}
+
 fn entry(job: &str, minute: u32) -> LedgerEntry {
     let nominal = gotime::parse(&format!("2025-12-20T10:{minute:02}:00Z")).unwrap();
     LedgerEntry {
