@@ -7,6 +7,7 @@ use std::time::Duration;
 use dkron_model::{Execution, OccurrenceState};
 use dkron_store::{Notice, NoticeKind, StateStore};
 
+use super::cronitor::{self, Ping};
 use super::mail::{self, Mail};
 use super::template::{self, Fields};
 use super::{NotifySettings, report, webhook};
@@ -33,6 +34,7 @@ pub(super) async fn deliver(context: &Context<'_>, notice: &Notice) {
 }
 
 async fn started(context: &Context<'_>, notice: &Notice) {
+    ping_cronitor(context, &notice.execution, Ping::Run).await;
     let Some(hook) = &context.settings.pre_webhook else {
         return;
     };
@@ -46,6 +48,9 @@ async fn started(context: &Context<'_>, notice: &Notice) {
 
 async fn finished(context: &Context<'_>, notice: &Notice) {
     let execution = &notice.execution;
+    // Monitoring needs every end, whatever `notify_on` says.
+    let success = execution.success;
+    ping_cronitor(context, execution, Ping::Done { success }).await;
     let policy = notice
         .notify_on
         .parse()
@@ -85,6 +90,14 @@ async fn finished(context: &Context<'_>, notice: &Notice) {
         },
     };
     with_retries("notification mail", || mail::send(settings, mail.clone())).await;
+}
+
+async fn ping_cronitor(context: &Context<'_>, execution: &Execution, ping: Ping) {
+    let Some(endpoint) = &context.settings.cronitor else {
+        return;
+    };
+    let url = cronitor::url(endpoint, execution, ping);
+    with_retries("cronitor ping", || cronitor::send(context.client, &url)).await;
 }
 
 /// Runs `send` until it succeeds or its attempts are used up.

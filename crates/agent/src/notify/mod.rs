@@ -7,6 +7,7 @@
 //! Beyond Dkron, `notify-on` (or a job's `notify_on`) limits them to failures or to changes of
 //! outcome, and an execution that is retried is notified once, after its last attempt.
 
+mod cronitor;
 mod deliver;
 mod mail;
 mod outbox;
@@ -36,6 +37,8 @@ pub struct NotifySettings {
     pub pre_webhook: Option<Hook>,
     /// Mail to the job's owner after each execution.
     pub mail: Option<MailSettings>,
+    /// Cronitor's ping URL base: pinged when each execution starts and ends.
+    pub cronitor: Option<String>,
     /// The default policy.
     pub notify_on: NotifyOn,
 }
@@ -63,6 +66,10 @@ impl NotifySettings {
                 &config.pre_webhook_headers,
             ),
             mail: mail_settings(config),
+            cronitor: config
+                .cronitor_endpoint
+                .clone()
+                .filter(|endpoint| !endpoint.is_empty()),
             notify_on: config.notify_on,
         }
     }
@@ -70,8 +77,8 @@ impl NotifySettings {
     /// Which run records should leave a notice for these settings.
     fn notices(&self) -> NoticeSettings {
         NoticeSettings {
-            started: self.pre_webhook.is_some(),
-            finished: self.webhook.is_some() || self.mail.is_some(),
+            started: self.pre_webhook.is_some() || self.cronitor.is_some(),
+            finished: self.webhook.is_some() || self.mail.is_some() || self.cronitor.is_some(),
             ..NoticeSettings::default()
         }
     }

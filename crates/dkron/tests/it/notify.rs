@@ -235,3 +235,55 @@ async fn a_failed_webhook_call_is_retried_and_a_run_lost_in_a_crash_is_notified(
         )
         .await;
 }
+
+#[tokio::test]
+async fn cronitor_is_pinged_when_each_execution_starts_and_ends() {
+    let (base, received) = listen().await;
+    let dir = tempfile::tempdir().unwrap();
+    let cronitor = format!("--cronitor-endpoint={base}/p/key");
+    let server = Server::start_with(dir.path(), &[&cronitor, "--notify-on=failure"]).await;
+    let jobs = [
+        r#"{"name":"fine","schedule":"@manually","executor":"shell","executor_config":{"command":"true"}}"#,
+        r#"{"name":"broken","schedule":"@manually","executor":"shell","executor_config":{"command":"false"}}"#,
+    ];
+    for job in jobs {
+        let (status, body) = server.send("POST", "/v1/jobs", job).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let mut ids = Vec::new();
+    for job in ["fine", "broken"] {
+        let (status, body) = server
+            .send("POST", &format!("/v1/jobs/{job}/run?wait=true"), "")
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let executions = server.get_json(&format!("/v1/jobs/{job}/executions")).await;
+        ids.push(executions[0]["id"].as_str().unwrap().to_string());
+    }
+    let pings = || -> Vec<String> {
+        received
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|request| request.head.starts_with("GET /p/key/"))
+            .map(|request| request.path.clone())
+            .collect()
+    };
+    server
+        .wait_until("four pings arrived", Duration::from_secs(20), || async {
+            pings().len() >= 4
+        })
+        .await;
+    let pings = pings();
+    let expected = |job: &str, id: &str, message: &str, state: &str| {
+        format!("/p/key/{job}?host=test-node&message={message}&series={id}&state={state}")
+    };
+    for wanted in [
+        expected("fine", &ids[0], "Job+run+by+Dkron", "run"),
+        expected("fine", &ids[0], "Job+complete+by+Dkron", "complete"),
+        expected("broken", &ids[1], "Job+run+by+Dkron", "run"),
+        expected("broken", &ids[1], "Job+complete+by+Dkron", "fail"),
+    ] {
+        assert!(pings.contains(&wanted), "{wanted} missing from {pings:?}");
+    }
+    assert_eq!(pings.len(), 4, "{pings:?}");
+}
