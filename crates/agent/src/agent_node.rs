@@ -41,6 +41,11 @@ pub(crate) async fn run_agent(config: AgentConfig) -> anyhow::Result<()> {
     // node's execution ids was started by a previous one, now dead (live nodes' runs are spared).
     kill_orphans_of_agent(&config.node_name).await;
     let shutdown = CancellationToken::new();
+    if !crate::metrics::statsd::sinks(&config).is_empty() {
+        tracing::warn!(
+            "statsd-addr / dog-statsd-addr are used by servers: the leader sends the run metrics of every node, agents send none"
+        );
+    }
     let tags = node_tags(&config, &addresses, None);
     let gossip = start_gossip(&config, &addresses, tags).await?;
     let channels = Channels::default();

@@ -86,6 +86,14 @@ pub(crate) async fn run_server(config: AgentConfig) -> anyhow::Result<()> {
         router = router.merge(dkron_ui::router());
     }
     router = router.merge(metrics_routes(&config, &node, &shutdown));
+    let statsd = crate::metrics::statsd::sinks(&config);
+    if !statsd.is_empty() {
+        tokio::spawn(crate::metrics::statsd::run(
+            node.clone(),
+            statsd,
+            shutdown.clone(),
+        ));
+    }
     tracing::info!(address = %http.local_addr().map(|a| a.to_string()).unwrap_or_default(), "http api listening");
     let signals = tokio::spawn(wait_for_signal(shutdown.clone()));
     let serve_shutdown = shutdown.clone();

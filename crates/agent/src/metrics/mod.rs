@@ -9,6 +9,7 @@ mod completeness;
 mod exposition;
 mod histogram;
 mod render;
+pub mod statsd;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -105,3 +105,77 @@ async fn metrics_are_off_unless_enabled_and_say_how_to_turn_them_on() {
     assert_eq!(status, 404);
     assert!(text.contains("--enable-prometheus"), "{text}");
 }
+
+/// Collects the StatsD lines that arrive on `socket` until `done` holds for them.
+async fn statsd_lines(
+    socket: &tokio::net::UdpSocket,
+    done: impl Fn(&[String]) -> bool,
+) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut buffer = [0u8; 2048];
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while !done(&lines) {
+        let received = tokio::time::timeout_at(deadline, socket.recv(&mut buffer)).await;
+        let Ok(Ok(size)) = received else {
+            panic!("statsd lines incomplete: {lines:?}");
+        };
+        let text = String::from_utf8_lossy(&buffer[..size]).to_string();
+        lines.extend(text.lines().map(str::to_string));
+    }
+    lines
+}
+
+#[tokio::test]
+async fn statsd_and_dogstatsd_get_run_counters_timers_and_gauges() {
+    let plain = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let dog = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let statsd = format!("--statsd-addr={}", plain.local_addr().unwrap());
+    let dogstatsd = format!("--dog-statsd-addr={}", dog.local_addr().unwrap());
+    let server = Server::start_with(
+        dir.path(),
+        &[&statsd, &dogstatsd, "--dog-statsd-tags=env:test"],
+    )
+    .await;
+    let job = r#"{"name":"hello","schedule":"@manually","executor":"shell","executor_config":{"command":"true"}}"#;
+    assert_eq!(server.send("POST", "/v1/jobs", job).await.0, 201);
+    let (status, body) = server
+        .send("POST", "/v1/jobs/hello/run?wait=true", "")
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    let lines = statsd_lines(&plain, |lines| {
+        lines
+            .iter()
+            .any(|l| l == "dkron.job.executions_succeeded_total.hello:1|c")
+            && lines
+                .iter()
+                .any(|l| l.starts_with("dkron.job.execution_duration.hello:"))
+    })
+    .await;
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("dkron.agent.running_executions.test-node:")),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.ends_with("|c") || l.ends_with("|g") || l.ends_with("|ms")),
+        "{lines:?}"
+    );
+    let lines = statsd_lines(&dog, |lines| {
+        lines
+            .iter()
+            .any(|l| l == "dkron.job.executions_succeeded_total:1|c|#job_name:hello,env:test")
+    })
+    .await;
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("dkron.job.start_lateness:")
+                && l.ends_with("|ms|#job_name:hello,env:test")),
+        "{lines:?}"
+    );
+}
