@@ -139,8 +139,6 @@ impl ApiSeam {
         if let Some(local) = self.0.worker.running_execution(job, execution_id) {
             return Ok(Some((local, None)));
         }
-        let is_it =
-            |execution: &Execution| execution.id == execution_id && execution.job_name == job;
         let Some(addr) = self
             .0
             .gossip
@@ -156,13 +154,36 @@ impl ApiSeam {
             return Ok(None);
         };
         let running = self
-            .running_on(&addr)
+            .running_one_on(&addr, job, execution_id)
             .await
             .map_err(BackendError::Unavailable)?;
-        Ok(running
-            .into_iter()
-            .find(is_it)
-            .map(|execution| (execution, Some(addr))))
+        Ok(running.map(|execution| (execution, Some(addr))))
+    }
+
+    /// One running execution of one node, asked over gRPC; a node from before `RunningOne`
+    /// is asked for all its runs instead.
+    async fn running_one_on(
+        &self,
+        addr: &str,
+        job: &str,
+        execution_id: &str,
+    ) -> Result<Option<Execution>, String> {
+        let channel = self.0.channels.get(addr)?;
+        let mut client = NodeClient::new(channel);
+        let asked = to_json(&(job, execution_id)).map_err(|status| status.message().to_string())?;
+        let call = client.running_one(asked);
+        let response = match tokio::time::timeout(BUSY_ASK_LIMIT, call).await {
+            Err(_) => return Err(format!("{addr} did not answer in time")),
+            Ok(Err(status)) if status.code() == tonic::Code::Unimplemented => {
+                let running = self.running_on(addr).await?;
+                return Ok(running
+                    .into_iter()
+                    .find(|execution| execution.id == execution_id && execution.job_name == job));
+            }
+            Ok(Err(status)) => return Err(format!("{addr}: {}", status.message())),
+            Ok(Ok(response)) => response,
+        };
+        from_json(response.get_ref()).map_err(|status| status.message().to_string())
     }
 
     /// Running executions of one node, asked over gRPC.

@@ -63,6 +63,11 @@ impl NodeRpc for NodeService {
         json_status(&self.worker.running())
     }
 
+    async fn running_one(&self, request: Request<Json>) -> Result<Response<Json>, Status> {
+        let (job, execution_id): (String, String) = from_json(request.get_ref())?;
+        json_status(&self.worker.running_execution(&job, &execution_id))
+    }
+
     async fn leave(&self, _request: Request<Empty>) -> Result<Response<Empty>, Status> {
         tracing::info!("leave requested over gRPC; stopping this node");
         self.shutdown.cancel();
