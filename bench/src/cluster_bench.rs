@@ -9,6 +9,7 @@ mod cluster;
 mod load;
 mod measure;
 mod usage;
+mod webhook_sink;
 
 use std::time::{Duration, Instant};
 
@@ -55,6 +56,10 @@ struct Options {
     /// while there was no leader instead of running it late).
     #[arg(long, default_value = "run_once")]
     misfire_policy: String,
+    /// Configure a webhook on every server, received by this program, and report how many
+    /// runs were notified (the notification outbox under load).
+    #[arg(long)]
+    webhook: bool,
 }
 
 fn default_binary() -> anyhow::Result<std::path::PathBuf> {
@@ -158,10 +163,19 @@ async fn main() -> anyhow::Result<()> {
         dkron_cluster::ELECTION_MAX_MS,
         options.misfire_policy
     );
-    let server_args = [
+    let mut server_args = vec![
         "--misfire-policy".to_string(),
         options.misfire_policy.clone(),
     ];
+    let webhook = if options.webhook {
+        let (endpoint, received) = webhook_sink::start().await?;
+        server_args.push(format!("--webhook-endpoint={endpoint}"));
+        server_args.push("--webhook-payload={{.JobName}} {{.ExecutionID}}".to_string());
+        println!("webhook: every server notifies {endpoint} of each finished run");
+        Some(received)
+    } else {
+        None
+    };
     let mut cluster = Cluster::start(&binary, 3, 1, &server_args).await?;
     let first = cluster.nodes[0].base.clone();
     let api = Api {
@@ -267,5 +281,50 @@ async fn main() -> anyhow::Result<()> {
         }
         print_timeline(&results.starts, kill.at);
     }
+    if let Some(received) = webhook {
+        report_webhooks(&api, &received).await?;
+    }
+    Ok(())
+}
+
+/// Pauses scheduling, waits for the notifications to settle, then compares them with the
+/// runs recorded.
+async fn report_webhooks(api: &Api<'_>, received: &webhook_sink::Received) -> anyhow::Result<()> {
+    api.client
+        .post(format!("{}/v1/pause", api.base))
+        .send()
+        .await?
+        .error_for_status()?;
+    let mut last = webhook_sink::totals(received);
+    let mut quiet = 0;
+    let waited = Instant::now();
+    while quiet < 5 && waited.elapsed() < Duration::from_secs(120) {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let now = webhook_sink::totals(received);
+        quiet = if now == last { quiet + 1 } else { 0 };
+        last = now;
+    }
+    let jobs: serde_json::Value = api
+        .client
+        .get(format!("{}/v1/jobs", api.base))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let recorded: u64 = jobs
+        .as_array()
+        .context("job list")?
+        .iter()
+        .map(|job| {
+            job["success_count"].as_u64().unwrap_or(0) + job["error_count"].as_u64().unwrap_or(0)
+        })
+        .sum();
+    let (calls, distinct) = last;
+    println!("--- webhooks ---");
+    println!(
+        "runs recorded {recorded}; webhook calls {calls} for {distinct} distinct executions ({} repeated, {} not notified)",
+        calls - distinct as u64,
+        recorded.saturating_sub(distinct as u64)
+    );
     Ok(())
 }
