@@ -1,0 +1,78 @@
+//! What the worker is asked to do and what it answers: run orders, run states and events.
+
+use bytes::Bytes;
+use chrono::Utc;
+use dkron_model::Job;
+
+/// One run the scheduler asked this node to do.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct RunOrder {
+    /// The job as stored when the run was dispatched.
+    pub job: Job,
+    /// Nominal time of the occurrence.
+    pub nominal: chrono::DateTime<Utc>,
+    /// Execution id.
+    pub execution_id: String,
+    /// Attempt number, from 1 (retries send the next attempts).
+    #[serde(default = "first_attempt")]
+    pub attempt: u32,
+    /// A retry waits for its backoff: it starts at this time if that is later than `nominal`.
+    #[serde(default)]
+    pub not_before: Option<chrono::DateTime<Utc>>,
+}
+
+fn first_attempt() -> u32 {
+    1
+}
+
+impl RunOrder {
+    /// The first order of an occurrence on a node.
+    pub fn first(job: Job, nominal: chrono::DateTime<Utc>, execution_id: String) -> RunOrder {
+        RunOrder {
+            job,
+            nominal,
+            execution_id,
+            attempt: 1,
+            not_before: None,
+        }
+    }
+
+    /// When the run starts: its nominal time, or later for a retry's backoff.
+    pub fn due(&self) -> chrono::DateTime<Utc> {
+        self.not_before
+            .map_or(self.nominal, |not_before| not_before.max(self.nominal))
+    }
+}
+
+/// What this node knows of a run, for a new leader reconciling launched runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunState {
+    /// Running now.
+    Running,
+    /// Finished here; its result is recorded or queued for recording.
+    Finished,
+    /// Never received by this node (or forgotten long ago).
+    Unknown,
+}
+
+/// What happens to a run, for whoever dispatched it.
+#[derive(Debug, Clone)]
+pub enum RunEvent {
+    /// A piece of output.
+    Output(Bytes),
+    /// The run ended.
+    Finished {
+        /// Whether it succeeded.
+        success: bool,
+    },
+}
+
+/// Whether an order started a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Accepted {
+    /// The run started.
+    Started,
+    /// This node already has (or had) this run; nothing was started.
+    Duplicate,
+}
