@@ -56,6 +56,28 @@ describe('jobs', () => {
     await output.getByText('line-6').waitFor();
   });
 
+  test('without the live stream (a proxy refusing it), the output is polled while the job runs', async () => {
+    const command = 'for i in 1 2 3 4 5 6; do echo polled-$i; sleep 1; done';
+    await dkron.api.createJob(shellJob('no-stream', command));
+    browser.allowFailedRequests(/\/no-stream\/executions\/[^/]+\/stream$/);
+    const refuse = (route) => route.fulfill({ status: 503, contentType: 'text/plain', body: 'no streaming here' });
+    await page.route('**/jobs/no-stream/executions/*/stream', refuse);
+    try {
+      await open('jobs/no-stream/show');
+      await page.getByTestId('executions-card').getByText('No runs yet').waitFor();
+      await page.getByRole('button', { name: 'Run now' }).click();
+
+      const output = page.getByTestId('output-text');
+      await output.getByText('polled-1').waitFor({ timeout: 15_000 });
+      const shownWhileRunning = await output.textContent();
+      assert.ok(!shownWhileRunning.includes('polled-6'), `the run had already ended: ${shownWhileRunning}`);
+      await page.locator('[data-execution-state="succeeded"]').waitFor({ timeout: 20_000 });
+      await output.getByText('polled-6').waitFor();
+    } finally {
+      await page.unroute('**/jobs/no-stream/executions/*/stream', refuse);
+    }
+  });
+
   test('the switch in the list row disables and enables a job at once', async () => {
     await dkron.api.createJob(shellJob('toggle-me', 'true', { schedule: '@every 1h' }));
     await listFilteredTo('toggle-me');

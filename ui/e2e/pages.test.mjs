@@ -121,6 +121,17 @@ describe('pages', () => {
       const width = await phone.evaluate(() => document.documentElement.scrollWidth);
       assert.ok(width <= 391, `/${route} is ${width}px wide on a 390px screen`);
     }
+
+    // With a row selected, every bulk action is on screen (icons, named for screen readers).
+    await phone.goto(`${dkron.uiUrl}jobs`);
+    await phone.getByTestId('job-name').first().waitFor();
+    await phone.locator('tbody input[type="checkbox"]').first().check();
+    const toolbar = phone.locator('[data-test="bulk-actions-toolbar"]');
+    for (const name of ['Enable', 'Disable', 'Run now', 'Delete']) {
+      const box = await toolbar.getByRole('button', { name, exact: true }).boundingBox();
+      assert.ok(box, `no ${name} button`);
+      assert.ok(box.x >= 0 && box.x + box.width <= 390, `${name} is off screen: ${JSON.stringify(box)}`);
+    }
     await phone.close();
   });
 

@@ -123,9 +123,15 @@ function pollBusyOutput(api: Api, jobName: string, executionId: string, setOutpu
         return;
       }
       const stored = await api.getExecution(jobName, executionId);
-      if (!stopped) {
-        setOutput(() => ({ text: stored.output ?? '', live: false, loading: false, error: null, finished: stored }));
+      if (stopped) return;
+      if (executionState(stored) === 'running') {
+        // Not on any node's running list, not finished in the store yet: its result is on
+        // its way; look again.
+        setOutput((previous) => ({ ...previous, text: stored.output || previous.text, live: true, loading: false }));
+        window.setTimeout(poll, FALLBACK_POLL_MS);
+        return;
       }
+      setOutput(() => ({ text: stored.output ?? '', live: false, loading: false, error: null, finished: stored }));
     } catch (error) {
       if (!stopped) setOutput((previous) => ({ ...previous, loading: false, error: (error as Error).message }));
     }

@@ -1,9 +1,8 @@
 import { useState } from 'react';
-import { Button } from '@mui/material';
 import PlayArrowIcon from '@mui/icons-material/PlayArrow';
 import ToggleOnIcon from '@mui/icons-material/ToggleOn';
 import ToggleOffIcon from '@mui/icons-material/ToggleOff';
-import { BulkDeleteButton, useListContext, useNotify, useUnselectAll } from 'react-admin';
+import { BulkDeleteButton, Button, useListContext, useNotify, useUnselectAll } from 'react-admin';
 import { useQueryClient } from '@tanstack/react-query';
 import { useApi } from '../api/useApi';
 
@@ -36,9 +35,11 @@ function BulkButton({ label, icon, action }: { label: string; icon: React.ReactN
     }
   };
 
+  // react-admin's Button shows only its icon, with the label as tooltip and accessible name,
+  // on phones: the four actions then fit the bar.
   return (
-    <Button size="small" startIcon={icon} onClick={apply} disabled={pending}>
-      {label}
+    <Button label={label} size="small" onClick={apply} disabled={pending}>
+      {icon}
     </Button>
   );
 }
@@ -51,7 +52,7 @@ export function JobBulkActions() {
       <BulkButton label="Enable" icon={<ToggleOnIcon />} action={(name) => api.setJobDisabled(name, false)} />
       <BulkButton label="Disable" icon={<ToggleOffIcon />} action={(name) => api.setJobDisabled(name, true)} />
       <BulkButton label="Run now" icon={<PlayArrowIcon />} action={(name) => api.runJob(name)} />
-      <BulkDeleteButton mutationMode="pessimistic" />
+      <BulkDeleteButton mutationMode="pessimistic" size="small" />
     </>
   );
 }

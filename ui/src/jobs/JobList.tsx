@@ -50,6 +50,9 @@ const NARROW_SCREEN_HIDDEN = {
   '& .column-success_count': { display: { xs: 'none', xl: 'table-cell' } },
   '& .column-schedule': { display: { xs: 'none', md: 'table-cell' } },
   '& .column-next': { display: { xs: 'none', sm: 'table-cell' } },
+  // On a phone the bulk actions are icons; tighter spacing keeps all four on screen.
+  '& .RaBulkActionsToolbar-toolbar': { paddingRight: { xs: 0, sm: 2 } },
+  '& .RaBulkActionsToolbar-toolbar .MuiIconButton-root': { padding: { xs: '6px', sm: '12px' } },
 };
 
 function JobName({ job }: { job: Job }) {
