@@ -27,8 +27,6 @@ pub enum RunObservation {
         duration: Option<TimeDelta>,
         /// Whether it succeeded.
         success: bool,
-        /// It failed and another attempt follows.
-        retrying: bool,
     },
 }
 
@@ -54,7 +52,6 @@ fn observation(command: &Command) -> Option<RunObservation> {
             duration: (!gotime::is_zero(&report.started_at))
                 .then(|| report.finished_at - report.started_at),
             success: report.success,
-            retrying: false,
         }),
         _ => None,
     }
@@ -95,17 +92,9 @@ pub(crate) fn accepted(
     };
     found
         .into_iter()
-        .filter_map(|(slot, mut seen)| {
+        .filter_map(|(slot, seen)| {
             let result = result_at(slot)?;
-            if matches!(result, CommandResult::Failed(_)) {
-                return None;
-            }
-            if let (RunObservation::Finished { retrying, .. }, CommandResult::Finished(followups)) =
-                (&mut seen, result)
-            {
-                *retrying = followups.retrying;
-            }
-            Some(seen)
+            (!matches!(result, CommandResult::Failed(_))).then_some(seen)
         })
         .collect()
 }
@@ -163,7 +152,7 @@ mod tests {
         ];
         let retried = CommandResult::Finished(dkron_store::Followups {
             job: "b".into(),
-            retrying: true,
+            runs_pending: true,
             ..Default::default()
         });
         let results = vec![
@@ -185,14 +174,12 @@ mod tests {
                     execution_id: "1-n".into(),
                     duration: Some(TimeDelta::milliseconds(1500)),
                     success: true,
-                    retrying: false,
                 },
                 RunObservation::Finished {
                     job: "b".into(),
                     execution_id: "1-n".into(),
                     duration: None,
                     success: true,
-                    retrying: true,
                 },
             ]
         );

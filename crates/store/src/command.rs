@@ -283,8 +283,6 @@ pub struct Followups {
     pub runs_pending: bool,
     /// The job was `ephemeral`, succeeded, and was deleted with its history.
     pub deleted: bool,
-    /// The run failed and another attempt follows (it is among the pending runs).
-    pub retrying: bool,
 }
 
 impl std::fmt::Display for Command {

@@ -301,7 +301,6 @@ mod tests {
             execution_id: "1-n".into(),
             duration: Some(chrono::TimeDelta::milliseconds(1500)),
             success: true,
-            retrying: false,
         };
         let samples = run_samples(&seen);
         assert_eq!(samples.len(), 2);

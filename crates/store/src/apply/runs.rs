@@ -500,28 +500,18 @@ fn finish(
         job: job.to_string(),
         ..Followups::default()
     };
-    let mut succeeded = false;
     let retry = lost_reason.is_none()
         && !report.success
         && !report.no_retry
         && will_retry(&stored.job, report.attempt.max(1));
-    if !retry {
-        notices::record(tables, NoticeKind::Finished, &record.execution, &stored.job)?;
-    }
-    if retry {
+    let succeeded = if retry {
         schedule_retry(tables, &mut stored, &report)?;
         followups.runs_pending = true;
-        followups.retrying = true;
-    } else if let Some(mut entry) = tables.load_ledger(job, report.nominal)? {
-        let was_open = entry.state == OccurrenceState::Launched;
-        close_ledger_run(&mut entry, &report, lost_reason);
-        tables.save_ledger(&entry)?;
-        if was_open && entry.state == OccurrenceState::Succeeded {
-            succeeded = true;
-            let children = stored.job.dependent_jobs.clone().unwrap_or_default();
-            followups.children = trigger_children(tables, job, &children, report.finished_at)?;
-        }
-    }
+        false
+    } else {
+        notices::record(tables, NoticeKind::Finished, &record.execution, &stored.job)?;
+        close_occurrence(tables, &stored, &report, lost_reason, &mut followups)?
+    };
     followups.runs_pending |= release_queued(tables, &mut stored, report.finished_at)?;
     prune_executions(tables, &mut stored)?;
     tables.save_job(&stored)?;
@@ -535,6 +525,29 @@ fn finish(
     } else {
         Ok(CommandResult::Finished(followups))
     }
+}
+
+/// Closes the run in its occurrence's ledger entry after its last attempt; returns whether
+/// that made the occurrence succeed (its children are then triggered).
+fn close_occurrence(
+    tables: &mut Tables<'_>,
+    stored: &StoredJob,
+    report: &RunReport,
+    lost_reason: Option<&str>,
+    followups: &mut Followups,
+) -> Result<bool, StoreError> {
+    let Some(mut entry) = tables.load_ledger(&report.job, report.nominal)? else {
+        return Ok(false);
+    };
+    let was_open = entry.state == OccurrenceState::Launched;
+    close_ledger_run(&mut entry, report, lost_reason);
+    tables.save_ledger(&entry)?;
+    if !(was_open && entry.state == OccurrenceState::Succeeded) {
+        return Ok(false);
+    }
+    let children = stored.job.dependent_jobs.clone().unwrap_or_default();
+    followups.children = trigger_children(tables, &report.job, &children, report.finished_at)?;
+    Ok(true)
 }
 
 /// Turns a failed run into a pending next attempt on the same node: a new active run, the

@@ -39,21 +39,12 @@ pub fn triggered(job: &str, children: &[&str]) -> CommandResult {
     })
 }
 
-/// The result of a run report that left `job` with a queued run to send.
+/// The result of a run report that left `job` with a run to send: its queued occurrence let
+/// out, or the next attempt of a failed run.
 pub fn runs_pending(job: &str) -> CommandResult {
     CommandResult::Finished(dkron_store::Followups {
         job: job.into(),
         runs_pending: true,
-        ..Default::default()
-    })
-}
-
-/// The result of a failed run report that `job` retries.
-pub fn retrying(job: &str) -> CommandResult {
-    CommandResult::Finished(dkron_store::Followups {
-        job: job.into(),
-        runs_pending: true,
-        retrying: true,
         ..Default::default()
     })
 }

@@ -5,7 +5,7 @@ use dkron_model::{Job, OccurrenceState};
 use dkron_store::{Command, CommandResult};
 
 use super::chaining::{child, run};
-use super::{apply_one, at, attempt_report, job, open, put, retrying, triggered};
+use super::{apply_one, at, attempt_report, job, open, put, runs_pending, triggered};
 
 fn report_attempt(name: &str, nominal: &str, attempt: u32, success: bool) -> Command {
     Command::RunFinished {
@@ -28,7 +28,7 @@ fn a_failed_run_is_retried_on_its_node_and_a_late_success_counts_as_success() {
     );
     put(&store, child("c", &["flaky"]));
     let nominal = "2026-01-01T00:00:10Z";
-    assert_eq!(run(&store, "flaky", nominal, false), retrying("flaky"));
+    assert_eq!(run(&store, "flaky", nominal, false), runs_pending("flaky"));
     let stored = store.job("flaky").unwrap().unwrap();
     let retry = &stored.pending_runs[0];
     assert_eq!((retry.attempt, retry.node_name.as_str()), (2, "n1"));
@@ -61,7 +61,7 @@ fn a_failed_run_is_retried_on_its_node_and_a_late_success_counts_as_success() {
     assert!(store.job("flaky").unwrap().unwrap().pending_runs.is_empty());
     assert_eq!(
         apply_one(&store, report_attempt("flaky", nominal, 2, false)),
-        retrying("flaky")
+        runs_pending("flaky")
     );
     let third = store.job("flaky").unwrap().unwrap().pending_runs[0].clone();
     assert_eq!(
@@ -100,7 +100,7 @@ fn the_last_allowed_attempt_failing_ends_the_occurrence_failed() {
         },
     );
     let nominal = "2026-01-01T00:00:10Z";
-    assert_eq!(run(&store, "flaky", nominal, false), retrying("flaky"));
+    assert_eq!(run(&store, "flaky", nominal, false), runs_pending("flaky"));
     let retry = store.job("flaky").unwrap().unwrap().pending_runs[0].clone();
     assert_eq!(
         retry.not_before,
