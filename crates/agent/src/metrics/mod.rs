@@ -73,24 +73,29 @@ impl Metrics {
             .expect("metrics lock is never poisoned");
         match seen {
             RunObservation::Started { lateness, .. } => {
-                let seconds = lateness.num_microseconds().unwrap_or(i64::MAX) as f64 / 1e6;
-                observed.lateness.observe(seconds.max(0.0));
+                observed.lateness.observe(seconds(lateness));
             }
             RunObservation::Finished {
                 job,
                 duration: Some(duration),
                 ..
             } => {
-                let seconds = duration.num_microseconds().unwrap_or(i64::MAX) as f64 / 1e6;
                 observed
                     .durations
                     .entry(job)
                     .or_insert_with(|| Histogram::new(DURATION_BUCKETS))
-                    .observe(seconds.max(0.0));
+                    .observe(seconds(duration));
             }
             RunObservation::Finished { duration: None, .. } => {}
         }
     }
+}
+
+/// A lateness or duration in seconds, never negative (a run that started a little early
+/// counts as on time).
+fn seconds(delta: chrono::TimeDelta) -> f64 {
+    let seconds = delta.num_microseconds().unwrap_or(i64::MAX) as f64 / 1e6;
+    seconds.max(0.0)
 }
 
 /// Feeds the metrics from the state machine's run records until `stop`.

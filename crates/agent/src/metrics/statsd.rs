@@ -99,10 +99,9 @@ fn clean(text: &str) -> String {
 fn run_samples(seen: &RunObservation) -> Vec<(&'static str, f64, Kind, String)> {
     match seen {
         RunObservation::Started { job, lateness, .. } => {
-            let ms = lateness.num_microseconds().unwrap_or(i64::MAX) as f64 / 1e3;
             vec![(
                 "dkron.job.start_lateness",
-                ms.max(0.0),
+                super::seconds(*lateness) * 1e3,
                 Kind::Timer,
                 job.clone(),
             )]
@@ -120,10 +119,9 @@ fn run_samples(seen: &RunObservation) -> Vec<(&'static str, f64, Kind, String)> 
             };
             let mut samples = vec![(counter, 1.0, Kind::Counter, job.clone())];
             if let Some(duration) = duration {
-                let ms = duration.num_microseconds().unwrap_or(i64::MAX) as f64 / 1e3;
                 samples.push((
                     "dkron.job.execution_duration",
-                    ms.max(0.0),
+                    super::seconds(*duration) * 1e3,
                     Kind::Timer,
                     job.clone(),
                 ));

@@ -16,13 +16,11 @@ mod report;
 mod template;
 mod webhook;
 
-use std::sync::Arc;
-
 use dkron_store::{Command, NoticeSettings};
-use tokio_util::sync::CancellationToken;
 
 use self::mail::MailSettings;
 pub use self::mail::MailTls;
+pub use self::outbox::follow;
 pub use self::policy::NotifyOn;
 pub use self::webhook::Hook;
 use crate::config::AgentConfig;
@@ -74,6 +72,12 @@ impl NotifySettings {
         }
     }
 
+    /// Whether this server sends anything.
+    fn wants_notices(&self) -> bool {
+        let wanted = self.notices();
+        wanted.started || wanted.finished
+    }
+
     /// Which run records should leave a notice for these settings.
     fn notices(&self) -> NoticeSettings {
         NoticeSettings {
@@ -122,9 +126,4 @@ pub async fn apply_settings(node: &Node, settings: &NotifySettings) {
         }
         Err(error) => tracing::warn!(error = %error, "cannot read which runs are notified"),
     }
-}
-
-/// Sends notifications while `term` (a leadership term) lasts, from the outbox.
-pub async fn follow(node: Arc<Node>, settings: Arc<NotifySettings>, term: CancellationToken) {
-    outbox::drain(node, settings, term).await;
 }

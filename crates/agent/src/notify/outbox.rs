@@ -5,7 +5,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
+use dkron_cluster::RunObservation;
 use dkron_store::{Command, Notice};
+use tokio::sync::broadcast::Receiver;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::task::{Id, JoinError, JoinSet};
 use tokio_util::sync::CancellationToken;
@@ -40,8 +42,12 @@ struct Sending {
 
 /// Works through the outbox until `term` ends. Sends cut short by the end of the term are
 /// not acknowledged, so the next leader sends them again.
-pub(super) async fn drain(node: Arc<Node>, settings: Arc<NotifySettings>, term: CancellationToken) {
-    let mut prompts = node.raft.run_observations();
+pub async fn follow(node: Arc<Node>, settings: Arc<NotifySettings>, term: CancellationToken) {
+    // A leader that sends nothing only clears what an earlier leader left: no need to wake
+    // for every run record.
+    let mut prompts = settings
+        .wants_notices()
+        .then(|| node.raft.run_observations());
     // https:// endpoints need a TLS provider; building the client needs one chosen.
     let _already_installed = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::new();
@@ -50,17 +56,16 @@ pub(super) async fn drain(node: Arc<Node>, settings: Arc<NotifySettings>, term: 
     let mut tick = tokio::time::interval(POLL_EVERY);
     loop {
         start_ready(&node, &settings, &client, &mut sending);
-        warn_if_dropped(&node, &mut dropped_seen);
         tokio::select! {
             _ = term.cancelled() => return,
-            prompt = prompts.recv() => {
+            prompt = next_prompt(&mut prompts) => {
                 if matches!(prompt, Err(RecvError::Closed)) {
                     return;
                 }
                 tokio::time::sleep(SETTLE).await;
-                prompts = prompts.resubscribe();
+                prompts = prompts.map(|prompts| prompts.resubscribe());
             }
-            _ = tick.tick() => {}
+            _ = tick.tick() => warn_if_dropped(&node, &mut dropped_seen),
             Some(ended) = sending.tasks.join_next_with_id() => {
                 finish(&mut sending, ended);
                 while let Some(ended) = sending.tasks.try_join_next_with_id() {
@@ -69,6 +74,16 @@ pub(super) async fn drain(node: Arc<Node>, settings: Arc<NotifySettings>, term: 
             }
         }
         acknowledge(&node, &mut sending).await;
+    }
+}
+
+/// The next run record, or never when the outbox is not prompted by them.
+async fn next_prompt(
+    prompts: &mut Option<Receiver<RunObservation>>,
+) -> Result<RunObservation, RecvError> {
+    match prompts {
+        Some(prompts) => prompts.recv().await,
+        None => std::future::pending().await,
     }
 }
 
