@@ -92,15 +92,16 @@ impl ApiSeam {
     /// Starts a manual run: on the leader's scheduler, here or over gRPC.
     async fn start_run(&self, name: &str) -> Result<chrono::DateTime<Utc>, BackendError> {
         if let Some(scheduler) = self.own_scheduler().await {
-            let launch = tokio::time::timeout(RUN_ACCEPT_LIMIT, self.0.run_now(&scheduler, name))
-                .await
-                .map_err(|_| {
-                    BackendError::Unavailable(format!(
-                        "the scheduler did not accept the run within {} s; try again",
-                        RUN_ACCEPT_LIMIT.as_secs()
-                    ))
-                })?
-                .map_err(|error| BackendError::Rejected(error.to_string()))?;
+            let launch =
+                tokio::time::timeout(RUN_ACCEPT_LIMIT, scheduler.run_now(name, Utc::now()))
+                    .await
+                    .map_err(|_| {
+                        BackendError::Unavailable(format!(
+                            "the scheduler did not accept the run within {} s; try again",
+                            RUN_ACCEPT_LIMIT.as_secs()
+                        ))
+                    })?
+                    .map_err(|error| BackendError::Rejected(error.to_string()))?;
             return Ok(launch.nominal);
         }
         let (_, leader) =

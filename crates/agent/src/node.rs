@@ -87,29 +87,6 @@ impl Node {
             .map(|stored| self.present(stored, now)))
     }
 
-    /// Starts a manual run on this leader's scheduler. A job created a moment ago may not have
-    /// reached the scheduler through the change feed yet: then the scheduler is told about it
-    /// from the store first, and asked again (its commands are handled in order).
-    pub async fn run_now(
-        &self,
-        scheduler: &SchedulerHandle,
-        name: &str,
-    ) -> Result<dkron_scheduler::AcceptedLaunch, dkron_scheduler::SchedulerError> {
-        match scheduler.run_now(name, Utc::now()).await {
-            Err(dkron_scheduler::SchedulerError::UnknownJob { job }) => {
-                let Ok(Some(stored)) = self.raft.store().job(name) else {
-                    return Err(dkron_scheduler::SchedulerError::UnknownJob { job });
-                };
-                scheduler.job_changed(dkron_scheduler::ScheduledJob {
-                    job: stored.job,
-                    cursor: stored.cursor,
-                });
-                scheduler.run_now(name, Utc::now()).await
-            }
-            other => other,
-        }
-    }
-
     /// The scheduler while this server leads.
     pub fn scheduler(&self) -> Option<SchedulerHandle> {
         self.scheduler

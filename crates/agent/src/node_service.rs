@@ -104,9 +104,8 @@ impl Leader for LeaderService {
                     "this server is not the leader, or its scheduler is still starting",
                 ));
             }
-            Some(scheduler) => self
-                .0
-                .run_now(&scheduler, &asked.job)
+            Some(scheduler) => scheduler
+                .run_now(&asked.job, Utc::now())
                 .await
                 .map(|launch| launch.nominal)
                 .map_err(|error| error.to_string()),

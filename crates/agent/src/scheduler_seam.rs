@@ -120,6 +120,14 @@ impl SchedulerSeam {
 }
 
 impl SchedulerBackend for SchedulerSeam {
+    async fn load_job(&self, name: &str) -> Result<Option<ScheduledJob>, SchedulerError> {
+        let stored = self.0.raft.store().job(name).map_err(backend_error)?;
+        Ok(stored.map(|stored| ScheduledJob {
+            job: stored.job,
+            cursor: stored.cursor,
+        }))
+    }
+
     async fn load_jobs(&self) -> Result<Vec<ScheduledJob>, SchedulerError> {
         let node = self.0.clone();
         let jobs = tokio::task::spawn_blocking(move || node.raft.store().jobs())

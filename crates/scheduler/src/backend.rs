@@ -74,6 +74,14 @@ pub trait SchedulerBackend: Send + Sync + 'static {
     /// Returns every job with its replicated cursor (read once when leadership starts).
     fn load_jobs(&self) -> impl Future<Output = Result<Vec<ScheduledJob>, SchedulerError>> + Send;
 
+    /// Returns one job with its cursor, `None` when it does not exist. Asked for a job the
+    /// scheduler is told to run but has not heard of yet (created a moment ago, its change
+    /// still on the way).
+    fn load_job(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<ScheduledJob>, SchedulerError>> + Send;
+
     /// Commits a batch of decisions in one replicated write and returns one outcome per
     /// decision, in order. `SchedulerError::NotLeader` makes the scheduler stop; any other
     /// error makes it retry the same batch with backoff.

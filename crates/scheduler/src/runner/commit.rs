@@ -184,7 +184,14 @@ impl<B: SchedulerBackend> Runner<B> {
         trigger: Trigger,
     ) -> (Result<AcceptedLaunch, SchedulerError>, Flow) {
         if !self.jobs.contains_key(&job) {
-            return (Err(SchedulerError::UnknownJob { job }), Flow::Continue);
+            match self.backend.load_job(&job).await {
+                Ok(Some(scheduled)) => {
+                    debug!(job = %job, "job not heard of yet; read from the backend");
+                    self.track(scheduled, self.clock.now());
+                }
+                Ok(None) => return (Err(SchedulerError::UnknownJob { job }), Flow::Continue),
+                Err(error) => return (Err(error), Flow::Continue),
+            }
         }
         let decision = Decision::Launch {
             job: job.clone(),

@@ -285,6 +285,10 @@ impl SchedulerBackend for InMemoryBackend {
         Ok(self.state().jobs.values().cloned().collect())
     }
 
+    async fn load_job(&self, name: &str) -> Result<Option<ScheduledJob>, SchedulerError> {
+        Ok(self.state().jobs.get(name).cloned())
+    }
+
     async fn commit(&self, decisions: Vec<Decision>) -> Result<Vec<CommitOutcome>, SchedulerError> {
         self.commit_now(decisions)
     }

@@ -120,6 +120,22 @@ async fn run_now_commits_a_manual_occurrence_and_dispatches_it() {
     info!("phase: unknown jobs and refused runs are errors");
     let unknown = harness.handle().run_now("nope", requested_at).await;
     assert!(matches!(unknown, Err(SchedulerError::UnknownJob { .. })));
+
+    info!("phase: a job whose creation has not reached the scheduler yet is read from the backend");
+    harness
+        .backend
+        .put_job(job("just-created", "@manually"), Some(t0()));
+    let late = harness
+        .handle()
+        .run_now("just-created", requested_at)
+        .await
+        .expect("a job the backend has runs");
+    assert_eq!(late.job, "just-created");
+    assert_eq!(
+        harness.handle().status().jobs_tracked,
+        2,
+        "and is tracked from now on"
+    );
     let again = harness.handle().run_now("manual", requested_at).await;
     assert!(
         matches!(again, Err(SchedulerError::Rejected { .. })),
@@ -131,7 +147,13 @@ async fn run_now_commits_a_manual_occurrence_and_dispatches_it() {
         matches!(overlapping, Err(SchedulerError::Skipped { .. })),
         "{overlapping:?}"
     );
-    assert_eq!(harness.backend.dispatched().len(), 1);
+    let dispatched: Vec<String> = harness
+        .backend
+        .dispatched()
+        .into_iter()
+        .map(|dispatched| dispatched.launch.job)
+        .collect();
+    assert_eq!(dispatched, ["manual", "just-created"]);
 }
 
 #[tokio::test]
