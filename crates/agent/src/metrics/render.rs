@@ -102,9 +102,11 @@ fn write_observed(out: &mut Exposition, metrics: &Metrics, jobs: &[StoredJob]) {
         .lock()
         .expect("metrics lock is never poisoned");
     // Deleted jobs leave the figures.
+    let names: std::collections::HashSet<&str> =
+        jobs.iter().map(|stored| stored.job.name.as_str()).collect();
     observed
         .durations
-        .retain(|name, _| jobs.iter().any(|stored| stored.job.name == *name));
+        .retain(|name, _| names.contains(name.as_str()));
     out.family(
         "dkron_job_execution_duration_seconds",
         "How long runs took, per job, since this server started.",
