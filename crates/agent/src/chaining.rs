@@ -4,6 +4,8 @@
 //! of the same pending time is refused as the same occurrence, so each trigger runs once even
 //! across leader changes.
 
+use std::sync::Arc;
+
 use dkron_model::Trigger;
 use dkron_scheduler::{SchedulerError, SchedulerHandle};
 use dkron_store::StoredJob;
@@ -35,19 +37,23 @@ pub fn launch_pending(scheduler: &SchedulerHandle, stored: &StoredJob) {
     }
 }
 
-/// Launches every pending parent-triggered run: what a previous leader left undone.
-pub fn launch_all_pending(node: &Node, scheduler: &SchedulerHandle) {
-    match node.raft.store().jobs() {
-        Ok(jobs) => {
-            for stored in jobs
-                .iter()
-                .filter(|stored| !stored.pending_triggers.is_empty())
-            {
-                launch_pending(scheduler, stored);
-            }
-        }
-        Err(error) => {
-            tracing::warn!(error = %error, "cannot read jobs for pending parent triggers")
-        }
+/// Launches every pending parent-triggered run: what a previous leader left undone. Reading
+/// every job is kept off the async threads, so a new leader's takeover is not held up by it.
+pub async fn launch_all_pending(node: Arc<Node>, scheduler: SchedulerHandle) {
+    let read = tokio::task::spawn_blocking(move || node.raft.store().jobs()).await;
+    let jobs = match read.map_err(|error| error.to_string()) {
+        Ok(Ok(jobs)) => jobs,
+        Ok(Err(error)) => return warn_unread(&error.to_string()),
+        Err(error) => return warn_unread(&error),
+    };
+    for stored in jobs
+        .iter()
+        .filter(|stored| !stored.pending_triggers.is_empty())
+    {
+        launch_pending(&scheduler, stored);
     }
+}
+
+fn warn_unread(error: &str) {
+    tracing::warn!(error = %error, "cannot read jobs for pending parent triggers");
 }

@@ -122,7 +122,7 @@ async fn lead(node: Arc<Node>, duties: LeaderDuties, term: CancellationToken) {
         term.clone(),
     ));
     if let Some(scheduler) = node.scheduler() {
-        chaining::launch_all_pending(&node, &scheduler);
+        tokio::spawn(chaining::launch_all_pending(node.clone(), scheduler));
     }
     reconcile::runs(&node, &inherited, Pass::Takeover).await;
     let mut tick = tokio::time::interval(RECONCILE_EVERY);
