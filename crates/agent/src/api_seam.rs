@@ -346,34 +346,22 @@ impl ApiBackend for ApiSeam {
         &self,
         job: &str,
         execution_id: &str,
-    ) -> Result<Execution, BackendError> {
-        if let Some((execution, owner)) = self.find_running(job, execution_id).await? {
-            let order = KillOrder {
-                job: job.to_string(),
-                execution_id: execution_id.to_string(),
-                replaced: false,
-            };
-            let killed = match owner {
-                None => self.0.worker.kill(&order),
-                Some(addr) => kill_at(&self.0, &addr, &order)
-                    .await
-                    .map_err(BackendError::Unavailable)?,
-            };
-            if killed {
-                return Ok(execution);
-            }
-        }
-        // Not running anywhere: say whether it is over or was never seen running.
-        let stored = self.get_execution(job, execution_id).await?;
-        if stored.is_running() {
-            Err(BackendError::NotFound(format!(
-                "execution {execution_id} is not running on any alive node"
-            )))
-        } else {
-            Err(BackendError::Rejected(format!(
-                "execution {execution_id} already finished"
-            )))
-        }
+    ) -> Result<Option<Execution>, BackendError> {
+        let Some((execution, owner)) = self.find_running(job, execution_id).await? else {
+            return Ok(None);
+        };
+        let order = KillOrder {
+            job: job.to_string(),
+            execution_id: execution_id.to_string(),
+            replaced: false,
+        };
+        let killed = match owner {
+            None => self.0.worker.kill(&order),
+            Some(addr) => kill_at(&self.0, &addr, &order)
+                .await
+                .map_err(BackendError::Unavailable)?,
+        };
+        Ok(killed.then_some(execution))
     }
 
     async fn busy(&self) -> Result<Vec<Execution>, BackendError> {

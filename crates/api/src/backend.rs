@@ -101,12 +101,12 @@ pub trait ApiBackend: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Option<Execution>, BackendError>> + Send;
 
     /// Kills a running execution on whichever node runs it and returns it as it was just
-    /// before. `NotFound` when no node runs it; `Rejected` when it already finished.
+    /// before; `None` when no node runs it (the handler then says why, from the store).
     fn kill_execution(
         &self,
         job: &str,
         execution_id: &str,
-    ) -> impl Future<Output = Result<Execution, BackendError>> + Send;
+    ) -> impl Future<Output = Result<Option<Execution>, BackendError>> + Send;
 
     /// Returns the executions running anywhere in the cluster, with output so far.
     fn busy(&self) -> impl Future<Output = Result<Vec<Execution>, BackendError>> + Send;

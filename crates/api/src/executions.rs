@@ -72,8 +72,19 @@ pub(crate) async fn kill_execution<B: ApiBackend>(
     format: Format,
     Path((job, execution_id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let execution = state.backend.kill_execution(&job, &execution_id).await?;
-    format.json(StatusCode::ACCEPTED, &execution)
+    if let Some(execution) = state.backend.kill_execution(&job, &execution_id).await? {
+        return format.json(StatusCode::ACCEPTED, &execution);
+    }
+    // Not running anywhere: say whether it is over or was never seen running.
+    let stored = state.backend.get_execution(&job, &execution_id).await?;
+    let refusal = if stored.is_running() {
+        BackendError::NotFound(format!(
+            "execution {execution_id} is not running on any alive node"
+        ))
+    } else {
+        BackendError::Rejected(format!("execution {execution_id} already finished"))
+    };
+    Err(refusal.into())
 }
 
 /// `GET /v1/busy`: executions running anywhere, oldest start first.

@@ -84,11 +84,14 @@ impl InMemoryBackend {
 
     /// Appends an execution to its job's history.
     pub fn insert_execution(&self, execution: Execution) {
-        self.lock()
+        let mut inner = self.lock();
+        let list = inner
             .executions
             .entry(execution.job_name.clone())
-            .or_default()
-            .push(execution);
+            .or_default();
+        // Keyed by id, as in the real store: a later record of the same run replaces it.
+        list.retain(|stored| stored.id != execution.id);
+        list.push(execution);
     }
 
     /// Appends a ledger entry (newest last).
@@ -350,19 +353,13 @@ impl ApiBackend for InMemoryBackend {
         &self,
         job: &str,
         execution_id: &str,
-    ) -> Result<Execution, BackendError> {
+    ) -> Result<Option<Execution>, BackendError> {
         let mut inner = self.lock();
         let position = inner
             .busy
             .iter()
             .position(|execution| execution.job_name == job && execution.id == execution_id);
-        match position {
-            Some(index) => Ok(inner.busy.remove(index)),
-            None if inner.jobs.contains_key(job) => Err(BackendError::NotFound(format!(
-                "execution {execution_id} is not running on any alive node"
-            ))),
-            None => Err(not_found(job)),
-        }
+        Ok(position.map(|index| inner.busy.remove(index)))
     }
 
     async fn busy(&self) -> Result<Vec<Execution>, BackendError> {

@@ -273,8 +273,23 @@ async fn kills_a_running_execution_and_refuses_unknown_ones() {
     assert_eq!(reply.json()["output"], "working\n");
     assert_eq!(api.get("/v1/busy").await.json(), serde_json::json!([]));
 
+    // Neither running nor stored: unknown.
     let again = api.call("POST", uri, Body::empty()).await.expect(404);
-    assert!(again.body.contains("not running"), "{}", again.body);
+    assert!(again.body.contains("not found"), "{}", again.body);
+    // Stored as running, but no node runs it.
+    api.backend.insert_execution(running("live", "working\n"));
+    let orphan = api.call("POST", uri, Body::empty()).await.expect(404);
+    assert!(
+        orphan.body.contains("not running on any alive node"),
+        "{}",
+        orphan.body
+    );
+    // Stored as finished.
+    let mut finished = running("live", "done\n");
+    finished.finished_at = finished.started_at + chrono::TimeDelta::seconds(1);
+    api.backend.insert_execution(finished);
+    let over = api.call("POST", uri, Body::empty()).await.expect(409);
+    assert!(over.body.contains("already finished"), "{}", over.body);
     api.call("POST", "/v1/jobs/ghost/executions/1-x/kill", Body::empty())
         .await
         .expect(404);
