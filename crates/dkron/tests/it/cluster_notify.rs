@@ -36,6 +36,22 @@ async fn a_webhook_cut_short_by_a_leader_crash_is_sent_by_the_next_leader() {
         .post(handle.ports[0], "/v1/jobs", &job.to_string())
         .await;
     assert_eq!(status, 201, "{body}");
+    // Reads are local (as in Dkron): another server knows the job once it applied the write.
+    let seen_at = format!("http://127.0.0.1:{}/v1/jobs/report", handle.ports[1]);
+    cluster
+        .wait_until(
+            "a second server has the job",
+            Duration::from_secs(10),
+            |c| {
+                let client = c.clone_handle().client;
+                let url = seen_at.clone();
+                async move {
+                    let response = client.get(&url).send().await;
+                    response.is_ok_and(|response| response.status() == 200)
+                }
+            },
+        )
+        .await;
     let (status, body) = handle
         .post(handle.ports[1], "/v1/jobs/report/run", "")
         .await;
