@@ -22,6 +22,8 @@ const RECONCILE_EVERY: Duration = Duration::from_secs(1);
 const PRUNE_EVERY: Duration = Duration::from_secs(15);
 /// Most records one prune write deletes.
 const PRUNE_BATCH: u32 = 2_000;
+/// Pause between attempts to have a quorum confirm this server's leadership.
+const CONFIRM_AGAIN_AFTER: Duration = Duration::from_secs(1);
 /// Every how many reconcile ticks alive nodes are asked about their long-running runs.
 const ASK_NODES_EVERY_TICKS: u32 = 10;
 
@@ -56,15 +58,20 @@ pub async fn follow(node: Arc<Node>, duties: LeaderDuties, stop: CancellationTok
                 term.cancel();
             }
         };
+        let mut ended_by_itself = false;
         tokio::select! {
             _ = stop.cancelled() => { term.cancel(); }
             () = lost => {}
-            () = lead(node.clone(), duties.clone(), term.clone()) => {}
+            () = lead(node.clone(), duties.clone(), term.clone()) => { ended_by_itself = true; }
         }
         term.cancel();
         step_down(&node).await;
         if stop.is_cancelled() {
             return;
+        }
+        if ended_by_itself {
+            // Raft may still name this server the leader: lead again, but not in a tight loop.
+            tokio::time::sleep(CONFIRM_AGAIN_AFTER).await;
         }
     }
 }
@@ -86,11 +93,7 @@ async fn step_down(node: &Node) {
 
 /// The leader's work for one term; returns only when `term` is cancelled.
 async fn lead(node: Arc<Node>, duties: LeaderDuties, term: CancellationToken) {
-    // A restarted server may briefly believe in the leadership its stored vote records;
-    // only a confirmed read index makes it the leader.
-    if let Err(error) = node.raft.catch_up().await {
-        tracing::info!(error = %error, "leadership not confirmed; waiting for the next term");
-        term.cancelled().await;
+    if !confirm_leadership(&node, &term).await {
         return;
     }
     tracing::info!(node = %node.node_name, "this server is the leader");
@@ -121,15 +124,22 @@ async fn lead(node: Arc<Node>, duties: LeaderDuties, term: CancellationToken) {
         duties.notify.clone(),
         term.clone(),
     ));
-    if let Some(scheduler) = node.scheduler() {
-        tokio::spawn(chaining::launch_all_pending(node.clone(), scheduler));
-    }
+    let Some(scheduler) = node.scheduler() else {
+        return;
+    };
+    let scheduler_exit = scheduler_exited(scheduler.watch_status());
+    tokio::pin!(scheduler_exit);
+    tokio::spawn(chaining::launch_all_pending(node.clone(), scheduler));
     reconcile::runs(&node, &inherited, Pass::Takeover).await;
     let mut tick = tokio::time::interval(RECONCILE_EVERY);
     let mut ticks = 0u32;
     loop {
         tokio::select! {
             _ = term.cancelled() => return,
+            () = &mut scheduler_exit => {
+                tracing::warn!("the scheduler stopped: its writes found this server not leading; leading again once a quorum confirms it");
+                return;
+            }
             _ = tick.tick() => {}
         }
         ticks = ticks.wrapping_add(1);
@@ -144,6 +154,37 @@ async fn lead(node: Arc<Node>, duties: LeaderDuties, term: CancellationToken) {
             Err(error) => tracing::warn!(error = %error, "cannot read active runs"),
         }
     }
+}
+
+/// Waits until a quorum confirms this server's leadership (a read index); false when the
+/// term ends first. A restarted server may briefly believe in the leadership its stored vote
+/// records, and a leader cut off from its quorum keeps believing it leads: neither may
+/// schedule until the others answer.
+async fn confirm_leadership(node: &Node, term: &CancellationToken) -> bool {
+    let mut logged = false;
+    loop {
+        match node.raft.catch_up().await {
+            Ok(()) => return true,
+            Err(error) if !logged => {
+                tracing::info!(error = %error, "leadership not confirmed yet; asking again every second");
+                logged = true;
+            }
+            Err(error) => tracing::debug!(error = %error, "leadership not confirmed yet"),
+        }
+        tokio::select! {
+            _ = term.cancelled() => return false,
+            _ = tokio::time::sleep(CONFIRM_AGAIN_AFTER) => {}
+        }
+    }
+}
+
+/// Resolves when the scheduler's loop has exited. It exits by itself when its writes find
+/// this server no longer leading, which Raft does not always report as a leader change (a
+/// leader cut off from its quorum, then reached again in the same term).
+async fn scheduler_exited(
+    mut status: tokio::sync::watch::Receiver<dkron_scheduler::SchedulerStatus>,
+) {
+    let _sender_gone_means_stopped_too = status.wait_for(|status| !status.running).await;
 }
 
 async fn apply_retention(node: &Node, wanted: Retention) {

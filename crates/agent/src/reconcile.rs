@@ -126,6 +126,8 @@ async fn lose_node(node: &Node, node_name: &str, status: Option<MemberStatus>) {
             node_name: node_name.to_string(),
             reason: reason.clone(),
             at: Utc::now(),
+            started_before: None,
+            spare: Vec::new(),
         })
         .await
     {

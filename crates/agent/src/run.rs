@@ -227,8 +227,17 @@ fn tokio_stream_of(
 }
 
 /// Ends, as lost, the runs this node's previous process had in flight; retried until a
-/// leader takes it.
-pub(crate) async fn end_previous_runs(recorder: Recorder, node_name: String) {
+/// leader takes it. Then the worker starts the runs it parked meanwhile.
+///
+/// `process_start` is taken before the worker could accept a run. This process takes runs
+/// while the command waits for a leader, so the command spares what it has received and any
+/// run whose recorded start is not earlier (see `worker::settle`).
+pub(crate) async fn end_previous_runs(
+    recorder: Recorder,
+    worker: Arc<Worker>,
+    node_name: String,
+    process_start: chrono::DateTime<Utc>,
+) {
     let mut pause = Duration::from_millis(200);
     loop {
         let result = recorder
@@ -237,6 +246,8 @@ pub(crate) async fn end_previous_runs(recorder: Recorder, node_name: String) {
                 reason: "the node restarted while the run was in progress; its result is unknown"
                     .into(),
                 at: Utc::now(),
+                started_before: Some(process_start),
+                spare: worker.runs_to_spare(),
             })
             .await;
         match result {
@@ -245,9 +256,9 @@ pub(crate) async fn end_previous_runs(recorder: Recorder, node_name: String) {
                     runs = count,
                     "runs of the previous process were recorded as lost"
                 );
-                return;
+                break;
             }
-            Ok(_) => return,
+            Ok(_) => break,
             Err(error) => {
                 tracing::debug!(error = %error, "cannot end the previous process's runs yet");
                 tokio::time::sleep(pause).await;
@@ -255,6 +266,7 @@ pub(crate) async fn end_previous_runs(recorder: Recorder, node_name: String) {
             }
         }
     }
+    worker.previous_runs_ended();
 }
 
 pub(crate) async fn drain(worker: &Worker) {

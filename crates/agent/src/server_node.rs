@@ -150,6 +150,7 @@ async fn start_server(
     let tags = node_tags(config, addresses, Some(server_tags));
     let gossip = start_gossip(config, addresses, tags.clone()).await?;
     let recorder = Recorder::start(Arc::new(Writer::Server(raft.clone())));
+    let process_start = Utc::now();
     let worker = Arc::new(Worker::new(
         node_name.clone(),
         worker_limits(config),
@@ -169,7 +170,7 @@ async fn start_server(
         shutdown: shutdown.clone(),
         started: std::time::Instant::now(),
     });
-    serve_rpc(rpc, Some(node.clone()), worker, shutdown.clone());
+    serve_rpc(rpc, Some(node.clone()), worker.clone(), shutdown.clone());
     // A server with data serves while it looks for its peers: it may be the one that must
     // come up first (a restart after an outage, a recovery from peers.json).
     tokio::spawn(join_in_background(
@@ -193,9 +194,14 @@ async fn start_server(
     if single {
         // The leader is this server: end the previous process's runs before serving, so
         // nobody reads them as still running.
-        end_previous_runs(recorder, node_name.clone()).await;
+        end_previous_runs(recorder, worker.clone(), node_name.clone(), process_start).await;
     } else {
-        tokio::spawn(end_previous_runs(recorder, node_name.clone()));
+        tokio::spawn(end_previous_runs(
+            recorder,
+            worker.clone(),
+            node_name.clone(),
+            process_start,
+        ));
     }
     let duties = LeaderDuties {
         scheduler: scheduler_config(config),
@@ -254,6 +260,8 @@ async fn stop_server(node: &Node) {
                 reason: "the server stopped before the run's nominal time; it was not started"
                     .into(),
                 at: Utc::now(),
+                started_before: None,
+                spare: Vec::new(),
             })
             .await;
         tracing::info!(launches = undispatched, result = ?closed, "ended launches that never started");

@@ -156,7 +156,7 @@ pub enum Command {
         /// The result.
         report: RunReport,
     },
-    /// Ends every active run of a node as lost (the node restarted or died mid-run).
+    /// Ends active runs of a node as lost (the node restarted or died mid-run).
     LoseRuns {
         /// Node whose runs are lost.
         node_name: String,
@@ -164,6 +164,15 @@ pub enum Command {
         reason: String,
         /// Leader time.
         at: DateTime<Utc>,
+        /// Set by a node ending its previous process's runs: when this process started, by
+        /// the node's own clock (the clock its start records carry). A run whose recorded
+        /// start is not earlier was started by this process and is not lost. `None` loses
+        /// every active run of the node.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        started_before: Option<DateTime<Utc>>,
+        /// Runs (job, execution id) the node's new process has received: not lost.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        spare: Vec<(String, String)>,
     },
     /// Ends one active run as lost (its node no longer knows it).
     LoseRun {

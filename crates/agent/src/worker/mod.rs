@@ -3,6 +3,7 @@
 mod launch;
 mod order;
 mod received;
+mod settle;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -15,6 +16,7 @@ use tokio_util::task::TaskTracker;
 use self::launch::{Running, StopReason};
 pub use self::order::{Accepted, RunEvent, RunOrder, RunState};
 use self::received::Received;
+use self::settle::{Release, Settling};
 use crate::recorder::Recorder;
 
 /// Execution ids are unique within a job only (two jobs due the same second on one node share
@@ -32,6 +34,8 @@ pub struct Worker {
     running: Arc<Mutex<HashMap<RunKey, Running>>>,
     received: Arc<Mutex<Received>>,
     waiting: Mutex<std::collections::BTreeMap<chrono::DateTime<Utc>, Vec<Waiting>>>,
+    /// Runs received before this node's previous process's runs were ended.
+    settling: Mutex<Settling<Waiting>>,
     tasks: TaskTracker,
 }
 
@@ -49,6 +53,7 @@ impl Worker {
             running: Arc::default(),
             received: Arc::default(),
             waiting: Mutex::default(),
+            settling: Mutex::default(),
             tasks: TaskTracker::new(),
         }
     }
@@ -106,11 +111,53 @@ impl Worker {
             tracing::info!(job = %order.job.name, execution = %order.execution_id, "run already received; not starting it again");
             return Accepted::Duplicate;
         }
+        let parked = self
+            .settling
+            .lock()
+            .expect("settling lock is never poisoned")
+            .park(key.clone(), (order, key, events));
+        match parked {
+            Some((order, key, events)) => self.schedule(order, key, events),
+            None => tracing::debug!(
+                "run parked until this node's previous process's runs are recorded as ended"
+            ),
+        }
+        Accepted::Started
+    }
+
+    /// Launches a run at its due time.
+    fn schedule(self: &Arc<Self>, order: RunOrder, key: RunKey, events: Option<Events>) {
         match (order.due() - Utc::now()).to_std() {
             Ok(wait) if !wait.is_zero() => self.start_later(wait, order, key, events),
             _ => self.launch(order, key, events),
         }
-        Accepted::Started
+    }
+
+    /// The runs this process has received so far: the command that ends the previous
+    /// process's runs spares them (see `settle`).
+    pub fn runs_to_spare(&self) -> Vec<(String, String)> {
+        self.settling
+            .lock()
+            .expect("settling lock is never poisoned")
+            .spare_now()
+    }
+
+    /// The previous process's runs are recorded as ended: starts the runs parked meanwhile,
+    /// and from now on every run as it arrives.
+    pub fn previous_runs_ended(self: &Arc<Self>) {
+        let released = self
+            .settling
+            .lock()
+            .expect("settling lock is never poisoned")
+            .settle();
+        for release in released {
+            match release {
+                Release::Start((order, key, events)) => self.schedule(order, key, events),
+                Release::StartIfStillActive((order, key, events)) => {
+                    self.start_if_still_active(order, key, events)
+                }
+            }
+        }
     }
 
     /// Queues a run for its nominal time. Runs due at the same instant share one timer that

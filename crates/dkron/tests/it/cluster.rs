@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Value, json};
 
-use crate::cluster_harness::Cluster;
+use crate::cluster_harness::{Cluster, ledger_time};
 
 fn executions_by_node(executions: &Value) -> BTreeMap<i64, Vec<String>> {
     let mut by_group: BTreeMap<i64, Vec<String>> = BTreeMap::new();
@@ -315,10 +315,6 @@ fn failover_size() -> (usize, usize) {
     )
 }
 
-fn nominal(entry: &Value) -> DateTime<Utc> {
-    entry["nominal_time"].as_str().unwrap().parse().unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn leader_kills_under_load_neither_double_nor_drop_an_occurrence() {
     let (job_count, kills) = failover_size();
@@ -407,11 +403,9 @@ async fn leader_kills_under_load_neither_double_nor_drop_an_occurrence() {
                         let Some(ledger) = h.get_json_any(&path).await else {
                             return false;
                         };
-                        let pending = ledger
-                            .as_array()
-                            .unwrap()
-                            .iter()
-                            .any(|e| nominal(e) <= window_end && e["state"] == "launched");
+                        let pending = ledger.as_array().unwrap().iter().any(|e| {
+                            ledger_time(e, "nominal_time") <= window_end && e["state"] == "launched"
+                        });
                         if pending {
                             return false;
                         }
@@ -456,7 +450,7 @@ async fn leader_kills_under_load_neither_double_nor_drop_an_occurrence() {
             .unwrap()
             .iter()
             .filter(|e| e["trigger"] != "manual")
-            .map(nominal)
+            .map(|entry| ledger_time(entry, "nominal_time"))
             .filter(|t| *t >= window_start && *t <= window_end)
             .collect();
         times.sort();
@@ -480,9 +474,9 @@ async fn leader_kills_under_load_neither_double_nor_drop_an_occurrence() {
             .as_array()
             .unwrap()
             .iter()
-            .filter(|e| nominal(e) <= window_end)
+            .filter(|e| ledger_time(e, "nominal_time") <= window_end)
         {
-            let Some(nanos) = nominal(entry).timestamp_nanos_opt() else {
+            let Some(nanos) = ledger_time(entry, "nominal_time").timestamp_nanos_opt() else {
                 continue;
             };
             let ran_here = per_occurrence.contains_key(&(name.clone(), nanos));

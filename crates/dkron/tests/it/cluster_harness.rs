@@ -187,12 +187,17 @@ impl Cluster {
     }
 
     fn fail(&self, what: &str) -> ! {
+        panic!("timed out waiting until {what}\n{}", self.log_tails(60));
+    }
+
+    /// The last `lines` lines of every node's log, for a failure message.
+    pub fn log_tails(&self, lines: usize) -> String {
         let logs: Vec<String> = self
             .nodes
             .iter()
-            .map(|node| format!("--- {} ---\n{}", node.name, tail(&node.log(), 60)))
+            .map(|node| format!("--- {} ---\n{}", node.name, tail(&node.log(), lines)))
             .collect();
-        panic!("timed out waiting until {what}\n{}", logs.join("\n"));
+        logs.join("\n")
     }
 
     fn seeds(&self) -> Vec<String> {
@@ -297,6 +302,14 @@ fn new_node(dir: &Path, name: &str, server: bool, tags: &[&str]) -> ClusterNode 
         extra_args: Vec::new(),
         child: None,
     }
+}
+
+/// A time field (`nominal_time`, `decided_at`) of a ledger entry.
+pub fn ledger_time(entry: &Value, field: &str) -> chrono::DateTime<chrono::Utc> {
+    entry[field]
+        .as_str()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or_else(|| panic!("a ledger entry without {field}: {entry}"))
 }
 
 fn tail(text: &str, lines: usize) -> String {

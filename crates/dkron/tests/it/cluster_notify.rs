@@ -69,7 +69,12 @@ async fn a_webhook_cut_short_by_a_leader_crash_is_sent_by_the_next_leader() {
         .await;
     let first = bodies(&received, "/hook")[0].clone();
     let words: Vec<&str> = first.split(' ').collect();
-    assert_eq!((words[0], words[2]), ("report", "true"), "{first}");
+    assert_eq!(
+        (words[0], words[2]),
+        ("report", "true"),
+        "{first}\n{}",
+        cluster.log_tails(80)
+    );
     let sender = words[1].to_string();
     tracing::info!(%sender, "the webhook call hangs; SIGKILL its sender");
     let index = cluster.index_of(&sender);

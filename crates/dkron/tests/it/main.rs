@@ -17,6 +17,7 @@ mod getting_started;
 mod harness;
 mod mail;
 mod metrics;
+mod node_restart;
 mod notify;
 mod one_shot;
 mod overlap;

@@ -142,7 +142,15 @@ pub(crate) fn apply(
             node_name,
             reason,
             at,
-        } => runs::lose(tables, &node_name, &reason, at),
+            started_before,
+            spare,
+        } => {
+            let keep = runs::Keep {
+                started_since: started_before,
+                spare,
+            };
+            runs::lose(tables, &node_name, &reason, at, &keep)
+        }
         Command::LoseRun {
             job,
             nominal,

@@ -684,12 +684,46 @@ fn group_status(tables: &Tables<'_>, job: &str, group: i64) -> Result<&'static s
     ))
 }
 
-/// Ends every active run of a node as lost.
+/// Which active runs of a restarted node its new process keeps (see `Command::LoseRuns`).
+#[derive(Debug)]
+pub(super) struct Keep {
+    /// Runs whose recorded start is at or after this time.
+    pub(super) started_since: Option<DateTime<Utc>>,
+    /// Runs the new process has received: (job, execution id).
+    pub(super) spare: Vec<(String, String)>,
+}
+
+impl Keep {
+    fn keeps(
+        &self,
+        tables: &Tables<'_>,
+        job: &str,
+        nominal: DateTime<Utc>,
+        execution_id: &str,
+    ) -> Result<bool, StoreError> {
+        if self
+            .spare
+            .iter()
+            .any(|(spared_job, spared_id)| spared_job == job && spared_id == execution_id)
+        {
+            return Ok(true);
+        }
+        let Some(since) = self.started_since else {
+            return Ok(false);
+        };
+        Ok(tables
+            .load_execution(job, nominal, execution_id)?
+            .is_some_and(|record| record.execution.started_at >= since))
+    }
+}
+
+/// Ends the active runs of a node as lost, except those `keep` keeps.
 pub(super) fn lose(
     tables: &mut Tables<'_>,
     node_name: &str,
     reason: &str,
     at: DateTime<Utc>,
+    keep: &Keep,
 ) -> Result<CommandResult, StoreError> {
     let mut keys = Vec::new();
     for item in tables
@@ -704,6 +738,9 @@ pub(super) fn lose(
     let mut lost = 0;
     for (job, nominal, execution_id) in keys {
         let nominal = DateTime::from_timestamp_nanos(nominal);
+        if keep.keeps(tables, &job, nominal, &execution_id)? {
+            continue;
+        }
         let result = lose_one(
             tables,
             job,

@@ -153,6 +153,8 @@ fn lost_runs_end_failed_and_late_reports_change_nothing() {
             node_name: "n1".into(),
             reason: "node restarted".into(),
             at: at("2026-01-01T00:01:00Z"),
+            started_before: None,
+            spare: Vec::new(),
         },
     );
     assert_eq!(lost, CommandResult::Lost(1));
@@ -169,6 +171,97 @@ fn lost_runs_end_failed_and_late_reports_change_nothing() {
     let executions = store.executions("a").unwrap().unwrap();
     assert!(!executions[0].execution.is_running());
     assert_eq!(executions[0].execution.output, "lost: node restarted");
+}
+
+fn started(job: &str, nominal: &str, node: &str, started_at: &str) -> Command {
+    Command::RunStarted {
+        job: job.into(),
+        nominal: at(nominal),
+        execution_id: dkron_model::execution_id(at(nominal), node, 1),
+        node_name: node.into(),
+        attempt: 1,
+        started_at: at(started_at),
+    }
+}
+
+/// A restarted node ends its previous process's runs while its new process already takes
+/// runs: runs the new process received or started are kept, the others are lost.
+#[test]
+fn a_restarted_node_loses_only_the_runs_of_its_previous_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    put(&store, job("a"));
+    let nominals = [
+        "2026-01-01T00:00:10Z",
+        "2026-01-01T00:00:20Z",
+        "2026-01-01T00:00:30Z",
+        "2026-01-01T00:00:31Z",
+        "2026-01-01T00:00:32Z",
+    ];
+    for nominal in nominals {
+        apply_one(&store, launch("a", nominal, "n1"));
+    }
+    // The old process started the first run and had received the second (its start never
+    // recorded). The new process, started at 00:00:25, started the third and has received
+    // the fourth; the fifth is still on its way to it.
+    apply_one(&store, started("a", nominals[0], "n1", nominals[0]));
+    apply_one(
+        &store,
+        started("a", nominals[2], "n1", "2026-01-01T00:00:30Z"),
+    );
+    let lost = apply_one(
+        &store,
+        Command::LoseRuns {
+            node_name: "n1".into(),
+            reason: "node restarted".into(),
+            at: at("2026-01-01T00:00:31Z"),
+            started_before: Some(at("2026-01-01T00:00:25Z")),
+            spare: vec![(
+                "a".into(),
+                dkron_model::execution_id(at(nominals[3]), "n1", 1),
+            )],
+        },
+    );
+    // The fifth is lost too: the node parks runs that arrive while this command is written
+    // and starts them only if their start record is still accepted.
+    assert_eq!(lost, CommandResult::Lost(3));
+    let state_of = |nominal: &str| store.ledger_entry("a", at(nominal)).unwrap().unwrap().state;
+    let states: Vec<OccurrenceState> = nominals.iter().map(|nominal| state_of(nominal)).collect();
+    assert_eq!(
+        states,
+        [
+            OccurrenceState::Lost,
+            OccurrenceState::Lost,
+            OccurrenceState::Launched,
+            OccurrenceState::Launched,
+            OccurrenceState::Lost,
+        ]
+    );
+    let refused = apply_one(&store, started("a", nominals[4], "n1", nominals[4]));
+    assert!(matches!(refused, CommandResult::Failed(_)), "{refused:?}");
+
+    // The kept runs' results are recorded as usual.
+    let finished = apply_one(&store, report("a", nominals[2], "n1", true));
+    assert!(
+        !matches!(finished, CommandResult::Failed(_)),
+        "{finished:?}"
+    );
+    assert_eq!(state_of(nominals[2]), OccurrenceState::Succeeded);
+
+    // Without a process start or spared runs, every active run of the node is lost.
+    let lost = apply_one(
+        &store,
+        Command::LoseRuns {
+            node_name: "n1".into(),
+            reason: "node failed".into(),
+            at: at("2026-01-01T00:00:40Z"),
+            started_before: None,
+            spare: Vec::new(),
+        },
+    );
+    assert_eq!(lost, CommandResult::Lost(1));
+    assert_eq!(state_of(nominals[3]), OccurrenceState::Lost);
+    assert!(store.active_runs(None).unwrap().is_empty());
 }
 
 #[test]
