@@ -7,7 +7,9 @@
 //! * `output` — `{"text": …}` to append;
 //! * `reset` — `{"text": …}` to show instead of everything so far (the node keeps a capped
 //!   tail, so once the head is dropped the new text no longer extends the old);
-//! * `done` — the finished execution as stored; the stream then ends.
+//! * `done` — the finished execution as stored; the stream then ends;
+//! * `gone` — `{"text": …}` saying why: the job or execution was deleted while followed (the
+//!   job removed, or its history pruned); the stream then ends.
 //!
 //! Every stream starts with a `reset`, so a browser that reconnects starts from a clean view.
 
@@ -127,6 +129,10 @@ impl<B: ApiBackend> Follower<B> {
                     tokio::time::sleep(POLL_INTERVAL).await;
                     match look(&self.state, &self.job, &self.execution_id).await {
                         Ok(sighting) => sighting,
+                        Err(BackendError::NotFound(message)) => {
+                            self.finished = true;
+                            return Some(vec![text_event("gone", &message)]);
+                        }
                         Err(error) => {
                             tracing::debug!(job = %self.job, execution = %self.execution_id,
                                 error = %error, "output stream: look failed; trying again");

@@ -238,6 +238,31 @@ async fn streams_live_output_then_the_stored_result() {
 }
 
 #[tokio::test]
+async fn a_stream_ends_with_gone_when_its_job_is_deleted_while_followed() {
+    let api = api();
+    api.create(&job("brief")).await;
+    api.backend.set_busy(vec![running("brief", "working\n")]);
+    let uri = "/v1/jobs/brief/executions/1767261600000000000-node-a/stream";
+    let mut body = open_stream(&api, uri).await.into_body().into_data_stream();
+    let mut seen = String::new();
+    read_until(&mut body, &mut seen, "working").await;
+
+    api.backend.set_busy(Vec::new());
+    api.call("DELETE", "/v1/jobs/brief", Body::empty())
+        .await
+        .expect(200);
+    read_until(&mut body, &mut seen, "event: gone\n").await;
+    let rest = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(chunk) = body.next().await {
+            seen.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
+        }
+    })
+    .await;
+    assert!(rest.is_ok(), "the stream ends after gone: {seen}");
+    assert!(seen.contains("brief"), "gone says what is missing: {seen}");
+}
+
+#[tokio::test]
 async fn streams_a_finished_execution_at_once_and_refuses_unknown_ones() {
     let api = api();
     api.create(&job("old")).await;
