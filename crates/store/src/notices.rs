@@ -12,7 +12,7 @@ use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, Table};
 use serde::{Deserialize, Serialize};
 
 use crate::StoreError;
-use crate::apply::Tables;
+use crate::apply::{Tables, read_meta_json, write_meta_json};
 use crate::error::engine;
 use crate::state_store::StateStore;
 use crate::tables::{META, NOTICES};
@@ -25,7 +25,7 @@ fn default_limit() -> u64 {
     DEFAULT_NOTICE_LIMIT
 }
 
-const KINDS_KEY: &str = "notice_settings";
+const SETTINGS_KEY: &str = "notice_settings";
 const NEXT_KEY: &str = "notice_next";
 const DROPPED_KEY: &str = "notices_dropped";
 
@@ -153,31 +153,19 @@ pub(crate) fn remove(tables: &mut Tables<'_>, seqs: &[u64]) -> Result<(), StoreE
 }
 
 /// Sets which records leave notices from now on.
-pub(crate) fn set_kinds(tables: &mut Tables<'_>, kinds: NoticeSettings) -> Result<(), StoreError> {
-    tables.notice_settings = kinds;
-    let bytes = serde_json::to_vec(&kinds).expect("notice kinds always serialise");
-    tables
-        .meta
-        .insert(KINDS_KEY, bytes.as_slice())
-        .map_err(engine("writing notice kinds"))?;
-    Ok(())
+pub(crate) fn set_settings(
+    tables: &mut Tables<'_>,
+    settings: NoticeSettings,
+) -> Result<(), StoreError> {
+    tables.notice_settings = settings;
+    write_meta_json(&mut tables.meta, SETTINGS_KEY, &settings)
 }
 
 /// Reads which records leave notices (none until a leader said otherwise).
-pub(crate) fn read_kinds(
+pub(crate) fn read_settings(
     meta: &impl ReadableTable<&'static str, &'static [u8]>,
 ) -> Result<NoticeSettings, StoreError> {
-    let Some(bytes) = meta
-        .get(KINDS_KEY)
-        .map_err(engine("reading notice kinds"))?
-    else {
-        return Ok(NoticeSettings::default());
-    };
-    serde_json::from_slice(bytes.value()).map_err(|error| StoreError::Corrupt {
-        kind: "meta",
-        key: KINDS_KEY.to_string(),
-        message: error.to_string(),
-    })
+    read_meta_json(meta, SETTINGS_KEY)
 }
 
 fn read_counter(
@@ -201,14 +189,25 @@ fn write_counter(
 }
 
 impl StateStore {
-    /// Returns up to `limit` pending notices, oldest first, with their sequence numbers.
-    pub fn pending_notices(&self, limit: usize) -> Result<Vec<(u64, Notice)>, StoreError> {
+    /// Returns up to `limit` pending notices, oldest first, with their sequence numbers,
+    /// leaving out (undecoded: a notice holds a run's output) those `skip` names.
+    pub fn pending_notices(
+        &self,
+        limit: usize,
+        skip: impl Fn(u64) -> bool,
+    ) -> Result<Vec<(u64, Notice)>, StoreError> {
         let txn = self.db.begin_read().map_err(engine("reading notices"))?;
         let table = txn.open_table(NOTICES).map_err(engine("reading notices"))?;
         let mut notices = Vec::new();
-        for item in table.iter().map_err(engine("reading notices"))?.take(limit) {
+        for item in table.iter().map_err(engine("reading notices"))? {
+            if notices.len() >= limit {
+                break;
+            }
             let (key, value) = item.map_err(engine("reading notices"))?;
-            notices.push((key.value(), Notice::decode(key.value(), value.value())?));
+            let seq = key.value();
+            if !skip(seq) {
+                notices.push((seq, Notice::decode(seq, value.value())?));
+            }
         }
         Ok(notices)
     }
@@ -224,7 +223,7 @@ impl StateStore {
     pub fn notice_settings(&self) -> Result<NoticeSettings, StoreError> {
         let txn = self.db.begin_read().map_err(engine("reading meta"))?;
         let table = txn.open_table(META).map_err(engine("reading meta"))?;
-        read_kinds(&table)
+        read_settings(&table)
     }
 
     /// Returns how many notices were dropped because the outbox was full.

@@ -55,10 +55,9 @@ async fn finished(context: &Context<'_>, notice: &Notice) {
         .notify_on
         .parse()
         .unwrap_or(context.settings.notify_on);
-    if !policy.wants(
-        execution.success,
-        previous_outcome(context.store, execution),
-    ) {
+    if !policy.wants(execution.success, || {
+        previous_outcome(context.store, execution)
+    }) {
         return;
     }
     let group = group_of(context.store, execution);

@@ -97,7 +97,12 @@ fn start_ready(
     if sending.tasks.len() >= MAX_IN_FLIGHT {
         return;
     }
-    let pending = match node.raft.store().pending_notices(READ_AT_ONCE) {
+    let taken = &sending.taken;
+    let pending = match node
+        .raft
+        .store()
+        .pending_notices(READ_AT_ONCE, |seq| taken.contains(&seq))
+    {
         Ok(pending) => pending,
         Err(error) => {
             tracing::warn!(error = %error, "cannot read pending notifications");
@@ -109,9 +114,6 @@ fn start_ready(
     for (seq, notice) in pending {
         if sending.tasks.len() >= MAX_IN_FLIGHT {
             break;
-        }
-        if sending.taken.contains(&seq) {
-            continue;
         }
         let job = notice.execution.job_name.clone();
         if !blocked.insert(job.clone()) {

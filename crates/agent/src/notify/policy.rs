@@ -51,13 +51,13 @@ impl fmt::Display for NotifyOn {
 }
 
 impl NotifyOn {
-    /// Decides for an execution that succeeded or not, given the outcome of the job's
-    /// previous finished occurrence, if any.
-    pub fn wants(self, success: bool, previous_success: Option<bool>) -> bool {
+    /// Decides for an execution that succeeded or not; `previous_success` looks up the outcome
+    /// of the job's previous finished occurrence, if any, and is called only by `Change`.
+    pub fn wants(self, success: bool, previous_success: impl FnOnce() -> Option<bool>) -> bool {
         match self {
             NotifyOn::Always => true,
             NotifyOn::Failure => !success,
-            NotifyOn::Change => previous_success != Some(success),
+            NotifyOn::Change => previous_success() != Some(success),
         }
     }
 }
@@ -68,12 +68,17 @@ mod tests {
 
     #[test]
     fn decides_by_policy() {
-        assert!(NotifyOn::Always.wants(true, Some(true)));
-        assert!(!NotifyOn::Failure.wants(true, Some(false)));
-        assert!(NotifyOn::Failure.wants(false, Some(false)));
-        assert!(!NotifyOn::Change.wants(false, Some(false)));
-        assert!(NotifyOn::Change.wants(true, Some(false)));
-        assert!(NotifyOn::Change.wants(false, None), "a first run notifies");
+        let unused = || -> Option<bool> { panic!("only `change` looks at the previous outcome") };
+        assert!(NotifyOn::Always.wants(true, unused));
+        assert!(NotifyOn::Failure.wants(false, unused));
+        assert!(!NotifyOn::Failure.wants(true, || Some(false)));
+        assert!(NotifyOn::Failure.wants(false, || Some(false)));
+        assert!(!NotifyOn::Change.wants(false, || Some(false)));
+        assert!(NotifyOn::Change.wants(true, || Some(false)));
+        assert!(
+            NotifyOn::Change.wants(false, || None),
+            "a first run notifies"
+        );
         assert_eq!("change".parse::<NotifyOn>(), Ok(NotifyOn::Change));
         assert!("sometimes".parse::<NotifyOn>().is_err());
     }

@@ -34,7 +34,7 @@ impl<'txn> Tables<'txn> {
         let meta = txn.open_table(META).map_err(engine("opening meta"))?;
         let retention = read_retention(&meta)?;
         let paused = read_paused(&meta)?;
-        let notice_settings = notices::read_kinds(&meta)?;
+        let notice_settings = notices::read_settings(&meta)?;
         Ok(Tables {
             jobs: txn.open_table(JOBS).map_err(engine("opening jobs"))?,
             executions: txn
@@ -53,11 +53,7 @@ impl<'txn> Tables<'txn> {
     }
 
     fn save_retention(&mut self) -> Result<(), StoreError> {
-        let bytes = serde_json::to_vec(&self.retention).expect("retention always serialises");
-        self.meta
-            .insert(RETENTION_KEY, bytes.as_slice())
-            .map_err(engine("writing retention"))?;
-        Ok(())
+        write_meta_json(&mut self.meta, RETENTION_KEY, &self.retention)
     }
 
     fn save_paused(&mut self) -> Result<(), StoreError> {
@@ -165,8 +161,8 @@ pub(crate) fn apply(
             tables.save_paused()?;
             Ok(CommandResult::Done)
         }
-        Command::SetNotices(kinds) => {
-            notices::set_kinds(tables, kinds)?;
+        Command::SetNotices(settings) => {
+            notices::set_settings(tables, settings)?;
             Ok(CommandResult::Done)
         }
         Command::AckNotices { seqs } => {
@@ -208,15 +204,32 @@ pub(crate) fn read_paused(
 pub(crate) fn read_retention(
     meta: &impl ReadableTable<&'static str, &'static [u8]>,
 ) -> Result<Retention, StoreError> {
-    let Some(bytes) = meta
-        .get(RETENTION_KEY)
-        .map_err(engine("reading retention"))?
-    else {
-        return Ok(Retention::default());
+    read_meta_json(meta, RETENTION_KEY)
+}
+
+/// Reads a setting kept as JSON under `key` in meta, or its default before it was set.
+pub(crate) fn read_meta_json<T: serde::de::DeserializeOwned + Default>(
+    meta: &impl ReadableTable<&'static str, &'static [u8]>,
+    key: &'static str,
+) -> Result<T, StoreError> {
+    let Some(bytes) = meta.get(key).map_err(engine("reading meta"))? else {
+        return Ok(T::default());
     };
     serde_json::from_slice(bytes.value()).map_err(|error| StoreError::Corrupt {
         kind: "meta",
-        key: RETENTION_KEY.to_string(),
+        key: key.to_string(),
         message: error.to_string(),
     })
+}
+
+/// Keeps a setting as JSON under `key` in meta.
+pub(crate) fn write_meta_json<T: serde::Serialize>(
+    meta: &mut Table<'_, &'static str, &'static [u8]>,
+    key: &'static str,
+    value: &T,
+) -> Result<(), StoreError> {
+    let bytes = serde_json::to_vec(value).expect("settings are plain data and always serialise");
+    meta.insert(key, bytes.as_slice())
+        .map_err(engine("writing meta"))?;
+    Ok(())
 }

@@ -20,7 +20,7 @@ fn want_all(store: &StateStore) {
 
 fn kinds(store: &StateStore) -> Vec<(NoticeKind, String)> {
     store
-        .pending_notices(100)
+        .pending_notices(100, |_| false)
         .unwrap()
         .into_iter()
         .map(|(_, notice)| (notice.kind, notice.execution.id))
@@ -44,7 +44,7 @@ fn no_notices_are_left_until_a_leader_asks_for_them() {
     let store = open(&dir);
     put(&store, job("a"));
     run(&store, "a", "2026-01-01T00:00:10Z", true);
-    assert!(store.pending_notices(10).unwrap().is_empty());
+    assert!(store.pending_notices(10, |_| false).unwrap().is_empty());
     assert_eq!(store.notice_settings().unwrap(), NoticeSettings::default());
 }
 
@@ -97,7 +97,7 @@ fn starts_and_final_results_leave_notices_until_acknowledged() {
             report: super::attempt_report("a", nominal, 2, false),
         },
     );
-    let pending = store.pending_notices(100).unwrap();
+    let pending = store.pending_notices(100, |_| false).unwrap();
     assert_eq!(pending.len(), 2);
     let (seq, finished) = &pending[1];
     assert_eq!(finished.kind, NoticeKind::Finished);
@@ -105,6 +105,13 @@ fn starts_and_final_results_leave_notices_until_acknowledged() {
     assert!(!finished.execution.success);
     assert_eq!(finished.owner_email, "ops@example.test");
     assert_eq!(finished.notify_on, "failure");
+    let first = pending[0].0;
+    let others = store.pending_notices(100, |seq| seq == first).unwrap();
+    assert_eq!(
+        others.iter().map(|(seq, _)| *seq).collect::<Vec<_>>(),
+        [*seq],
+        "notices being sent are left out"
+    );
 
     apply_one(
         &store,
@@ -112,7 +119,7 @@ fn starts_and_final_results_leave_notices_until_acknowledged() {
             seqs: vec![pending[0].0, 999],
         },
     );
-    let left = store.pending_notices(100).unwrap();
+    let left = store.pending_notices(100, |_| false).unwrap();
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].0, *seq, "only the acknowledged notice is gone");
 }
@@ -131,7 +138,7 @@ fn an_ephemeral_job_deleted_by_its_success_still_has_its_notice() {
     );
     run(&store, "once", "2026-01-01T00:00:10Z", true);
     assert!(store.job("once").unwrap().is_none(), "deleted");
-    let pending = store.pending_notices(10).unwrap();
+    let pending = store.pending_notices(10, |_| false).unwrap();
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].1.execution.job_name, "once");
     assert!(pending[0].1.execution.success);
@@ -173,7 +180,7 @@ fn a_full_outbox_drops_its_oldest_notice_and_counts_it() {
         .map(|node| start("wide", nominal, node))
         .collect();
     store.apply(vec![Command::Batch(starts)], &[]).unwrap();
-    let pending = store.pending_notices(usize::MAX).unwrap();
+    let pending = store.pending_notices(usize::MAX, |_| false).unwrap();
     let seqs: Vec<u64> = pending.iter().map(|(seq, _)| *seq).collect();
     assert_eq!(seqs, vec![2, 3, 4], "the two oldest were dropped");
     assert_eq!(store.notices_dropped().unwrap(), 2);
@@ -192,8 +199,8 @@ fn notices_travel_in_snapshots() {
     let other = open(&other_dir);
     other.install_snapshot(buffer.as_slice()).unwrap();
     assert_eq!(
-        other.pending_notices(10).unwrap(),
-        store.pending_notices(10).unwrap()
+        other.pending_notices(10, |_| false).unwrap(),
+        store.pending_notices(10, |_| false).unwrap()
     );
     assert_eq!(
         other.notice_settings().unwrap(),
