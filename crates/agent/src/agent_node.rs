@@ -3,8 +3,6 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use chrono::Utc;
-
 use dkron_cluster::rpc::Channels;
 use tokio_util::sync::CancellationToken;
 
@@ -55,7 +53,6 @@ pub(crate) async fn run_agent(config: AgentConfig) -> anyhow::Result<()> {
         gossip: gossip.clone(),
         channels,
     }));
-    let process_start = Utc::now();
     let worker = Arc::new(Worker::new(
         config.node_name.clone(),
         worker_limits(&config),
@@ -63,12 +60,7 @@ pub(crate) async fn run_agent(config: AgentConfig) -> anyhow::Result<()> {
     ));
     serve_rpc(rpc, None, worker.clone(), shutdown.clone());
     join(&config, &gossip).await?;
-    tokio::spawn(end_previous_runs(
-        recorder.clone(),
-        worker.clone(),
-        config.node_name.clone(),
-        process_start,
-    ));
+    tokio::spawn(end_previous_runs(recorder.clone(), worker.clone()));
     tracing::info!(node = %config.node_name, "agent ready: running jobs sent by the leader");
     wait_for_signal(shutdown.clone()).await;
     drain(&worker).await;

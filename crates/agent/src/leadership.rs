@@ -91,7 +91,8 @@ async fn step_down(node: &Node) {
     }
 }
 
-/// The leader's work for one term; returns only when `term` is cancelled.
+/// The leader's work for one term; returns when `term` is cancelled, or early when the
+/// scheduler stopped by itself.
 async fn lead(node: Arc<Node>, duties: LeaderDuties, term: CancellationToken) {
     if !confirm_leadership(&node, &term).await {
         return;
@@ -116,7 +117,7 @@ async fn lead(node: Arc<Node>, duties: LeaderDuties, term: CancellationToken) {
     *node
         .scheduler
         .lock()
-        .expect("scheduler slot lock is never poisoned") = Some(scheduler);
+        .expect("scheduler slot lock is never poisoned") = Some(scheduler.clone());
     tokio::spawn(follow_job_changes(node.clone(), changes, term.clone()));
     tokio::spawn(prune_aged_history(node.clone(), term.clone()));
     tokio::spawn(crate::notify::follow(
@@ -124,9 +125,6 @@ async fn lead(node: Arc<Node>, duties: LeaderDuties, term: CancellationToken) {
         duties.notify.clone(),
         term.clone(),
     ));
-    let Some(scheduler) = node.scheduler() else {
-        return;
-    };
     let scheduler_exit = scheduler_exited(scheduler.watch_status());
     tokio::pin!(scheduler_exit);
     tokio::spawn(chaining::launch_all_pending(node.clone(), scheduler));

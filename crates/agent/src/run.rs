@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use chrono::Utc;
 use dkron_cluster::ServerService;
 use dkron_cluster::rpc::proto::leader_server::LeaderServer;
 use dkron_cluster::rpc::proto::node_server::NodeServer;
@@ -14,7 +13,6 @@ use dkron_cluster::rpc::proto::raft_server::RaftServer;
 use dkron_cluster::rpc::proto::server_server::ServerServer;
 use dkron_exec::ExecLimits;
 use dkron_membership::{Gossip, GossipConfig, GossipTiming};
-use dkron_store::Command;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{AgentConfig, GossipProfile, HostPort};
@@ -227,29 +225,12 @@ fn tokio_stream_of(
 }
 
 /// Ends, as lost, the runs this node's previous process had in flight; retried until a
-/// leader takes it. Then the worker starts the runs it parked meanwhile.
-///
-/// `process_start` is taken before the worker could accept a run. This process takes runs
-/// while the command waits for a leader, so the command spares what it has received and any
-/// run whose recorded start is not earlier (see `worker::settle`).
-pub(crate) async fn end_previous_runs(
-    recorder: Recorder,
-    worker: Arc<Worker>,
-    node_name: String,
-    process_start: chrono::DateTime<Utc>,
-) {
+/// leader takes it. Then the worker starts the runs it parked meanwhile (see
+/// `worker::settle`).
+pub(crate) async fn end_previous_runs(recorder: Recorder, worker: Arc<Worker>) {
     let mut pause = Duration::from_millis(200);
     loop {
-        let result = recorder
-            .record(Command::LoseRuns {
-                node_name: node_name.clone(),
-                reason: "the node restarted while the run was in progress; its result is unknown"
-                    .into(),
-                at: Utc::now(),
-                started_before: Some(process_start),
-                spare: worker.runs_to_spare(),
-            })
-            .await;
+        let result = recorder.record(worker.end_previous_runs_command()).await;
         match result {
             Ok(dkron_store::CommandResult::Lost(count @ 1..)) => {
                 tracing::warn!(

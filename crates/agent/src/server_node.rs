@@ -150,7 +150,6 @@ async fn start_server(
     let tags = node_tags(config, addresses, Some(server_tags));
     let gossip = start_gossip(config, addresses, tags.clone()).await?;
     let recorder = Recorder::start(Arc::new(Writer::Server(raft.clone())));
-    let process_start = Utc::now();
     let worker = Arc::new(Worker::new(
         node_name.clone(),
         worker_limits(config),
@@ -194,14 +193,9 @@ async fn start_server(
     if single {
         // The leader is this server: end the previous process's runs before serving, so
         // nobody reads them as still running.
-        end_previous_runs(recorder, worker.clone(), node_name.clone(), process_start).await;
+        end_previous_runs(recorder, worker.clone()).await;
     } else {
-        tokio::spawn(end_previous_runs(
-            recorder,
-            worker.clone(),
-            node_name.clone(),
-            process_start,
-        ));
+        tokio::spawn(end_previous_runs(recorder, worker.clone()));
     }
     let duties = LeaderDuties {
         scheduler: scheduler_config(config),

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use chrono::Utc;
 use dkron_exec::{ExecLimits, Registry};
 use dkron_model::Execution;
+use dkron_store::Command;
 use tokio_util::task::TaskTracker;
 
 use self::launch::{Running, StopReason};
@@ -36,6 +37,9 @@ pub struct Worker {
     waiting: Mutex<std::collections::BTreeMap<chrono::DateTime<Utc>, Vec<Waiting>>>,
     /// Runs received before this node's previous process's runs were ended.
     settling: Mutex<Settling<Waiting>>,
+    /// When this worker was created, before it could take any run: the start of this
+    /// process, as far as runs are concerned.
+    created_at: chrono::DateTime<Utc>,
     tasks: TaskTracker,
 }
 
@@ -54,6 +58,7 @@ impl Worker {
             received: Arc::default(),
             waiting: Mutex::default(),
             settling: Mutex::default(),
+            created_at: Utc::now(),
             tasks: TaskTracker::new(),
         }
     }
@@ -133,13 +138,23 @@ impl Worker {
         }
     }
 
-    /// The runs this process has received so far: the command that ends the previous
-    /// process's runs spares them (see `settle`).
-    pub fn runs_to_spare(&self) -> Vec<(String, String)> {
-        self.settling
+    /// The command that ends, as lost, the runs this node's previous process had in flight.
+    /// It spares the runs this process has received so far and those it started (see
+    /// `settle`); build it anew for each attempt.
+    pub fn end_previous_runs_command(&self) -> Command {
+        let spare = self
+            .settling
             .lock()
             .expect("settling lock is never poisoned")
-            .spare_now()
+            .spare_now();
+        Command::LoseRuns {
+            node_name: self.node_name.clone(),
+            reason: "the node restarted while the run was in progress; its result is unknown"
+                .into(),
+            at: Utc::now(),
+            started_before: Some(self.created_at),
+            spare,
+        }
     }
 
     /// The previous process's runs are recorded as ended: starts the runs parked meanwhile,

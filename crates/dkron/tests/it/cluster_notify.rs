@@ -1,12 +1,30 @@
 //! Notifications across a leader change, on a 3-server cluster of real processes: a webhook
 //! the leader could not finish sending is sent by the next leader.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::json;
 
 use crate::cluster_harness::Cluster;
-use crate::notify::{bodies, listen_scripted};
+use crate::notify::{Received, bodies, listen_scripted};
+
+/// Waits for the `n`th webhook call (from 1) and returns its body.
+async fn nth_webhook(
+    cluster: &Cluster,
+    received: &Arc<Mutex<Vec<Received>>>,
+    n: usize,
+    limit: Duration,
+) -> String {
+    let what = format!("webhook call {n} arrives");
+    cluster
+        .wait_until(&what, limit, |_| {
+            let count = bodies(received, "/hook").len();
+            async move { count >= n }
+        })
+        .await;
+    bodies(received, "/hook")[n - 1].clone()
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_webhook_cut_short_by_a_leader_crash_is_sent_by_the_next_leader() {
@@ -57,17 +75,7 @@ async fn a_webhook_cut_short_by_a_leader_crash_is_sent_by_the_next_leader() {
         .await;
     assert_eq!(status, 202, "{body}");
 
-    cluster
-        .wait_until(
-            "the leader calls the webhook",
-            Duration::from_secs(30),
-            |_| {
-                let count = bodies(&received, "/hook").len();
-                async move { count >= 1 }
-            },
-        )
-        .await;
-    let first = bodies(&received, "/hook")[0].clone();
+    let first = nth_webhook(&cluster, &received, 1, Duration::from_secs(30)).await;
     let words: Vec<&str> = first.split(' ').collect();
     assert_eq!(
         (words[0], words[2]),
@@ -80,17 +88,7 @@ async fn a_webhook_cut_short_by_a_leader_crash_is_sent_by_the_next_leader() {
     let index = cluster.index_of(&sender);
     cluster.nodes[index].kill();
 
-    cluster
-        .wait_until(
-            "another server sends the webhook",
-            Duration::from_secs(60),
-            |_| {
-                let count = bodies(&received, "/hook").len();
-                async move { count >= 2 }
-            },
-        )
-        .await;
-    let second = bodies(&received, "/hook")[1].clone();
+    let second = nth_webhook(&cluster, &received, 2, Duration::from_secs(60)).await;
     let words: Vec<&str> = second.split(' ').collect();
     assert_eq!((words[0], words[2]), ("report", "true"), "{second}");
     assert_ne!(words[1], sender, "sent by the next leader: {second}");
