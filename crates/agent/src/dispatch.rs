@@ -52,6 +52,8 @@ async fn deliver(node: &Node, order: &RunOrder, target: &str) -> Result<(), Stri
     match stream.message().await {
         Ok(Some(first)) => {
             tracing::debug!(node = %target, answered_us = answered.as_micros() as u64, first_us = began.elapsed().as_micros() as u64, "run delivered");
+            node.deliveries
+                .accepted(&order.job.name, &order.execution_id);
             if let Some(Event::Accepted(true)) = first.event {
                 tracing::info!(job = %order.job.name, execution = %order.execution_id, node = %target, "node already had this run");
                 return Ok(());
@@ -65,7 +67,10 @@ async fn deliver(node: &Node, order: &RunOrder, target: &str) -> Result<(), Stri
     while let Ok(Some(event)) = stream.message().await {
         match event.event {
             Some(Event::Output(chunk)) => output_bytes += chunk.len(),
-            Some(Event::Finished(_)) => break,
+            Some(Event::Finished(_)) => {
+                node.deliveries.ended(&order.job.name, &order.execution_id);
+                break;
+            }
             _ => {}
         }
     }

@@ -148,7 +148,10 @@ async fn lead(node: Arc<Node>, duties: LeaderDuties, term: CancellationToken) {
             Pass::DeadNodes
         };
         match node.raft.store().active_runs(None) {
-            Ok(active) => reconcile::runs(&node, &active, pass).await,
+            Ok(active) => {
+                node.deliveries.retain_active(&active);
+                reconcile::runs(&node, &active, pass).await
+            }
             Err(error) => tracing::warn!(error = %error, "cannot read active runs"),
         }
     }

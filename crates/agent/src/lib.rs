@@ -9,6 +9,7 @@ mod api_seam;
 mod bootstrap;
 mod chaining;
 pub mod config;
+mod deliveries;
 mod dispatch;
 mod identity;
 mod kill;

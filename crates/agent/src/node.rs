@@ -14,6 +14,7 @@ use dkron_scheduler::SchedulerHandle;
 use dkron_store::{StoreError, StoredJob};
 use tokio_util::sync::CancellationToken;
 
+use crate::deliveries::Deliveries;
 use crate::recorder::Recorder;
 use crate::worker::Worker;
 
@@ -39,6 +40,8 @@ pub struct Node {
     pub worker: Arc<Worker>,
     /// The scheduler, while this server leads.
     pub scheduler: Mutex<Option<SchedulerHandle>>,
+    /// Runs other nodes accepted from this server while it led.
+    pub deliveries: Deliveries,
     /// Fired to stop the node (signal or `POST /v1/leave`).
     pub shutdown: CancellationToken,
     /// When this process started (gossip needs a while to learn the cluster).

@@ -4,8 +4,9 @@
 //! - runs on nodes that failed or left are ended as lost;
 //! - on taking over, runs the previous leader launched are checked with their nodes: a run
 //!   its node never received is sent now (the leader died between committing and sending),
-//!   a run its node no longer knows is ended as lost. The same check runs periodically for
-//!   older runs, so no run stays "running" forever.
+//!   a run its node no longer knows is ended as lost (`deliveries` tells the two apart when
+//!   no start was recorded). The same check runs periodically for older runs, so no run
+//!   stays "running" forever.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use dkron_cluster::rpc::{from_json, to_json};
 use dkron_model::MemberStatus;
 use dkron_store::{ActiveRun, Command};
 
+use crate::deliveries::UnknownRun;
 use crate::dispatch;
 use crate::members;
 use crate::node::Node;
@@ -127,7 +129,6 @@ async fn lose_node(node: &Node, node_name: &str, status: Option<MemberStatus>) {
             reason: reason.clone(),
             at: Utc::now(),
             started_before: None,
-            spare: Vec::new(),
         })
         .await
     {
@@ -182,15 +183,12 @@ async fn check_with_node(node: &Arc<Node>, node_name: &str, runs: &[&ActiveRun])
             .ok()
             .flatten()
             .is_some();
-        if started {
-            record_lost(
-                node,
-                run,
-                "the node no longer knows the run (it restarted or lost it)",
-            )
-            .await;
-        } else {
-            resend(node, run);
+        match node
+            .deliveries
+            .settle_unknown(&run.job, &run.execution_id, started)
+        {
+            UnknownRun::Lose(reason) => record_lost(node, run, reason).await,
+            UnknownRun::Resend => resend(node, run),
         }
     }
 }
@@ -204,8 +202,13 @@ async fn record_lost(node: &Node, run: &ActiveRun, reason: &str) {
         reason: reason.to_string(),
         at: Utc::now(),
     };
-    if let Err(error) = node.recorder.record(command).await {
-        tracing::warn!(execution = %run.execution_id, error = %error, "cannot record a lost run");
+    match node.recorder.record(command).await {
+        Ok(_) => {
+            tracing::warn!(job = %run.job, execution = %run.execution_id, node = %run.node_name, reason, "run recorded as lost")
+        }
+        Err(error) => {
+            tracing::warn!(execution = %run.execution_id, error = %error, "cannot record a lost run")
+        }
     }
 }
 

@@ -224,22 +224,21 @@ fn tokio_stream_of(
     })
 }
 
-/// Ends, as lost, the runs this node's previous process had in flight; retried until a
-/// leader takes it. Then the worker starts the runs it parked meanwhile (see
-/// `worker::settle`).
+/// Ends, as lost, the runs this node's previous process started; retried until a leader
+/// takes it. Runs this process takes meanwhile start at once: the command leaves them alone.
 pub(crate) async fn end_previous_runs(recorder: Recorder, worker: Arc<Worker>) {
+    let command = worker.end_previous_runs_command();
     let mut pause = Duration::from_millis(200);
     loop {
-        let result = recorder.record(worker.end_previous_runs_command()).await;
-        match result {
+        match recorder.record(command.clone()).await {
             Ok(dkron_store::CommandResult::Lost(count @ 1..)) => {
                 tracing::warn!(
                     runs = count,
                     "runs of the previous process were recorded as lost"
                 );
-                break;
+                return;
             }
-            Ok(_) => break,
+            Ok(_) => return,
             Err(error) => {
                 tracing::debug!(error = %error, "cannot end the previous process's runs yet");
                 tokio::time::sleep(pause).await;
@@ -247,7 +246,6 @@ pub(crate) async fn end_previous_runs(recorder: Recorder, worker: Arc<Worker>) {
             }
         }
     }
-    worker.previous_runs_ended();
 }
 
 pub(crate) async fn drain(worker: &Worker) {

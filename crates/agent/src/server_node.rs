@@ -166,6 +166,7 @@ async fn start_server(
         recorder: recorder.clone(),
         worker: worker.clone(),
         scheduler: Mutex::new(None),
+        deliveries: Default::default(),
         shutdown: shutdown.clone(),
         started: std::time::Instant::now(),
     });
@@ -255,7 +256,6 @@ async fn stop_server(node: &Node) {
                     .into(),
                 at: Utc::now(),
                 started_before: None,
-                spare: Vec::new(),
             })
             .await;
         tracing::info!(launches = undispatched, result = ?closed, "ended launches that never started");

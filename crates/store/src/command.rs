@@ -165,14 +165,13 @@ pub enum Command {
         /// Leader time.
         at: DateTime<Utc>,
         /// Set by a node ending its previous process's runs: when this process started, by
-        /// the node's own clock (the clock its start records carry). A run whose recorded
-        /// start is not earlier was started by this process and is not lost. `None` loses
-        /// every active run of the node.
+        /// the node's own clock (the clock its start records carry). Only runs whose
+        /// recorded start is earlier are lost: those the previous process started. Runs
+        /// without a start record may be on their way to the new process; the leader's
+        /// reconciliation settles them with the node. `None` loses every active run of the
+        /// node.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         started_before: Option<DateTime<Utc>>,
-        /// Runs (job, execution id) the node's new process has received: not lost.
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        spare: Vec<(String, String)>,
     },
     /// Ends one active run as lost (its node no longer knows it).
     LoseRun {

@@ -57,9 +57,6 @@ pub(super) struct Running {
     pub(super) stop: Option<StopReason>,
 }
 
-/// First pause before asking again whether a parked run may start; doubles up to 2 s.
-const CHECK_RETRY_FIRST: std::time::Duration = std::time::Duration::from_millis(200);
-
 impl Worker {
     pub(super) fn launch(&self, order: RunOrder, key: RunKey, events: Option<Events>) {
         let started_at = Utc::now();
@@ -77,49 +74,6 @@ impl Worker {
             attempt: order.attempt,
             started_at,
         }
-    }
-
-    /// Starts, at its due time, a run that may have been ended as lost while it was parked
-    /// (see `settle`): its start record goes first, and the run starts only if the store
-    /// accepts it, that is, still has the run active.
-    pub(super) fn start_if_still_active(
-        self: &Arc<Self>,
-        order: RunOrder,
-        key: RunKey,
-        events: Option<Events>,
-    ) {
-        let worker = self.clone();
-        self.tasks.spawn(async move {
-            if let Ok(wait) = (order.due() - Utc::now()).to_std() {
-                tokio::time::sleep(wait).await;
-            }
-            let started_at = Utc::now();
-            let mut pause = CHECK_RETRY_FIRST;
-            loop {
-                match worker
-                    .recorder
-                    .record(worker.start_record(&order, started_at))
-                    .await
-                {
-                    Ok(dkron_store::CommandResult::Failed(refusal)) => {
-                        tracing::warn!(job = %order.job.name, execution = %order.execution_id, refusal = %refusal, "not starting a run that arrived while this node was ending its previous process's runs: it is no longer active");
-                        worker
-                            .received
-                            .lock()
-                            .expect("received lock is never poisoned")
-                            .finish(&key);
-                        return;
-                    }
-                    Ok(_) => break,
-                    Err(error) => {
-                        tracing::debug!(error = %error, "cannot record a parked run's start yet");
-                        tokio::time::sleep(pause).await;
-                        pause = (pause * 2).min(std::time::Duration::from_secs(2));
-                    }
-                }
-            }
-            worker.run(order, key, events, started_at);
-        });
     }
 
     /// Runs the executor for a run whose start is recorded (or queued for recording).

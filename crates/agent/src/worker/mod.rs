@@ -3,7 +3,6 @@
 mod launch;
 mod order;
 mod received;
-mod settle;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -17,7 +16,6 @@ use tokio_util::task::TaskTracker;
 use self::launch::{Running, StopReason};
 pub use self::order::{Accepted, RunEvent, RunOrder, RunState};
 use self::received::Received;
-use self::settle::{Release, Settling};
 use crate::recorder::Recorder;
 
 /// Execution ids are unique within a job only (two jobs due the same second on one node share
@@ -35,8 +33,6 @@ pub struct Worker {
     running: Arc<Mutex<HashMap<RunKey, Running>>>,
     received: Arc<Mutex<Received>>,
     waiting: Mutex<std::collections::BTreeMap<chrono::DateTime<Utc>, Vec<Waiting>>>,
-    /// Runs received before this node's previous process's runs were ended.
-    settling: Mutex<Settling<Waiting>>,
     /// When this worker was created, before it could take any run: the start of this
     /// process, as far as runs are concerned.
     created_at: chrono::DateTime<Utc>,
@@ -57,7 +53,6 @@ impl Worker {
             running: Arc::default(),
             received: Arc::default(),
             waiting: Mutex::default(),
-            settling: Mutex::default(),
             created_at: Utc::now(),
             tasks: TaskTracker::new(),
         }
@@ -116,17 +111,7 @@ impl Worker {
             tracing::info!(job = %order.job.name, execution = %order.execution_id, "run already received; not starting it again");
             return Accepted::Duplicate;
         }
-        let parked = self
-            .settling
-            .lock()
-            .expect("settling lock is never poisoned")
-            .park(key.clone(), (order, key, events));
-        match parked {
-            Some((order, key, events)) => self.schedule(order, key, events),
-            None => tracing::debug!(
-                "run parked until this node's previous process's runs are recorded as ended"
-            ),
-        }
+        self.schedule(order, key, events);
         Accepted::Started
     }
 
@@ -138,40 +123,16 @@ impl Worker {
         }
     }
 
-    /// The command that ends, as lost, the runs this node's previous process had in flight.
-    /// It spares the runs this process has received so far and those it started (see
-    /// `settle`); build it anew for each attempt.
+    /// The command that ends, as lost, the runs this node's previous process started. Runs
+    /// this process takes meanwhile are not touched: their start records carry a later time,
+    /// or none yet (see `Command::LoseRuns`).
     pub fn end_previous_runs_command(&self) -> Command {
-        let spare = self
-            .settling
-            .lock()
-            .expect("settling lock is never poisoned")
-            .spare_now();
         Command::LoseRuns {
             node_name: self.node_name.clone(),
             reason: "the node restarted while the run was in progress; its result is unknown"
                 .into(),
             at: Utc::now(),
             started_before: Some(self.created_at),
-            spare,
-        }
-    }
-
-    /// The previous process's runs are recorded as ended: starts the runs parked meanwhile,
-    /// and from now on every run as it arrives.
-    pub fn previous_runs_ended(self: &Arc<Self>) {
-        let released = self
-            .settling
-            .lock()
-            .expect("settling lock is never poisoned")
-            .settle();
-        for release in released {
-            match release {
-                Release::Start((order, key, events)) => self.schedule(order, key, events),
-                Release::StartIfStillActive((order, key, events)) => {
-                    self.start_if_still_active(order, key, events)
-                }
-            }
         }
     }
 

@@ -49,7 +49,10 @@ impl ClusterNode {
             .arg(self.rpc_port.to_string())
             .args(["--retry-interval", "500ms", "--log-level", "debug"])
             .env("TZ", "UTC")
-            .env("RUST_LOG", "openraft=warn,dkron_membership=info")
+            .env(
+                "RUST_LOG",
+                "openraft=warn,dkron_membership=info,h2=info,hyper=info,tower=info,foca=info",
+            )
             .stdout(log.try_clone().unwrap())
             .stderr(log)
             .stdin(Stdio::null());

@@ -139,14 +139,7 @@ pub(crate) fn apply(
             reason,
             at,
             started_before,
-            spare,
-        } => {
-            let keep = runs::Keep {
-                started_since: started_before,
-                spare,
-            };
-            runs::lose(tables, &node_name, &reason, at, &keep)
-        }
+        } => runs::lose(tables, &node_name, &reason, at, started_before),
         Command::LoseRun {
             job,
             nominal,

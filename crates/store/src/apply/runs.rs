@@ -684,46 +684,31 @@ fn group_status(tables: &Tables<'_>, job: &str, group: i64) -> Result<&'static s
     ))
 }
 
-/// Which active runs of a restarted node its new process keeps (see `Command::LoseRuns`).
-#[derive(Debug)]
-pub(super) struct Keep {
-    /// Runs whose recorded start is at or after this time.
-    pub(super) started_since: Option<DateTime<Utc>>,
-    /// Runs the new process has received: (job, execution id).
-    pub(super) spare: Vec<(String, String)>,
+/// Whether `lose` ends this active run. Without `started_before` every run is ended; with it
+/// (a node ending its previous process's runs) only those that process recorded as started.
+fn is_lost(
+    tables: &Tables<'_>,
+    started_before: Option<DateTime<Utc>>,
+    job: &str,
+    nominal: DateTime<Utc>,
+    execution_id: &str,
+) -> Result<bool, StoreError> {
+    let Some(process_start) = started_before else {
+        return Ok(true);
+    };
+    Ok(tables
+        .load_execution(job, nominal, execution_id)?
+        .is_some_and(|record| record.execution.started_at < process_start))
 }
 
-impl Keep {
-    fn keeps(
-        &self,
-        tables: &Tables<'_>,
-        job: &str,
-        nominal: DateTime<Utc>,
-        execution_id: &str,
-    ) -> Result<bool, StoreError> {
-        if self
-            .spare
-            .iter()
-            .any(|(spared_job, spared_id)| spared_job == job && spared_id == execution_id)
-        {
-            return Ok(true);
-        }
-        let Some(since) = self.started_since else {
-            return Ok(false);
-        };
-        Ok(tables
-            .load_execution(job, nominal, execution_id)?
-            .is_some_and(|record| record.execution.started_at >= since))
-    }
-}
-
-/// Ends the active runs of a node as lost, except those `keep` keeps.
+/// Ends the active runs of a node as lost; with `started_before`, only the runs its previous
+/// process started (see `Command::LoseRuns`).
 pub(super) fn lose(
     tables: &mut Tables<'_>,
     node_name: &str,
     reason: &str,
     at: DateTime<Utc>,
-    keep: &Keep,
+    started_before: Option<DateTime<Utc>>,
 ) -> Result<CommandResult, StoreError> {
     let mut keys = Vec::new();
     for item in tables
@@ -738,7 +723,7 @@ pub(super) fn lose(
     let mut lost = 0;
     for (job, nominal, execution_id) in keys {
         let nominal = DateTime::from_timestamp_nanos(nominal);
-        if keep.keeps(tables, &job, nominal, &execution_id)? {
+        if !is_lost(tables, started_before, &job, nominal, &execution_id)? {
             continue;
         }
         let result = lose_one(
@@ -767,12 +752,23 @@ pub(super) fn lose_one(
     reason: &str,
     at: DateTime<Utc>,
 ) -> Result<CommandResult, StoreError> {
+    // A lost retry keeps its attempt number; the ledger's run names it.
+    let attempt = tables
+        .load_ledger(&job, nominal)?
+        .and_then(|entry| {
+            entry
+                .runs
+                .iter()
+                .find(|run| run.execution_id == execution_id)
+                .map(|run| run.attempt)
+        })
+        .unwrap_or(1);
     let report = RunReport {
         job,
         nominal,
         execution_id,
         node_name,
-        attempt: 1,
+        attempt,
         started_at: gotime::zero_time(),
         finished_at: at,
         success: false,

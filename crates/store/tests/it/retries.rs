@@ -115,3 +115,42 @@ fn the_last_allowed_attempt_failing_ends_the_occurrence_failed() {
     assert_eq!(entry.state, OccurrenceState::Failed);
     assert_eq!(store.job("flaky").unwrap().unwrap().job.status, "failed");
 }
+
+#[test]
+fn a_pending_retry_lost_with_its_node_keeps_its_attempt_and_is_no_longer_pending() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    put(
+        &store,
+        Job {
+            retries: 1,
+            ..job("flaky")
+        },
+    );
+    let nominal = "2026-01-01T00:00:10Z";
+    assert_eq!(run(&store, "flaky", nominal, false), runs_pending("flaky"));
+    let retry_id = dkron_model::execution_id(at(nominal), "n1", 2);
+    let lost = apply_one(
+        &store,
+        Command::LoseRun {
+            job: "flaky".into(),
+            nominal: at(nominal),
+            execution_id: retry_id.clone(),
+            node_name: "n1".into(),
+            reason: "the node restarted".into(),
+            at: at("2026-01-01T00:00:40Z"),
+        },
+    );
+    assert!(!matches!(lost, CommandResult::Failed(_)), "{lost:?}");
+    let stored = store.job("flaky").unwrap().unwrap();
+    assert!(stored.pending_runs.is_empty());
+    let executions = store.executions("flaky").unwrap().unwrap();
+    let retry = executions
+        .iter()
+        .find(|record| record.execution.id == retry_id)
+        .expect("the lost retry is recorded");
+    assert_eq!(retry.execution.attempt, 2);
+    assert_eq!(retry.execution.output, "lost: the node restarted");
+    let entry = &store.ledger("flaky", 1).unwrap()[0];
+    assert_eq!(entry.state, OccurrenceState::Lost);
+}
