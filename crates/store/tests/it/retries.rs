@@ -88,8 +88,11 @@ fn a_failed_run_is_retried_on_its_node_and_a_late_success_counts_as_success() {
     );
 }
 
-#[test]
-fn the_last_allowed_attempt_failing_ends_the_occurrence_failed() {
+const FIRST_NOMINAL: &str = "2026-01-01T00:00:10Z";
+
+/// A store whose job `flaky` allows one retry, after its first run (at `FIRST_NOMINAL`, on
+/// `n1`) failed: the retry is pending.
+fn first_run_failed_with_one_retry_left() -> (tempfile::TempDir, dkron_store::StateStore) {
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir);
     put(
@@ -99,8 +102,17 @@ fn the_last_allowed_attempt_failing_ends_the_occurrence_failed() {
             ..job("flaky")
         },
     );
-    let nominal = "2026-01-01T00:00:10Z";
-    assert_eq!(run(&store, "flaky", nominal, false), runs_pending("flaky"));
+    assert_eq!(
+        run(&store, "flaky", FIRST_NOMINAL, false),
+        runs_pending("flaky")
+    );
+    (dir, store)
+}
+
+#[test]
+fn the_last_allowed_attempt_failing_ends_the_occurrence_failed() {
+    let (_dir, store) = first_run_failed_with_one_retry_left();
+    let nominal = FIRST_NOMINAL;
     let retry = store.job("flaky").unwrap().unwrap().pending_runs[0].clone();
     assert_eq!(
         retry.not_before,
@@ -118,17 +130,8 @@ fn the_last_allowed_attempt_failing_ends_the_occurrence_failed() {
 
 #[test]
 fn a_pending_retry_lost_with_its_node_keeps_its_attempt_and_is_no_longer_pending() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir);
-    put(
-        &store,
-        Job {
-            retries: 1,
-            ..job("flaky")
-        },
-    );
-    let nominal = "2026-01-01T00:00:10Z";
-    assert_eq!(run(&store, "flaky", nominal, false), runs_pending("flaky"));
+    let (_dir, store) = first_run_failed_with_one_retry_left();
+    let nominal = FIRST_NOMINAL;
     let retry_id = dkron_model::execution_id(at(nominal), "n1", 2);
     let lost = apply_one(
         &store,
