@@ -8,7 +8,8 @@
 //! - it never reached the node (say, the previous leader died between committing and
 //!   sending): it is sent again.
 //!
-//! A new leader starts with an empty memory and sends such runs again.
+//! A new leader starts with an empty memory and sends such runs again, except those its own
+//! previous process had (the memory starts with them).
 
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -54,6 +55,14 @@ impl Deliveries {
             .collect();
         self.lock()
             .retain(|(job, id)| active.contains(&(job.as_str(), id.as_str())));
+    }
+
+    /// Starts with the runs this server's replica lists as active on this very server when
+    /// the process starts: they were with its previous process, as if accepted from us.
+    pub fn with_previous_process(runs: HashSet<RunKey>) -> Deliveries {
+        Deliveries {
+            accepted: Mutex::new(runs),
+        }
     }
 
     /// Decides about an active run its node does not know.
@@ -115,6 +124,20 @@ mod tests {
         // Same execution id, another job: a different run.
         assert_eq!(
             deliveries.settle_unknown("b", "1", false),
+            UnknownRun::Resend
+        );
+    }
+
+    #[test]
+    fn runs_of_the_previous_process_count_as_accepted() {
+        let previous = HashSet::from([("a".to_string(), "1".to_string())]);
+        let deliveries = Deliveries::with_previous_process(previous);
+        assert!(matches!(
+            deliveries.settle_unknown("a", "1", false),
+            UnknownRun::Lose(_)
+        ));
+        assert_eq!(
+            deliveries.settle_unknown("a", "2", false),
             UnknownRun::Resend
         );
     }

@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::api_seam::ApiSeam;
 use crate::config::AgentConfig;
+use crate::deliveries::Deliveries;
 use crate::identity::{self, ServerTags};
 use crate::leadership::{self, LeaderDuties};
 use crate::node::Node;
@@ -142,7 +143,8 @@ async fn start_server(
     .await
     .context("cannot start consensus")?;
     let raft = Arc::new(raft);
-    kill_orphans_of(&raft, &node_name);
+    let previous_runs = runs_of_previous_process(&raft, &node_name);
+    kill_orphans_of(&previous_runs);
     let server_tags = ServerTags {
         bootstrap_expect: config.bootstrap_expect,
         raft_id: node_id,
@@ -166,7 +168,7 @@ async fn start_server(
         recorder: recorder.clone(),
         worker: worker.clone(),
         scheduler: Mutex::new(None),
-        deliveries: Default::default(),
+        deliveries: Deliveries::with_previous_process(previous_runs),
         shutdown: shutdown.clone(),
         started: std::time::Instant::now(),
     });
@@ -212,16 +214,20 @@ async fn start_server(
     Ok(node)
 }
 
-/// Kills processes of runs this node had in flight when its previous process died.
-fn kill_orphans_of(raft: &RaftNode, node_name: &str) {
-    let in_flight: HashSet<RunIdentity> = raft
-        .store()
+/// The runs this server's replica lists as in flight on it when the process starts: its
+/// previous process had them.
+fn runs_of_previous_process(raft: &RaftNode, node_name: &str) -> HashSet<RunIdentity> {
+    raft.store()
         .active_runs(Some(node_name))
         .unwrap_or_default()
         .into_iter()
         .map(|run| (run.job, run.execution_id))
-        .collect();
-    let killed = orphans::kill_orphans(Path::new("/proc"), &in_flight);
+        .collect()
+}
+
+/// Kills processes of runs this node had in flight when its previous process died.
+fn kill_orphans_of(in_flight: &HashSet<RunIdentity>) {
+    let killed = orphans::kill_orphans(Path::new("/proc"), in_flight);
     if killed > 0 {
         tracing::warn!(
             process_groups = killed,

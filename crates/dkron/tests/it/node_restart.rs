@@ -166,15 +166,31 @@ async fn a_leader_that_loses_its_quorum_schedules_again_when_the_quorum_is_back(
 /// sending it again (it cannot know whether the old process had started it).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_retry_the_agent_accepted_before_it_restarted_is_lost_not_sent_again() {
+    retry_accepted_before_a_restart_is_lost(
+        &[&["pool=workers"]],
+        json!({"pool": "workers"}),
+        "agent1",
+    )
+    .await;
+}
+
+/// The same on a single server, whose own worker holds the retry: after its restart it leads
+/// again, and a run of its own that its new process does not know is lost, not run again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_a_single_server_held_when_it_was_killed_is_lost_not_run_again() {
+    retry_accepted_before_a_restart_is_lost(&[], json!({}), "server1").await;
+}
+
+async fn retry_accepted_before_a_restart_is_lost(agents: &[&[&str]], tags: Value, victim: &str) {
     let dir = tempfile::tempdir().unwrap();
     let runs_file = dir.path().join("runs.txt");
-    let mut cluster = Cluster::start(dir.path(), 1, &[&["pool=workers"]]).await;
+    let mut cluster = Cluster::start(dir.path(), 1, agents).await;
     let handle = cluster.clone_handle();
     let port = handle.ports[0];
     let command = format!("echo ran >> {}; exit 1", runs_file.display());
     let job = json!({"name": "flaky", "schedule": "@manually", "executor": "shell",
                      "executor_config": {"command": command, "shell": "true"},
-                     "tags": {"pool": "workers"},
+                     "tags": tags,
                      "retries": 1, "retry_backoff": "8s"});
     assert_eq!(handle.post(port, "/v1/jobs", &job.to_string()).await.0, 201);
     assert_eq!(handle.post(port, "/v1/jobs/flaky/run", "").await.0, 202);
@@ -186,9 +202,9 @@ async fn a_retry_the_agent_accepted_before_it_restarted_is_lost_not_sent_again()
         })
         .await;
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let agent = cluster.index_of("agent1");
-    cluster.nodes[agent].kill();
-    cluster.restart(agent);
+    let victim = cluster.index_of(victim);
+    cluster.nodes[victim].kill();
+    cluster.restart(victim);
 
     let lost_retry = |executions: &Value| {
         executions.as_array().and_then(|list| {
