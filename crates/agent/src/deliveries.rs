@@ -49,12 +49,15 @@ impl Deliveries {
 
     /// Forgets runs that are no longer active (their stream broke, then they ended).
     pub fn retain_active(&self, active: &[ActiveRun]) {
+        let mut accepted = self.lock();
+        if accepted.is_empty() {
+            return;
+        }
         let active: HashSet<(&str, &str)> = active
             .iter()
             .map(|run| (run.job.as_str(), run.execution_id.as_str()))
             .collect();
-        self.lock()
-            .retain(|(job, id)| active.contains(&(job.as_str(), id.as_str())));
+        accepted.retain(|(job, id)| active.contains(&(job.as_str(), id.as_str())));
     }
 
     /// Starts with the runs this server's replica lists as active on this very server when

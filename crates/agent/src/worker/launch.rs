@@ -60,33 +60,17 @@ pub(super) struct Running {
 impl Worker {
     pub(super) fn launch(&self, order: RunOrder, key: RunKey, events: Option<Events>) {
         let started_at = Utc::now();
-        self.recorder
-            .record_later(self.start_record(&order, started_at));
-        self.run(order, key, events, started_at);
-    }
-
-    fn start_record(&self, order: &RunOrder, started_at: chrono::DateTime<Utc>) -> Command {
-        Command::RunStarted {
+        let attempt = order.attempt;
+        let lateness_ms = (started_at - order.nominal).num_milliseconds();
+        tracing::debug!(job = %order.job.name, execution = %order.execution_id, lateness_ms, "starting run");
+        self.recorder.record_later(Command::RunStarted {
             job: order.job.name.clone(),
             nominal: order.nominal,
             execution_id: order.execution_id.clone(),
             node_name: self.node_name.clone(),
-            attempt: order.attempt,
+            attempt,
             started_at,
-        }
-    }
-
-    /// Runs the executor for a run whose start is recorded (or queued for recording).
-    fn run(
-        &self,
-        order: RunOrder,
-        key: RunKey,
-        events: Option<Events>,
-        started_at: chrono::DateTime<Utc>,
-    ) {
-        let attempt = order.attempt;
-        let lateness_ms = (started_at - order.nominal).num_milliseconds();
-        tracing::debug!(job = %order.job.name, execution = %order.execution_id, lateness_ms, "starting run");
+        });
         let cancel = CancellationToken::new();
         let execution = Execution {
             id: order.execution_id.clone(),

@@ -111,16 +111,11 @@ impl Worker {
             tracing::info!(job = %order.job.name, execution = %order.execution_id, "run already received; not starting it again");
             return Accepted::Duplicate;
         }
-        self.schedule(order, key, events);
-        Accepted::Started
-    }
-
-    /// Launches a run at its due time.
-    fn schedule(self: &Arc<Self>, order: RunOrder, key: RunKey, events: Option<Events>) {
         match (order.due() - Utc::now()).to_std() {
             Ok(wait) if !wait.is_zero() => self.start_later(wait, order, key, events),
             _ => self.launch(order, key, events),
         }
+        Accepted::Started
     }
 
     /// The command that ends, as lost, the runs this node's previous process started. Runs

@@ -189,6 +189,21 @@ async fn read_until(
         .unwrap_or_else(|_| panic!("no {wanted:?} within 10 s; got: {seen}"));
 }
 
+/// Reads the rest of the event stream; false when it is still open after 10 s.
+async fn read_to_end(
+    body: &mut (impl futures::Stream<Item = Result<axum::body::Bytes, axum::Error>> + Unpin),
+    seen: &mut String,
+) -> bool {
+    let rest = async {
+        while let Some(chunk) = body.next().await {
+            seen.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), rest)
+        .await
+        .is_ok()
+}
+
 async fn open_stream(api: &TestApi, uri: &str) -> axum::response::Response {
     let request = Request::get(uri).body(Body::empty()).unwrap();
     api.router.clone().oneshot(request).await.unwrap()
@@ -227,13 +242,10 @@ async fn streams_live_output_then_the_stored_result() {
     api.backend.insert_execution(finished);
     read_until(&mut body, &mut seen, "event: done\n").await;
     assert!(seen.contains(r#"data: {"text":"bye\n"}"#), "{seen}");
-    let rest = tokio::time::timeout(Duration::from_secs(10), async {
-        while let Some(chunk) = body.next().await {
-            seen.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
-        }
-    })
-    .await;
-    assert!(rest.is_ok(), "the stream ends after done: {seen}");
+    assert!(
+        read_to_end(&mut body, &mut seen).await,
+        "the stream ends after done: {seen}"
+    );
     assert!(seen.contains(r#""success":true"#), "{seen}");
 }
 
@@ -252,13 +264,10 @@ async fn a_stream_ends_with_gone_when_its_job_is_deleted_while_followed() {
         .await
         .expect(200);
     read_until(&mut body, &mut seen, "event: gone\n").await;
-    let rest = tokio::time::timeout(Duration::from_secs(10), async {
-        while let Some(chunk) = body.next().await {
-            seen.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
-        }
-    })
-    .await;
-    assert!(rest.is_ok(), "the stream ends after gone: {seen}");
+    assert!(
+        read_to_end(&mut body, &mut seen).await,
+        "the stream ends after gone: {seen}"
+    );
     assert!(seen.contains("brief"), "gone says what is missing: {seen}");
 }
 

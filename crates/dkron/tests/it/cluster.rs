@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Value, json};
 
-use crate::cluster_harness::{Cluster, ledger_time};
+use crate::cluster_harness::{Cluster, time_field};
 
 fn executions_by_node(executions: &Value) -> BTreeMap<i64, Vec<String>> {
     let mut by_group: BTreeMap<i64, Vec<String>> = BTreeMap::new();
@@ -56,10 +56,7 @@ async fn servers_and_agents_run_jobs_on_the_nodes_their_tags_select() {
                "executor_config": {"command": "true"}, "tags": {"pool": "nobody"}}),
     ];
     for job in &jobs {
-        let (status, body) = handle
-            .post(follower_port, "/v1/jobs", &job.to_string())
-            .await;
-        assert_eq!(status, 201, "{body}");
+        handle.create_job(follower_port, job).await;
     }
     for port in &handle.ports {
         let url = format!("http://127.0.0.1:{port}/v1/jobs/on-one-worker");
@@ -131,10 +128,7 @@ async fn servers_and_agents_run_jobs_on_the_nodes_their_tags_select() {
         "executor_config": {"shell": "true",
                             "command": "for i in 1 2 3; do echo tick-$i; sleep 1; done"},
         "tags": {"pool": "workers:1"}});
-    let (status, body) = handle
-        .post(follower_port, "/v1/jobs", &slow.to_string())
-        .await;
-    assert_eq!(status, 201, "{body}");
+    handle.create_job(follower_port, &slow).await;
     assert_eq!(
         handle
             .post(follower_port, "/v1/jobs/slow-on-agent", "")
@@ -183,10 +177,7 @@ async fn servers_and_agents_run_jobs_on_the_nodes_their_tags_select() {
     tracing::info!("phase: a server kills a run on an agent");
     let stuck = json!({"name": "stuck-on-agent", "schedule": "@manually", "executor": "shell",
         "executor_config": {"command": "sleep 432"}, "tags": {"pool": "workers:1"}});
-    let (status, body) = handle
-        .post(follower_port, "/v1/jobs", &stuck.to_string())
-        .await;
-    assert_eq!(status, 201, "{body}");
+    handle.create_job(follower_port, &stuck).await;
     assert_eq!(
         handle
             .post(follower_port, "/v1/jobs/stuck-on-agent", "")
@@ -284,7 +275,7 @@ async fn a_lost_agent_ends_its_runs_as_lost_instead_of_running_forever() {
     let job = json!({"name": "long", "schedule": "@manually", "executor": "shell",
                      "executor_config": {"command": "sleep 600"}, "tags": {"pool": "workers"}});
     let port = handle.ports[0];
-    assert_eq!(handle.post(port, "/v1/jobs", &job.to_string()).await.0, 201);
+    handle.create_job(port, &job).await;
     assert_eq!(handle.post(port, "/v1/jobs/long", "").await.0, 202);
     cluster.wait_busy_on("agent1").await;
     let agent = cluster.index_of("agent1");
@@ -339,10 +330,7 @@ async fn leader_kills_under_load_neither_double_nor_drop_an_occurrence() {
                 "echo \"$DKRON_JOB_NAME $DKRON_EXECUTION_ID\" >> {}", runs_file.display())},
             "tags": target,
         });
-        let (status, body) = handle
-            .post(handle.ports[index % 3], "/v1/jobs", &job.to_string())
-            .await;
-        assert_eq!(status, 201, "{body}");
+        handle.create_job(handle.ports[index % 3], &job).await;
     }
     let window_start = Utc::now() + TimeDelta::seconds(3);
     tokio::time::sleep(Duration::from_secs(4)).await;
@@ -404,7 +392,7 @@ async fn leader_kills_under_load_neither_double_nor_drop_an_occurrence() {
                             return false;
                         };
                         let pending = ledger.as_array().unwrap().iter().any(|e| {
-                            ledger_time(e, "nominal_time") <= window_end && e["state"] == "launched"
+                            time_field(e, "nominal_time") <= window_end && e["state"] == "launched"
                         });
                         if pending {
                             return false;
@@ -450,7 +438,7 @@ async fn leader_kills_under_load_neither_double_nor_drop_an_occurrence() {
             .unwrap()
             .iter()
             .filter(|e| e["trigger"] != "manual")
-            .map(|entry| ledger_time(entry, "nominal_time"))
+            .map(|entry| time_field(entry, "nominal_time"))
             .filter(|t| *t >= window_start && *t <= window_end)
             .collect();
         times.sort();
@@ -474,9 +462,9 @@ async fn leader_kills_under_load_neither_double_nor_drop_an_occurrence() {
             .as_array()
             .unwrap()
             .iter()
-            .filter(|e| ledger_time(e, "nominal_time") <= window_end)
+            .filter(|e| time_field(e, "nominal_time") <= window_end)
         {
-            let Some(nanos) = ledger_time(entry, "nominal_time").timestamp_nanos_opt() else {
+            let Some(nanos) = time_field(entry, "nominal_time").timestamp_nanos_opt() else {
                 continue;
             };
             let ran_here = per_occurrence.contains_key(&(name.clone(), nanos));
@@ -505,13 +493,7 @@ async fn a_lost_quorum_is_recovered_from_peers_json_with_the_jobs_intact() {
     let handle = cluster.clone_handle();
     let job = json!({"name": "kept", "schedule": "@every 1s", "executor": "shell",
                      "executor_config": {"command": "true"}});
-    assert_eq!(
-        handle
-            .post(handle.ports[0], "/v1/jobs", &job.to_string())
-            .await
-            .0,
-        201
-    );
+    handle.create_job(handle.ports[0], &job).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
 
     tracing::info!("phase: two of three servers are lost for good; the survivor has no quorum");
@@ -596,7 +578,7 @@ async fn a_restarted_agent_kills_the_processes_its_crashed_run_left_behind() {
                      "executor_config": {"shell": "true", "command": "sleep 700; true"},
                      "tags": {"pool": "workers"}});
     let port = handle.ports[0];
-    assert_eq!(handle.post(port, "/v1/jobs", &job.to_string()).await.0, 201);
+    handle.create_job(port, &job).await;
     assert_eq!(
         handle
             .post(port, &format!("/v1/jobs/{job_name}"), "")

@@ -307,12 +307,13 @@ fn new_node(dir: &Path, name: &str, server: bool, tags: &[&str]) -> ClusterNode 
     }
 }
 
-/// A time field (`nominal_time`, `decided_at`) of a ledger entry.
-pub fn ledger_time(entry: &Value, field: &str) -> chrono::DateTime<chrono::Utc> {
+/// A time field of a ledger entry (`nominal_time`, `decided_at`) or an execution
+/// (`finished_at`).
+pub fn time_field(entry: &Value, field: &str) -> chrono::DateTime<chrono::Utc> {
     entry[field]
         .as_str()
         .and_then(|text| text.parse().ok())
-        .unwrap_or_else(|| panic!("a ledger entry without {field}: {entry}"))
+        .unwrap_or_else(|| panic!("a record without {field}: {entry}"))
 }
 
 fn tail(text: &str, lines: usize) -> String {
@@ -356,6 +357,12 @@ impl Handle {
             seen = Some(name);
         }
         seen
+    }
+
+    /// Creates a job through the server on `port`; fails the test unless it answers 201.
+    pub async fn create_job(&self, port: u16, job: &Value) {
+        let (status, body) = self.post(port, "/v1/jobs", &job.to_string()).await;
+        assert_eq!(status, 201, "{body}");
     }
 
     /// POST to a given server; returns status and body.

@@ -50,10 +50,7 @@ async fn a_webhook_cut_short_by_a_leader_crash_is_sent_by_the_next_leader() {
         "executor_config": {"command": "echo done"},
         "tags": {"server": "true:1"},
     });
-    let (status, body) = handle
-        .post(handle.ports[0], "/v1/jobs", &job.to_string())
-        .await;
-    assert_eq!(status, 201, "{body}");
+    handle.create_job(handle.ports[0], &job).await;
     // Reads are local (as in Dkron): another server knows the job once it applied the write.
     let seen_at = format!("http://127.0.0.1:{}/v1/jobs/report", handle.ports[1]);
     cluster

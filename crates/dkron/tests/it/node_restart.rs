@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::Utc;
 use serde_json::{Value, json};
 
-use crate::cluster_harness::{Cluster, Handle, ledger_time};
+use crate::cluster_harness::{Cluster, Handle, time_field};
 
 const JOBS: usize = 10;
 
@@ -46,7 +46,7 @@ async fn an_agent_restarting_under_a_stream_of_runs_keeps_the_runs_its_new_proce
         let job = json!({"name": format!("tick{index}"), "schedule": "@every 1s",
                          "executor": "shell", "executor_config": {"command": "sleep 2"},
                          "tags": {"pool": "workers"}});
-        assert_eq!(handle.post(port, "/v1/jobs", &job.to_string()).await.0, 201);
+        handle.create_job(port, &job).await;
     }
     cluster.wait_busy_on("agent1").await;
 
@@ -81,8 +81,8 @@ async fn an_agent_restarting_under_a_stream_of_runs_keeps_the_runs_its_new_proce
     let mut wrong = Vec::new();
     for index in 0..JOBS {
         for entry in ledger(&handle, &format!("tick{index}")).await {
-            let decided = ledger_time(&entry, "decided_at");
-            if decided <= restarted_at || ledger_time(&entry, "nominal_time") > settled_before {
+            let decided = time_field(&entry, "decided_at");
+            if decided <= restarted_at || time_field(&entry, "nominal_time") > settled_before {
                 continue;
             }
             checked += 1;
@@ -124,13 +124,7 @@ async fn a_leader_that_loses_its_quorum_schedules_again_when_the_quorum_is_back(
     let handle = cluster.clone_handle();
     let job = json!({"name": "tick", "schedule": "@every 1s", "executor": "shell",
                      "executor_config": {"command": "true"}, "tags": {"server": "true:1"}});
-    assert_eq!(
-        handle
-            .post(handle.ports[0], "/v1/jobs", &job.to_string())
-            .await
-            .0,
-        201
-    );
+    handle.create_job(handle.ports[0], &job).await;
     cluster.wait_latest_occurrence("tick", "succeeded").await;
 
     let leader = cluster.leader_index().await.expect("a leader");
@@ -152,7 +146,7 @@ async fn a_leader_that_loses_its_quorum_schedules_again_when_the_quorum_is_back(
                 let handle = handle.clone();
                 async move {
                     ledger(&handle, "tick").await.iter().any(|entry| {
-                        entry["state"] == "succeeded" && ledger_time(entry, "decided_at") > back_at
+                        entry["state"] == "succeeded" && time_field(entry, "decided_at") > back_at
                     })
                 }
             },
@@ -192,7 +186,7 @@ async fn retry_accepted_before_a_restart_is_lost(agents: &[&[&str]], tags: Value
                      "executor_config": {"command": command, "shell": "true"},
                      "tags": tags,
                      "retries": 1, "retry_backoff": "8s"});
-    assert_eq!(handle.post(port, "/v1/jobs", &job.to_string()).await.0, 201);
+    handle.create_job(port, &job).await;
     assert_eq!(handle.post(port, "/v1/jobs/flaky/run", "").await.0, 202);
     let server = cluster.index_of("server1");
     cluster
@@ -206,10 +200,10 @@ async fn retry_accepted_before_a_restart_is_lost(agents: &[&[&str]], tags: Value
     cluster.nodes[victim].kill();
     cluster.restart(victim);
 
-    let lost_retry = |executions: &Value| {
+    let attempt_of = |executions: &Value, attempt: u32| {
         executions.as_array().and_then(|list| {
             list.iter()
-                .find(|execution| execution["attempt"] == 2)
+                .find(|execution| execution["attempt"] == attempt)
                 .cloned()
         })
     };
@@ -219,7 +213,7 @@ async fn retry_accepted_before_a_restart_is_lost(agents: &[&[&str]], tags: Value
             async move {
                 let executions = handle.get_json_any("/v1/jobs/flaky/executions").await;
                 executions
-                    .and_then(|executions| lost_retry(&executions))
+                    .and_then(|executions| attempt_of(&executions, 2))
                     .is_some_and(|retry| retry["finished_at"] != "0001-01-01T00:00:00Z")
             }
         })
@@ -228,7 +222,7 @@ async fn retry_accepted_before_a_restart_is_lost(agents: &[&[&str]], tags: Value
         .get_json_any("/v1/jobs/flaky/executions")
         .await
         .unwrap();
-    let retry = lost_retry(&executions).unwrap();
+    let retry = attempt_of(&executions, 2).unwrap();
     assert_eq!(retry["success"], false, "{retry:#}");
     let output = retry["output"].as_str().unwrap_or_default();
     assert!(
@@ -236,8 +230,11 @@ async fn retry_accepted_before_a_restart_is_lost(agents: &[&[&str]], tags: Value
         "{retry:#}\n{}",
         notable_lines(&cluster)
     );
-    // Well past the backoff: the retry never ran anywhere.
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // Well past the retry's due time (8 s after the first attempt ended): it never ran.
+    let first = attempt_of(&executions, 1).unwrap();
+    let due = time_field(&first, "finished_at") + chrono::TimeDelta::seconds(8);
+    let settled = (due + chrono::TimeDelta::seconds(2) - Utc::now()).to_std();
+    tokio::time::sleep(settled.unwrap_or_default()).await;
     let runs = std::fs::read_to_string(&runs_file).unwrap();
     assert_eq!(runs.lines().count(), 1, "{runs}");
 }

@@ -68,6 +68,18 @@ pub fn attempt_report(job: &str, nominal: &str, attempt: u32, success: bool) -> 
     }
 }
 
+/// The start record of a first attempt on `node`.
+pub fn run_started(job: &str, nominal: &str, node: &str, started_at: &str) -> Command {
+    Command::RunStarted {
+        job: job.into(),
+        nominal: at(nominal),
+        execution_id: dkron_model::execution_id(at(nominal), node, 1),
+        node_name: node.into(),
+        attempt: 1,
+        started_at: at(started_at),
+    }
+}
+
 pub fn apply_one(store: &StateStore, command: Command) -> CommandResult {
     store.apply(vec![command], &[]).unwrap().remove(0)
 }

@@ -5,7 +5,7 @@ use dkron_model::{Job, Trigger};
 use dkron_store::{Command, NoticeKind, NoticeSettings, RunPlan, StateStore};
 
 use super::chaining::run;
-use super::{apply_one, at, job, open, put};
+use super::{apply_one, at, job, open, put, run_started};
 
 fn want_all(store: &StateStore) {
     apply_one(
@@ -25,17 +25,6 @@ fn kinds(store: &StateStore) -> Vec<(NoticeKind, String)> {
         .into_iter()
         .map(|(_, notice)| (notice.kind, notice.execution.id))
         .collect()
-}
-
-fn start(name: &str, nominal: &str, node: &str) -> Command {
-    Command::RunStarted {
-        job: name.into(),
-        nominal: at(nominal),
-        execution_id: dkron_model::execution_id(at(nominal), node, 1),
-        node_name: node.into(),
-        attempt: 1,
-        started_at: at(nominal),
-    }
 }
 
 #[test]
@@ -76,9 +65,9 @@ fn starts_and_final_results_leave_notices_until_acknowledged() {
             decided_at: at(nominal),
         },
     );
-    apply_one(&store, start("a", nominal, "n1"));
+    apply_one(&store, run_started("a", nominal, "n1", nominal));
     // A start reported twice is one start.
-    apply_one(&store, start("a", nominal, "n1"));
+    apply_one(&store, run_started("a", nominal, "n1", nominal));
     let first = dkron_model::execution_id(at(nominal), "n1", 1);
     assert_eq!(kinds(&store), vec![(NoticeKind::Started, first.clone())]);
 
@@ -177,7 +166,7 @@ fn a_full_outbox_drops_its_oldest_notice_and_counts_it() {
     );
     let starts = nodes
         .iter()
-        .map(|node| start("wide", nominal, node))
+        .map(|node| run_started("wide", nominal, node, nominal))
         .collect();
     store.apply(vec![Command::Batch(starts)], &[]).unwrap();
     let pending = store.pending_notices(usize::MAX, |_| false).unwrap();

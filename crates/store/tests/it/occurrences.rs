@@ -3,7 +3,7 @@
 use dkron_model::{Job, OccurrenceState, SkipReason, Trigger, gotime};
 use dkron_store::{ApplyError, Command, CommandResult, Retention, RunPlan, RunReport};
 
-use super::{apply_one, at, job, open, put};
+use super::{apply_one, at, job, open, put, run_started};
 
 fn launch(job: &str, nominal: &str, node: &str) -> Command {
     Command::Launch {
@@ -172,17 +172,6 @@ fn lost_runs_end_failed_and_late_reports_change_nothing() {
     assert_eq!(executions[0].execution.output, "lost: node restarted");
 }
 
-fn started(job: &str, nominal: &str, node: &str, started_at: &str) -> Command {
-    Command::RunStarted {
-        job: job.into(),
-        nominal: at(nominal),
-        execution_id: dkron_model::execution_id(at(nominal), node, 1),
-        node_name: node.into(),
-        attempt: 1,
-        started_at: at(started_at),
-    }
-}
-
 /// A restarted node ends its previous process's runs while its new process already takes
 /// runs: only runs the previous process recorded as started are lost. A run without a start
 /// record may be on its way to the new process (it was launched before the command was
@@ -203,10 +192,10 @@ fn a_restarted_node_loses_only_the_runs_its_previous_process_started() {
     }
     // The old process started the first run. The new process, started at 00:00:25, started
     // the third. The second and fourth have no start record.
-    apply_one(&store, started("a", nominals[0], "n1", nominals[0]));
+    apply_one(&store, run_started("a", nominals[0], "n1", nominals[0]));
     apply_one(
         &store,
-        started("a", nominals[2], "n1", "2026-01-01T00:00:30Z"),
+        run_started("a", nominals[2], "n1", "2026-01-01T00:00:30Z"),
     );
     let lost = apply_one(
         &store,
@@ -231,7 +220,7 @@ fn a_restarted_node_loses_only_the_runs_its_previous_process_started() {
     );
     // A run that reaches the new process after the command is written starts and ends as
     // usual.
-    let accepted = apply_one(&store, started("a", nominals[3], "n1", nominals[3]));
+    let accepted = apply_one(&store, run_started("a", nominals[3], "n1", nominals[3]));
     assert!(
         !matches!(accepted, CommandResult::Failed(_)),
         "{accepted:?}"
