@@ -18,6 +18,11 @@ pub struct Server {
     pub client: reqwest::Client,
 }
 
+/// Returns a TCP port nothing listens on right now.
+fn free_port() -> anyhow::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
 impl Server {
     /// Starts the server and waits for `/health`.
     pub async fn start(binary: &Path) -> anyhow::Result<Server> {
@@ -25,7 +30,9 @@ impl Server {
             .install_default()
             .is_err();
         let data = tempfile::tempdir().context("cannot create a data directory")?;
-        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let port = free_port()?;
+        let rpc_port = free_port()?;
+        let gossip_port = free_port()?;
         let child = Command::new(binary)
             .args([
                 "agent",
@@ -41,6 +48,10 @@ impl Server {
             .arg(data.path().join("data"))
             .arg("--http-addr")
             .arg(format!("127.0.0.1:{port}"))
+            .arg("--rpc-port")
+            .arg(rpc_port.to_string())
+            .arg("--bind-addr")
+            .arg(format!("127.0.0.1:{gossip_port}"))
             .stdin(Stdio::null())
             .spawn()
             .with_context(|| format!("cannot start {}", binary.display()))?;

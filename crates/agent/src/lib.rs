@@ -30,3 +30,4 @@ mod worker;
 mod writer;
 
 pub use run::run;
+pub use worker::{ReceivedRuns, RecordedRunBound};

@@ -24,8 +24,18 @@ const RETRY_FIRST: Duration = Duration::from_millis(100);
 /// Longest pause between attempts to write failed run records.
 const RETRY_MAX: Duration = Duration::from_secs(2);
 
-type Reply = oneshot::Sender<Result<CommandResult, String>>;
-type Queued = (Command, Option<Reply>);
+/// Who hears how a queued command ended.
+enum Reply {
+    /// A caller waits for the state machine's answer; a failed write is its to retry.
+    Caller(oneshot::Sender<Result<CommandResult, String>>),
+    /// A run record: written again until it is applied, then `written` is called.
+    Record(Option<OnWritten>),
+}
+
+/// Called once a run record is written (whatever the state machine answered).
+pub type OnWritten = Box<dyn FnOnce() + Send>;
+
+type Queued = (Command, Reply);
 
 /// A handle that queues commands for the batching writer task.
 #[derive(Clone)]
@@ -47,7 +57,7 @@ impl Recorder {
     pub async fn record(&self, command: Command) -> Result<CommandResult, String> {
         let (reply, answer) = oneshot::channel();
         self.urgent
-            .send((command, Some(reply)))
+            .send((command, Reply::Caller(reply)))
             .map_err(|_| "the recorder has stopped".to_string())?;
         answer
             .await
@@ -56,7 +66,20 @@ impl Recorder {
 
     /// Queues a run record without waiting; failures are logged by the writer.
     pub fn record_later(&self, command: Command) {
-        if self.background.send((command, None)).is_err() {
+        self.queue_record(command, None);
+    }
+
+    /// Queues a run record without waiting; `written` is called once it is written.
+    pub fn record_later_then(&self, command: Command, written: OnWritten) {
+        self.queue_record(command, Some(written));
+    }
+
+    fn queue_record(&self, command: Command, written: Option<OnWritten>) {
+        if self
+            .background
+            .send((command, Reply::Record(written)))
+            .is_err()
+        {
             tracing::warn!("recorder stopped; a run record was not written");
         }
     }
@@ -65,7 +88,7 @@ impl Recorder {
     pub async fn flush(&self) -> Result<(), String> {
         let (reply, answer) = oneshot::channel();
         self.background
-            .send((Command::Batch(Vec::new()), Some(reply)))
+            .send((Command::Batch(Vec::new()), Reply::Caller(reply)))
             .map_err(|_| "the recorder has stopped".to_string())?;
         answer
             .await
@@ -113,7 +136,7 @@ async fn write_loop(
             batch.push(first);
         }
         drain(&mut urgent, &mut background, &mut batch);
-        let (commands, replies): (Vec<Command>, Vec<Option<Reply>>) = batch.into_iter().unzip();
+        let (commands, replies): (Vec<Command>, Vec<Reply>) = batch.into_iter().unzip();
         let count = commands.len();
         let started = std::time::Instant::now();
         let outcome = writer.write(Command::Batch(commands.clone())).await;
@@ -142,24 +165,20 @@ async fn write_loop(
 
 /// After a failed write: callers waiting for an answer get the error; run records (queued
 /// without an answer) are kept to be written again.
-fn keep_run_records(
-    commands: Vec<Command>,
-    replies: Vec<Option<Reply>>,
-    error: &str,
-) -> Vec<Queued> {
+fn keep_run_records(commands: Vec<Command>, replies: Vec<Reply>, error: &str) -> Vec<Queued> {
     let mut kept = Vec::new();
     for (command, reply) in commands.into_iter().zip(replies) {
         match reply {
-            Some(reply) => {
+            Reply::Caller(reply) => {
                 let _ignored_if_caller_left = reply.send(Err(error.to_string()));
             }
-            None => kept.push((command, None)),
+            record @ Reply::Record(_) => kept.push((command, record)),
         }
     }
     kept
 }
 
-fn deliver(result: CommandResult, replies: Vec<Option<Reply>>) {
+fn deliver(result: CommandResult, replies: Vec<Reply>) {
     let CommandResult::Batch(results) = result else {
         tracing::error!(result = ?result, "batch write returned a non-batch result");
         return;
@@ -168,8 +187,12 @@ fn deliver(result: CommandResult, replies: Vec<Option<Reply>>) {
         if let CommandResult::Failed(error) = &result {
             tracing::debug!(error = %error, "recorded command changed nothing");
         }
-        if let Some(reply) = reply {
-            let _ignored_if_caller_left = reply.send(Ok(result));
+        match reply {
+            Reply::Caller(reply) => {
+                let _ignored_if_caller_left = reply.send(Ok(result));
+            }
+            Reply::Record(Some(written)) => written(),
+            Reply::Record(None) => {}
         }
     }
 }

@@ -8,6 +8,7 @@ mod duration;
 mod execution;
 pub mod gotime;
 mod job;
+pub mod limits;
 mod mem_limit;
 mod member;
 mod occurrence;

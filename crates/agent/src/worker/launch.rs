@@ -153,11 +153,17 @@ impl Worker {
                 None => outcome.output,
             };
             let success = outcome.success;
-            // Processors may write files or call a log server: off the async threads.
-            let output = tokio::task::spawn_blocking(move || processors.finish(success, stored))
-                .await
-                .unwrap_or_else(|error| format!("dkron-rs: output processors failed: {error}"));
-            recorder.record_later(Command::RunFinished {
+            // Processors may write files or call a log server: off the async threads. Most
+            // jobs have none, and a blocking thread per run would only add threads (and
+            // allocator arenas) for nothing.
+            let output = if processors.is_empty() {
+                stored
+            } else {
+                tokio::task::spawn_blocking(move || processors.finish(success, stored))
+                    .await
+                    .unwrap_or_else(|error| format!("dkron-rs: output processors failed: {error}"))
+            };
+            let report = Command::RunFinished {
                 report: RunReport {
                     job: order.job.name,
                     nominal: order.nominal,
@@ -172,7 +178,14 @@ impl Worker {
                     killed: outcome.killed || stopped.is_some(),
                     no_retry: stopped.is_some_and(StopReason::is_deliberate),
                 },
+            };
+            let written = Box::new(move || {
+                received
+                    .lock()
+                    .expect("received lock is never poisoned")
+                    .recorded(&key, std::time::Instant::now());
             });
+            recorder.record_later_then(report, written);
         });
     }
 }

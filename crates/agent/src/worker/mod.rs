@@ -15,7 +15,7 @@ use tokio_util::task::TaskTracker;
 
 use self::launch::{Running, StopReason};
 pub use self::order::{Accepted, RunEvent, RunOrder, RunState};
-use self::received::Received;
+pub use self::received::{ReceivedRuns, RecordedRunBound};
 use crate::recorder::Recorder;
 
 /// Execution ids are unique within a job only (two jobs due the same second on one node share
@@ -31,7 +31,7 @@ pub struct Worker {
     limits: ExecLimits,
     recorder: Recorder,
     running: Arc<Mutex<HashMap<RunKey, Running>>>,
-    received: Arc<Mutex<Received>>,
+    received: Arc<Mutex<ReceivedRuns>>,
     waiting: Mutex<std::collections::BTreeMap<chrono::DateTime<Utc>, Vec<Waiting>>>,
     /// When this worker was created, before it could take any run: the start of this
     /// process, as far as runs are concerned.
@@ -106,7 +106,7 @@ impl Worker {
             .received
             .lock()
             .expect("received lock is never poisoned")
-            .admit(&key)
+            .admit(&key, std::time::Instant::now())
         {
             tracing::info!(job = %order.job.name, execution = %order.execution_id, "run already received; not starting it again");
             return Accepted::Duplicate;

@@ -1,0 +1,17 @@
+//! Every bound on an in-memory structure that could otherwise grow with runs, jobs, members,
+//! notices or time, in one place. `docs/operations.md` lists them for operators, with what
+//! each protects and what happens at the bound; each has a test that drives the structure
+//! far past it.
+//!
+//! Bounds that users set (history retention, the output cap) are configuration, not here.
+
+use std::time::Duration;
+
+/// How long a node remembers a run whose result is written, so a repeated order for it is
+/// refused. Only orders already in flight can repeat by then: no leader resends a run once
+/// its result is in the replicated state.
+pub const RECORDED_RUN_MEMORY: Duration = Duration::from_secs(10 * 60);
+
+/// Most runs with a written result a node remembers (about 200 bytes each); the oldest are
+/// forgotten first. Running runs and runs whose result is not yet written are always kept.
+pub const MAX_RECORDED_RUNS_REMEMBERED: usize = 16_384;
