@@ -37,6 +37,7 @@ describe('pages', () => {
     await page.getByTestId('cluster-card').getByText('1/1').waitFor();
     await page.getByTestId('jobs-card').getByText('never ran').waitFor();
     await page.getByTestId('pause-state').getByText('running').waitFor();
+    await page.getByTestId('punctuality-state').getByText('on time').waitFor();
   });
 
   test('scheduling can be paused and resumed from the dashboard', async () => {

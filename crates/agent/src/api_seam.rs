@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use dkron_api::{AgentInfo, ApiBackend, BackendError};
+use dkron_api::{AgentInfo, ApiBackend, BackendError, SchedulerHealth};
 use dkron_cluster::rpc::proto::Empty;
 use dkron_cluster::rpc::proto::leader_client::LeaderClient;
 use dkron_cluster::rpc::proto::node_client::NodeClient;
@@ -21,6 +21,9 @@ use crate::orphans::execution_belongs_to_node;
 /// Longest a manual run waits for the scheduler to commit it (it queues behind a commit that
 /// is being retried, e.g. while the disk is failing).
 const RUN_ACCEPT_LIMIT: Duration = Duration::from_secs(30);
+
+/// Longest a follower waits for the leader to say how its scheduler keeps up.
+const HEALTH_ASK_LIMIT: Duration = Duration::from_secs(2);
 
 /// Longest a manual run waits for the scheduler of a server that has just become leader.
 const SCHEDULER_START_WAIT: Duration = Duration::from_secs(5);
@@ -128,6 +131,22 @@ impl ApiSeam {
         let answer: RunJobAnswer = from_json(response.get_ref())
             .map_err(|status| BackendError::Internal(status.message().to_string()))?;
         answer.map_err(BackendError::Rejected)
+    }
+
+    /// Asks the leader how its scheduler keeps up.
+    async fn leader_scheduler_health(&self) -> Result<Option<SchedulerHealth>, String> {
+        let (_, leader) = self
+            .0
+            .raft
+            .leader_node()
+            .ok_or_else(|| "no leader is elected".to_string())?;
+        let channel = self.0.channels.get(&leader.addr)?;
+        let mut client = LeaderClient::new(channel);
+        let response = tokio::time::timeout(HEALTH_ASK_LIMIT, client.scheduler_health(Empty {}))
+            .await
+            .map_err(|_| format!("leader {leader} did not answer in time"))?
+            .map_err(|status| format!("leader {leader}: {}", status.message()))?;
+        from_json(response.get_ref()).map_err(|status| status.message().to_string())
     }
 
     /// Finds a running execution: on this node (owner `None`), or on the alive node its id
@@ -401,6 +420,19 @@ impl ApiBackend for ApiSeam {
             return Ok(None);
         };
         Ok(self.0.gossip.member(&leader.name).map(members::to_member))
+    }
+
+    async fn scheduler_health(&self) -> Option<SchedulerHealth> {
+        if let Some(health) = self.0.scheduler_health() {
+            return Some(health);
+        }
+        match self.leader_scheduler_health().await {
+            Ok(health) => health,
+            Err(error) => {
+                tracing::debug!(error = %error, "cannot ask the leader about its scheduler");
+                None
+            }
+        }
     }
 
     async fn is_leader(&self) -> bool {

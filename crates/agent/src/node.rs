@@ -98,6 +98,19 @@ impl Node {
             .clone()
     }
 
+    /// Returns how this server's scheduler keeps up, or `None` when it does not run here.
+    pub fn scheduler_health(&self) -> Option<dkron_api::SchedulerHealth> {
+        let status = self.scheduler()?.status();
+        Some(dkron_api::SchedulerHealth {
+            leader: self.node_name.clone(),
+            lag_seconds: status.lag_ms as f64 / 1000.0,
+            behind: status.behind_since.is_some(),
+            behind_since: status.behind_since,
+            max_lag_seconds: status.max_lag_ms as f64 / 1000.0,
+            occurrences_overloaded: status.occurrences_overloaded,
+        })
+    }
+
     /// Picks the nodes that run an occurrence of `job` (Dkron §5): alive members of this
     /// server's region carrying every tag of the job, at most the tag count of them, chosen
     /// at random. `members` is a snapshot of gossip taken once for a whole batch of decisions.

@@ -112,4 +112,8 @@ impl Leader for LeaderService {
         };
         json_status(&answer)
     }
+
+    async fn scheduler_health(&self, _request: Request<Empty>) -> Result<Response<Json>, Status> {
+        json_status(&self.0.scheduler_health())
+    }
 }

@@ -42,6 +42,25 @@ pub struct AgentInfo {
     pub stats: StringMap,
 }
 
+/// How the leader's scheduler keeps up with the schedules (our addition to `/v1/summary`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SchedulerHealth {
+    /// The server whose scheduler this is (the leader).
+    pub leader: String,
+    /// How long ago the oldest occurrence still waiting for the scheduler fell due, in
+    /// seconds; 0 while it keeps up.
+    pub lag_seconds: f64,
+    /// True during an overload episode (a lag of 0.5 s or more, until it has stayed under
+    /// 0.1 s for 5 s).
+    pub behind: bool,
+    /// When the current overload episode began.
+    pub behind_since: Option<chrono::DateTime<chrono::Utc>>,
+    /// The largest lag since this scheduler started, in seconds.
+    pub max_lag_seconds: f64,
+    /// Occurrences this scheduler skipped because it reached them too late.
+    pub occurrences_overloaded: u64,
+}
+
 /// Everything the REST API asks of the node it runs on.
 pub trait ApiBackend: Send + Sync + 'static {
     /// Returns this node's identity and tags.
@@ -135,6 +154,10 @@ pub trait ApiBackend: Send + Sync + 'static {
 
     /// Pauses or resumes scheduling and job submissions cluster-wide.
     fn set_paused(&self, paused: bool) -> impl Future<Output = Result<(), BackendError>> + Send;
+
+    /// Returns how the leader's scheduler keeps up, or `None` when no scheduler answers (no
+    /// leader, or it cannot be reached).
+    fn scheduler_health(&self) -> impl Future<Output = Option<SchedulerHealth>> + Send;
 
     /// Returns the newest ledger entries of a job, newest first, at most `limit`.
     fn ledger(

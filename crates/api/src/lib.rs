@@ -28,7 +28,7 @@ mod validation;
 #[cfg(any(test, feature = "testsuite"))]
 pub mod testsuite;
 
-pub use backend::{AgentInfo, ApiBackend, BackendError};
+pub use backend::{AgentInfo, ApiBackend, BackendError, SchedulerHealth};
 pub use openapi::OPENAPI_YAML;
 pub use options::{ApiOptions, DEFAULT_MAX_JOB_BODY_BYTES, DEFAULT_MAX_RESTORE_BODY_BYTES};
 pub use render::to_go_json;

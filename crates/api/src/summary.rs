@@ -8,7 +8,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use dkron_model::{Job, STATUS_FAILED, STATUS_PARTIALLY_FAILED, STATUS_SUCCESS, gotime};
 use serde::Serialize;
 
-use crate::backend::ApiBackend;
+use crate::backend::{ApiBackend, SchedulerHealth};
 use crate::error::ApiError;
 use crate::render::Format;
 use crate::state::SharedState;
@@ -43,10 +43,12 @@ pub(crate) struct LastHour {
 }
 
 /// The body of `GET /v1/summary`.
-#[derive(Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Default, PartialEq, Serialize)]
 pub(crate) struct Summary {
     jobs: JobCounts,
     last_hour: LastHour,
+    /// How the leader's scheduler keeps up; `null` when no scheduler answered.
+    scheduler: Option<SchedulerHealth>,
 }
 
 /// Counts `jobs` as of `now`.
@@ -88,7 +90,9 @@ pub(crate) async fn summary<B: ApiBackend>(
     format: Format,
 ) -> Result<Response, ApiError> {
     let jobs = state.backend.list_jobs().await?;
-    format.json(StatusCode::OK, &summarize(&jobs, Utc::now()))
+    let mut summary = summarize(&jobs, Utc::now());
+    summary.scheduler = state.backend.scheduler_health().await;
+    format.json(StatusCode::OK, &summary)
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use dkron_model::{Execution, Job, LedgerEntry, Member, MemberStatus, StringMap};
 
-use crate::backend::{AgentInfo, ApiBackend, BackendError};
+use crate::backend::{AgentInfo, ApiBackend, BackendError, SchedulerHealth};
 
 /// A manual run request the backend received.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +34,7 @@ struct Inner {
     runs: Vec<RunRequest>,
     left: bool,
     write_error: Option<BackendError>,
+    scheduler: Option<SchedulerHealth>,
 }
 
 /// An [`ApiBackend`] that keeps everything in memory.
@@ -123,6 +124,11 @@ impl InMemoryBackend {
     /// Makes every write fail with `error` (or succeed again with `None`).
     pub fn set_write_error(&self, error: Option<BackendError>) {
         self.lock().write_error = error;
+    }
+
+    /// Sets what `scheduler_health` answers.
+    pub fn set_scheduler_health(&self, health: Option<SchedulerHealth>) {
+        self.lock().scheduler = health;
     }
 
     /// Returns the manual runs requested so far.
@@ -336,6 +342,10 @@ impl ApiBackend for InMemoryBackend {
             .iter()
             .find(|execution| execution.job_name == job && execution.id == execution_id)
             .cloned())
+    }
+
+    async fn scheduler_health(&self) -> Option<SchedulerHealth> {
+        self.lock().scheduler.clone()
     }
 
     async fn paused(&self) -> Result<bool, BackendError> {

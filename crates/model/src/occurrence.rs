@@ -67,6 +67,12 @@ pub enum SkipReason {
     Overlap,
     /// Missed while no scheduler ran, and the misfire policy chose not to run it.
     Misfire,
+    /// Reached late because the running scheduler fell behind (it was this far behind when
+    /// it decided), and the misfire policy chose not to run it.
+    Overloaded {
+        /// How long after its nominal time the scheduler decided about it.
+        behind_ms: u64,
+    },
     /// The job was disabled when the occurrence came due.
     Disabled,
     /// Before `starts_at` or after `expires_at`.
@@ -86,6 +92,11 @@ impl fmt::Display for SkipReason {
             SkipReason::Misfire => {
                 formatter.write_str("misfire: missed while no scheduler was running")
             }
+            SkipReason::Overloaded { behind_ms } => write!(
+                formatter,
+                "overloaded: the scheduler was {:.1} s behind",
+                *behind_ms as f64 / 1000.0
+            ),
             SkipReason::Disabled => formatter.write_str("disabled"),
             SkipReason::OutsideWindow => formatter.write_str("outside starts_at/expires_at"),
             SkipReason::NoTarget => {

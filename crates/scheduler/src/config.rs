@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::error::ConfigError;
 use crate::policy::MisfirePolicy;
@@ -81,6 +81,7 @@ impl SchedulerConfig {
             launch_lead: saturating_delta(self.launch_lead),
             max_individual_skips: self.max_individual_skips,
             max_occurrences: self.max_occurrences_per_plan.max(1),
+            overload_since: DateTime::<Utc>::MAX_UTC,
         }
     }
 }
@@ -100,6 +101,11 @@ pub struct PlanRules {
     pub max_individual_skips: usize,
     /// Most occurrences iterated per job per call (at least 1).
     pub max_occurrences: usize,
+    /// Since when a scheduler has been running: an occurrence due at or after this instant
+    /// and reached late was missed because the scheduler fell behind (overload), not because
+    /// none ran (an outage). The runner sets it when it starts; `MAX_UTC` treats every late
+    /// occurrence as missed in an outage.
+    pub overload_since: DateTime<Utc>,
 }
 
 impl PlanRules {

@@ -117,21 +117,37 @@ enum Lateness {
     OnTime,
 }
 
-/// The instants that separate the three kinds of lateness.
+/// The instants that separate the three kinds of lateness, and the two causes of it.
 struct LatenessBounds {
+    now: DateTime<Utc>,
     window_start: DateTime<Utc>,
     on_time_start: DateTime<Utc>,
+    overload_since: DateTime<Utc>,
 }
 
 impl LatenessBounds {
     fn new(now: DateTime<Utc>, rules: &PlanRules) -> Self {
         LatenessBounds {
+            now,
             window_start: now
                 .checked_sub_signed(rules.catch_up_window)
                 .unwrap_or(DateTime::<Utc>::MIN_UTC),
             on_time_start: now
                 .checked_sub_signed(rules.on_time_grace)
                 .unwrap_or(DateTime::<Utc>::MIN_UTC),
+            overload_since: rules.overload_since,
+        }
+    }
+
+    /// Why a late occurrence was missed: it fell due while a scheduler ran (so the scheduler
+    /// was behind), or before (no scheduler ran).
+    fn missed_reason(&self, nominal: DateTime<Utc>) -> SkipReason {
+        if nominal < self.overload_since {
+            return SkipReason::Misfire;
+        }
+        let behind = (self.now - nominal).num_milliseconds().max(0);
+        SkipReason::Overloaded {
+            behind_ms: behind as u64,
         }
     }
 
@@ -195,7 +211,11 @@ pub fn plan_job(
             nominal > decided_up_to,
             "nominal times must strictly increase"
         );
-        builder.push(nominal, bounds.classify(nominal));
+        builder.push(
+            nominal,
+            bounds.classify(nominal),
+            bounds.missed_reason(nominal),
+        );
         decided_up_to = nominal;
         iterated += 1;
         upcoming = next_occurrence(job, schedule, nominal);
@@ -220,17 +240,27 @@ struct DecisionBuilder<'a> {
     job: &'a str,
     policy: MisfirePolicy,
     max_individual_skips: usize,
-    range: Option<SkippedRange>,
-    skips: VecDeque<DateTime<Utc>>,
-    latest_missed: Option<DateTime<Utc>>,
+    /// At most two, oldest first: occurrences missed while no scheduler ran all come before
+    /// the ones missed because the scheduler was behind, so the cause changes at most once.
+    ranges: Vec<SkippedRange>,
+    skips: VecDeque<(DateTime<Utc>, SkipReason)>,
+    latest_missed: Option<(DateTime<Utc>, SkipReason)>,
     launches: Vec<(DateTime<Utc>, Trigger)>,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct SkippedRange {
     first: DateTime<Utc>,
     last: DateTime<Utc>,
     count: u64,
+    /// The reason of the newest occurrence in the range.
+    reason: SkipReason,
+}
+
+/// True when two skip reasons have the same cause (an overload reason differs by how far
+/// behind the scheduler was, which one range summarises by its newest).
+fn same_cause(a: &SkipReason, b: &SkipReason) -> bool {
+    std::mem::discriminant(a) == std::mem::discriminant(b)
 }
 
 impl<'a> DecisionBuilder<'a> {
@@ -239,88 +269,89 @@ impl<'a> DecisionBuilder<'a> {
             job,
             policy: rules.misfire_policy,
             max_individual_skips: rules.max_individual_skips,
-            range: None,
+            ranges: Vec::new(),
             skips: VecDeque::new(),
             latest_missed: None,
             launches: Vec::new(),
         }
     }
 
-    fn push(&mut self, nominal: DateTime<Utc>, lateness: Lateness) {
+    fn push(&mut self, nominal: DateTime<Utc>, lateness: Lateness, missed: SkipReason) {
         match (lateness, self.policy) {
             (Lateness::OnTime, _) => self.launches.push((nominal, Trigger::Schedule)),
             (Lateness::OutsideWindow, _) | (Lateness::InsideWindow, MisfirePolicy::Skip) => {
-                self.skip(nominal)
+                self.skip(nominal, missed)
             }
             (Lateness::InsideWindow, MisfirePolicy::RunAll) => {
                 self.launches.push((nominal, Trigger::CatchUp))
             }
             (Lateness::InsideWindow, MisfirePolicy::RunOnce) => {
-                if let Some(older) = self.latest_missed.replace(nominal) {
-                    self.skip(older);
+                if let Some((older, reason)) = self.latest_missed.replace((nominal, missed)) {
+                    self.skip(older, reason);
                 }
             }
         }
     }
 
-    fn skip(&mut self, nominal: DateTime<Utc>) {
+    fn skip(&mut self, nominal: DateTime<Utc>, reason: SkipReason) {
         debug_assert!(self.launches.is_empty(), "a skip never follows a launch");
-        self.skips.push_back(nominal);
+        self.skips.push_back((nominal, reason));
         while self.skips.len() > self.max_individual_skips {
-            let Some(oldest) = self.skips.pop_front() else {
+            let Some((oldest, reason)) = self.skips.pop_front() else {
                 break;
             };
-            self.fold_into_range(oldest);
+            self.fold_into_range(oldest, reason);
         }
     }
 
-    fn fold_into_range(&mut self, nominal: DateTime<Utc>) {
-        match &mut self.range {
-            Some(range) => {
+    fn fold_into_range(&mut self, nominal: DateTime<Utc>, reason: SkipReason) {
+        match self.ranges.last_mut() {
+            Some(range) if same_cause(&range.reason, &reason) => {
                 range.last = nominal;
                 range.count += 1;
+                range.reason = reason;
             }
-            None => {
-                self.range = Some(SkippedRange {
-                    first: nominal,
-                    last: nominal,
-                    count: 1,
-                })
-            }
+            _ => self.ranges.push(SkippedRange {
+                first: nominal,
+                last: nominal,
+                count: 1,
+                reason,
+            }),
         }
     }
 
     /// Turns what was collected into decisions. In a truncated chunk the latest missed
     /// occurrence stays a skip when a newer missed one follows, and every skip joins the range.
     fn finish(mut self, truncated: bool, following_is_missed_in_window: bool) -> Vec<Decision> {
-        if let Some(latest_missed) = self.latest_missed.take() {
+        if let Some((latest_missed, reason)) = self.latest_missed.take() {
             if following_is_missed_in_window {
-                self.skip(latest_missed);
+                self.skip(latest_missed, reason);
             } else {
                 self.launches.insert(0, (latest_missed, Trigger::CatchUp));
             }
         }
         if truncated {
-            while let Some(oldest) = self.skips.pop_front() {
-                self.fold_into_range(oldest);
+            while let Some((oldest, reason)) = self.skips.pop_front() {
+                self.fold_into_range(oldest, reason);
             }
         }
-        let mut decisions = Vec::with_capacity(1 + self.skips.len() + self.launches.len());
-        if let Some(range) = self.range {
+        let mut decisions =
+            Vec::with_capacity(self.ranges.len() + self.skips.len() + self.launches.len());
+        for range in self.ranges {
             decisions.push(Decision::SkipRange {
                 job: self.job.to_string(),
                 first: range.first,
                 last: range.last,
                 count: range.count,
-                reason: SkipReason::Misfire,
+                reason: range.reason,
             });
         }
-        for nominal in self.skips {
+        for (nominal, reason) in self.skips {
             decisions.push(Decision::Skip {
                 job: self.job.to_string(),
                 nominal,
                 trigger: Trigger::Schedule,
-                reason: SkipReason::Misfire,
+                reason,
             });
         }
         for (nominal, trigger) in self.launches {

@@ -92,17 +92,33 @@ fn any_rules() -> impl Strategy<Value = PlanRules> {
         0_i64..1000,
         0_usize..30,
         1_usize..400,
+        proptest::option::of(0_i64..20_000),
     )
         .prop_map(
-            |(policy, window_secs, grace_ms, lead_ms, individual, cap)| PlanRules {
+            |(policy, window_secs, grace_ms, lead_ms, individual, cap, overload_after)| PlanRules {
                 misfire_policy: policy,
                 catch_up_window: TimeDelta::seconds(window_secs),
                 on_time_grace: TimeDelta::milliseconds(grace_ms),
                 launch_lead: TimeDelta::milliseconds(lead_ms),
                 max_individual_skips: individual,
                 max_occurrences: cap,
+                overload_since: overload_after.map_or(DateTime::<Utc>::MAX_UTC, |secs| {
+                    at(0, 0, 0) + TimeDelta::seconds(secs)
+                }),
             },
         )
+}
+
+/// The reason a skip of `nominal` must carry: missed in an outage before the scheduler
+/// started, or reached late by a scheduler that was behind.
+fn expected_reason(rules: &PlanRules, nominal: DateTime<Utc>, now: DateTime<Utc>) -> SkipReason {
+    if nominal < rules.overload_since {
+        SkipReason::Misfire
+    } else {
+        SkipReason::Overloaded {
+            behind_ms: (now - nominal).num_milliseconds() as u64,
+        }
+    }
 }
 
 proptest! {
@@ -149,9 +165,18 @@ proptest! {
                 Decision::Launch { trigger, .. } => prop_assert!(false, "trigger {trigger}"),
                 Decision::Skip { nominal, reason, .. } => {
                     prop_assert!(*nominal < on_time_start);
-                    prop_assert_eq!(reason, &SkipReason::Misfire);
+                    prop_assert_eq!(reason, &expected_reason(&rules, *nominal, now));
                 }
-                Decision::SkipRange { last, .. } => prop_assert!(*last < on_time_start),
+                Decision::SkipRange { first, last, reason, .. } => {
+                    prop_assert!(*last < on_time_start);
+                    prop_assert_eq!(reason, &expected_reason(&rules, *last, now));
+                    // One range never mixes an outage with an overload.
+                    let first_reason = expected_reason(&rules, *first, now);
+                    prop_assert_eq!(
+                        std::mem::discriminant(reason),
+                        std::mem::discriminant(&first_reason)
+                    );
+                }
             }
         }
         if rules.misfire_policy == MisfirePolicy::RunOnce {

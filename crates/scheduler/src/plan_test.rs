@@ -419,3 +419,100 @@ fn no_cursor_starts_from_now() {
     assert_eq!(plan.cursor, now);
     assert_eq!(plan.next, Some(at(12, 0, 10)));
 }
+
+fn overloaded(nominal: DateTime<Utc>, behind_ms: u64) -> Decision {
+    Decision::Skip {
+        job: "j".to_string(),
+        nominal,
+        trigger: Trigger::Schedule,
+        reason: SkipReason::Overloaded { behind_ms },
+    }
+}
+
+#[test]
+fn a_scheduler_that_fell_behind_says_so_and_by_how_much() {
+    let rules = PlanRules {
+        overload_since: at(11, 0, 0),
+        ..rules(MisfirePolicy::RunOnce)
+    };
+    let plan = plan_job(
+        &job("j"),
+        &Every(TimeDelta::seconds(10)),
+        Some(at(12, 0, 0)),
+        at(12, 0, 35),
+        &rules,
+    );
+    assert_eq!(
+        plan.decisions,
+        vec![
+            overloaded(at(12, 0, 10), 25_000),
+            overloaded(at(12, 0, 20), 15_000),
+            launch(at(12, 0, 30), Trigger::CatchUp),
+        ]
+    );
+    assert_eq!(
+        SkipReason::Overloaded { behind_ms: 4_250 }.to_string(),
+        "overloaded: the scheduler was 4.2 s behind"
+    );
+}
+
+#[test]
+fn only_occurrences_due_before_the_scheduler_started_are_outage_misfires() {
+    let rules = PlanRules {
+        overload_since: at(12, 0, 15),
+        ..rules(MisfirePolicy::Skip)
+    };
+    let plan = plan_job(
+        &job("j"),
+        &Every(TimeDelta::seconds(10)),
+        Some(at(12, 0, 0)),
+        at(12, 0, 35),
+        &rules,
+    );
+    assert_eq!(
+        plan.decisions,
+        vec![
+            misfire(at(12, 0, 10)),
+            overloaded(at(12, 0, 20), 15_000),
+            overloaded(at(12, 0, 30), 5_000),
+        ]
+    );
+}
+
+#[test]
+fn folded_skips_keep_an_outage_range_apart_from_an_overload_range() {
+    let rules = PlanRules {
+        overload_since: at(12, 0, 50),
+        max_individual_skips: 1,
+        ..rules(MisfirePolicy::Skip)
+    };
+    let plan = plan_job(
+        &job("j"),
+        &Every(TimeDelta::seconds(10)),
+        Some(at(12, 0, 0)),
+        at(12, 1, 32),
+        &rules,
+    );
+    let reasons: Vec<(u64, String)> = plan
+        .decisions
+        .iter()
+        .map(|decision| match decision {
+            Decision::SkipRange { count, reason, .. } => (*count, reason.to_string()),
+            Decision::Skip { reason, .. } => (1, reason.to_string()),
+            Decision::Launch { .. } => (0, "launch".to_string()),
+        })
+        .collect();
+    assert_eq!(
+        reasons,
+        vec![
+            (
+                4,
+                "misfire: missed while no scheduler was running".to_string()
+            ),
+            (3, "overloaded: the scheduler was 22.0 s behind".to_string()),
+            (1, "overloaded: the scheduler was 12.0 s behind".to_string()),
+            // Due 2 s ago: still inside the on-time grace.
+            (0, "launch".to_string()),
+        ]
+    );
+}

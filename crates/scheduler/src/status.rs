@@ -30,4 +30,13 @@ pub struct SchedulerStatus {
     pub commit_failures: u64,
     /// Commands (job changes, removals, manual runs) handled.
     pub commands_handled: u64,
+    /// How far behind the scheduler is: how long ago the oldest occurrence still waiting for
+    /// a decision (or launch waiting for dispatch) fell due; 0 when nothing is overdue.
+    pub lag_ms: u64,
+    /// The largest lag seen since the scheduler started.
+    pub max_lag_ms: u64,
+    /// When the current overload episode began (lag at or over `BEHIND_AT`), if any.
+    pub behind_since: Option<DateTime<Utc>>,
+    /// Occurrences skipped because the scheduler reached them too late (a range counts each).
+    pub occurrences_overloaded: u64,
 }

@@ -130,4 +130,16 @@ export interface Summary {
     failed: number;
     failed_jobs: { name: string; last_error: string }[];
   };
+  /** How the leader's scheduler keeps up; null when no scheduler answered. */
+  scheduler?: SchedulerHealth | null;
+}
+
+/** The leader's scheduler: how far behind the schedules it is (dkron-rs only). */
+export interface SchedulerHealth {
+  leader: string;
+  lag_seconds: number;
+  behind: boolean;
+  behind_since?: string | null;
+  max_lag_seconds: number;
+  occurrences_overloaded: number;
 }

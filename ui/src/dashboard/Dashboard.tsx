@@ -9,6 +9,7 @@ import { EmptyState } from '../components/EmptyState';
 import { TimeText } from '../components/TimeText';
 import { PAUSE_EXPLANATION, usePauseState, useSetPaused } from '../layout/PauseToggle';
 import { countMembers } from '../lib/members';
+import { describePunctuality } from '../lib/schedulerHealth';
 import { formatDuration } from '../lib/time';
 import { useNow } from '../lib/useNow';
 
@@ -140,6 +141,19 @@ function RunningCard() {
   );
 }
 
+function Punctuality() {
+  const summary = useSummary();
+  if (summary.isPending) return null;
+  const text = describePunctuality(summary.data?.scheduler);
+  const color = text.severity === 'unknown' ? 'default' : text.severity;
+  return (
+    <Stack spacing={0.5} sx={{ alignItems: 'flex-start' }} data-testid="punctuality">
+      <Chip variant="outlined" color={color} label={text.label} data-testid="punctuality-state" />
+      <Typography variant="caption" color="text.secondary">{text.detail}</Typography>
+    </Stack>
+  );
+}
+
 function SchedulerCard() {
   const { data: paused, isPending } = usePauseState();
   const setPaused = useSetPaused();
@@ -148,6 +162,7 @@ function SchedulerCard() {
       {isPending ? <LinearProgress /> : (
         <Stack spacing={1} sx={{ alignItems: 'flex-start' }}>
           <Chip color={paused ? 'warning' : 'success'} label={paused ? 'paused cluster-wide' : 'running'} data-testid="pause-state" />
+          <Punctuality />
           <Tooltip title={PAUSE_EXPLANATION} describeChild>
             <Button size="small" variant="outlined" disabled={setPaused.isPending} onClick={() => setPaused.mutate(!paused)}>
               {paused ? 'Resume scheduling' : 'Pause scheduling'}

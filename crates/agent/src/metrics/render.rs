@@ -37,6 +37,7 @@ pub(super) fn render(node: &Node, metrics: &Metrics) -> Result<String, StoreErro
     write_observed(&mut out, metrics, &jobs);
     write_completeness(&mut out, &completeness(node, metrics, &jobs)?);
     write_cluster(&mut out, node)?;
+    write_scheduler(&mut out, node);
     Ok(out.finish())
 }
 
@@ -327,4 +328,43 @@ fn write_cluster(out: &mut Exposition, node: &Node) -> Result<(), StoreError> {
         node.worker.running_count() as f64,
     );
     Ok(())
+}
+
+/// The leader's scheduler: how far behind it is. Only the server whose scheduler runs
+/// writes these families.
+fn write_scheduler(out: &mut Exposition, node: &Node) {
+    let Some(scheduler) = node.scheduler() else {
+        return;
+    };
+    let status = scheduler.status();
+    out.family(
+        "dkron_scheduler_lag_seconds",
+        "How long ago the oldest occurrence still waiting for the scheduler fell due (0 when it keeps up).",
+        Kind::Gauge,
+    );
+    out.sample(
+        "dkron_scheduler_lag_seconds",
+        &[],
+        status.lag_ms as f64 / 1000.0,
+    );
+    out.family(
+        "dkron_scheduler_behind",
+        "1 while the scheduler is in an overload episode (lag of 0.5 s or more, until 5 s back under 0.1 s).",
+        Kind::Gauge,
+    );
+    out.sample(
+        "dkron_scheduler_behind",
+        &[],
+        f64::from(u8::from(status.behind_since.is_some())),
+    );
+    out.family(
+        "dkron_scheduler_occurrences_overloaded_total",
+        "Occurrences skipped because this scheduler reached them too late, since it started.",
+        Kind::Counter,
+    );
+    out.sample(
+        "dkron_scheduler_occurrences_overloaded_total",
+        &[],
+        status.occurrences_overloaded as f64,
+    );
 }

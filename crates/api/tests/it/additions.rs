@@ -123,6 +123,31 @@ async fn summary_counts_jobs_by_status() {
     assert_eq!(body["jobs"]["disabled"], 1);
     assert_eq!(body["jobs"]["untriggered"], 3);
     assert_eq!(body["last_hour"]["failed_jobs"], serde_json::json!([]));
+    assert_eq!(
+        body["scheduler"],
+        serde_json::Value::Null,
+        "no scheduler answered"
+    );
+}
+
+#[tokio::test]
+async fn summary_says_how_far_behind_the_scheduler_is() {
+    let api = api();
+    api.backend
+        .set_scheduler_health(Some(dkron_api::SchedulerHealth {
+            leader: "s1".into(),
+            lag_seconds: 4.2,
+            behind: true,
+            behind_since: Some("2026-05-01T12:00:00Z".parse().unwrap()),
+            max_lag_seconds: 6.5,
+            occurrences_overloaded: 17,
+        }));
+    let body = api.get("/v1/summary").await.expect(200).json();
+    assert_eq!(body["scheduler"]["leader"], "s1");
+    assert_eq!(body["scheduler"]["lag_seconds"], 4.2);
+    assert_eq!(body["scheduler"]["behind"], true);
+    assert_eq!(body["scheduler"]["occurrences_overloaded"], 17);
+    assert_eq!(body["scheduler"]["behind_since"], "2026-05-01T12:00:00Z");
 }
 
 #[tokio::test]

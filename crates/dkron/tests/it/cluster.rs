@@ -46,6 +46,28 @@ async fn servers_and_agents_run_jobs_on_the_nodes_their_tags_select() {
     assert_eq!(agent["Tags"]["pool"], "workers");
     assert!(agent["Tags"].get("server").is_none(), "{agent}");
 
+    tracing::info!("phase: a follower's summary reports the leader's scheduler, on time");
+    let summary: Value = handle
+        .client
+        .get(format!("http://127.0.0.1:{follower_port}/v1/summary"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let leader_name = cluster.nodes[leader].name.clone();
+    assert_eq!(
+        summary["scheduler"]["leader"],
+        leader_name.as_str(),
+        "{summary}"
+    );
+    assert_eq!(summary["scheduler"]["behind"], false, "{summary}");
+    assert_eq!(
+        summary["scheduler"]["occurrences_overloaded"], 0,
+        "{summary}"
+    );
+
     tracing::info!("phase: writes taken by a follower are forwarded to the leader");
     let jobs = [
         json!({"name": "on-one-worker", "schedule": "@every 1s", "executor": "shell",

@@ -54,6 +54,8 @@ async fn a_scrape_reports_runs_the_ledger_and_the_cluster() {
         "# TYPE dkron_job_execution_duration_seconds histogram",
         "# TYPE dkron_scheduler_lateness_seconds histogram",
         "# TYPE dkron_ledger_completeness gauge",
+        "# TYPE dkron_scheduler_lag_seconds gauge",
+        "# TYPE dkron_scheduler_behind gauge",
     ] {
         assert!(text.contains(family), "{family} missing:\n{text}");
     }
@@ -64,6 +66,11 @@ async fn a_scrape_reports_runs_the_ledger_and_the_cluster() {
     .unwrap();
     assert!(runs >= 3.0, "{text}");
     assert!(sample(&text, "dkron_scheduler_lateness_seconds_count").unwrap() >= runs);
+    assert_eq!(sample(&text, "dkron_scheduler_behind"), Some(0.0), "{text}");
+    assert_eq!(
+        sample(&text, "dkron_scheduler_occurrences_overloaded_total"),
+        Some(0.0)
+    );
     assert_eq!(
         sample(
             &text,

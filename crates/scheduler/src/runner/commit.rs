@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use dkron_model::Trigger;
+use dkron_model::{SkipReason, Trigger};
 use tokio::sync::oneshot;
 use tracing::{debug, error, info, warn};
 
@@ -147,8 +147,14 @@ impl<B: SchedulerBackend> Runner<B> {
                     self.counters.occurrences_skipped += 1;
                     info!(job = %job, nominal = %nominal, reason = %reason, "occurrence skipped by the backend");
                 }
-                (Decision::Skip { .. } | Decision::SkipRange { .. }, CommitOutcome::Recorded) => {
+                (
+                    Decision::Skip { reason, .. } | Decision::SkipRange { reason, .. },
+                    CommitOutcome::Recorded,
+                ) => {
                     self.counters.occurrences_skipped += decision.occurrence_count();
+                    if matches!(reason, SkipReason::Overloaded { .. }) {
+                        self.counters.occurrences_overloaded += decision.occurrence_count();
+                    }
                 }
                 (_, CommitOutcome::Rejected(detail)) => {
                     self.counters.decisions_rejected += 1;

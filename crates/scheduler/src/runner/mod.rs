@@ -15,13 +15,14 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 use dkron_model::{Job, Schedule, Trigger};
 use tokio::sync::{mpsc, oneshot, watch};
-use tracing::{debug, info};
+use tracing::{debug, info, warn};
 
 use crate::backend::{AcceptedLaunch, ScheduledJob, SchedulerBackend};
 use crate::clock::Clock;
 use crate::config::{PlanRules, SchedulerConfig, saturating_delta};
 use crate::error::SchedulerError;
 use crate::gate::DispatchGate;
+use crate::overload::{OverloadChange, OverloadWatch};
 use crate::queues::{DispatchQueue, TimerQueue};
 use crate::status::SchedulerStatus;
 
@@ -99,6 +100,7 @@ pub(crate) struct Runner<B> {
     gate: Arc<DispatchGate>,
     status_sender: watch::Sender<SchedulerStatus>,
     counters: SchedulerStatus,
+    overload: OverloadWatch,
 }
 
 impl<B: SchedulerBackend> Runner<B> {
@@ -121,11 +123,15 @@ impl<B: SchedulerBackend> Runner<B> {
                 running: true,
                 ..SchedulerStatus::default()
             },
+            overload: OverloadWatch::default(),
         }
     }
 
     /// Runs until stopped; returns the launches that were committed but not dispatched.
     pub(crate) async fn run(mut self) -> Vec<AcceptedLaunch> {
+        // From here on a scheduler runs: whatever falls due now and is reached late was
+        // missed because this one fell behind, not because none ran.
+        self.rules.overload_since = self.clock.now();
         info!(
             misfire_policy = %self.config.misfire_policy,
             catch_up_window_secs = self.config.catch_up_window.as_secs(),
@@ -158,13 +164,16 @@ impl<B: SchedulerBackend> Runner<B> {
                 }
             }
             let now = self.clock.now();
+            self.watch_lag(now);
             self.dispatch_due(now);
             if self.decide_due(now).await == Flow::Stop {
                 return;
             }
             self.dispatch_due(now);
             if self.has_due(now) {
-                // A bounded unit of work is done; let commands and the runtime in.
+                // A bounded unit of work is done; let commands and the runtime in. Publish
+                // too, so a scheduler that stays behind still reports its lag.
+                self.publish(None);
                 tokio::task::yield_now().await;
                 continue;
             }
@@ -251,6 +260,40 @@ impl<B: SchedulerBackend> Runner<B> {
         let idle_limit = now.checked_add_signed(MAX_IDLE).unwrap_or(now);
         self.next_event()
             .map_or(idle_limit, |event| event.min(idle_limit))
+    }
+
+    /// How long ago the oldest undecided occurrence or undispatched launch fell due.
+    fn lag(&self, now: DateTime<Utc>) -> TimeDelta {
+        [self.timers.earliest(), self.pending.earliest()]
+            .into_iter()
+            .flatten()
+            .map(|due| now - due)
+            .max()
+            .unwrap_or(TimeDelta::zero())
+            .max(TimeDelta::zero())
+    }
+
+    /// Records the lag and logs once when an overload episode begins and once when it ends.
+    fn watch_lag(&mut self, now: DateTime<Utc>) {
+        let lag = self.lag(now);
+        let lag_ms = u64::try_from(lag.num_milliseconds()).unwrap_or(0);
+        self.counters.lag_ms = lag_ms;
+        self.counters.max_lag_ms = self.counters.max_lag_ms.max(lag_ms);
+        match self.overload.observe(now, lag) {
+            Some(OverloadChange::Began { lag }) => warn!(
+                lag_ms = lag.num_milliseconds(),
+                jobs_due = self.timers.len(),
+                "the scheduler is falling behind: occurrences are decided late; those later than the on-time grace follow the misfire policy and are recorded as overloaded"
+            ),
+            Some(OverloadChange::Ended { lasted, max_lag }) => info!(
+                lasted_ms = lasted.num_milliseconds(),
+                max_lag_ms = max_lag.num_milliseconds(),
+                occurrences_overloaded = self.counters.occurrences_overloaded,
+                "the scheduler caught up"
+            ),
+            None => {}
+        }
+        self.counters.behind_since = self.overload.behind_since();
     }
 
     fn publish(&mut self, tick: Option<DateTime<Utc>>) {

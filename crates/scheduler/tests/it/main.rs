@@ -5,5 +5,6 @@ mod changes;
 mod faults;
 mod firing;
 mod harness;
+mod overload;
 mod restart;
 mod scale;
