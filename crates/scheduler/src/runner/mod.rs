@@ -282,7 +282,7 @@ impl<B: SchedulerBackend> Runner<B> {
         match self.overload.observe(now, lag) {
             Some(OverloadChange::Began { lag }) => warn!(
                 lag_ms = lag.num_milliseconds(),
-                jobs_due = self.timers.len(),
+                jobs_scheduled = self.timers.len(),
                 "the scheduler is falling behind: occurrences are decided late; those later than the on-time grace follow the misfire policy and are recorded as overloaded"
             ),
             Some(OverloadChange::Ended { lasted, max_lag }) => info!(
