@@ -5,6 +5,7 @@
 //! scheduler and serve the API until a signal or `POST /v1/leave`.
 
 mod agent_node;
+pub mod allocator;
 mod api_seam;
 mod bootstrap;
 mod chaining;

@@ -4,6 +4,7 @@
 //! `main.rs` dispatches; the agent itself is `dkron-agent`.
 
 pub mod admin;
+pub mod allocator_restart;
 pub mod cli;
 pub mod jobs_file;
 pub mod keygen;

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, FromArgMatches};
 use dkron::cli::{self, Cli, Command};
 use dkron::oneshot::{self, Report};
-use dkron::{admin, jobs_file, keygen, logging, version};
+use dkron::{admin, allocator_restart, jobs_file, keygen, logging, version};
 use dkron_agent::config::{self, ConfigSources};
 
 fn main() -> ExitCode {
@@ -36,6 +36,8 @@ fn main() -> ExitCode {
         Command::Backup(args) => oneshot::run(jobs_file::backup(args), Report::Stderr),
         Command::Restore(args) => oneshot::run(jobs_file::restore(args), Report::Stdout),
         Command::Agent(_) => {
+            // Before any thread exists: glibc reads its tunables only at process start.
+            allocator_restart::restart_with_one_arena();
             let agent_matches = matches
                 .subcommand_matches("agent")
                 .expect("clap parsed the agent subcommand, so its matches exist");

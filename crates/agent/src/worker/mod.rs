@@ -39,6 +39,23 @@ pub struct Worker {
     tasks: TaskTracker,
 }
 
+/// The built-in executors, with the shell executor giving jobs the environment this process
+/// had before it restarted itself for its allocator (see `allocator`).
+fn builtin_registry() -> Registry {
+    let env: std::collections::BTreeMap<String, String> = std::env::vars_os()
+        .filter_map(|(key, value)| Some((key.into_string().ok()?, value.into_string().ok()?)))
+        .collect();
+    let changes = crate::allocator::job_environment_changes(&env);
+    let mut registry = Registry::builtin();
+    if !changes.is_empty() {
+        registry.register(
+            "shell",
+            Arc::new(dkron_exec::ShellExecutor::with_inherited_changes(changes)),
+        );
+    }
+    registry
+}
+
 /// A run received ahead of its nominal time.
 type Waiting = (RunOrder, RunKey, Option<Events>);
 
@@ -47,7 +64,7 @@ impl Worker {
     pub fn new(node_name: String, limits: ExecLimits, recorder: Recorder) -> Worker {
         Worker {
             node_name,
-            registry: Registry::builtin(),
+            registry: builtin_registry(),
             limits,
             recorder,
             running: Arc::default(),

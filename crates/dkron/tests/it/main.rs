@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod admin;
+mod allocator;
 mod backup;
 mod bad_input;
 mod chaining;

@@ -9,6 +9,8 @@ mod split;
 mod status;
 mod user;
 
+use std::sync::Arc;
+
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use tokio_util::sync::CancellationToken;
@@ -29,12 +31,24 @@ const DKRON_NOMINAL_TIME: &str = "DKRON_NOMINAL_TIME";
 
 /// Runs a job's command as a local process (Dkron's `shell` executor).
 #[derive(Debug, Clone, Default)]
-pub struct ShellExecutor;
+pub struct ShellExecutor {
+    /// Changes to the environment jobs inherit from this process, applied before the job's
+    /// own variables: a value sets the variable, `None` removes it.
+    inherited_changes: Arc<Vec<(String, Option<String>)>>,
+}
 
 impl ShellExecutor {
-    /// Returns a shell executor.
+    /// Returns a shell executor whose jobs inherit this process's environment as it is.
     pub fn new() -> Self {
-        ShellExecutor
+        ShellExecutor::default()
+    }
+
+    /// Returns a shell executor whose jobs inherit this process's environment with
+    /// `changes` applied (a value sets a variable, `None` removes it).
+    pub fn with_inherited_changes(changes: Vec<(String, Option<String>)>) -> Self {
+        ShellExecutor {
+            inherited_changes: Arc::new(changes),
+        }
     }
 
     async fn run_request(
@@ -64,6 +78,7 @@ impl ShellExecutor {
         let plan = ProcessPlan {
             command_text: config.command,
             argv: config.argv,
+            inherited_changes: Arc::clone(&self.inherited_changes),
             env,
             cwd: config.cwd,
             timeout: config.timeout,

@@ -4,6 +4,7 @@
 use std::io;
 use std::path::PathBuf;
 use std::process::{ExitStatus, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
 
 use nix::sys::signal::{Signal, killpg};
@@ -32,6 +33,8 @@ pub(super) struct ProcessPlan {
     pub(super) command_text: String,
     /// Program and arguments.
     pub(super) argv: Vec<String>,
+    /// Changes to the inherited environment (`None` removes), before `env`.
+    pub(super) inherited_changes: Arc<Vec<(String, Option<String>)>>,
     /// Variables added to the inherited environment, in order (later ones win).
     pub(super) env: Vec<(String, String)>,
     /// Working directory.
@@ -122,6 +125,12 @@ pub(super) async fn run_process(
 
 fn build_command(plan: &ProcessPlan) -> Command {
     let mut command = Command::new(&plan.argv[0]);
+    for (key, change) in plan.inherited_changes.iter() {
+        match change {
+            Some(value) => command.env(key, value),
+            None => command.env_remove(key),
+        };
+    }
     command
         .args(&plan.argv[1..])
         .envs(plan.env.iter().map(|(key, value)| (key, value)))
