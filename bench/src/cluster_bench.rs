@@ -182,11 +182,11 @@ async fn main() -> anyhow::Result<()> {
         client: &cluster.client.clone(),
         base: &first,
     };
-    let shape = load::JobShape {
-        every_secs: options.every_secs,
-        command: "true",
-        tags: serde_json::json!({"role": "dkron:1"}),
-    };
+    let shape = load::JobShape::shell(
+        options.every_secs,
+        "true",
+        serde_json::json!({"role": "dkron:1"}),
+    );
     load::create_jobs(
         &api,
         options.jobs,

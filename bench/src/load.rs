@@ -9,13 +9,41 @@ use serde_json::Value;
 use crate::measure::Api;
 
 /// What the jobs look like.
-pub struct JobShape<'a> {
+pub struct JobShape {
     /// `@every <n>s`.
     pub every_secs: u64,
-    /// Shell command.
-    pub command: &'a str,
+    /// Executor name (`shell`, `http`).
+    pub executor: &'static str,
+    /// Its `executor_config`.
+    pub executor_config: Value,
     /// Job tags (which nodes run it), `null` for every node.
     pub tags: Value,
+}
+
+impl JobShape {
+    /// Jobs running a shell command.
+    pub fn shell(every_secs: u64, command: &str, tags: Value) -> JobShape {
+        JobShape {
+            every_secs,
+            executor: "shell",
+            executor_config: serde_json::json!({ "command": command }),
+            tags,
+        }
+    }
+
+    /// Jobs calling a URL with GET (no process is spawned).
+    #[allow(
+        dead_code,
+        reason = "dkron-bench uses it; cluster-bench shares this module"
+    )]
+    pub fn http(every_secs: u64, url: &str) -> JobShape {
+        JobShape {
+            every_secs,
+            executor: "http",
+            executor_config: serde_json::json!({ "method": "GET", "url": url, "expectCode": "200" }),
+            tags: Value::Null,
+        }
+    }
 }
 
 /// Creates `count` jobs named `bench-<i>`, at most `per_second` per second (0 = no limit),
@@ -23,7 +51,7 @@ pub struct JobShape<'a> {
 pub async fn create_jobs(
     api: &Api<'_>,
     count: usize,
-    shape: &JobShape<'_>,
+    shape: &JobShape,
     concurrency: usize,
     per_second: usize,
 ) -> anyhow::Result<()> {
@@ -39,7 +67,7 @@ pub async fn create_jobs(
 async fn create_paced(
     api: &Api<'_>,
     count: usize,
-    shape: &JobShape<'_>,
+    shape: &JobShape,
     concurrency: usize,
     per_second: usize,
 ) -> anyhow::Result<()> {
@@ -60,7 +88,7 @@ async fn create_paced(
 async fn create_range(
     api: &Api<'_>,
     range: std::ops::Range<usize>,
-    shape: &JobShape<'_>,
+    shape: &JobShape,
     concurrency: usize,
 ) -> anyhow::Result<()> {
     let results: Vec<anyhow::Result<()>> = futures::stream::iter(range)
@@ -68,8 +96,8 @@ async fn create_range(
             let body = serde_json::json!({
                 "name": format!("bench-{index}"),
                 "schedule": format!("@every {}s", shape.every_secs),
-                "executor": "shell",
-                "executor_config": {"command": shape.command},
+                "executor": shape.executor,
+                "executor_config": shape.executor_config,
                 "tags": shape.tags,
             });
             let response = api

@@ -104,14 +104,14 @@ fn percentile(sorted: &[f64], fraction: f64) -> f64 {
     sorted[index]
 }
 
-/// Prints the figures.
+/// Prints the figures; returns how many occurrences the window should hold.
 pub fn report(
     results: &Results,
     jobs: usize,
     every_secs: u64,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
-) {
+) -> f64 {
     let seconds = (end - start).num_milliseconds() as f64 / 1000.0;
     let mut lateness = results.lateness_ms.clone();
     lateness.sort_by(f64::total_cmp);
@@ -138,4 +138,5 @@ pub fn report(
     for (reason, count) in &results.reasons {
         println!("  {count} × {reason}");
     }
+    expected
 }

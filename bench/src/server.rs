@@ -24,8 +24,8 @@ fn free_port() -> anyhow::Result<u16> {
 }
 
 impl Server {
-    /// Starts the server and waits for `/health`.
-    pub async fn start(binary: &Path) -> anyhow::Result<Server> {
+    /// Starts the server with extra flags and waits for `/health`.
+    pub async fn start_with(binary: &Path, extra_args: &[String]) -> anyhow::Result<Server> {
         let _already_installed = rustls::crypto::ring::default_provider()
             .install_default()
             .is_err();
@@ -52,6 +52,7 @@ impl Server {
             .arg(rpc_port.to_string())
             .arg("--bind-addr")
             .arg(format!("127.0.0.1:{gossip_port}"))
+            .args(extra_args)
             .stdin(Stdio::null())
             .spawn()
             .with_context(|| format!("cannot start {}", binary.display()))?;
@@ -81,6 +82,19 @@ impl Server {
     /// Reads the server's RSS and total CPU time from /proc.
     pub fn usage(&self) -> anyhow::Result<Usage> {
         usage_of(self.child.id())
+    }
+
+    /// Returns the text of `/metrics` (the server must run with `--enable-prometheus`).
+    pub async fn metrics(&self) -> anyhow::Result<String> {
+        let response = self
+            .client
+            .get(format!("{}/metrics", self.base))
+            .send()
+            .await?;
+        if !response.status().is_success() {
+            bail!("GET /metrics answered {}", response.status());
+        }
+        Ok(response.text().await?)
     }
 
     /// Stops the server with SIGTERM.

@@ -38,6 +38,7 @@ pub(super) fn render(node: &Node, metrics: &Metrics) -> Result<String, StoreErro
     write_completeness(&mut out, &completeness(node, metrics, &jobs)?);
     write_cluster(&mut out, node)?;
     write_scheduler(&mut out, node);
+    write_bounds(&mut out, node);
     Ok(out.finish())
 }
 
@@ -367,4 +368,45 @@ fn write_scheduler(out: &mut Exposition, node: &Node) {
         &[],
         status.occurrences_overloaded as f64,
     );
+}
+
+/// Every bounded in-memory structure with its size and its bound (`dkron_model::limits`), so
+/// an operator, and the load check in CI, can see that none outgrows its bound.
+fn write_bounds(out: &mut Exposition, node: &Node) {
+    let (recorded_runs, remembered_runs) = node.worker.remembered_runs();
+    let bounded = [(
+        "worker_recorded_runs",
+        recorded_runs,
+        dkron_model::limits::MAX_RECORDED_RUNS_REMEMBERED,
+    )];
+    out.family(
+        "dkron_bounded_entries",
+        "Entries in each bounded in-memory structure (see docs/operations.md).",
+        Kind::Gauge,
+    );
+    for (structure, entries, _) in &bounded {
+        out.sample(
+            "dkron_bounded_entries",
+            &[("structure", structure)],
+            *entries as f64,
+        );
+    }
+    out.family(
+        "dkron_bounded_limit",
+        "The bound of each bounded in-memory structure.",
+        Kind::Gauge,
+    );
+    for (structure, _, limit) in &bounded {
+        out.sample(
+            "dkron_bounded_limit",
+            &[("structure", structure)],
+            *limit as f64,
+        );
+    }
+    out.family(
+        "dkron_worker_remembered_runs",
+        "Runs this node remembers so a repeated order is refused: running, finished with the result not yet written, and recently written (bounded).",
+        Kind::Gauge,
+    );
+    out.sample("dkron_worker_remembered_runs", &[], remembered_runs as f64);
 }

@@ -104,6 +104,16 @@ impl Worker {
             .len()
     }
 
+    /// Returns how many runs this node remembers: those with a written result (the bounded
+    /// part) and all of them (also running and not yet written).
+    pub fn remembered_runs(&self) -> (usize, usize) {
+        let received = self
+            .received
+            .lock()
+            .expect("received lock is never poisoned");
+        (received.recorded_len(), received.len())
+    }
+
     /// Reports what this node knows of each run.
     pub fn states(&self, runs: &[(String, String)]) -> Vec<RunState> {
         let received = self
