@@ -51,13 +51,13 @@ pub fn failures(
             limits.max_late_ms
         ));
     }
-    if let Some(growth_mib) = rss_growth_mib(rss_samples_kib) {
-        if growth_mib > limits.rss_margin_mib {
-            failures.push(format!(
-                "RSS grew by {growth_mib:.1} MiB in the window (limit {} MiB): samples {:?} KiB",
-                limits.rss_margin_mib, rss_samples_kib
-            ));
-        }
+    if let Some(growth_mib) = rss_growth_mib(rss_samples_kib)
+        && growth_mib > limits.rss_margin_mib
+    {
+        failures.push(format!(
+            "RSS grew by {growth_mib:.1} MiB in the window (limit {} MiB): samples {:?} KiB",
+            limits.rss_margin_mib, rss_samples_kib
+        ));
     }
     failures
 }
