@@ -128,3 +128,39 @@ pub fn bound_failures(metrics: &str, in_flight_allowance: f64) -> Vec<String> {
     }
     failures
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn growth_compares_the_medians_of_both_ends_not_single_bursts() {
+        let flat_with_a_burst = [100, 101, 140, 100, 99, 100, 150, 100, 101, 100];
+        let growth = rss_growth_mib(&flat_with_a_burst.map(|mib| mib * 1024)).unwrap();
+        assert_eq!(growth, 0.0);
+        let growing: Vec<u64> = (0..20).map(|second| (100 + 2 * second) * 1024).collect();
+        assert_eq!(rss_growth_mib(&growing).unwrap(), 30.0);
+        assert_eq!(rss_growth_mib(&[1, 2, 3]), None);
+    }
+
+    #[test]
+    fn a_structure_over_its_bound_or_without_one_fails() {
+        let text = "# HELP x\n\
+            dkron_bounded_entries{structure=\"worker_recorded_runs\"} 16384\n\
+            dkron_bounded_limit{structure=\"worker_recorded_runs\"} 16384\n\
+            dkron_bounded_entries{structure=\"channels\"} 9\n\
+            dkron_bounded_limit{structure=\"channels\"} 8\n\
+            dkron_bounded_entries{structure=\"orphan\"} 1\n\
+            dkron_worker_remembered_runs 30000\n";
+        let failures = bound_failures(text, 5000.0);
+        assert_eq!(failures.len(), 3, "{failures:?}");
+        assert!(failures[0].contains("channels holds 9 entries, over its bound of 8"));
+        assert!(failures[1].contains("orphan reports no bound"));
+        assert!(failures[2].contains("remembers 30000 runs"));
+        let healthy = "dkron_bounded_entries{structure=\"a\"} 1\n\
+            dkron_bounded_limit{structure=\"a\"} 2\n\
+            dkron_worker_remembered_runs 3\n";
+        assert_eq!(bound_failures(healthy, 5000.0), Vec::<String>::new());
+        assert_eq!(bound_failures("", 5000.0).len(), 2);
+    }
+}
