@@ -5,20 +5,15 @@
 //! gap — the time from SIGKILL of the leader to the next run that starts on time — over
 //! several kills. It asserts nothing; figures go to `bench/RESULTS.md` by hand.
 
-mod cluster;
-mod load;
-mod measure;
-mod usage;
-mod webhook_sink;
-
+use dkron_bench::{load, measure, usage, webhook_sink};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use chrono::{DateTime, TimeDelta, Utc};
 use clap::Parser;
 
-use crate::cluster::Cluster;
-use crate::measure::Api;
+use dkron_bench::cluster::Cluster;
+use dkron_bench::measure::Api;
 
 /// A run counts as on time when it starts less than this after its nominal time.
 const ON_TIME_MS: i64 = 100;

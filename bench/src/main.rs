@@ -12,13 +12,7 @@
 //! `--rss-margin-mib` in the window: facts that hold on any machine at a load well below its
 //! capacity (`scripts/check-load`).
 
-mod check;
-mod http_sink;
-mod load;
-mod measure;
-mod server;
-mod usage;
-
+use dkron_bench::{check, http_sink, load, measure, server, usage};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -213,6 +207,13 @@ async fn main() -> anyhow::Result<()> {
         window.end,
     );
     print_usage(&window);
+    for line in server
+        .log_lines(" WARN ")
+        .iter()
+        .chain(&server.log_lines(" ERROR "))
+    {
+        println!("server log: {line}");
+    }
     let metrics = if options.check {
         server.metrics().await?
     } else {

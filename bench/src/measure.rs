@@ -33,7 +33,7 @@ async fn get(api: &Api<'_>, path: String) -> anyhow::Result<Value> {
     Ok(response.json().await?)
 }
 
-/// Reads every job's executions and ledger and keeps what falls in the window.
+/// Reads the executions and ledger of jobs `bench-0` … and keeps what falls in the window.
 pub async fn collect(
     api: &Api<'_>,
     jobs: usize,
@@ -41,11 +41,23 @@ pub async fn collect(
     end: DateTime<Utc>,
     concurrency: usize,
 ) -> anyhow::Result<Results> {
+    let names = (0..jobs).map(|index| format!("bench-{index}"));
+    collect_named(api, names, start, end, concurrency).await
+}
+
+/// Reads the executions and ledger of the named jobs and keeps what falls in the window.
+pub async fn collect_named(
+    api: &Api<'_>,
+    names: impl Iterator<Item = String>,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    concurrency: usize,
+) -> anyhow::Result<Results> {
     let in_window = |nominal: DateTime<Utc>| nominal >= start && nominal < end;
-    let per_job: Vec<anyhow::Result<(Value, Value)>> = futures::stream::iter(0..jobs)
-        .map(|index| async move {
-            let executions = get(api, format!("/v1/jobs/bench-{index}/executions")).await?;
-            let ledger = get(api, format!("/v1/jobs/bench-{index}/ledger?limit=1000")).await?;
+    let per_job: Vec<anyhow::Result<(Value, Value)>> = futures::stream::iter(names)
+        .map(|name| async move {
+            let executions = get(api, format!("/v1/jobs/{name}/executions")).await?;
+            let ledger = get(api, format!("/v1/jobs/{name}/ledger?limit=1000")).await?;
             Ok((executions, ledger))
         })
         .buffer_unordered(concurrency)
@@ -113,30 +125,34 @@ pub fn report(
     end: DateTime<Utc>,
 ) -> f64 {
     let seconds = (end - start).num_milliseconds() as f64 / 1000.0;
-    let mut lateness = results.lateness_ms.clone();
-    lateness.sort_by(f64::total_cmp);
     let expected = jobs as f64 * seconds / every_secs as f64;
-    let recorded: usize = results.ledger_states.values().sum();
     println!("window: {seconds:.1} s");
     println!(
         "executions: {} started, {} succeeded = {:.0} executions/s (expected about {:.0}/s)",
-        lateness.len(),
+        results.lateness_ms.len(),
         results.succeeded,
-        lateness.len() as f64 / seconds,
+        results.lateness_ms.len() as f64 / seconds,
         expected / seconds
     );
+    print_window(results);
+    let recorded: usize = results.ledger_states.values().sum();
+    println!("ledger in window: {recorded} entries of about {expected:.0} expected");
+    expected
+}
+
+/// Prints start lateness and the ledger's states and reasons in the window.
+pub fn print_window(results: &Results) {
+    let mut lateness = results.lateness_ms.clone();
+    lateness.sort_by(f64::total_cmp);
     println!(
-        "start lateness: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        "start lateness ({} runs): p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        lateness.len(),
         percentile(&lateness, 0.50),
         percentile(&lateness, 0.99),
         lateness.last().copied().unwrap_or(f64::NAN)
     );
-    println!(
-        "ledger in window: {recorded} entries of about {expected:.0} expected; by state: {:?}",
-        results.ledger_states
-    );
+    println!("ledger by state: {:?}", results.ledger_states);
     for (reason, count) in &results.reasons {
         println!("  {count} × {reason}");
     }
-    expected
 }

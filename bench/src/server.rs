@@ -14,6 +14,10 @@ pub use crate::usage::{Usage, usage_of};
 pub struct Server {
     child: Child,
     _data: tempfile::TempDir,
+    binary: std::path::PathBuf,
+    args: Vec<std::ffi::OsString>,
+    /// Where the server's log goes (its stderr), in the data directory.
+    pub log_path: std::path::PathBuf,
     pub base: String,
     pub client: reqwest::Client,
 }
@@ -31,52 +35,77 @@ impl Server {
             .is_err();
         let data = tempfile::tempdir().context("cannot create a data directory")?;
         let port = free_port()?;
-        let rpc_port = free_port()?;
-        let gossip_port = free_port()?;
-        let child = Command::new(binary)
-            .args([
-                "agent",
-                "--server",
-                "--bootstrap-expect",
-                "1",
-                "--node-name",
-                "bench",
-                "--log-level",
-                "warn",
-            ])
-            .arg("--data-dir")
-            .arg(data.path().join("data"))
-            .arg("--http-addr")
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("--rpc-port")
-            .arg(rpc_port.to_string())
-            .arg("--bind-addr")
-            .arg(format!("127.0.0.1:{gossip_port}"))
-            .args(extra_args)
-            .stdin(Stdio::null())
-            .spawn()
-            .with_context(|| format!("cannot start {}", binary.display()))?;
+        let mut args: Vec<std::ffi::OsString> = [
+            "agent",
+            "--server",
+            "--bootstrap-expect",
+            "1",
+            "--node-name",
+            "bench",
+        ]
+        .iter()
+        .map(Into::into)
+        .collect();
+        args.push("--data-dir".into());
+        args.push(data.path().join("data").into());
+        args.push(format!("--http-addr=127.0.0.1:{port}").into());
+        args.push(format!("--rpc-port={}", free_port()?).into());
+        args.push(format!("--bind-addr=127.0.0.1:{}", free_port()?).into());
+        if !extra_args.iter().any(|arg| arg.starts_with("--log-level")) {
+            args.push("--log-level=warn".into());
+        }
+        args.extend(extra_args.iter().map(Into::into));
+        let log_path = data.path().join("server.log");
+        let child = spawn(binary, &args, &log_path)?;
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(60))
             .build()?;
         let server = Server {
             child,
             _data: data,
+            binary: binary.to_path_buf(),
+            args,
+            log_path,
             base: format!("http://127.0.0.1:{port}"),
             client,
         };
-        for _ in 0..300 {
-            let health = server
+        server.wait_healthy().await?;
+        Ok(server)
+    }
+
+    /// Stops the server with SIGTERM and starts it again on the same data; returns how long
+    /// the new process took to answer `/health`.
+    pub async fn restart(&mut self) -> anyhow::Result<Duration> {
+        self.terminate().await;
+        let started = std::time::Instant::now();
+        self.child = spawn(&self.binary, &self.args, &self.log_path)?;
+        self.wait_healthy().await?;
+        Ok(started.elapsed())
+    }
+
+    async fn wait_healthy(&self) -> anyhow::Result<()> {
+        for _ in 0..3000 {
+            let health = self
                 .client
-                .get(format!("{}/health", server.base))
+                .get(format!("{}/health", self.base))
                 .send()
                 .await;
             if health.is_ok_and(|response| response.status().is_success()) {
-                return Ok(server);
+                return Ok(());
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
         bail!("the server did not answer /health within 30 s")
+    }
+
+    /// Returns the lines of the server's log that contain `needle`.
+    pub fn log_lines(&self, needle: &str) -> Vec<String> {
+        std::fs::read_to_string(&self.log_path)
+            .unwrap_or_default()
+            .lines()
+            .filter(|line| line.contains(needle))
+            .map(str::to_string)
+            .collect()
     }
 
     /// Reads the server's RSS and total CPU time from /proc.
@@ -99,6 +128,10 @@ impl Server {
 
     /// Stops the server with SIGTERM.
     pub async fn stop(mut self) {
+        self.terminate().await;
+    }
+
+    async fn terminate(&mut self) {
         let pid = self.child.id().to_string();
         let _status = Command::new("kill").args(["-TERM", &pid]).status();
         for _ in 0..600 {
@@ -108,7 +141,23 @@ impl Server {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let _killed = self.child.kill();
+        let _reaped = self.child.wait();
     }
+}
+
+/// Starts the server, its stderr appended to `log_path` (a restart keeps the earlier log).
+fn spawn(binary: &Path, args: &[std::ffi::OsString], log_path: &Path) -> anyhow::Result<Child> {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log_path)
+        .with_context(|| format!("cannot open {}", log_path.display()))?;
+    Command::new(binary)
+        .args(args)
+        .stdin(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .with_context(|| format!("cannot start {}", binary.display()))
 }
 
 impl<'a> From<&'a Server> for Api<'a> {

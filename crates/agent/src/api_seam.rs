@@ -246,12 +246,42 @@ impl ApiBackend for ApiSeam {
     }
 
     async fn list_jobs(&self) -> Result<Vec<Job>, BackendError> {
-        let now = Utc::now();
-        let stored = self.0.raft.store().jobs().map_err(internal)?;
-        Ok(stored
-            .into_iter()
-            .map(|job| self.0.present(job, now))
-            .collect())
+        // Every job is read and presented: off the async threads, which schedule runs.
+        let node = self.0.clone();
+        tokio::task::spawn_blocking(move || {
+            let now = Utc::now();
+            let stored = node.raft.store().jobs().map_err(internal)?;
+            Ok(stored
+                .into_iter()
+                .map(|job| node.present(job, now))
+                .collect())
+        })
+        .await
+        .map_err(|error| BackendError::Internal(format!("listing jobs stopped: {error}")))?
+    }
+
+    async fn jobs_by_name(
+        &self,
+        start: usize,
+        limit: Option<usize>,
+        descending: bool,
+    ) -> Result<(Vec<Job>, usize), BackendError> {
+        let node = self.0.clone();
+        tokio::task::spawn_blocking(move || {
+            let now = Utc::now();
+            let (stored, total) = node
+                .raft
+                .store()
+                .jobs_page(start, limit, descending)
+                .map_err(internal)?;
+            let page = stored
+                .into_iter()
+                .map(|job| node.present(job, now))
+                .collect();
+            Ok((page, total))
+        })
+        .await
+        .map_err(|error| BackendError::Internal(format!("listing jobs stopped: {error}")))?
     }
 
     async fn get_job(&self, name: &str) -> Result<Option<Job>, BackendError> {

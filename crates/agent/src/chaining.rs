@@ -37,19 +37,28 @@ pub fn launch_pending(scheduler: &SchedulerHandle, stored: &StoredJob) {
     }
 }
 
-/// Launches every pending parent-triggered run: what a previous leader left undone. Reading
-/// every job is kept off the async threads, so a new leader's takeover is not held up by it.
+/// Launches every pending parent-triggered run: what a previous leader left undone. Jobs are
+/// read one at a time off the async threads (a new leader's takeover is not held up, and
+/// memory does not grow with the number of jobs); only those with pending runs are kept.
 pub async fn launch_all_pending(node: Arc<Node>, scheduler: SchedulerHandle) {
-    let read = tokio::task::spawn_blocking(move || node.raft.store().jobs()).await;
+    let read = tokio::task::spawn_blocking(move || {
+        let mut pending = Vec::new();
+        node.raft
+            .store()
+            .for_each_job(|stored| {
+                if !stored.pending_triggers.is_empty() {
+                    pending.push(stored);
+                }
+            })
+            .map(|()| pending)
+    })
+    .await;
     let jobs = match read.map_err(|error| error.to_string()) {
         Ok(Ok(jobs)) => jobs,
         Ok(Err(error)) => return warn_unread(&error.to_string()),
         Err(error) => return warn_unread(&error),
     };
-    for stored in jobs
-        .iter()
-        .filter(|stored| !stored.pending_triggers.is_empty())
-    {
+    for stored in &jobs {
         launch_pending(&scheduler, stored);
     }
 }

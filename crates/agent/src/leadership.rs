@@ -255,10 +255,7 @@ async fn follow_job_changes(
             Ok(change) => vec![change.name],
             Err(RecvError::Lagged(missed)) => {
                 tracing::warn!(missed, "job change feed lagged; rereading every job");
-                match node.raft.store().jobs() {
-                    Ok(jobs) => jobs.into_iter().map(|stored| stored.job.name).collect(),
-                    Err(_) => Vec::new(),
-                }
+                node.raft.store().job_names().unwrap_or_default()
             }
             Err(RecvError::Closed) => return,
         };

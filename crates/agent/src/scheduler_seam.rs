@@ -128,12 +128,19 @@ impl SchedulerBackend for SchedulerSeam {
         }))
     }
 
-    async fn load_jobs(&self) -> Result<Vec<ScheduledJob>, SchedulerError> {
+    async fn load_jobs(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ScheduledJob>, SchedulerError> {
         let node = self.0.clone();
-        let jobs = tokio::task::spawn_blocking(move || node.raft.store().jobs())
-            .await
-            .map_err(backend_error)?
-            .map_err(backend_error)?;
+        let after = after.map(str::to_string);
+        let jobs = tokio::task::spawn_blocking(move || {
+            node.raft.store().jobs_after(after.as_deref(), limit)
+        })
+        .await
+        .map_err(backend_error)?
+        .map_err(backend_error)?;
         Ok(jobs
             .into_iter()
             .map(|stored| ScheduledJob {

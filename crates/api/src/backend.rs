@@ -72,6 +72,16 @@ pub trait ApiBackend: Send + Sync + 'static {
     /// Returns every stored job; the API filters, sorts and pages.
     fn list_jobs(&self) -> impl Future<Output = Result<Vec<Job>, BackendError>> + Send;
 
+    /// Returns the jobs in name order (reverse name order with `descending`) from the
+    /// `start`-th, at most `limit` of them, and how many jobs there are in all. Reads only the
+    /// jobs it returns, so a page of a long list costs a page.
+    fn jobs_by_name(
+        &self,
+        start: usize,
+        limit: Option<usize>,
+        descending: bool,
+    ) -> impl Future<Output = Result<(Vec<Job>, usize), BackendError>> + Send;
+
     /// Returns one stored job, or `None`.
     fn get_job(&self, name: &str)
     -> impl Future<Output = Result<Option<Job>, BackendError>> + Send;

@@ -9,7 +9,7 @@ use dkron_model::Job;
 
 use crate::backend::{ApiBackend, BackendError};
 use crate::error::ApiError;
-use crate::list_query::JobListQuery;
+use crate::list_query::{JobListQuery, Page};
 use crate::query::{first_value, has_key, query_pairs};
 use crate::render::{Format, with_job_location, with_total_count};
 use crate::state::{AppState, SharedState};
@@ -22,7 +22,15 @@ pub(crate) async fn list_jobs<B: ApiBackend>(
     uri: Uri,
 ) -> Result<Response, ApiError> {
     let query = JobListQuery::parse(&query_pairs(&uri)).map_err(ApiError::BadRequest)?;
-    let page = query.apply(state.backend.list_jobs().await?);
+    // Job names sort the same byte-wise and case-blind (validation allows only lowercase
+    // letters, digits, `_` and `-`), so a page in name order is read straight from storage.
+    let page = match query.name_order_slice() {
+        Some((start, limit, descending)) => {
+            let (items, total) = state.backend.jobs_by_name(start, limit, descending).await?;
+            Page { total, items }
+        }
+        None => query.apply(state.backend.list_jobs().await?),
+    };
     let response = format.json(StatusCode::OK, &page.items)?;
     Ok(with_total_count(response, page.total))
 }

@@ -211,6 +211,21 @@ impl JobListQuery {
         text_matches && status_matches && disabled_matches && metadata_matches
     }
 
+    /// When the query has no filter and sorts by name (the order jobs are stored in), returns
+    /// the slice to read: (first index, how many, descending). Other queries need every job.
+    pub(crate) fn name_order_slice(&self) -> Option<(usize, Option<usize>, bool)> {
+        let filtered = !self.text.is_empty()
+            || self.status.is_some()
+            || self.disabled.is_some()
+            || !self.metadata.is_empty();
+        if filtered || self.sort != JobSortKey::Name {
+            return None;
+        }
+        let start = self.start.unwrap_or(0);
+        let limit = self.end.map(|end| end.saturating_sub(start));
+        Some((start, limit, self.order == SortOrder::Descending))
+    }
+
     /// Filters, sorts and slices `jobs`.
     pub(crate) fn apply(&self, jobs: Vec<Job>) -> Page<Job> {
         let mut matched: Vec<Job> = jobs.into_iter().filter(|job| self.matches(job)).collect();

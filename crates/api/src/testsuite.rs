@@ -231,6 +231,27 @@ impl ApiBackend for InMemoryBackend {
         chrono_tz::Tz::UTC
     }
 
+    async fn jobs_by_name(
+        &self,
+        start: usize,
+        limit: Option<usize>,
+        descending: bool,
+    ) -> Result<(Vec<Job>, usize), BackendError> {
+        let inner = self.lock();
+        let total = inner.jobs.len();
+        let ordered: Box<dyn Iterator<Item = &Job>> = if descending {
+            Box::new(inner.jobs.values().rev())
+        } else {
+            Box::new(inner.jobs.values())
+        };
+        let page = ordered
+            .skip(start)
+            .take(limit.unwrap_or(usize::MAX))
+            .cloned()
+            .collect();
+        Ok((page, total))
+    }
+
     async fn list_jobs(&self) -> Result<Vec<Job>, BackendError> {
         Ok(self.jobs())
     }

@@ -15,3 +15,8 @@ pub const RECORDED_RUN_MEMORY: Duration = Duration::from_secs(10 * 60);
 /// Most runs with a written result a node remembers (about 200 bytes each); the oldest are
 /// forgotten first. Running runs and runs whose result is not yet written are always kept.
 pub const MAX_RECORDED_RUNS_REMEMBERED: usize = 16_384;
+
+/// Compiled cron patterns kept in memory, shared by every schedule (croner's compiled form is
+/// about 5 KB; jobs that share a pattern share one). A pattern not in the cache is compiled
+/// again when needed, in a few microseconds.
+pub const MAX_COMPILED_CRON_PATTERNS: usize = 256;

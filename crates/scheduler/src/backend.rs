@@ -71,8 +71,14 @@ pub enum CommitOutcome {
 ///   job's cursor forward to its nominal time (never backward); manual and parent launches
 ///   leave the cursor alone.
 pub trait SchedulerBackend: Send + Sync + 'static {
-    /// Returns every job with its replicated cursor (read once when leadership starts).
-    fn load_jobs(&self) -> impl Future<Output = Result<Vec<ScheduledJob>, SchedulerError>> + Send;
+    /// Returns up to `limit` jobs with their replicated cursors, in name order, starting after
+    /// the job named `after` (from the first with `None`). The scheduler reads every job
+    /// this way, page after page, when leadership starts.
+    fn load_jobs(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<ScheduledJob>, SchedulerError>> + Send;
 
     /// Returns one job with its cursor, `None` when it does not exist. Asked for a job the
     /// scheduler is told to run but has not heard of yet (created a moment ago, its change

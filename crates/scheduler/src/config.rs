@@ -111,15 +111,13 @@ pub struct PlanRules {
 impl PlanRules {
     /// Returns the rules for one job: its own `misfire_policy` and `catch_up_window` when set
     /// (validated when the job was saved; a value that does not parse keeps the server's).
-    pub fn for_job(&self, job: &dkron_model::Job) -> PlanRules {
+    pub fn for_job(&self, job: &impl crate::PlannedJob) -> PlanRules {
         let mut rules = *self;
-        if let Ok(policy) = job.misfire_policy.parse::<MisfirePolicy>() {
+        if let Some(policy) = job.misfire_policy() {
             rules.misfire_policy = policy;
         }
-        if !job.catch_up_window.is_empty()
-            && let Ok(window) = dkron_model::parse_go_duration(&job.catch_up_window)
-        {
-            rules.catch_up_window = saturating_delta(window);
+        if let Some(window) = job.catch_up_window() {
+            rules.catch_up_window = window;
         }
         rules
     }

@@ -6,11 +6,12 @@
 use std::collections::VecDeque;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use dkron_model::{Job, SkipReason, Trigger};
+use dkron_model::{SkipReason, Trigger};
 
 use crate::config::PlanRules;
 use crate::decision::Decision;
 use crate::nominal::NominalSchedule;
+use crate::planned_job::PlannedJob;
 use crate::policy::MisfirePolicy;
 
 /// The outcome of planning one job at one instant.
@@ -30,8 +31,8 @@ pub struct JobPlan {
 
 /// Returns true when the scheduler fires the job by itself: enabled, not a child of another
 /// job (children run after their parent), and not `@manually`.
-pub fn is_scheduled(job: &Job, schedule: &impl NominalSchedule) -> bool {
-    !job.disabled && !job.is_child() && !schedule.is_manual()
+pub fn is_scheduled(job: &impl PlannedJob, schedule: &impl NominalSchedule) -> bool {
+    !job.is_disabled() && !job.is_child() && !schedule.is_manual()
 }
 
 /// Returns the job's first nominal time strictly after `after`, honouring `starts_at` (nothing
@@ -44,16 +45,16 @@ pub fn is_scheduled(job: &Job, schedule: &impl NominalSchedule) -> bool {
 /// A schedule that answers a time not strictly after the time asked for is treated as
 /// exhausted, so a faulty schedule can never make the planner loop in place.
 pub fn next_occurrence(
-    job: &Job,
+    job: &impl PlannedJob,
     schedule: &impl NominalSchedule,
     after: DateTime<Utc>,
 ) -> Option<DateTime<Utc>> {
-    let nominal = match job.starts_at {
+    let nominal = match job.starts_at() {
         Some(starts_at) if starts_at > after => first_from_start(schedule, starts_at, after)?,
         _ => next_strictly_after(schedule, after)?,
     };
     if job
-        .expires_at
+        .expires_at()
         .is_some_and(|expires_at| nominal > expires_at)
     {
         return None;
@@ -96,7 +97,7 @@ fn first_from_start(
 /// Returns the next nominal time the scheduler should wake the job for, or `None` when the job
 /// is not scheduled or its schedule is exhausted.
 pub fn next_scheduled(
-    job: &Job,
+    job: &impl PlannedJob,
     schedule: &impl NominalSchedule,
     cursor: DateTime<Utc>,
 ) -> Option<DateTime<Utc>> {
@@ -175,7 +176,7 @@ impl LatenessBounds {
 /// occurrences are iterated; when more are due the plan is `truncated`, all skips of that
 /// chunk are folded into one range, and the caller plans again from the returned cursor.
 pub fn plan_job(
-    job: &Job,
+    job: &impl PlannedJob,
     schedule: &impl NominalSchedule,
     cursor: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
@@ -194,7 +195,7 @@ pub fn plan_job(
         .checked_add_signed(rules.launch_lead)
         .unwrap_or(DateTime::<Utc>::MAX_UTC);
     let bounds = LatenessBounds::new(now, rules);
-    let mut builder = DecisionBuilder::new(&job.name, rules);
+    let mut builder = DecisionBuilder::new(job.name(), rules);
     let mut decided_up_to = start;
     let mut iterated = 0_usize;
     let mut truncated = false;

@@ -5,6 +5,7 @@ use proptest::prelude::*;
 
 use super::test_support::{Every, at, job};
 use super::*;
+use dkron_model::Job;
 
 /// Every occurrence in `(cursor, horizon]`, by brute force.
 fn expected_occurrences(

@@ -3,6 +3,7 @@
 
 use super::test_support::{At, Every, Manually, Stuck, at, job};
 use super::*;
+use dkron_model::Job;
 
 fn rules(policy: MisfirePolicy) -> PlanRules {
     PlanRules {

@@ -117,6 +117,78 @@ impl StateStore {
         Ok(jobs)
     }
 
+    /// Returns `limit` jobs (all with `None`) in name order from the `start`-th, or in reverse
+    /// name order with `descending`, and how many jobs there are. Only the jobs returned are
+    /// decoded: the ones before `start` are passed over by key.
+    pub fn jobs_page(
+        &self,
+        start: usize,
+        limit: Option<usize>,
+        descending: bool,
+    ) -> Result<(Vec<StoredJob>, usize), StoreError> {
+        let txn = self.db.begin_read().map_err(engine("listing jobs"))?;
+        let table = txn.open_table(JOBS).map_err(engine("listing jobs"))?;
+        let total = table.len().map_err(engine("counting jobs"))? as usize;
+        let iter = table.iter().map_err(engine("listing jobs"))?;
+        let rows: Box<dyn Iterator<Item = _>> = if descending {
+            Box::new(iter.rev())
+        } else {
+            Box::new(iter)
+        };
+        let mut jobs = Vec::new();
+        for item in rows.skip(start).take(limit.unwrap_or(usize::MAX)) {
+            let (key, value) = item.map_err(engine("listing jobs"))?;
+            jobs.push(StoredJob::decode(key.value(), value.value())?);
+        }
+        Ok((jobs, total))
+    }
+
+    /// Calls `visit` with every job in name order, one decoded at a time (memory stays at one
+    /// job, whatever their number).
+    pub fn for_each_job(&self, mut visit: impl FnMut(StoredJob)) -> Result<(), StoreError> {
+        let txn = self.db.begin_read().map_err(engine("listing jobs"))?;
+        let table = txn.open_table(JOBS).map_err(engine("listing jobs"))?;
+        for item in table.iter().map_err(engine("listing jobs"))? {
+            let (key, value) = item.map_err(engine("listing jobs"))?;
+            visit(StoredJob::decode(key.value(), value.value())?);
+        }
+        Ok(())
+    }
+
+    /// Returns every job's name, in order, without decoding the jobs.
+    pub fn job_names(&self) -> Result<Vec<String>, StoreError> {
+        let txn = self.db.begin_read().map_err(engine("listing jobs"))?;
+        let table = txn.open_table(JOBS).map_err(engine("listing jobs"))?;
+        let mut names = Vec::with_capacity(table.len().unwrap_or(0) as usize);
+        for item in table.iter().map_err(engine("listing jobs"))? {
+            let (key, _) = item.map_err(engine("listing jobs"))?;
+            names.push(key.value().to_string());
+        }
+        Ok(names)
+    }
+
+    /// Returns up to `limit` jobs in name order, after the job named `after` (from the first
+    /// with `None`).
+    pub fn jobs_after(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<StoredJob>, StoreError> {
+        use std::ops::Bound;
+        let txn = self.db.begin_read().map_err(engine("listing jobs"))?;
+        let table = txn.open_table(JOBS).map_err(engine("listing jobs"))?;
+        let start = after.map_or(Bound::Unbounded, Bound::Excluded);
+        let mut jobs = Vec::with_capacity(limit.min(4_096));
+        let range = table
+            .range::<&str>((start, Bound::Unbounded))
+            .map_err(engine("listing jobs"))?;
+        for item in range.take(limit) {
+            let (key, value) = item.map_err(engine("listing jobs"))?;
+            jobs.push(StoredJob::decode(key.value(), value.value())?);
+        }
+        Ok(jobs)
+    }
+
     /// Returns one job with its bookkeeping.
     pub fn job(&self, name: &str) -> Result<Option<StoredJob>, StoreError> {
         let txn = self.db.begin_read().map_err(engine("reading a job"))?;

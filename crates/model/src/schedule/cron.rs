@@ -1,5 +1,8 @@
 //! Six-field cron patterns: our grammar decides the values, croner searches the calendar.
 
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use croner::Cron;
@@ -139,34 +142,31 @@ fn range_text((start, end): (u32, u32)) -> String {
 }
 
 /// A cron pattern bound to the zone whose wall clock it is matched on.
+///
+/// Only our parsed fields are kept per schedule. croner's compiled form holds a byte per
+/// possible value of every field, years 1 to 5000 included (about 5 KB: 500 MB for 100,000
+/// jobs), so compiled patterns live in one small shared cache instead (`compiled`), where
+/// the many jobs that share a pattern share one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct CronSchedule {
     fields: CronFields,
-    /// The compiled pattern, or `None` when it can never fire.
-    cron: Option<Cron>,
+    /// False when the pattern can never fire (e.g. 30 February).
+    fires: bool,
     zone: Tz,
 }
 
 impl CronSchedule {
-    /// Compiles the fields for croner.
+    /// Checks that croner takes the fields.
     pub(crate) fn new(fields: CronFields, zone: Tz) -> Result<CronSchedule, ScheduleError> {
-        let cron = if fields.can_fire() {
-            let pattern = fields.croner_pattern();
-            let parser = CronParser::builder()
-                .seconds(Seconds::Required)
-                .year(Year::Disallowed)
-                .build();
-            let cron = parser
-                .parse(&pattern)
-                .map_err(|error| ScheduleError::Engine {
-                    pattern: pattern.clone(),
-                    detail: error.to_string(),
-                })?;
-            Some(cron)
-        } else {
-            None
-        };
-        Ok(CronSchedule { fields, cron, zone })
+        let fires = fields.can_fire();
+        if fires {
+            compiled(&fields)?;
+        }
+        Ok(CronSchedule {
+            fields,
+            fires,
+            zone,
+        })
     }
 
     /// Returns the zone the pattern is matched in.
@@ -176,7 +176,10 @@ impl CronSchedule {
 
     /// Returns the first fire time strictly after `after`.
     pub(crate) fn next_after(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let cron = self.cron.as_ref()?;
+        if !self.fires {
+            return None;
+        }
+        let cron = compiled(&self.fields).ok()?;
         // Before year 1 nothing can fire; searching from there keeps chrono in range.
         let after = after.max(earliest_search_start());
         let start = search_start(self.zone, after)?;
@@ -193,6 +196,66 @@ impl CronSchedule {
         }
         None
     }
+}
+
+/// Compiled patterns kept, shared by every schedule (about 5 KB each).
+const MAX_COMPILED: usize = crate::limits::MAX_COMPILED_CRON_PATTERNS;
+
+/// The shared cache: pattern → (compiled form, last use), least recently used evicted.
+type CompiledCache = HashMap<CronFields, (Arc<Cron>, u64)>;
+
+static COMPILED: LazyLock<Mutex<(CompiledCache, u64)>> =
+    LazyLock::new(|| Mutex::new((HashMap::new(), 0)));
+
+/// Returns croner's form of `fields`, from the cache or compiled now. A compile is a few
+/// microseconds; eviction scans the cache, on misses only.
+fn compiled(fields: &CronFields) -> Result<Arc<Cron>, ScheduleError> {
+    {
+        let mut guard = COMPILED
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let (cache, clock) = &mut *guard;
+        *clock += 1;
+        if let Some((cron, used)) = cache.get_mut(fields) {
+            *used = *clock;
+            return Ok(Arc::clone(cron));
+        }
+    }
+    let pattern = fields.croner_pattern();
+    let cron = CronParser::builder()
+        .seconds(Seconds::Required)
+        .year(Year::Disallowed)
+        .build()
+        .parse(&pattern)
+        .map_err(|error| ScheduleError::Engine {
+            pattern: pattern.clone(),
+            detail: error.to_string(),
+        })?;
+    let cron = Arc::new(cron);
+    let mut guard = COMPILED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let (cache, clock) = &mut *guard;
+    if cache.len() >= MAX_COMPILED
+        && let Some(oldest) = cache
+            .iter()
+            .min_by_key(|(_, (_, used))| *used)
+            .map(|(key, _)| *key)
+    {
+        cache.remove(&oldest);
+    }
+    cache.insert(*fields, (Arc::clone(&cron), *clock));
+    Ok(cron)
+}
+
+/// How many compiled patterns the shared cache holds now.
+#[cfg(test)]
+fn compiled_count() -> usize {
+    COMPILED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .0
+        .len()
 }
 
 /// The earliest instant a search starts from: a day into year 1, clear of every zone offset.
@@ -225,6 +288,30 @@ mod tests {
             fields("0 0 0 */2 * MON-FRI").croner_pattern(),
             "0 0 0 1,3,5,7,9,11,13,15,17,19,21,23,25,27,29,31 * 1-5"
         );
+    }
+
+    #[test]
+    fn the_compiled_cache_stays_within_its_bound_and_keeps_answering() {
+        let zone = chrono_tz::UTC;
+        let after = Utc::now();
+        let mut expected = Vec::new();
+        for minute in 0..60 {
+            for hour in 0..24 {
+                let schedule =
+                    CronSchedule::new(fields(&format!("0 {minute} {hour} * * *")), zone).unwrap();
+                expected.push((schedule, minute, hour));
+            }
+        }
+        assert!(compiled_count() <= MAX_COMPILED);
+        // Evicted patterns compile again: every schedule still finds its next fire time.
+        for (schedule, minute, hour) in &expected {
+            let next = schedule.next_after(after).unwrap();
+            assert_eq!(
+                next.format("%M %H").to_string(),
+                format!("{minute:02} {hour:02}")
+            );
+        }
+        assert!(compiled_count() <= MAX_COMPILED);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use dkron_model::{Job, Schedule, Trigger};
+use dkron_model::{Schedule, Trigger};
 use tokio::sync::{mpsc, oneshot, watch};
 use tracing::{debug, info, warn};
 
@@ -23,6 +23,7 @@ use crate::config::{PlanRules, SchedulerConfig, saturating_delta};
 use crate::error::SchedulerError;
 use crate::gate::DispatchGate;
 use crate::overload::{OverloadChange, OverloadWatch};
+use crate::planned_job::PlanningFacts;
 use crate::queues::{DispatchQueue, TimerQueue};
 use crate::status::SchedulerStatus;
 
@@ -57,7 +58,8 @@ pub(crate) enum Flow {
 /// One job as the task tracks it.
 #[derive(Debug)]
 struct TrackedJob {
-    job: Job,
+    /// Only what planning reads: the job itself stays in the store.
+    job: PlanningFacts,
     /// `None` when the schedule does not parse: the job only runs manually then.
     schedule: Option<Schedule>,
     /// The cursor as committed (or the start point, before the first decision).

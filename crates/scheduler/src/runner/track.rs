@@ -9,6 +9,10 @@ use crate::backend::{ScheduledJob, SchedulerBackend};
 use crate::decision::Decision;
 use crate::error::SchedulerError;
 use crate::plan::{next_scheduled, plan_job};
+use crate::planned_job::PlanningFacts;
+
+/// Jobs read per call when loading, so that only this many whole jobs are in memory at once.
+const LOAD_PAGE: usize = 1_000;
 
 /// What planning one job produced, applied once its decisions are committed.
 struct Planned {
@@ -18,22 +22,30 @@ struct Planned {
 }
 
 impl<B: SchedulerBackend> Runner<B> {
-    /// Reads every job once, retrying with backoff until it works or leadership is lost.
+    /// Reads every job once, a page at a time (so only a page of whole jobs is in memory at
+    /// once), retrying a page with backoff until it works or leadership is lost.
     pub(super) async fn load_jobs(&mut self) -> Flow {
         let mut backoff = Backoff::new();
+        let mut after: Option<String> = None;
         loop {
             let backend = std::sync::Arc::clone(&self.backend);
             let mut stop = self.stop.clone();
             let loaded = tokio::select! {
                 biased;
                 () = stop_signal(&mut stop) => return Flow::Stop,
-                loaded = backend.load_jobs() => loaded,
+                loaded = backend.load_jobs(after.as_deref(), LOAD_PAGE) => loaded,
             };
             match loaded {
                 Ok(jobs) => {
+                    backoff = Backoff::new();
+                    let full_page = jobs.len() == LOAD_PAGE;
                     let now = self.clock.now();
                     for scheduled in jobs {
+                        after = Some(scheduled.job.name.clone());
                         self.track(scheduled, now);
+                    }
+                    if full_page {
+                        continue;
                     }
                     info!(
                         jobs_tracked = self.jobs.len(),
@@ -82,7 +94,7 @@ impl<B: SchedulerBackend> Runner<B> {
         self.jobs.insert(
             name,
             TrackedJob {
-                job: scheduled.job,
+                job: PlanningFacts::of(&scheduled.job),
                 schedule,
                 cursor,
                 next,

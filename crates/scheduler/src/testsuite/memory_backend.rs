@@ -281,8 +281,20 @@ impl MemoryState {
 }
 
 impl SchedulerBackend for InMemoryBackend {
-    async fn load_jobs(&self) -> Result<Vec<ScheduledJob>, SchedulerError> {
-        Ok(self.state().jobs.values().cloned().collect())
+    async fn load_jobs(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ScheduledJob>, SchedulerError> {
+        use std::ops::Bound;
+        let start = after.map_or(Bound::Unbounded, |name| Bound::Excluded(name.to_string()));
+        Ok(self
+            .state()
+            .jobs
+            .range((start, Bound::Unbounded))
+            .take(limit)
+            .map(|(_, job)| job.clone())
+            .collect())
     }
 
     async fn load_job(&self, name: &str) -> Result<Option<ScheduledJob>, SchedulerError> {

@@ -246,3 +246,36 @@ fn state_survives_reopen_and_snapshot_round_trip() {
             .is_err()
     );
 }
+
+#[test]
+fn jobs_are_read_a_page_at_a_time_in_name_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let names: Vec<String> = (0..25).map(|index| format!("job-{index:02}")).collect();
+    for name in names.iter().rev() {
+        put(&store, job(name));
+    }
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = store.jobs_after(after.as_deref(), 10).unwrap();
+        let full = page.len() == 10;
+        for stored in page {
+            after = Some(stored.job.name.clone());
+            seen.push(stored.job.name);
+        }
+        if !full {
+            break;
+        }
+    }
+    assert_eq!(seen, names, "every job once, in name order");
+
+    let (page, total) = store.jobs_page(20, Some(10), false).unwrap();
+    assert_eq!(total, 25);
+    let page: Vec<_> = page.into_iter().map(|stored| stored.job.name).collect();
+    assert_eq!(page, names[20..]);
+    let (page, _) = store.jobs_page(1, Some(2), true).unwrap();
+    let page: Vec<_> = page.into_iter().map(|stored| stored.job.name).collect();
+    assert_eq!(page, ["job-23", "job-22"]);
+    assert!(store.jobs_page(30, None, false).unwrap().0.is_empty());
+}
