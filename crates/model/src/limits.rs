@@ -20,3 +20,9 @@ pub const MAX_RECORDED_RUNS_REMEMBERED: usize = 16_384;
 /// about 5 KB; jobs that share a pattern share one). A pattern not in the cache is compiled
 /// again when needed, in a few microseconds.
 pub const MAX_COMPILED_CRON_PATTERNS: usize = 256;
+
+// ---- executors, processors and the HTTP API (crates exec, api) ----
+
+// ---- node RPC, membership, metrics and the worker's channels (crates cluster, membership, agent) ----
+
+// ---- replicated state and the recorder (crates store, agent recorder) ----
