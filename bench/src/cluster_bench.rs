@@ -1,4 +1,4 @@
-//! Cluster benchmark: three servers and one agent on 127.0.0.1.
+//! Cluster benchmark: three servers and `--agents` agents (one by default) on 127.0.0.1.
 //!
 //! Measures, on the real binary: executions per second sustained with start lateness
 //! p50/p99 while jobs are spread over every node, the RSS of each server, and the failover
@@ -24,7 +24,7 @@ const LAUNCH_LEAD_MS: i64 = 200;
 
 /// Command-line options.
 #[derive(Debug, Parser)]
-#[command(about = "Load a 3-server + 1-agent dkron-rs cluster and print figures")]
+#[command(about = "Load a dkron-rs cluster of 3 servers and some agents and print figures")]
 struct Options {
     /// Path of the dkron binary (default: target/release/dkron next to this program).
     #[arg(long, env = "DKRON_BIN")]
@@ -41,6 +41,9 @@ struct Options {
     /// Jobs created per second (sets how many fall due in the same second).
     #[arg(long, default_value_t = 500)]
     create_rate: usize,
+    /// Agents (nodes that run jobs but are not servers) beside the three servers.
+    #[arg(long, default_value_t = 1)]
+    agents: usize,
     /// How many times the leader is killed after the steady-state window.
     #[arg(long, default_value_t = 3)]
     kills: usize,
@@ -148,8 +151,13 @@ async fn main() -> anyhow::Result<()> {
     let binary = options.dkron.clone().map_or_else(default_binary, Ok)?;
     let _installed = rustls::crypto::ring::default_provider().install_default();
     println!(
-        "cluster-bench: 3 servers + 1 agent, {} jobs at @every {}s on one random node each, created {}/s; {} s measured; {} leader kills",
-        options.jobs, options.every_secs, options.create_rate, options.duration_secs, options.kills
+        "cluster-bench: 3 servers + {} agent(s), {} jobs at @every {}s on one random node each, created {}/s; {} s measured; {} leader kills",
+        options.agents,
+        options.jobs,
+        options.every_secs,
+        options.create_rate,
+        options.duration_secs,
+        options.kills
     );
     println!(
         "settings: defaults (raft heartbeat {} ms, election timeout {}-{} ms, gossip profile lan), misfire policy {}",
@@ -171,7 +179,7 @@ async fn main() -> anyhow::Result<()> {
     } else {
         None
     };
-    let mut cluster = Cluster::start(&binary, 3, 1, &server_args).await?;
+    let mut cluster = Cluster::start(&binary, 3, options.agents, &server_args).await?;
     let first = cluster.nodes[0].base.clone();
     let api = Api {
         client: &cluster.client.clone(),

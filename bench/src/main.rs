@@ -88,6 +88,10 @@ struct Window {
     rss_kib: Vec<u64>,
     usage_start: usage::Usage,
     usage_end: usage::Usage,
+    /// This program's own usage, and the machine's busy CPU seconds, at both ends.
+    bench_cpu: (f64, f64),
+    machine_busy: (f64, f64),
+    cpus: usize,
     peak_threads: u64,
     wall_secs: f64,
 }
@@ -95,6 +99,8 @@ struct Window {
 async fn measure_window(server: &server::Server, options: &Options) -> anyhow::Result<Window> {
     let start = chrono::Utc::now();
     let usage_start = server.usage()?;
+    let bench_start = usage::usage_of(std::process::id())?.cpu_secs;
+    let (machine_start, cpus) = usage::machine_busy_secs()?;
     let mut rss_kib = vec![usage_start.rss_kib];
     let mut peak_threads = usage_start.threads;
     let measured = Instant::now();
@@ -118,6 +124,9 @@ async fn measure_window(server: &server::Server, options: &Options) -> anyhow::R
         rss_kib,
         usage_start,
         usage_end: server.usage()?,
+        bench_cpu: (bench_start, usage::usage_of(std::process::id())?.cpu_secs),
+        machine_busy: (machine_start, usage::machine_busy_secs()?.0),
+        cpus,
         peak_threads,
         wall_secs: measured.elapsed().as_secs_f64(),
     })
@@ -135,6 +144,19 @@ fn print_usage(window: &Window) {
         cpu_secs,
         window.wall_secs,
         100.0 * cpu_secs / window.wall_secs
+    );
+    let share = |seconds: f64| 100.0 * seconds / window.wall_secs;
+    let jobs = window.usage_end.children_cpu_secs - window.usage_start.children_cpu_secs;
+    let bench = window.bench_cpu.1 - window.bench_cpu.0;
+    let machine = window.machine_busy.1 - window.machine_busy.0;
+    println!(
+        "machine: {:.0}% busy of {} cores = server {:.0}% + jobs' processes {:.0}% + this program {:.0}% + the rest {:.0}% (of one core)",
+        share(machine) / window.cpus.max(1) as f64,
+        window.cpus,
+        share(cpu_secs),
+        share(jobs),
+        share(bench),
+        share(machine - cpu_secs - jobs - bench).max(0.0),
     );
 }
 

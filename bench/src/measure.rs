@@ -152,7 +152,89 @@ pub fn print_window(results: &Results) {
         lateness.last().copied().unwrap_or(f64::NAN)
     );
     println!("ledger by state: {:?}", results.ledger_states);
-    for (reason, count) in &results.reasons {
-        println!("  {count} × {reason}");
+    for line in reason_lines(&results.reasons) {
+        println!("  {line}");
+    }
+}
+
+/// One line per kind of reason: reasons that differ only in a figure in seconds (the
+/// scheduler's lag) are counted together, with the range of the figure.
+pub fn reason_lines(reasons: &std::collections::BTreeMap<String, usize>) -> Vec<String> {
+    let mut families: std::collections::BTreeMap<(String, String), (usize, f64, f64)> =
+        Default::default();
+    for (reason, count) in reasons {
+        let (before, figure, after) = split_seconds(reason);
+        let family = families
+            .entry((before.to_string(), after.to_string()))
+            .or_insert((0, f64::INFINITY, f64::NEG_INFINITY));
+        family.0 += count;
+        if let Some(figure) = figure {
+            family.1 = family.1.min(figure);
+            family.2 = family.2.max(figure);
+        }
+    }
+    families
+        .into_iter()
+        .map(|((before, after), (count, low, high))| match (low, high) {
+            (low, high) if low > high => format!("{count} × {before}{after}"),
+            (low, high) if low == high => format!("{count} × {before}{low:.1}{after}"),
+            (low, high) => format!("{count} × {before}{low:.1}–{high:.1}{after}"),
+        })
+        .collect()
+}
+
+/// Splits "… was 4.2 s behind" around its figure in seconds, if it has one.
+fn split_seconds(reason: &str) -> (&str, Option<f64>, &str) {
+    let Some(unit) = reason
+        .find(" s ")
+        .or_else(|| reason.strip_suffix(" s").map(str::len))
+    else {
+        return (reason, None, "");
+    };
+    let start = reason[..unit]
+        .rfind(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .map_or(0, |space| space + 1);
+    match reason[start..unit].parse::<f64>() {
+        Ok(figure) => (&reason[..start], Some(figure), &reason[unit..]),
+        Err(_) => (reason, None, ""),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lag_figures_are_counted_together_with_their_range() {
+        let reasons = [
+            ("skipped: overloaded: the scheduler was 12.0 s behind", 250),
+            ("skipped: overloaded: the scheduler was 18.6 s behind", 22),
+            ("skipped: overloaded: the scheduler was 14.1 s behind", 500),
+            ("lost: the node restarted", 3),
+        ]
+        .into_iter()
+        .map(|(reason, count)| (reason.to_string(), count))
+        .collect();
+        assert_eq!(
+            reason_lines(&reasons),
+            [
+                "3 × lost: the node restarted",
+                "772 × skipped: overloaded: the scheduler was 12.0–18.6 s behind",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_single_figure_is_printed_as_it_was() {
+        let reasons = [(
+            "skipped: overloaded: the scheduler was 0.6 s behind".to_string(),
+            7,
+        )]
+        .into_iter()
+        .collect();
+        assert_eq!(
+            reason_lines(&reasons),
+            ["7 × skipped: overloaded: the scheduler was 0.6 s behind"]
+        );
     }
 }

@@ -5,6 +5,9 @@ pub struct Usage {
     pub rss_kib: u64,
     pub threads: u64,
     pub cpu_secs: f64,
+    /// CPU of the process's children that ended and were waited for: for the server, the
+    /// jobs' own processes.
+    pub children_cpu_secs: f64,
 }
 
 /// Reads a process's RSS, threads and total CPU time from /proc.
@@ -35,9 +38,34 @@ pub fn usage_of(pid: u32) -> anyhow::Result<Usage> {
     };
     // utime and stime are fields 14 and 15 of stat; after the name they are 11 and 12.
     let cpu_secs = (ticks(11) + ticks(12)) / 100.0;
+    // cutime and cstime follow them.
+    let children_cpu_secs = (ticks(13) + ticks(14)) / 100.0;
     Ok(Usage {
         rss_kib,
         threads,
         cpu_secs,
+        children_cpu_secs,
     })
+}
+
+/// CPU seconds the whole machine spent busy (not idle, not waiting for I/O) since boot, and
+/// how many CPUs it has, from /proc/stat.
+pub fn machine_busy_secs() -> anyhow::Result<(f64, usize)> {
+    let stat = std::fs::read_to_string("/proc/stat")?;
+    let total = stat
+        .lines()
+        .find_map(|line| line.strip_prefix("cpu "))
+        .ok_or_else(|| anyhow::anyhow!("/proc/stat has no cpu line"))?;
+    let ticks: Vec<f64> = total
+        .split_whitespace()
+        .filter_map(|value| value.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal …
+    let idle = ticks.get(3).copied().unwrap_or(0.0) + ticks.get(4).copied().unwrap_or(0.0);
+    let busy = ticks.iter().take(8).sum::<f64>() - idle;
+    let cpus = stat
+        .lines()
+        .filter(|line| line.starts_with("cpu") && !line.starts_with("cpu "))
+        .count();
+    Ok((busy / 100.0, cpus))
 }

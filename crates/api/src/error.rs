@@ -29,6 +29,12 @@ pub(crate) enum ApiError {
     /// Job submissions are paused on this node (`POST /v1/pause`).
     #[error("New job submissions are currently paused")]
     Paused,
+    /// The node already serves as many live output streams as it may; the client may retry.
+    #[error("this node already serves {limit} live output streams; try again when one has closed")]
+    TooManyStreams {
+        /// The most streams served at once.
+        limit: usize,
+    },
     /// The backend refused or failed.
     #[error(transparent)]
     Backend(#[from] BackendError),
@@ -65,7 +71,7 @@ impl ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Paused => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Paused | ApiError::TooManyStreams { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Render(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::AtField { error, .. } => error.status(),
             ApiError::Backend(error) => match error {

@@ -14,6 +14,8 @@ pub struct ApiOptions {
     pub max_job_body_bytes: usize,
     /// Largest accepted restore upload in bytes; larger uploads get `413`.
     pub max_restore_body_bytes: usize,
+    /// Most live output streams served at once; a further one gets `503` until one closes.
+    pub max_output_streams: usize,
 }
 
 impl ApiOptions {
@@ -23,6 +25,7 @@ impl ApiOptions {
             node_name: node_name.into(),
             max_job_body_bytes: DEFAULT_MAX_JOB_BODY_BYTES,
             max_restore_body_bytes: DEFAULT_MAX_RESTORE_BODY_BYTES,
+            max_output_streams: dkron_model::limits::MAX_OUTPUT_STREAM_FOLLOWERS,
         }
     }
 }

@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use tokio::sync::Semaphore;
+
 use crate::backend::ApiBackend;
 use crate::openapi::OpenApiDocument;
 use crate::options::ApiOptions;
@@ -14,6 +16,8 @@ pub(crate) struct AppState<B> {
     pub(crate) options: ApiOptions,
     /// Our OpenAPI document, parsed once.
     pub(crate) openapi: OpenApiDocument,
+    /// One permit per live output stream that may be served at once.
+    pub(crate) output_streams: Arc<Semaphore>,
 }
 
 /// How handlers receive the state.
@@ -24,6 +28,7 @@ impl<B: ApiBackend> AppState<B> {
     pub(crate) fn new(backend: Arc<B>, options: ApiOptions) -> Self {
         AppState {
             backend,
+            output_streams: Arc::new(Semaphore::new(options.max_output_streams)),
             options,
             openapi: OpenApiDocument::load(),
         }

@@ -12,8 +12,13 @@
 //!   job removed, or its history pruned); the stream then ends.
 //!
 //! Every stream starts with a `reset`, so a browser that reconnects starts from a clean view.
+//!
+//! Each stream polls a node and holds a copy of the output it showed, so a node serves at
+//! most `ApiOptions::max_output_streams` at once (`limits::MAX_OUTPUT_STREAM_FOLLOWERS`);
+//! one more is refused with 503 until a stream closes.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Path, State};
@@ -22,6 +27,7 @@ use axum::response::{IntoResponse, Response};
 use dkron_model::{Execution, gotime};
 use futures::stream::{self, Stream, StreamExt};
 use serde::Serialize;
+use tokio::sync::OwnedSemaphorePermit;
 
 use crate::backend::{ApiBackend, BackendError};
 use crate::error::ApiError;
@@ -114,6 +120,8 @@ struct Follower<B> {
     shown: Option<String>,
     first_look: Option<Sighting>,
     finished: bool,
+    /// This stream's place among those served at once, given back when the stream is dropped.
+    _place: OwnedSemaphorePermit,
 }
 
 impl<B: ApiBackend> Follower<B> {
@@ -177,6 +185,11 @@ pub(crate) async fn stream_output<B: ApiBackend>(
     State(state): State<SharedState<B>>,
     Path((job, execution_id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
+    let place = Arc::clone(&state.output_streams)
+        .try_acquire_owned()
+        .map_err(|_| ApiError::TooManyStreams {
+            limit: state.options.max_output_streams,
+        })?;
     // The first look answers 404 for an unknown job or execution before the stream starts.
     let first_look = look(&state, &job, &execution_id).await?;
     let follower = Follower {
@@ -186,6 +199,7 @@ pub(crate) async fn stream_output<B: ApiBackend>(
         shown: None,
         first_look: Some(first_look),
         finished: false,
+        _place: place,
     };
     Ok(Sse::new(follow(follower))
         .keep_alive(KeepAlive::default())

@@ -8,10 +8,12 @@
 
 #![warn(missing_docs)]
 
+mod byte_tail;
 mod error;
 mod executor;
 mod gobool;
 mod http;
+mod live;
 mod output;
 mod processors;
 mod registry;

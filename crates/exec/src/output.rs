@@ -1,28 +1,30 @@
 //! The output sink every executor writes to: a live stream plus a capped tail.
 
-use std::collections::VecDeque;
-
 use bytes::Bytes;
 use tokio::sync::mpsc::UnboundedSender;
 
-/// Collects an executor's output: forwards every chunk to the live stream and keeps only the
-/// last `cap` bytes for storage.
+use crate::byte_tail::ByteTail;
+use crate::live::LiveStream;
+
+/// Collects an executor's output: forwards every chunk to the live stream (bounded by what
+/// its readers hold, see [`dkron_model::limits::MAX_LIVE_OUTPUT_BYTES_QUEUED`]) and keeps
+/// only the last `cap` bytes for storage.
 #[derive(Debug)]
 pub struct OutputSink {
-    tail: VecDeque<u8>,
+    tail: ByteTail,
     cap: usize,
     dropped_bytes: bool,
-    live: Option<UnboundedSender<Bytes>>,
+    live: Option<LiveStream>,
 }
 
 impl OutputSink {
     /// Returns a sink keeping at most `cap` bytes and forwarding chunks to `live` if given.
     pub fn new(cap: usize, live: Option<UnboundedSender<Bytes>>) -> Self {
         OutputSink {
-            tail: VecDeque::new(),
+            tail: ByteTail::new(cap),
             cap,
             dropped_bytes: false,
-            live,
+            live: live.map(LiveStream::new),
         }
     }
 
@@ -31,24 +33,14 @@ impl OutputSink {
         if chunk.is_empty() {
             return;
         }
-        if let Some(live) = &self.live
-            && live.send(Bytes::copy_from_slice(chunk)).is_err()
+        if let Some(live) = &mut self.live
+            && !live.write(chunk)
         {
             // The listener went away; the run goes on and the stored output is still kept.
             self.live = None;
         }
-        let kept_part = if chunk.len() > self.cap {
+        if self.tail.push(chunk) > 0 {
             self.dropped_bytes = true;
-            self.tail.clear();
-            &chunk[chunk.len() - self.cap..]
-        } else {
-            chunk
-        };
-        self.tail.extend(kept_part);
-        let excess = self.tail.len().saturating_sub(self.cap);
-        if excess > 0 {
-            self.dropped_bytes = true;
-            self.tail.drain(..excess);
         }
     }
 
@@ -77,15 +69,17 @@ impl OutputSink {
 
     /// Returns a copy of the kept tail as text (lossy UTF-8).
     pub fn kept_text(&self) -> String {
-        let bytes: Vec<u8> = self.tail.iter().copied().collect();
-        tail_to_text(&bytes, self.dropped_bytes)
+        tail_to_text(&self.tail.to_vec(), self.dropped_bytes)
     }
 
     /// Builds the stored output: `error_line` (if any) first, then as much of the tail as fits,
     /// the whole staying within the cap. Returns the text and whether anything was dropped.
-    pub(crate) fn finish(self, error_line: Option<&str>) -> (String, bool) {
+    pub(crate) fn finish(mut self, error_line: Option<&str>) -> (String, bool) {
+        if let Some(live) = self.live.take() {
+            live.close();
+        }
         let cap = self.cap;
-        let mut tail: Vec<u8> = self.tail.into();
+        let mut tail = self.tail.take();
         let mut dropped = self.dropped_bytes;
         let mut prefix = String::new();
         if let Some(line) = error_line {

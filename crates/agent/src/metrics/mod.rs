@@ -6,12 +6,12 @@
 //! cover the whole cluster), and this node's own view (Raft, gossip, running executions).
 
 mod completeness;
+mod durations;
 mod exposition;
 mod histogram;
 mod render;
 pub mod statsd;
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -20,10 +20,12 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use dkron_cluster::RunObservation;
+use dkron_model::limits;
 use tokio::sync::broadcast::error::RecvError;
 use tokio_util::sync::CancellationToken;
 
 use self::completeness::Tally;
+use self::durations::{CheckJobs, JobDurations};
 use self::histogram::Histogram;
 use crate::node::Node;
 
@@ -41,7 +43,7 @@ const LATENESS_BUCKETS: &[f64] = &[
 #[derive(Debug)]
 struct Observed {
     lateness: Histogram,
-    durations: HashMap<String, Histogram>,
+    durations: JobDurations,
 }
 
 /// The figures a scrape cannot read from the state: kept since this process started.
@@ -58,7 +60,10 @@ impl Default for Metrics {
         Metrics {
             observed: Mutex::new(Observed {
                 lateness: Histogram::new(LATENESS_BUCKETS),
-                durations: HashMap::new(),
+                durations: JobDurations::new(
+                    DURATION_BUCKETS,
+                    limits::JOB_DURATION_HISTOGRAMS_CHECKED_FROM,
+                ),
             }),
             completeness: Mutex::new(None),
         }
@@ -66,28 +71,40 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    fn observe(&self, seen: RunObservation) {
-        let mut observed = self
-            .observed
-            .lock()
-            .expect("metrics lock is never poisoned");
+    fn observe(&self, seen: RunObservation) -> CheckJobs {
+        let mut observed = self.lock_observed();
         match seen {
             RunObservation::Started { lateness, .. } => {
                 observed.lateness.observe(seconds(lateness));
+                CheckJobs::NotYet
             }
             RunObservation::Finished {
                 job,
                 duration: Some(duration),
                 ..
-            } => {
-                observed
-                    .durations
-                    .entry(job)
-                    .or_insert_with(|| Histogram::new(DURATION_BUCKETS))
-                    .observe(seconds(duration));
-            }
-            RunObservation::Finished { duration: None, .. } => {}
+            } => observed.durations.observe(job, seconds(duration)),
+            RunObservation::Finished { duration: None, .. } => CheckJobs::NotYet,
         }
+    }
+
+    /// Drops the duration histograms of jobs that are no longer stored. Blocking: it reads
+    /// the store once per histogram.
+    fn keep_existing_jobs(&self, node: &Node) {
+        let store = node.raft.store();
+        // A job that cannot be read is kept: the next check looks again.
+        let exists = |name: &str| !matches!(store.job(name), Ok(None));
+        self.lock_observed().durations.keep_existing(exists);
+    }
+
+    /// Returns how many duration histograms are kept, and their bound.
+    pub fn duration_histograms(&self) -> (usize, usize) {
+        self.lock_observed().durations.len_and_bound()
+    }
+
+    fn lock_observed(&self) -> std::sync::MutexGuard<'_, Observed> {
+        self.observed
+            .lock()
+            .expect("metrics lock is never poisoned")
     }
 }
 
@@ -107,7 +124,11 @@ pub async fn follow(node: Arc<Node>, metrics: Arc<Metrics>, stop: CancellationTo
             seen = records.recv() => seen,
         };
         match seen {
-            Ok(seen) => metrics.observe(seen),
+            Ok(seen) => {
+                if metrics.observe(seen) == CheckJobs::Due {
+                    keep_existing_jobs(&node, &metrics).await;
+                }
+            }
             Err(RecvError::Lagged(missed)) => {
                 tracing::debug!(
                     missed,
@@ -116,6 +137,15 @@ pub async fn follow(node: Arc<Node>, metrics: Arc<Metrics>, stop: CancellationTo
             }
             Err(RecvError::Closed) => return,
         }
+    }
+}
+
+/// Checks the duration histograms against the stored jobs, off the async threads.
+async fn keep_existing_jobs(node: &Arc<Node>, metrics: &Arc<Metrics>) {
+    let (node, metrics) = (node.clone(), metrics.clone());
+    let checked = tokio::task::spawn_blocking(move || metrics.keep_existing_jobs(&node)).await;
+    if let Err(error) = checked {
+        tracing::warn!(error = %error, "cannot check duration histograms against the jobs");
     }
 }
 

@@ -38,7 +38,7 @@ pub(super) fn render(node: &Node, metrics: &Metrics) -> Result<String, StoreErro
     write_completeness(&mut out, &completeness(node, metrics, &jobs)?);
     write_cluster(&mut out, node)?;
     write_scheduler(&mut out, node);
-    write_bounds(&mut out, node);
+    write_bounds(&mut out, node, metrics);
     Ok(out.finish())
 }
 
@@ -108,16 +108,17 @@ fn write_observed(out: &mut Exposition, metrics: &Metrics, jobs: &[StoredJob]) {
         jobs.iter().map(|stored| stored.job.name.as_str()).collect();
     observed
         .durations
-        .retain(|name, _| names.contains(name.as_str()));
+        .keep_existing(|name| names.contains(name));
     out.family(
         "dkron_job_execution_duration_seconds",
         "How long runs took, per job, since this server started.",
         Kind::Histogram,
     );
-    let mut names: Vec<&String> = observed.durations.keys().collect();
+    let histograms = observed.durations.histograms();
+    let mut names: Vec<&String> = histograms.keys().collect();
     names.sort();
     for name in names {
-        if let Some(histogram) = observed.durations.get(name) {
+        if let Some(histogram) = histograms.get(name) {
             out.histogram(
                 "dkron_job_execution_duration_seconds",
                 &[("job_name", name)],
@@ -372,13 +373,23 @@ fn write_scheduler(out: &mut Exposition, node: &Node) {
 
 /// Every bounded in-memory structure with its size and its bound (`dkron_model::limits`), so
 /// an operator, and the load check in CI, can see that none outgrows its bound.
-fn write_bounds(out: &mut Exposition, node: &Node) {
+fn write_bounds(out: &mut Exposition, node: &Node, metrics: &Metrics) {
     let (recorded_runs, remembered_runs) = node.worker.remembered_runs();
-    let bounded = [(
-        "worker_recorded_runs",
-        recorded_runs,
-        dkron_model::limits::MAX_RECORDED_RUNS_REMEMBERED,
-    )];
+    let (peer_channels, peer_channels_bound) = node.channels.len_and_capacity();
+    let (duration_histograms, duration_histograms_bound) = metrics.duration_histograms();
+    let bounded = [
+        (
+            "worker_recorded_runs",
+            recorded_runs,
+            dkron_model::limits::MAX_RECORDED_RUNS_REMEMBERED,
+        ),
+        ("rpc_peer_channels", peer_channels, peer_channels_bound),
+        (
+            "job_duration_histograms",
+            duration_histograms,
+            duration_histograms_bound,
+        ),
+    ];
     out.family(
         "dkron_bounded_entries",
         "Entries in each bounded in-memory structure (see docs/operations.md).",

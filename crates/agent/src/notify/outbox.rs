@@ -17,7 +17,7 @@ use super::deliver::{Context, deliver};
 use crate::node::Node;
 
 /// Most notices being sent at once.
-const MAX_IN_FLIGHT: usize = 32;
+const MAX_IN_FLIGHT: usize = dkron_model::limits::MAX_NOTIFICATIONS_IN_FLIGHT;
 /// Most pending notices read per pass.
 const READ_AT_ONCE: usize = 512;
 /// How often the outbox is looked at without a new run record to prompt it.

@@ -14,7 +14,7 @@ use super::order::{RunEvent, RunOrder};
 use super::{Events, RunKey, Worker};
 
 /// Most bytes of live output kept per running execution for `/v1/busy`.
-const LIVE_TAIL_BYTES: usize = 64 * 1024;
+const LIVE_TAIL_BYTES: usize = dkron_model::limits::LIVE_VIEW_BYTES_PER_RUN;
 
 /// First line of the output of a run stopped through the kill endpoint.
 const KILLED_ON_REQUEST: &str = "killed on request";
@@ -221,15 +221,46 @@ async fn follow_output(
         let Some(run) = running.get_mut(&key) else {
             continue;
         };
-        let output = &mut run.execution.output;
-        output.push_str(&String::from_utf8_lossy(&chunk));
-        if output.len() > LIVE_TAIL_BYTES {
-            let mut cut = output.len() - LIVE_TAIL_BYTES;
-            while !output.is_char_boundary(cut) {
-                cut += 1;
-            }
-            output.drain(..cut);
-        }
+        append_to_live_view(&mut run.execution.output, &chunk);
     }
     processors
+}
+
+/// Appends a chunk to a running execution's live view, keeping its last `LIVE_TAIL_BYTES`
+/// (cut at a character boundary, so the view stays valid text).
+fn append_to_live_view(view: &mut String, chunk: &[u8]) {
+    view.push_str(&String::from_utf8_lossy(chunk));
+    if view.len() > LIVE_TAIL_BYTES {
+        let mut cut = view.len() - LIVE_TAIL_BYTES;
+        while !view.is_char_boundary(cut) {
+            cut += 1;
+        }
+        view.drain(..cut);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_live_view_keeps_the_last_bytes_far_past_its_bound() {
+        let mut view = String::new();
+        // 100 times the bound, in text with multi-byte characters (cuts must fall between them).
+        let line = "ünïcödé line of output\n".repeat(100);
+        let mut written = String::new();
+        while written.len() < 100 * LIVE_TAIL_BYTES {
+            append_to_live_view(&mut view, line.as_bytes());
+            written.push_str(&line);
+            assert!(view.len() <= LIVE_TAIL_BYTES, "{} bytes kept", view.len());
+        }
+        assert!(
+            view.len() > LIVE_TAIL_BYTES - 4,
+            "the view is full, not emptied"
+        );
+        assert!(
+            written.ends_with(&view),
+            "the view is the newest output, unchanged"
+        );
+    }
 }

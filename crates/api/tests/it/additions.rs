@@ -9,7 +9,9 @@ use dkron_model::{Execution, gotime};
 use futures::StreamExt;
 use tower::ServiceExt;
 
-use crate::common::{TestApi, api, job};
+use dkron_api::ApiOptions;
+
+use crate::common::{NODE, TestApi, api, api_with, job};
 
 #[tokio::test]
 async fn previews_a_spec_in_its_zone_with_dst_notes() {
@@ -294,6 +296,50 @@ async fn a_stream_ends_with_gone_when_its_job_is_deleted_while_followed() {
         "the stream ends after gone: {seen}"
     );
     assert!(seen.contains("brief"), "gone says what is missing: {seen}");
+}
+
+#[tokio::test]
+async fn streams_past_the_bound_are_refused_and_a_closed_one_frees_its_place() {
+    let limit = 4;
+    let mut options = ApiOptions::new(NODE);
+    options.max_output_streams = limit;
+    let api = api_with(options);
+    api.create(&job("watched")).await;
+    api.backend.set_busy(vec![running("watched", "tick\n")]);
+    let uri = "/v1/jobs/watched/executions/1767261600000000000-node-a/stream";
+    let mut open = Vec::new();
+    for _ in 0..limit {
+        let response = open_stream(&api, uri).await;
+        assert_eq!(response.status(), 200);
+        open.push(response);
+    }
+    // Far past the bound: every further follower is refused, and none is kept.
+    for _ in 0..10 * limit {
+        let refused = open_stream(&api, uri).await;
+        assert_eq!(refused.status(), 503);
+        let body = axum::body::to_bytes(refused.into_body(), 4096)
+            .await
+            .unwrap();
+        let text = String::from_utf8_lossy(&body);
+        assert!(text.contains("4 live output streams"), "{text}");
+    }
+    // The streams that were let in still work.
+    let mut body = open.pop().unwrap().into_body().into_data_stream();
+    let mut seen = String::new();
+    read_until(&mut body, &mut seen, "tick").await;
+    drop(body);
+    let reopened = open_stream(&api, uri).await;
+    assert_eq!(reopened.status(), 200, "a closed stream frees its place");
+    assert_eq!(open_stream(&api, uri).await.status(), 503);
+    drop(reopened);
+}
+
+#[tokio::test]
+async fn the_default_bound_on_streams_is_the_documented_limit() {
+    assert_eq!(
+        ApiOptions::new(NODE).max_output_streams,
+        dkron_model::limits::MAX_OUTPUT_STREAM_FOLLOWERS
+    );
 }
 
 #[tokio::test]

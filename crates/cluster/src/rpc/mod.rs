@@ -3,6 +3,7 @@
 
 mod channels;
 mod json;
+mod recent;
 
 pub use channels::Channels;
 pub use json::{from_json, json_status, to_json};

@@ -24,6 +24,16 @@ async fn listen() -> (String, Arc<Mutex<Vec<Received>>>) {
 /// Like `listen`, but leaves the first `held` requests unanswered, their connections open,
 /// as a webhook endpoint that hangs would, and answers the `failing` after them with 503.
 pub async fn listen_scripted(held: usize, failing: usize) -> (String, Arc<Mutex<Vec<Received>>>) {
+    let (_never_released, release) = tokio::sync::watch::channel(false);
+    listen_held_until(held, failing, release).await
+}
+
+/// Like `listen_scripted`, but the held requests are answered 200 once `release` says true.
+pub async fn listen_held_until(
+    held: usize,
+    failing: usize,
+    release: tokio::sync::watch::Receiver<bool>,
+) -> (String, Arc<Mutex<Vec<Received>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let received = Arc::new(Mutex::new(Vec::new()));
@@ -31,6 +41,7 @@ pub async fn listen_scripted(held: usize, failing: usize) -> (String, Arc<Mutex<
     tokio::spawn(async move {
         while let Ok((mut socket, _)) = listener.accept().await {
             let keep = keep.clone();
+            let mut release = release.clone();
             tokio::spawn(async move {
                 let mut data = Vec::new();
                 let mut buffer = [0u8; 4096];
@@ -70,11 +81,11 @@ pub async fn listen_scripted(held: usize, failing: usize) -> (String, Arc<Mutex<
                         keep.push(Received { path, head, body });
                         keep.len()
                     };
-                    if count <= held {
-                        tokio::time::sleep(Duration::from_secs(3600)).await;
-                        return;
+                    if count <= held && release.wait_for(|released| *released).await.is_err() {
+                        // Never released: the connection stays open until the test ends.
+                        std::future::pending::<()>().await;
                     }
-                    let answer: &[u8] = if count <= held + failing {
+                    let answer: &[u8] = if count > held && count <= held + failing {
                         b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
                     } else {
                         b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
@@ -286,4 +297,53 @@ async fn cronitor_is_pinged_when_each_execution_starts_and_ends() {
         assert!(pings.contains(&wanted), "{wanted} missing from {pings:?}");
     }
     assert_eq!(pings.len(), 4, "{pings:?}");
+}
+
+/// With a webhook endpoint that hangs, the leader holds at most
+/// `limits::MAX_NOTIFICATIONS_IN_FLIGHT` calls open, whatever the number of runs waiting;
+/// the rest wait in the outbox and are all sent once the endpoint answers.
+#[tokio::test]
+async fn a_hanging_webhook_holds_a_bounded_number_of_calls_and_loses_none() {
+    let bound = dkron_model::limits::MAX_NOTIFICATIONS_IN_FLIGHT;
+    let jobs = 3 * bound;
+    let (release_sender, release) = tokio::sync::watch::channel(false);
+    let (base, received) = listen_held_until(usize::MAX, 0, release).await;
+    let dir = tempfile::tempdir().unwrap();
+    let hook = format!("--webhook-endpoint={base}/hook");
+    let server = Server::start_with(dir.path(), &[&hook, "--webhook-payload={{.JobName}}"]).await;
+    for index in 0..jobs {
+        let job = format!(
+            r#"{{"name":"n{index}","schedule":"@manually","executor":"shell","executor_config":{{"command":"true"}}}}"#
+        );
+        let (status, body) = server.send("POST", "/v1/jobs", &job).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    // Notices of one job go out in order, so each run here is of its own job.
+    for index in 0..jobs {
+        let path = format!("/v1/jobs/n{index}/run");
+        assert_eq!(server.send("POST", &path, "").await.0, 202);
+    }
+    server
+        .wait_until(
+            "the bound of calls is open",
+            Duration::from_secs(30),
+            || async { bodies(&received, "/hook").len() >= bound },
+        )
+        .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        bodies(&received, "/hook").len(),
+        bound,
+        "no call past the bound"
+    );
+
+    release_sender.send_replace(true);
+    server
+        .wait_until("every run is notified", Duration::from_secs(30), || async {
+            let mut notified = bodies(&received, "/hook");
+            notified.sort();
+            notified.dedup();
+            notified.len() == jobs
+        })
+        .await;
 }

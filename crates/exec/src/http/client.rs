@@ -3,12 +3,10 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, Once};
 
+use dkron_model::limits::MAX_CACHED_HTTP_CLIENTS;
 use reqwest::{Certificate, Client, Identity};
 
 use super::config::TlsSettings;
-
-/// How many distinct clients are kept (Dkron keeps 100).
-const CLIENT_CACHE_CAPACITY: usize = 100;
 
 /// A client and the warnings produced while building it (files that failed to load); the
 /// warnings are repeated on every run that uses the client.
@@ -25,9 +23,16 @@ struct CacheEntry {
 }
 
 /// A bounded least-recently-used map from TLS settings to clients.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct ClientCache {
     entries: Mutex<CacheState>,
+    capacity: usize,
+}
+
+impl Default for ClientCache {
+    fn default() -> Self {
+        ClientCache::with_capacity(MAX_CACHED_HTTP_CLIENTS)
+    }
 }
 
 #[derive(Debug, Default)]
@@ -37,6 +42,14 @@ struct CacheState {
 }
 
 impl ClientCache {
+    /// Returns an empty cache keeping at most `capacity` clients.
+    fn with_capacity(capacity: usize) -> Self {
+        ClientCache {
+            entries: Mutex::default(),
+            capacity,
+        }
+    }
+
     /// Returns the cached client for `settings`, building it (off the runtime threads, since it
     /// reads files) when missing.
     pub(super) async fn client_for(
@@ -81,17 +94,8 @@ impl ClientCache {
         let mut state = self.lock();
         state.clock += 1;
         let now = state.clock;
-        if state.by_settings.len() >= CLIENT_CACHE_CAPACITY
-            && !state.by_settings.contains_key(&settings)
-        {
-            let oldest = state
-                .by_settings
-                .iter()
-                .min_by_key(|(_, entry)| entry.last_used)
-                .map(|(key, _)| key.clone());
-            if let Some(oldest) = oldest {
-                state.by_settings.remove(&oldest);
-            }
+        if state.by_settings.len() >= self.capacity && !state.by_settings.contains_key(&settings) {
+            state.evict_least_recently_used();
         }
         state.by_settings.insert(
             settings,
@@ -100,6 +104,21 @@ impl ClientCache {
                 last_used: now,
             },
         );
+    }
+}
+
+impl CacheState {
+    /// Drops the client used longest ago. The scan is over at most the capacity, on a miss
+    /// only, where building the new client (reading files, loading roots) costs far more.
+    fn evict_least_recently_used(&mut self) {
+        let oldest = self
+            .by_settings
+            .iter()
+            .min_by_key(|(_, entry)| entry.last_used)
+            .map(|(key, _)| key.clone());
+        if let Some(oldest) = oldest {
+            self.by_settings.remove(&oldest);
+        }
     }
 }
 
@@ -189,21 +208,51 @@ mod tests {
     use super::*;
     use std::path::PathBuf;
 
+    fn distinct_settings(index: usize) -> TlsSettings {
+        TlsSettings {
+            root_cas_file: Some(PathBuf::from(format!("/nonexistent/{index}.pem"))),
+            ..TlsSettings::default()
+        }
+    }
+
     #[tokio::test]
     async fn clients_are_reused_and_bounded() {
         let cache = ClientCache::default();
+        assert_eq!(cache.capacity, MAX_CACHED_HTTP_CLIENTS);
         let plain = TlsSettings::default();
         cache.client_for(&plain).await.unwrap();
         cache.client_for(&plain).await.unwrap();
         assert_eq!(cache.len(), 1);
-        for index in 0..CLIENT_CACHE_CAPACITY + 5 {
-            let settings = TlsSettings {
-                root_cas_file: Some(PathBuf::from(format!("/nonexistent/{index}.pem"))),
-                ..TlsSettings::default()
-            };
-            cache.client_for(&settings).await.unwrap();
+        for index in 0..MAX_CACHED_HTTP_CLIENTS + 5 {
+            cache.client_for(&distinct_settings(index)).await.unwrap();
         }
-        assert_eq!(cache.len(), CLIENT_CACHE_CAPACITY);
+        assert_eq!(cache.len(), MAX_CACHED_HTTP_CLIENTS);
+    }
+
+    #[tokio::test]
+    async fn far_past_the_bound_the_client_in_use_stays_and_old_ones_go() {
+        // A small capacity drives the same eviction ten times over without building
+        // thousands of clients.
+        let capacity = 8;
+        let cache = ClientCache::with_capacity(capacity);
+        let in_use = TlsSettings::default();
+        cache.client_for(&in_use).await.unwrap();
+        for index in 0..10 * capacity {
+            cache.client_for(&distinct_settings(index)).await.unwrap();
+            cache.client_for(&in_use).await.unwrap();
+            assert!(cache.len() <= capacity);
+        }
+        assert_eq!(cache.len(), capacity);
+        assert!(
+            cache.lookup(&in_use).is_some(),
+            "the client every run uses is kept"
+        );
+        assert!(
+            cache.lookup(&distinct_settings(0)).is_none(),
+            "the oldest is gone"
+        );
+        let newest = distinct_settings(10 * capacity - 1);
+        assert!(cache.lookup(&newest).is_some());
     }
 
     #[tokio::test]
