@@ -75,6 +75,11 @@ pub const ELECTION_MAX_MS: u64 = 500;
 /// Longest a follower waits to see its own forwarded write applied locally.
 const READ_YOUR_WRITE_LIMIT: Duration = Duration::from_secs(5);
 
+/// Longest a write waits for a leader when none is known (an election is under way): a few
+/// election timeouts, so a client writing during a leader change is answered instead of
+/// refused, while a cluster without a quorum still answers `NotLeader` soon.
+const LEADER_WAIT_LIMIT: Duration = Duration::from_secs(2);
+
 /// This server's view of consensus.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RaftStatus {
@@ -333,10 +338,15 @@ impl RaftNode {
     /// Replicates a command: on the leader directly, on a follower by forwarding it. A
     /// follower returns once its own state shows the write, so a read that follows sees it.
     ///
-    /// Leadership is read before the write, so the command (a batch of up to thousands of
-    /// records) is never copied; if it changes in between, the caller gets `NotLeader` and
-    /// retries as after any leader change.
+    /// While no leader is known (an election is under way) the write waits for one, up to
+    /// `LEADER_WAIT_LIMIT`. Leadership is read before the write, so the command (a batch of
+    /// up to thousands of records) is never copied; if it changes in between, the caller gets
+    /// `NotLeader` and retries as after any leader change.
     pub async fn write_anywhere(&self, command: Command) -> Result<CommandResult, ClusterError> {
+        if self.leader().is_none() {
+            // The answer is checked below: still no leader means `NotLeader`.
+            let _no_leader_yet = self.wait_for_leader(LEADER_WAIT_LIMIT).await;
+        }
         if self.is_leader() {
             return self.write(command).await;
         }

@@ -115,3 +115,51 @@ async fn single_server_bootstraps_writes_snapshots_and_restarts() {
     assert_eq!(node.store().jobs().unwrap().len(), 49);
     node.shutdown().await;
 }
+
+fn put_job(name: &str) -> Command {
+    let job = Job {
+        name: name.into(),
+        schedule: "@every 1s".into(),
+        ..Job::default()
+    };
+    Command::PutJob {
+        job: Box::new(job),
+        now: chrono::Utc::now(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_during_the_first_election_waits_for_the_leader() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = RaftNode::start(options(&dir), Channels::default())
+        .await
+        .unwrap();
+    // No wait for leadership: the write itself waits for the election.
+    let result = node.write_anywhere(put_job("early")).await.unwrap();
+    assert!(matches!(result, CommandResult::Job(_)), "{result:?}");
+    node.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_without_any_leader_is_refused_after_a_bounded_wait() {
+    let dir = tempfile::tempdir().unwrap();
+    let waiting = RaftOptions {
+        bootstrap: Bootstrap::Wait,
+        ..options(&dir)
+    };
+    let node = RaftNode::start(waiting, Channels::default()).await.unwrap();
+    let started = std::time::Instant::now();
+    let error = node.write_anywhere(put_job("nobody")).await.unwrap_err();
+    let waited = started.elapsed();
+    assert!(error.to_string().contains("not the leader"), "{error}");
+    assert!(
+        waited >= Duration::from_millis(1500),
+        "gave up after {waited:?}"
+    );
+    assert!(waited < Duration::from_secs(10), "waited {waited:?}");
+    assert!(
+        node.store().jobs().unwrap().is_empty(),
+        "nothing was written"
+    );
+    node.shutdown().await;
+}
