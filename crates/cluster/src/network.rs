@@ -2,13 +2,22 @@
 //!
 //! Snapshots are streamed from their file in chunks, so sending one never holds the whole
 //! state in memory.
+//!
+//! openraft gives every append the heartbeat interval (100 ms) as its deadline. An append that
+//! carries entries (a batch of launches or run records) can take longer than that on a busy
+//! machine while being nothing but slow, so it gets at least `APPEND_WITH_ENTRIES_DEADLINE`.
+//! A missed deadline is reported as a timeout, which openraft retries at once, and not as an
+//! unreachable peer, which would pause replication to it for 200 ms.
 
 use std::future::Future;
+use std::time::Duration;
 
 use futures::StreamExt as _;
 
-use openraft::errors::{NetworkError, RPCError, ReplicationClosed, StreamingError, Unreachable};
-use openraft::network::RPCOption;
+use openraft::errors::{
+    NetworkError, RPCError, ReplicationClosed, StreamingError, Timeout, Unreachable,
+};
+use openraft::network::{RPCOption, RPCTypes};
 use openraft::raft::{
     AppendEntriesRequest, AppendEntriesResponse, SnapshotResponse, VoteRequest, VoteResponse,
 };
@@ -31,6 +40,9 @@ type SnapshotMeta = openraft::alias::SnapshotMetaOf<TypeConfig>;
 /// Bytes of snapshot data per streamed chunk.
 const SNAPSHOT_CHUNK_BYTES: usize = 1 << 20;
 
+/// Shortest deadline of an append that carries entries (heartbeats keep openraft's).
+const APPEND_WITH_ENTRIES_DEADLINE: Duration = Duration::from_secs(2);
+
 /// What a follower receives first when a snapshot is streamed to it.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub(crate) struct SnapshotHeader {
@@ -41,20 +53,22 @@ pub(crate) struct SnapshotHeader {
 }
 
 /// Creates gRPC clients to Raft peers.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct GrpcNetwork {
+    local_id: u64,
     channels: Channels,
 }
 
 impl GrpcNetwork {
-    /// A network sharing `channels` with the node's other clients.
-    pub fn new(channels: Channels) -> GrpcNetwork {
-        GrpcNetwork { channels }
+    /// A network of server `local_id`, sharing `channels` with the node's other clients.
+    pub fn new(local_id: u64, channels: Channels) -> GrpcNetwork {
+        GrpcNetwork { local_id, channels }
     }
 }
 
 /// A client to one peer.
 pub struct PeerClient {
+    local_id: u64,
     target: u64,
     addr: String,
     client: Result<RaftClient<Channel>, String>,
@@ -65,6 +79,7 @@ impl RaftNetworkFactory<TypeConfig> for GrpcNetwork {
 
     async fn new_client(&mut self, target: u64, node: &ServerNode) -> PeerClient {
         PeerClient {
+            local_id: self.local_id,
             target,
             addr: node.addr.clone(),
             client: self.channels.get(&node.addr).map(RaftClient::new),
@@ -72,17 +87,20 @@ impl RaftNetworkFactory<TypeConfig> for GrpcNetwork {
     }
 }
 
-/// A failed call: unreachable peers make openraft back off, other failures retry at once.
-fn rpc_error(target: u64, addr: &str, status: &tonic::Status) -> RPCError<TypeConfig> {
-    let error = AnyError::error(format!(
-        "raft rpc to node {target} at {addr} failed: {}",
-        status.message()
-    ));
-    match status.code() {
-        Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled | Code::Unknown => {
-            RPCError::Unreachable(Unreachable::new(&error))
-        }
-        _ => RPCError::Network(NetworkError::new(&error)),
+/// Why a call failed, as openraft should see it: an unreachable peer makes it back off, a
+/// timeout or another failure is retried at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FailureKind {
+    Unreachable,
+    Timeout,
+    Other,
+}
+
+fn failure_kind(code: Code) -> FailureKind {
+    match code {
+        Code::DeadlineExceeded => FailureKind::Timeout,
+        Code::Unavailable | Code::Cancelled | Code::Unknown => FailureKind::Unreachable,
+        _ => FailureKind::Other,
     }
 }
 
@@ -102,20 +120,45 @@ impl PeerClient {
     fn request<T: Serialize>(
         &self,
         body: &T,
-        option: &RPCOption,
+        deadline: Duration,
     ) -> Result<tonic::Request<crate::rpc::proto::Json>, RPCError<TypeConfig>> {
         let message =
             to_json(body).map_err(|status| remote_failure(self.target, status.message()))?;
         let mut request = tonic::Request::new(message);
-        request.set_timeout(option.hard_ttl());
+        request.set_timeout(deadline);
         Ok(request)
+    }
+
+    fn rpc_error(
+        &self,
+        action: RPCTypes,
+        deadline: Duration,
+        status: &tonic::Status,
+    ) -> RPCError<TypeConfig> {
+        let (target, addr) = (self.target, &self.addr);
+        let error = AnyError::error(format!(
+            "raft rpc to node {target} at {addr} failed: {}",
+            status.message()
+        ));
+        match failure_kind(status.code()) {
+            FailureKind::Unreachable => RPCError::Unreachable(Unreachable::new(&error)),
+            FailureKind::Timeout => RPCError::Timeout(Timeout {
+                action,
+                id: self.local_id,
+                target,
+                timeout: deadline,
+            }),
+            FailureKind::Other => RPCError::Network(NetworkError::new(&error)),
+        }
     }
 
     fn answer<T: DeserializeOwned>(
         &self,
+        action: RPCTypes,
+        deadline: Duration,
         response: Result<tonic::Response<crate::rpc::proto::Json>, tonic::Status>,
     ) -> Result<T, RPCError<TypeConfig>> {
-        let response = response.map_err(|status| rpc_error(self.target, &self.addr, &status))?;
+        let response = response.map_err(|status| self.rpc_error(action, deadline, &status))?;
         let result: Result<T, String> = from_json(response.get_ref())
             .map_err(|status| remote_failure(self.target, status.message()))?;
         result.map_err(|message| remote_failure(self.target, &message))
@@ -130,9 +173,10 @@ impl RaftNetworkV2<TypeConfig> for PeerClient {
         rpc: AppendEntriesRequest<TypeConfig>,
         option: RPCOption,
     ) -> Result<AppendEntriesResponse<TypeConfig>, RPCError<TypeConfig>> {
-        let request = self.request(&rpc, &option)?;
+        let deadline = append_deadline(option.hard_ttl(), !rpc.entries.is_empty());
+        let request = self.request(&rpc, deadline)?;
         let response = self.client()?.append_entries(request).await;
-        self.answer(response)
+        self.answer(RPCTypes::AppendEntries, deadline, response)
     }
 
     async fn vote(
@@ -140,9 +184,10 @@ impl RaftNetworkV2<TypeConfig> for PeerClient {
         rpc: VoteRequest<TypeConfig>,
         option: RPCOption,
     ) -> Result<VoteResponse<TypeConfig>, RPCError<TypeConfig>> {
-        let request = self.request(&rpc, &option)?;
+        let deadline = option.hard_ttl();
+        let request = self.request(&rpc, deadline)?;
         let response = self.client()?.vote(request).await;
-        self.answer(response)
+        self.answer(RPCTypes::Vote, deadline, response)
     }
 
     async fn pre_vote(
@@ -150,9 +195,10 @@ impl RaftNetworkV2<TypeConfig> for PeerClient {
         rpc: VoteRequest<TypeConfig>,
         option: RPCOption,
     ) -> Result<VoteResponse<TypeConfig>, RPCError<TypeConfig>> {
-        let request = self.request(&rpc, &option)?;
+        let deadline = option.hard_ttl();
+        let request = self.request(&rpc, deadline)?;
         let response = self.client()?.pre_vote(request).await;
-        self.answer(response)
+        self.answer(RPCTypes::Vote, deadline, response)
     }
 
     async fn full_snapshot(
@@ -185,7 +231,18 @@ impl RaftNetworkV2<TypeConfig> for PeerClient {
             response = send => response,
             closed = cancel => return Err(StreamingError::Closed(closed)),
         };
-        self.answer(response).map_err(streaming)
+        self.answer(RPCTypes::InstallSnapshot, Duration::ZERO, response)
+            .map_err(streaming)
+    }
+}
+
+/// The deadline of an append: openraft's, or at least `APPEND_WITH_ENTRIES_DEADLINE` when it
+/// carries entries.
+fn append_deadline(openraft_deadline: Duration, carries_entries: bool) -> Duration {
+    if carries_entries {
+        openraft_deadline.max(APPEND_WITH_ENTRIES_DEADLINE)
+    } else {
+        openraft_deadline
     }
 }
 
@@ -234,4 +291,49 @@ async fn snapshot_chunks(
         }
     });
     Ok(futures::stream::once(async { first }).chain(rest))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn appends_with_entries_get_a_deadline_a_busy_follower_can_meet() {
+        let heartbeat = Duration::from_millis(100);
+        assert_eq!(append_deadline(heartbeat, false), heartbeat);
+        assert_eq!(
+            append_deadline(heartbeat, true),
+            APPEND_WITH_ENTRIES_DEADLINE
+        );
+        let generous = Duration::from_secs(10);
+        assert_eq!(append_deadline(generous, true), generous);
+    }
+
+    #[test]
+    fn only_a_peer_that_cannot_be_reached_makes_replication_back_off() {
+        let client = PeerClient {
+            local_id: 1,
+            target: 2,
+            addr: "127.0.0.1:6868".into(),
+            client: Err("unused".into()),
+        };
+        let deadline = Duration::from_millis(100);
+        let slow = client.rpc_error(
+            RPCTypes::AppendEntries,
+            deadline,
+            &tonic::Status::deadline_exceeded("Timeout expired"),
+        );
+        assert!(
+            matches!(&slow, RPCError::Timeout(timeout) if timeout.target == 2 && timeout.timeout == deadline),
+            "{slow:?}"
+        );
+        let refused = client.rpc_error(
+            RPCTypes::AppendEntries,
+            deadline,
+            &tonic::Status::unavailable("connection refused"),
+        );
+        assert!(matches!(refused, RPCError::Unreachable(_)), "{refused:?}");
+        let bad = client.rpc_error(RPCTypes::Vote, deadline, &tonic::Status::internal("bug"));
+        assert!(matches!(bad, RPCError::Network(_)), "{bad:?}");
+    }
 }

@@ -164,7 +164,7 @@ impl RaftNode {
         let raft = Raft::new(
             options.node_id,
             Arc::new(config),
-            GrpcNetwork::new(channels.clone()),
+            GrpcNetwork::new(options.node_id, channels.clone()),
             log_store,
             state_machine,
         )
