@@ -177,9 +177,12 @@ impl Worker {
         if !first_for_instant {
             return;
         }
+        // The deadline is taken now: the task first runs only once the caller yields, which
+        // can be milliseconds later while a whole instant's runs are being handed over.
+        let deadline = tokio::time::Instant::now() + wait;
         let worker = self.clone();
         self.tasks.spawn(async move {
-            tokio::time::sleep(wait).await;
+            tokio::time::sleep_until(deadline).await;
             let due = worker
                 .waiting
                 .lock()
