@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use dkron_model::limits;
 use serde::Serialize;
 
 pub use error::{ConfigError, ConfigWarning, ValidationError, ValueOrigin};
@@ -259,6 +260,13 @@ impl AgentConfig {
             if value == 0 {
                 return Err(ValidationError::Zero { key });
             }
+        }
+        if self.max_output_bytes > limits::MAX_OUTPUT_BYTES_SETTING {
+            return Err(ValidationError::TooLarge {
+                key: "max-output-bytes",
+                value: self.max_output_bytes,
+                max: limits::MAX_OUTPUT_BYTES_SETTING,
+            });
         }
         if self
             .advertise_addr

@@ -12,6 +12,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use dkron_model::limits::MAX_RECORD_BATCH_BYTES;
 use dkron_store::{Command, CommandResult};
 use tokio::sync::{mpsc, oneshot};
 
@@ -97,22 +98,26 @@ impl Recorder {
     }
 }
 
-/// Takes what is queued, urgent lane first, up to `MAX_BATCH` commands.
+/// Takes what is queued, urgent lane first, up to `MAX_BATCH` commands and about
+/// `limits::MAX_RECORD_BATCH_BYTES` (a batch holds at least one command, however large).
 fn drain(
     urgent: &mut mpsc::UnboundedReceiver<Queued>,
     background: &mut mpsc::UnboundedReceiver<Queued>,
     batch: &mut Vec<Queued>,
 ) {
-    while batch.len() < MAX_BATCH {
-        match urgent.try_recv() {
-            Ok(item) => batch.push(item),
-            Err(_) => break,
-        }
-    }
-    while batch.len() < MAX_BATCH {
-        match background.try_recv() {
-            Ok(item) => batch.push(item),
-            Err(_) => break,
+    let mut bytes: usize = batch
+        .iter()
+        .map(|(command, _)| command.encoded_size_estimate())
+        .sum();
+    for lane in [urgent, background] {
+        while batch.len() < MAX_BATCH && bytes < MAX_RECORD_BATCH_BYTES {
+            match lane.try_recv() {
+                Ok(item) => {
+                    bytes += item.0.encoded_size_estimate();
+                    batch.push(item);
+                }
+                Err(_) => break,
+            }
         }
     }
 }
@@ -194,5 +199,75 @@ fn deliver(result: CommandResult, replies: Vec<Reply>) {
             Reply::Record(Some(written)) => written(),
             Reply::Record(None) => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+    use dkron_store::RunReport;
+
+    use super::*;
+
+    fn finished(output_bytes: usize) -> Queued {
+        let report = RunReport {
+            job: "job".into(),
+            nominal: Utc::now(),
+            execution_id: "1-node".into(),
+            node_name: "node".into(),
+            attempt: 1,
+            started_at: Utc::now(),
+            finished_at: Utc::now(),
+            success: true,
+            output: "x".repeat(output_bytes),
+            exit_code: Some(0),
+            killed: false,
+            no_retry: false,
+        };
+        (Command::RunFinished { report }, Reply::Record(None))
+    }
+
+    fn batch_bytes(batch: &[Queued]) -> usize {
+        batch
+            .iter()
+            .map(|(command, _)| command.encoded_size_estimate())
+            .sum()
+    }
+
+    #[test]
+    fn a_batch_stops_at_the_byte_bound_and_leaves_the_rest_queued() {
+        let (urgent_sender, mut urgent) = mpsc::unbounded_channel();
+        let (background_sender, mut background) = mpsc::unbounded_channel();
+        drop(urgent_sender);
+        let records = 300;
+        for _ in 0..records {
+            background_sender.send(finished(100 * 1024)).unwrap();
+        }
+        let mut taken = 0;
+        while taken < records {
+            let mut batch = Vec::new();
+            drain(&mut urgent, &mut background, &mut batch);
+            assert!(!batch.is_empty());
+            let one_record = finished(100 * 1024).0.encoded_size_estimate();
+            assert!(batch_bytes(&batch) < MAX_RECORD_BATCH_BYTES + one_record);
+            taken += batch.len();
+        }
+        assert_eq!(taken, records, "nothing is dropped");
+    }
+
+    #[test]
+    fn a_record_larger_than_the_bound_goes_alone() {
+        let (urgent_sender, mut urgent) = mpsc::unbounded_channel();
+        let (background_sender, mut background) = mpsc::unbounded_channel();
+        urgent_sender
+            .send(finished(2 * MAX_RECORD_BATCH_BYTES))
+            .unwrap();
+        background_sender.send(finished(10)).unwrap();
+        let mut batch = Vec::new();
+        drain(&mut urgent, &mut background, &mut batch);
+        assert_eq!(batch.len(), 1);
+        let mut next = Vec::new();
+        drain(&mut urgent, &mut background, &mut next);
+        assert_eq!(next.len(), 1, "the small record follows in the next batch");
     }
 }

@@ -13,6 +13,7 @@ use dkron_cluster::rpc::proto::raft_server::RaftServer;
 use dkron_cluster::rpc::proto::server_server::ServerServer;
 use dkron_exec::ExecLimits;
 use dkron_membership::{Gossip, GossipConfig, GossipTiming};
+use dkron_model::limits;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{AgentConfig, GossipProfile, HostPort};
@@ -198,8 +199,14 @@ pub(crate) fn serve_rpc(
         .add_service(node_service);
     if let Some(node) = server {
         routes = routes
-            .add_service(RaftServer::new(node.raft.raft_service()))
-            .add_service(ServerServer::new(ServerService::new(node.raft.clone())))
+            .add_service(
+                RaftServer::new(node.raft.raft_service())
+                    .max_decoding_message_size(limits::MAX_PEER_MESSAGE_BYTES),
+            )
+            .add_service(
+                ServerServer::new(ServerService::new(node.raft.clone()))
+                    .max_decoding_message_size(limits::MAX_PEER_MESSAGE_BYTES),
+            )
             .add_service(LeaderServer::new(LeaderService(node.clone())));
     }
     tokio::spawn(async move {

@@ -127,6 +127,7 @@ fn raft_config(multiplier: u64, snapshot_every_entries: u64) -> Result<Config, C
         election_timeout_min: ELECTION_MIN_MS * multiplier,
         election_timeout_max: ELECTION_MAX_MS * multiplier,
         snapshot_policy: SnapshotPolicy::LogsSinceLast(snapshot_every_entries),
+        max_payload_entries: dkron_model::limits::MAX_ENTRIES_PER_APPEND,
         max_in_snapshot_log_to_keep: 1_000,
         enable_pre_vote: Some(true),
         ..Config::default()

@@ -68,3 +68,43 @@ pub const JOB_DURATION_HISTOGRAMS_CHECKED_FROM: usize = 1_024;
 /// Notifications the leader sends at once (webhooks, mails, Cronitor pings). Further notices
 /// wait in the replicated outbox, which has its own configured size.
 pub const MAX_NOTIFICATIONS_IN_FLIGHT: usize = 32;
+
+/// Estimated bytes of run records and other writes the recorder puts into one replicated
+/// write (one Raft log entry): a batch is closed once it reaches this, so that a log entry,
+/// and the append that carries it to the other servers, stays within what a peer accepts.
+/// A single record larger than this (a long output) is written in a batch of its own.
+pub const MAX_RECORD_BATCH_BYTES: usize = 4 * 1024 * 1024;
+
+/// Most Raft log entries sent to a follower in one append (openraft's default is 300). With
+/// entries of at most `MAX_RECORD_BATCH_BYTES` plus one record of at most
+/// `MAX_OUTPUT_BYTES_SETTING` (six times that once escaped as JSON, at worst), an append
+/// stays under `MAX_PEER_MESSAGE_BYTES`, so a server that fell far behind catches up instead
+/// of being refused the same append forever. An entry holds up to 2,048 records, so four
+/// entries per round trip still catch up thousands of runs at a time.
+pub const MAX_ENTRIES_PER_APPEND: u64 = 4;
+
+/// Largest gRPC message a server accepts from a peer (a Raft append, a write forwarded by
+/// another node). Past it the message is refused with an error naming both sizes.
+pub const MAX_PEER_MESSAGE_BYTES: usize = 256 * 1024 * 1024;
+
+/// Highest `max-output-bytes` accepted: the stored output of one run travels in one record.
+pub const MAX_OUTPUT_BYTES_SETTING: u64 = 8 * 1024 * 1024;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The worst append a leader can send fits in what a follower accepts: otherwise a
+    /// follower that fell behind would be refused the same append forever.
+    #[test]
+    fn the_largest_append_fits_in_a_peer_message() {
+        // Output escaped as JSON takes at most six bytes per byte (`\u001b`).
+        let largest_record = 6 * MAX_OUTPUT_BYTES_SETTING + 64 * 1024;
+        let largest_entry = MAX_RECORD_BATCH_BYTES as u64 + largest_record;
+        let largest_append = MAX_ENTRIES_PER_APPEND * largest_entry;
+        assert!(
+            largest_append < MAX_PEER_MESSAGE_BYTES as u64,
+            "{largest_append} bytes in one append, {MAX_PEER_MESSAGE_BYTES} accepted"
+        );
+    }
+}

@@ -222,6 +222,42 @@ pub enum Command {
     Batch(Vec<Command>),
 }
 
+/// What every command takes in a log entry besides its variable part (names, times, ids).
+const FIXED_COMMAND_BYTES: usize = 512;
+
+impl Command {
+    /// Returns about how many bytes the command takes once encoded in a log entry: its
+    /// variable part (a run's output as escaped JSON, a job's definition) plus a fixed
+    /// allowance for the rest. The recorder closes its batches by it (see
+    /// `limits::MAX_RECORD_BATCH_BYTES`).
+    pub fn encoded_size_estimate(&self) -> usize {
+        match self {
+            Command::RunFinished { report } => {
+                FIXED_COMMAND_BYTES + json_text_bytes(&report.output)
+            }
+            Command::PutJob { job, .. } => {
+                FIXED_COMMAND_BYTES + serde_json::to_vec(job).map_or(0, |encoded| encoded.len())
+            }
+            Command::Launch { runs, .. } => FIXED_COMMAND_BYTES + 128 * runs.len(),
+            Command::AckNotices { seqs } => FIXED_COMMAND_BYTES + 24 * seqs.len(),
+            Command::Batch(commands) => commands.iter().map(Command::encoded_size_estimate).sum(),
+            _ => FIXED_COMMAND_BYTES,
+        }
+    }
+}
+
+/// Bytes of `text` as a JSON string: control characters take six (`\u001b`), quotes and
+/// backslashes two.
+fn json_text_bytes(text: &str) -> usize {
+    text.bytes()
+        .map(|byte| match byte {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 2,
+            0..=0x1f => 6,
+            _ => 1,
+        })
+        .sum()
+}
+
 /// Why a command changed nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum ApplyError {
@@ -324,6 +360,61 @@ impl std::fmt::Display for Command {
             Command::AckNotices { seqs } => write!(formatter, "ack_notices({})", seqs.len()),
             Command::PruneAged { limit, .. } => write!(formatter, "prune_aged({limit})"),
             Command::Batch(commands) => write!(formatter, "batch({})", commands.len()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+
+    use super::*;
+
+    fn finished_with(output: String) -> Command {
+        Command::RunFinished {
+            report: RunReport {
+                job: "a-job-with-a-fairly-long-name-to-be-safe".into(),
+                nominal: Utc::now(),
+                execution_id: "1767261600000000000-some-node-name-3".into(),
+                node_name: "some-node-name".into(),
+                attempt: 3,
+                started_at: Utc::now(),
+                finished_at: Utc::now(),
+                success: false,
+                output,
+                exit_code: Some(2),
+                killed: true,
+                no_retry: true,
+            },
+        }
+    }
+
+    #[test]
+    fn the_estimate_covers_the_encoded_size_of_any_output() {
+        let outputs = [
+            String::new(),
+            "plain text\n".repeat(10_000),
+            "\u{1b}[31mred\u{1b}[0m \"quoted\" \\ tab\t\r\n".repeat(5_000),
+            (0u8..0x20)
+                .map(char::from)
+                .collect::<String>()
+                .repeat(1_000),
+            "ünïcödé ✓ ".repeat(3_000),
+        ];
+        for output in outputs {
+            let command = finished_with(output);
+            let encoded = serde_json::to_vec(&command).unwrap().len();
+            let estimate = command.encoded_size_estimate();
+            assert!(
+                estimate >= encoded,
+                "estimate {estimate} < encoded {encoded}"
+            );
+            assert!(
+                estimate <= encoded + FIXED_COMMAND_BYTES,
+                "estimate {estimate}, encoded {encoded}"
+            );
+            let batch = Command::Batch(vec![command.clone(), command]);
+            assert_eq!(batch.encoded_size_estimate(), 2 * estimate);
         }
     }
 }

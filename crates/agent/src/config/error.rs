@@ -141,6 +141,16 @@ pub enum ValidationError {
         /// The setting.
         key: &'static str,
     },
+    /// A size is larger than this build accepts.
+    #[error("{key} cannot be {value}: the most accepted is {max}")]
+    TooLarge {
+        /// The setting.
+        key: &'static str,
+        /// The rejected value.
+        value: u64,
+        /// The largest accepted value.
+        max: u64,
+    },
 }
 
 impl ValidationError {
@@ -160,7 +170,8 @@ impl ValidationError {
             | ValidationError::InvalidAddress { key, .. }
             | ValidationError::InvalidHeader { key, .. }
             | ValidationError::Empty { key }
-            | ValidationError::Zero { key } => key,
+            | ValidationError::Zero { key }
+            | ValidationError::TooLarge { key, .. } => key,
         }
     }
 }

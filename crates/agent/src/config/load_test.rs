@@ -539,6 +539,25 @@ fn counts_sizes_and_ports_must_not_be_zero() {
 }
 
 #[test]
+fn max_output_bytes_has_an_upper_bound() {
+    let (error, _) = invalid(with_flags(&[("max-output-bytes", &["8388609"])]));
+    assert_eq!(
+        error,
+        ValidationError::TooLarge {
+            key: "max-output-bytes",
+            value: 8_388_609,
+            max: 8_388_608,
+        }
+    );
+    assert_eq!(
+        error.to_string(),
+        "max-output-bytes cannot be 8388609: the most accepted is 8388608"
+    );
+    let largest = load(with_flags(&[("max-output-bytes", &["8388608"])])).unwrap();
+    assert_eq!(largest.max_output_bytes, 8_388_608);
+}
+
+#[test]
 fn node_name_needs_a_hostname_or_a_value() {
     let no_hostname = ConfigSources {
         hostname: None,

@@ -7,6 +7,7 @@ mod admin;
 mod allocator;
 mod backup;
 mod bad_input;
+mod catch_up;
 mod chaining;
 mod cli;
 mod cluster;
