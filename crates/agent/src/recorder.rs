@@ -2,8 +2,12 @@
 //! next `Command::Batch`, so a burst of run starts and results costs a few disk syncs, not
 //! one per run (DESIGN §2.7).
 //!
-//! Two lanes: launch intents and API writes go first, run records (starts and results) after,
-//! so a burst of results never delays the intents that let the next runs start on time.
+//! Two lanes, each with its own writer task: launch intents and API writes in one, run records
+//! (starts and results) in the other. A write of run records can take a few hundred
+//! milliseconds on a busy cluster (a new leader taking over a backlog); the intents that let
+//! the next runs start on time never wait behind it. Within a lane, commands are written in
+//! the order they were queued; across lanes there is no order (the state machine needs none:
+//! a run's records only exist once its launch is applied).
 //!
 //! Run records are never dropped: when a write fails (the leader died, no leader yet, the
 //! server is unreachable) they are kept and written again after a pause, to whichever server
@@ -50,7 +54,8 @@ impl Recorder {
     pub fn start(writer: Arc<Writer>) -> Recorder {
         let (urgent, urgent_queue) = mpsc::unbounded_channel();
         let (background, background_queue) = mpsc::unbounded_channel();
-        tokio::spawn(write_loop(writer, urgent_queue, background_queue));
+        tokio::spawn(write_loop(writer.clone(), urgent_queue, "intents"));
+        tokio::spawn(write_loop(writer, background_queue, "run records"));
         Recorder { urgent, background }
     }
 
@@ -98,54 +103,47 @@ impl Recorder {
     }
 }
 
-/// Takes what is queued, urgent lane first, up to `MAX_BATCH` commands and about
+/// Takes what is queued in `lane`, up to `MAX_BATCH` commands and about
 /// `limits::MAX_RECORD_BATCH_BYTES` (a batch holds at least one command, however large).
-fn drain(
-    urgent: &mut mpsc::UnboundedReceiver<Queued>,
-    background: &mut mpsc::UnboundedReceiver<Queued>,
-    batch: &mut Vec<Queued>,
-) {
+fn drain(lane: &mut mpsc::UnboundedReceiver<Queued>, batch: &mut Vec<Queued>) {
     let mut bytes: usize = batch
         .iter()
         .map(|(command, _)| command.encoded_size_estimate())
         .sum();
-    for lane in [urgent, background] {
-        while batch.len() < MAX_BATCH && bytes < MAX_RECORD_BATCH_BYTES {
-            match lane.try_recv() {
-                Ok(item) => {
-                    bytes += item.0.encoded_size_estimate();
-                    batch.push(item);
-                }
-                Err(_) => break,
+    while batch.len() < MAX_BATCH && bytes < MAX_RECORD_BATCH_BYTES {
+        match lane.try_recv() {
+            Ok(item) => {
+                bytes += item.0.encoded_size_estimate();
+                batch.push(item);
             }
+            Err(_) => break,
         }
     }
 }
 
+/// Writes one lane's commands, a batch at a time, until every sender is gone.
 async fn write_loop(
     writer: Arc<Writer>,
-    mut urgent: mpsc::UnboundedReceiver<Queued>,
-    mut background: mpsc::UnboundedReceiver<Queued>,
+    mut lane: mpsc::UnboundedReceiver<Queued>,
+    lane_name: &'static str,
 ) {
     let mut retry: Vec<Queued> = Vec::new();
     let mut pause = RETRY_FIRST;
     loop {
         let mut batch = std::mem::take(&mut retry);
         if batch.is_empty() {
-            let first = tokio::select! {
-                biased;
-                Some(item) = urgent.recv() => item,
-                Some(item) = background.recv() => item,
-                else => break,
+            let Some(first) = lane.recv().await else {
+                break;
             };
             batch.push(first);
         }
-        drain(&mut urgent, &mut background, &mut batch);
+        drain(&mut lane, &mut batch);
         let (commands, replies): (Vec<Command>, Vec<Reply>) = batch.into_iter().unzip();
         let count = commands.len();
         let started = std::time::Instant::now();
         let outcome = writer.write(Command::Batch(commands.clone())).await;
         tracing::debug!(
+            lane = lane_name,
             commands = count,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "batch written"
@@ -158,14 +156,14 @@ async fn write_loop(
             Err(error) => {
                 retry = keep_run_records(commands, replies, &error);
                 if !retry.is_empty() {
-                    tracing::warn!(error = %error, records = retry.len(), retry_in_ms = pause.as_millis() as u64, "run records not written yet; retrying");
+                    tracing::warn!(lane = lane_name, error = %error, records = retry.len(), retry_in_ms = pause.as_millis() as u64, "run records not written yet; retrying");
                     tokio::time::sleep(pause).await;
                     pause = (pause * 2).min(RETRY_MAX);
                 }
             }
         }
     }
-    tracing::debug!("recorder stopped");
+    tracing::debug!(lane = lane_name, "recorder lane stopped");
 }
 
 /// After a failed write: callers waiting for an answer get the error; run records (queued
@@ -236,9 +234,7 @@ mod tests {
 
     #[test]
     fn a_batch_stops_at_the_byte_bound_and_leaves_the_rest_queued() {
-        let (urgent_sender, mut urgent) = mpsc::unbounded_channel();
         let (background_sender, mut background) = mpsc::unbounded_channel();
-        drop(urgent_sender);
         let records = 300;
         for _ in 0..records {
             background_sender.send(finished(100 * 1024)).unwrap();
@@ -246,7 +242,7 @@ mod tests {
         let mut taken = 0;
         while taken < records {
             let mut batch = Vec::new();
-            drain(&mut urgent, &mut background, &mut batch);
+            drain(&mut background, &mut batch);
             assert!(!batch.is_empty());
             let one_record = finished(100 * 1024).0.encoded_size_estimate();
             assert!(batch_bytes(&batch) < MAX_RECORD_BATCH_BYTES + one_record);
@@ -257,17 +253,14 @@ mod tests {
 
     #[test]
     fn a_record_larger_than_the_bound_goes_alone() {
-        let (urgent_sender, mut urgent) = mpsc::unbounded_channel();
-        let (background_sender, mut background) = mpsc::unbounded_channel();
-        urgent_sender
-            .send(finished(2 * MAX_RECORD_BATCH_BYTES))
-            .unwrap();
-        background_sender.send(finished(10)).unwrap();
+        let (sender, mut lane) = mpsc::unbounded_channel();
+        sender.send(finished(2 * MAX_RECORD_BATCH_BYTES)).unwrap();
+        sender.send(finished(10)).unwrap();
         let mut batch = Vec::new();
-        drain(&mut urgent, &mut background, &mut batch);
+        drain(&mut lane, &mut batch);
         assert_eq!(batch.len(), 1);
         let mut next = Vec::new();
-        drain(&mut urgent, &mut background, &mut next);
+        drain(&mut lane, &mut next);
         assert_eq!(next.len(), 1, "the small record follows in the next batch");
     }
 }

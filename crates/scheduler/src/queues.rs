@@ -38,6 +38,21 @@ impl TimerQueue {
         self.entries.pop_first()
     }
 
+    /// Removes and returns the earliest job whose nominal time is between `from` and
+    /// `horizon` (both included): the next occurrence that can still start on time.
+    pub(crate) fn pop_due_from(
+        &mut self,
+        from: DateTime<Utc>,
+        horizon: DateTime<Utc>,
+    ) -> Option<(DateTime<Utc>, String)> {
+        let first = self.entries.range((from, String::new())..).next()?.clone();
+        if first.0 > horizon {
+            return None;
+        }
+        self.entries.remove(&first);
+        Some(first)
+    }
+
     /// Returns how many jobs wait.
     pub(crate) fn len(&self) -> usize {
         self.entries.len()

@@ -119,7 +119,15 @@ impl<B: SchedulerBackend> Runner<B> {
         let mut planned: Vec<Planned> = Vec::new();
         let mut missed = MissedTally::default();
         while decisions.len() < self.config.max_batch {
-            let Some((_, name)) = self.timers.pop_due(horizon) else {
+            // Occurrences that can still start on time go first: ones already late (a new
+            // leader's backlog, an overloaded round) are late whatever comes first, and must
+            // not make the next ones late too. Nothing is dropped: late ones follow in the
+            // same round once no on-time one is left.
+            let next = self
+                .timers
+                .pop_due_from(now, horizon)
+                .or_else(|| self.timers.pop_due(horizon));
+            let Some((_, name)) = next else {
                 break;
             };
             let Some(tracked) = self.jobs.get_mut(&name) else {

@@ -59,6 +59,7 @@ struct MemoryState {
     ranges: BTreeMap<String, Vec<RecordedRange>>,
     dispatched: Vec<Dispatched>,
     commit_sizes: Vec<usize>,
+    committed: Vec<(String, DateTime<Utc>)>,
     failures_left: usize,
     commits_before_leadership_loss: Option<usize>,
     overlapping_jobs: BTreeSet<String>,
@@ -171,6 +172,11 @@ impl InMemoryBackend {
         self.state().commit_sizes.clone()
     }
 
+    /// Returns the job and nominal time of every committed launch, in commit order.
+    pub fn committed_launches(&self) -> Vec<(String, DateTime<Utc>)> {
+        self.state().committed.clone()
+    }
+
     fn commit_now(&self, decisions: Vec<Decision>) -> Result<Vec<CommitOutcome>, SchedulerError> {
         let mut state = self.state();
         if let Some(left) = state.commits_before_leadership_loss {
@@ -225,6 +231,7 @@ impl MemoryState {
                             node_name: NODE_NAME.to_string(),
                         }],
                     };
+                    self.committed.push((job.clone(), *nominal));
                     (RecordedState::Launched, CommitOutcome::Launched(launch))
                 };
                 let record = LedgerRecord {

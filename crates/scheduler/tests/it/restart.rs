@@ -183,3 +183,58 @@ async fn a_leader_lost_between_batches_leaves_no_gap_and_no_duplicate() {
     assert_eq!(dispatched.len(), 31);
     assert_eq!(harness.handle().status().decisions_rejected, 0);
 }
+
+/// A new leader with a backlog commits the occurrences that can still start on time before
+/// the ones already late, so the backlog does not make the next ones late too; the late ones
+/// follow in the same round, none dropped.
+#[tokio::test]
+async fn a_new_leader_commits_what_can_still_be_on_time_before_its_backlog() {
+    let mut harness = Harness::new();
+    let late_jobs: Vec<String> = (0..20).map(|index| format!("late-{index:02}")).collect();
+    for name in &late_jobs {
+        harness.backend.put_job(job(name, "@every 10s"), Some(t0()));
+    }
+    let fresh_jobs: Vec<String> = (0..5).map(|index| format!("fresh-{index}")).collect();
+    for name in &fresh_jobs {
+        harness
+            .backend
+            .put_job(job(name, "11 * * * * *"), Some(t0()));
+    }
+    info!("phase: a leader starts 0.9 s after 20 occurrences fell due, 0.1 s before 5 more");
+    harness
+        .clock
+        .set(t0_plus(10) + TimeDelta::milliseconds(900));
+    harness.start(SchedulerConfig {
+        max_batch: 5,
+        ..SchedulerConfig::default()
+    });
+    harness.advance_to(t0_plus(11)).await;
+
+    let committed = harness.backend.committed_launches();
+    let first_batch: Vec<&str> = committed[..5].iter().map(|(job, _)| job.as_str()).collect();
+    assert_eq!(
+        first_batch, fresh_jobs,
+        "the on-time occurrences are committed first"
+    );
+    let mut all: Vec<&str> = committed.iter().map(|(job, _)| job.as_str()).collect();
+    all.sort();
+    let mut expected: Vec<&str> = late_jobs
+        .iter()
+        .chain(&fresh_jobs)
+        .map(String::as_str)
+        .collect();
+    expected.sort();
+    assert_eq!(all, expected, "every occurrence is launched once");
+    for name in &fresh_jobs {
+        assert_eq!(harness.dispatched_nominals(name), vec![t0_plus(11)]);
+    }
+    for name in &late_jobs {
+        let ledger = harness.backend.ledger(name);
+        assert_eq!(ledger.len(), 1);
+        assert_eq!(
+            ledger[0].1.trigger,
+            Trigger::Schedule,
+            "within the on-time grace"
+        );
+    }
+}
