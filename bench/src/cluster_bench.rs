@@ -58,6 +58,9 @@ struct Options {
     /// runs were notified (the notification outbox under load).
     #[arg(long)]
     webhook: bool,
+    /// Print every server's RSS every this many seconds of the window (0: only at the end).
+    #[arg(long, default_value_t = 0)]
+    rss_every_secs: u64,
 }
 
 fn default_binary() -> anyhow::Result<std::path::PathBuf> {
@@ -204,11 +207,24 @@ async fn main() -> anyhow::Result<()> {
     let usage_start = server_usage(&cluster);
     let mut peak: std::collections::BTreeMap<usize, u64> = Default::default();
     let measured = Instant::now();
+    let mut second = 0u64;
     while measured.elapsed() < Duration::from_secs(options.duration_secs) {
         tokio::time::sleep(Duration::from_secs(1)).await;
-        for (index, usage) in server_usage(&cluster) {
-            let entry = peak.entry(index).or_default();
+        second += 1;
+        let usages = server_usage(&cluster);
+        for (index, usage) in &usages {
+            let entry = peak.entry(*index).or_default();
             *entry = (*entry).max(usage.rss_kib);
+        }
+        if options.rss_every_secs > 0 && second % options.rss_every_secs == 0 {
+            let samples: Vec<String> = usages
+                .iter()
+                .map(|(index, usage)| {
+                    let name = &cluster.nodes[*index].name;
+                    format!("{name} {:.1}", usage.rss_kib as f64 / 1024.0)
+                })
+                .collect();
+            println!("  t+{second:>5} s: rss MiB {}", samples.join(", "));
         }
     }
     let window_end = Utc::now();
