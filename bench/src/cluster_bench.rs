@@ -216,7 +216,7 @@ async fn main() -> anyhow::Result<()> {
             let entry = peak.entry(*index).or_default();
             *entry = (*entry).max(usage.rss_kib);
         }
-        if options.rss_every_secs > 0 && second % options.rss_every_secs == 0 {
+        if options.rss_every_secs > 0 && second.is_multiple_of(options.rss_every_secs) {
             let samples: Vec<String> = usages
                 .iter()
                 .map(|(index, usage)| {
