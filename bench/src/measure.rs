@@ -1,6 +1,6 @@
 //! Collecting executions and ledger entries after the run, and the figures printed from them.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Timelike, Utc};
 use futures::StreamExt;
 use serde_json::Value;
 
@@ -16,7 +16,15 @@ pub struct Results {
     pub reasons: std::collections::BTreeMap<String, usize>,
     /// Every execution seen: (nominal, actual start), whatever its window.
     pub starts: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+    /// Seconds of the window (by nominal time) with runs that started over
+    /// `LATE_MS` late: how many runs, and the latest start, in ms.
+    pub late_seconds: std::collections::BTreeMap<DateTime<Utc>, (usize, f64)>,
 }
+
+/// A start later than this counts as late in the per-second summary.
+const LATE_MS: f64 = 100.0;
+/// Late seconds listed by the summary, worst first.
+const LATE_SECONDS_LISTED: usize = 8;
 
 fn parse_time(value: &Value) -> Option<DateTime<Utc>> {
     value.as_str()?.parse().ok()
@@ -69,6 +77,7 @@ pub async fn collect_named(
         ledger_states: Default::default(),
         starts: Vec::new(),
         reasons: Default::default(),
+        late_seconds: Default::default(),
     };
     for item in per_job {
         let (executions, ledger) = item?;
@@ -84,9 +93,14 @@ pub async fn collect_named(
             if !in_window(nominal) {
                 continue;
             }
-            results
-                .lateness_ms
-                .push((started - nominal).num_microseconds().unwrap_or(0) as f64 / 1000.0);
+            let lateness_ms = (started - nominal).num_microseconds().unwrap_or(0) as f64 / 1000.0;
+            results.lateness_ms.push(lateness_ms);
+            if lateness_ms > LATE_MS {
+                let second = nominal.with_nanosecond(0).unwrap_or(nominal);
+                let entry = results.late_seconds.entry(second).or_insert((0, 0.0));
+                entry.0 += 1;
+                entry.1 = entry.1.max(lateness_ms);
+            }
             if execution["success"] == true {
                 results.succeeded += 1;
             }
@@ -155,6 +169,34 @@ pub fn print_window(results: &Results) {
     for line in reason_lines(&results.reasons) {
         println!("  {line}");
     }
+    print_late_seconds(results);
+}
+
+/// Where late starts happened: the seconds (by nominal time) holding runs over `LATE_MS`
+/// late, worst first, so one stall is told apart from a steady overload.
+fn print_late_seconds(results: &Results) {
+    if results.late_seconds.is_empty() {
+        println!("no run started over {LATE_MS:.0} ms late");
+        return;
+    }
+    let late_runs: usize = results.late_seconds.values().map(|(count, _)| count).sum();
+    let mut worst: Vec<_> = results.late_seconds.iter().collect();
+    worst.sort_by(|left, right| right.1.1.total_cmp(&left.1.1));
+    let listed: Vec<String> = worst
+        .iter()
+        .take(LATE_SECONDS_LISTED)
+        .map(|(second, (count, max))| {
+            format!(
+                "{} ({count} runs, up to {max:.0} ms)",
+                second.format("%H:%M:%S")
+            )
+        })
+        .collect();
+    println!(
+        "runs over {LATE_MS:.0} ms late: {late_runs}, in {} seconds; worst: {}",
+        results.late_seconds.len(),
+        listed.join(", ")
+    );
 }
 
 /// One line per kind of reason: reasons that differ only in a figure in seconds (the

@@ -2,8 +2,9 @@
 //!
 //! Pushes a fixed number of runs through the per-run path the way a single server does it:
 //! the planner decides the occurrence, the state machine applies its launch, the worker's
-//! memory of received runs admits it, the state machine applies its start and its result, and
-//! the worker notes the result written. A preload first takes history past every bound on
+//! memory of received runs admits it, the state machine applies its start and its result (in
+//! one batch, as the recorder writes them for short runs), and the worker notes the result
+//! written. A preload first takes history past every bound on
 //! that path (the worker's memory of recorded runs, execution and ledger retention), then two
 //! measured phases run the same number of runs each, the second after more history.
 //!
@@ -139,12 +140,13 @@ impl Path {
                 started_at: *nominal,
             });
         }
-        self.apply_batch(starts)?;
-        let mut finishes = Vec::with_capacity(launched.len());
+        // Starts and results of short runs reach the recorder together and are written in
+        // one batch, as a server does under load.
+        let mut records = starts;
         for (job, nominal) in &launched {
             let key = (job.clone(), execution_id(*nominal, NODE, 1));
             self.received.finish(&key);
-            finishes.push(Command::RunFinished {
+            records.push(Command::RunFinished {
                 report: RunReport {
                     job: job.clone(),
                     nominal: *nominal,
@@ -161,7 +163,7 @@ impl Path {
                 },
             });
         }
-        self.apply_batch(finishes)?;
+        self.apply_batch(records)?;
         // The worker's clock moves 1 ms a run, as at 1,000 runs/s: the count bound on
         // recorded runs is crossed long before their age bound.
         self.clock += Duration::from_millis(launched.len() as u64);

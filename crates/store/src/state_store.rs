@@ -72,6 +72,7 @@ impl StateStore {
             for command in commands {
                 results.push(apply::apply(&mut tables, command)?);
             }
+            tables.flush_jobs()?;
             for (key, value) in meta {
                 tables
                     .meta

@@ -109,8 +109,9 @@ pub(super) fn put(
     stored
         .parents_done
         .retain(|done| new_parents.contains(done));
-    tables.save_job(&stored)?;
-    Ok(CommandResult::Job(Box::new(stored.job)))
+    let job = stored.job.clone();
+    tables.save_job(stored)?;
+    Ok(CommandResult::Job(Box::new(job)))
 }
 
 /// Applies Dkron's merge rules (§2.4): counters and last times never go back, the
@@ -162,7 +163,7 @@ fn edit_dependents(
     let mut list = stored.job.dependent_jobs.take().unwrap_or_default();
     edit(&mut list);
     stored.job.dependent_jobs = Some(list).filter(|list| !list.is_empty());
-    tables.save_job(&stored)
+    tables.save_job(stored)
 }
 
 /// Deletes a job, its executions and its ledger.
@@ -195,7 +196,7 @@ pub(super) fn delete(tables: &mut Tables<'_>, name: &str) -> Result<CommandResul
         .active
         .retain(|(_, job, _, _), _| job != name)
         .map_err(engine("deleting a job's active runs"))?;
-    tables.jobs.remove(name).map_err(engine("deleting a job"))?;
+    tables.remove_job(name)?;
     Ok(CommandResult::Job(Box::new(stored.job)))
 }
 
@@ -225,8 +226,9 @@ pub(super) fn toggle(
         stored.cursor = Some(anchor_for(&stored.job, now));
         stored.schedule_since = Some(now);
     }
-    tables.save_job(&stored)?;
-    Ok(CommandResult::Job(Box::new(stored.job)))
+    let job = stored.job.clone();
+    tables.save_job(stored)?;
+    Ok(CommandResult::Job(Box::new(job)))
 }
 
 /// Deletes a job's executions and resets its counters (status and ledger are kept).
@@ -243,6 +245,7 @@ pub(super) fn delete_executions(
     stored.job.error_count = 0;
     stored.job.last_success = None;
     stored.job.last_error = None;
-    tables.save_job(&stored)?;
-    Ok(CommandResult::Job(Box::new(stored.job)))
+    let job = stored.job.clone();
+    tables.save_job(stored)?;
+    Ok(CommandResult::Job(Box::new(job)))
 }

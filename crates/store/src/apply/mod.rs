@@ -5,6 +5,8 @@ pub(crate) use jobs::MAX_ID;
 mod prune;
 mod runs;
 
+use std::collections::HashMap;
+
 use redb::{ReadableTable, Table, WriteTransaction};
 
 use crate::StoreError;
@@ -27,6 +29,11 @@ pub(crate) struct Tables<'txn> {
     pub(crate) retention: Retention,
     /// Scheduling is paused cluster-wide.
     pub(crate) paused: bool,
+    /// Jobs saved by this batch and not written to `jobs` yet: a job that several commands
+    /// of one batch change (a run's start and result, a launch and its release) is decoded
+    /// and encoded once per batch, not once per command. `flush_jobs` writes them before
+    /// the transaction commits. At most one entry per job the batch touched.
+    saved_jobs: HashMap<String, StoredJob>,
 }
 
 impl<'txn> Tables<'txn> {
@@ -49,6 +56,7 @@ impl<'txn> Tables<'txn> {
             notice_settings,
             retention,
             paused,
+            saved_jobs: HashMap::new(),
         })
     }
 
@@ -69,17 +77,38 @@ impl<'txn> Tables<'txn> {
         Ok(())
     }
 
+    /// Returns a job as this batch left it so far.
     pub(crate) fn load_job(&self, name: &str) -> Result<Option<StoredJob>, StoreError> {
+        if let Some(saved) = self.saved_jobs.get(name) {
+            return Ok(Some(saved.clone()));
+        }
         let value = self.jobs.get(name).map_err(engine("reading a job"))?;
         value
             .map(|bytes| StoredJob::decode(name, bytes.value()))
             .transpose()
     }
 
-    pub(crate) fn save_job(&mut self, stored: &StoredJob) -> Result<(), StoreError> {
-        self.jobs
-            .insert(stored.job.name.as_str(), stored.encode().as_slice())
-            .map_err(engine("writing a job"))?;
+    /// Keeps a job's new state; it is written to the table by `flush_jobs`.
+    pub(crate) fn save_job(&mut self, stored: StoredJob) -> Result<(), StoreError> {
+        self.saved_jobs.insert(stored.job.name.clone(), stored);
+        Ok(())
+    }
+
+    /// Removes a job from the table and from what this batch saved of it.
+    pub(crate) fn remove_job(&mut self, name: &str) -> Result<(), StoreError> {
+        self.saved_jobs.remove(name);
+        self.jobs.remove(name).map_err(engine("deleting a job"))?;
+        Ok(())
+    }
+
+    /// Writes the jobs this batch saved. Called before the transaction commits, and before
+    /// anything reads the jobs table directly instead of through `load_job`.
+    pub(crate) fn flush_jobs(&mut self) -> Result<(), StoreError> {
+        for (name, stored) in self.saved_jobs.drain() {
+            self.jobs
+                .insert(name.as_str(), stored.encode().as_slice())
+                .map_err(engine("writing a job"))?;
+        }
         Ok(())
     }
 }

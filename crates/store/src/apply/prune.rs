@@ -28,6 +28,8 @@ pub(super) fn aged(
     now: DateTime<Utc>,
     limit: u32,
 ) -> Result<CommandResult, StoreError> {
+    // The names come from the table: write what this batch saved first.
+    tables.flush_jobs()?;
     let mut names = Vec::new();
     for item in tables.jobs.iter().map_err(engine("reading jobs"))? {
         let (name, _) = item.map_err(engine("reading jobs"))?;
@@ -73,7 +75,7 @@ pub(super) fn aged(
             .execution_count
             .saturating_sub(executions.len() as u32);
         stored.ledger_count = stored.ledger_count.saturating_sub(entries.len() as u32);
-        tables.save_job(&stored)?;
+        tables.save_job(stored)?;
         removed += (executions.len() + entries.len()) as u32;
     }
     // A pass that used its whole budget may have left some behind.

@@ -211,7 +211,7 @@ fn forget_pending_trigger(
         stored
             .pending_triggers
             .retain(|pending| *pending != nominal);
-        tables.save_job(&stored)?;
+        tables.save_job(stored)?;
     }
     Ok(())
 }
@@ -303,7 +303,7 @@ pub(super) fn launch(
     };
     stored.ledger_count += 1;
     prune_ledger(tables, &mut stored)?;
-    tables.save_job(&stored)?;
+    tables.save_job(stored)?;
     Ok(result)
 }
 
@@ -338,7 +338,7 @@ pub(super) fn skip(
     tables.save_ledger(&entry)?;
     stored.ledger_count += 1;
     prune_ledger(tables, &mut stored)?;
-    tables.save_job(&stored)?;
+    tables.save_job(stored)?;
     Ok(CommandResult::Skipped(reason))
 }
 
@@ -416,7 +416,7 @@ pub(super) fn started(
     stored
         .pending_runs
         .retain(|retry| retry.execution_id != execution_id);
-    tables.save_job(&stored)?;
+    tables.save_job(stored)?;
     Ok(CommandResult::Done)
 }
 
@@ -514,9 +514,10 @@ fn finish(
     };
     followups.runs_pending |= release_queued(tables, &mut stored, report.finished_at)?;
     prune_executions(tables, &mut stored)?;
-    tables.save_job(&stored)?;
     // Dkron deletes an ephemeral job once it succeeded, unless other jobs depend on it.
-    if succeeded && stored.job.ephemeral && stored.active_runs == 0 {
+    let delete_now = succeeded && stored.job.ephemeral && stored.active_runs == 0;
+    tables.save_job(stored)?;
+    if delete_now {
         let deleted = super::jobs::delete(tables, job)?;
         followups.deleted = matches!(deleted, CommandResult::Job(_));
     }
@@ -629,7 +630,7 @@ fn trigger_children(
             }
             triggered.push(child.clone());
         }
-        tables.save_job(&stored)?;
+        tables.save_job(stored)?;
     }
     Ok(triggered)
 }

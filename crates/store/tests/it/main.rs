@@ -279,3 +279,76 @@ fn jobs_are_read_a_page_at_a_time_in_name_order() {
     assert_eq!(page, ["job-23", "job-22"]);
     assert!(store.jobs_page(30, None, false).unwrap().0.is_empty());
 }
+
+/// The commands of a few runs of two jobs, with a deletion and a re-creation among them.
+fn runs_of_two_jobs() -> Vec<Command> {
+    let launch = |name: &str, nominal: &str| Command::Launch {
+        job: name.into(),
+        nominal: at(nominal),
+        trigger: dkron_model::Trigger::Schedule,
+        runs: vec![dkron_store::RunPlan {
+            execution_id: dkron_model::execution_id(at(nominal), "n1", 1),
+            node_name: "n1".into(),
+        }],
+        decided_at: at(nominal),
+    };
+    let finished = |name: &str, nominal: &str, success: bool| Command::RunFinished {
+        report: attempt_report(name, nominal, 1, success),
+    };
+    let put = |name: &str| Command::PutJob {
+        job: Box::new(job(name)),
+        now: at("2026-01-01T00:00:00.700Z"),
+    };
+    let (first, second) = ("2026-01-01T00:00:10Z", "2026-01-01T00:00:20Z");
+    vec![
+        put("a"),
+        put("b"),
+        launch("a", first),
+        launch("b", first),
+        run_started("a", first, "n1", first),
+        finished("a", first, true),
+        run_started("b", first, "n1", first),
+        finished("b", first, false),
+        Command::DeleteJob { name: "b".into() },
+        put("b"),
+        launch("a", second),
+        launch("b", second),
+        run_started("a", second, "n1", second),
+        finished("a", second, false),
+        run_started("b", second, "n1", second),
+    ]
+}
+
+/// What a store holds of jobs `a` and `b`: the jobs with their bookkeeping, their
+/// executions and their ledgers.
+fn state_of(store: &StateStore) -> String {
+    let mut state = format!("{:?}\n", store.jobs().unwrap());
+    for name in ["a", "b"] {
+        state += &format!("{:?}\n", store.executions(name).unwrap());
+        state += &format!("{:?}\n", store.ledger(name, 100).unwrap());
+    }
+    state
+}
+
+/// A batch changes a job several times but writes it once: the outcome must not depend on
+/// how the commands were batched.
+#[test]
+fn one_batch_leaves_the_same_state_as_one_command_at_a_time() {
+    let (batched_dir, single_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (batched, single) = (open(&batched_dir), open(&single_dir));
+    let commands = runs_of_two_jobs();
+    let batch_results = batched
+        .apply(vec![Command::Batch(commands.clone())], &[])
+        .unwrap();
+    let mut one_by_one = Vec::new();
+    for command in commands {
+        one_by_one.push(apply_one(&single, command));
+    }
+    assert_eq!(batch_results, vec![CommandResult::Batch(one_by_one)]);
+    assert_eq!(state_of(&batched), state_of(&single));
+    let a = batched.job("a").unwrap().unwrap();
+    assert_eq!((a.job.success_count, a.job.error_count), (1, 1));
+    let b = batched.job("b").unwrap().unwrap();
+    assert_eq!(b.job.error_count, 0, "b was deleted and created again");
+    assert_eq!(b.active_runs, 1, "its second run has started, not finished");
+}
