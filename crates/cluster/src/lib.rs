@@ -12,6 +12,7 @@ mod raft_service;
 mod recovery;
 pub mod rpc;
 mod server_service;
+mod snapshot_pace;
 mod state_machine;
 mod types;
 

@@ -14,6 +14,7 @@ use openraft::{EntryPayload, OptionalSend, RaftSnapshotBuilder};
 use serde::{Deserialize, Serialize};
 
 use crate::observations::{self, RunObservation};
+use crate::snapshot_pace::{PacedWriter, SnapshotPace};
 use crate::types::{LogId, StoredMembership, TypeConfig};
 
 type Snapshot = openraft::alias::SnapshotOf<TypeConfig, SnapshotFile>;
@@ -60,6 +61,7 @@ pub struct StateMachine {
     snapshot_dir: PathBuf,
     changes: tokio::sync::broadcast::Sender<JobChange>,
     observations: tokio::sync::broadcast::Sender<RunObservation>,
+    pace: Arc<SnapshotPace>,
 }
 
 fn collect_job_changes(command: &Command, changes: &mut Vec<JobChange>) {
@@ -114,12 +116,21 @@ impl StateMachine {
     /// Wraps the store; snapshots are kept in `snapshot_dir`.
     pub fn new(store: Arc<StateStore>, snapshot_dir: &Path) -> io::Result<StateMachine> {
         std::fs::create_dir_all(snapshot_dir)?;
-        Ok(StateMachine {
+        let mut machine = StateMachine {
             store,
             snapshot_dir: snapshot_dir.to_path_buf(),
             changes: tokio::sync::broadcast::channel(CHANGE_FEED_DEPTH).0,
             observations: tokio::sync::broadcast::channel(CHANGE_FEED_DEPTH).0,
-        })
+            pace: Arc::default(),
+        };
+        let existing_dump_bytes = match machine.current()? {
+            Some(current) => {
+                std::fs::metadata(snapshot_dir.join(current.file)).map_or(0, |m| m.len())
+            }
+            None => 0,
+        };
+        machine.pace = Arc::new(SnapshotPace::new(existing_dump_bytes));
+        Ok(machine)
     }
 
     /// Follows jobs changed by applied commands (a lagging listener gets `Lagged` and should
@@ -208,14 +219,20 @@ impl RaftSnapshotBuilder<TypeConfig> for StateMachine {
             // The dump and its label come from the same read transaction: an apply racing with
             // the dump must not end up in the data without being in `last_log_id`, or it would
             // be applied twice after installing the snapshot.
+            let started = std::time::Instant::now();
             let temporary = machine.snapshot_dir.join("building.jsonl.tmp");
             let file = std::fs::File::create(&temporary)?;
-            let mut writer = BufWriter::new(file);
+            let mut writer = PacedWriter::new(BufWriter::new(file));
             let meta_rows = machine
                 .store
                 .write_snapshot(&mut writer)
                 .map_err(io_error)?;
-            writer.into_inner().map_err(io_error)?.sync_all()?;
+            let dump_bytes = writer.written();
+            writer
+                .into_inner()
+                .into_inner()
+                .map_err(io_error)?
+                .sync_all()?;
             let (last_log_id, last_membership) = decode_applied(&meta_rows)?;
             let name = match &last_log_id {
                 Some(log_id) => format!("snapshot-{}-{}.jsonl", log_id.leader_id, log_id.index),
@@ -228,6 +245,12 @@ impl RaftSnapshotBuilder<TypeConfig> for StateMachine {
                 last_membership,
             };
             machine.promote(&meta, &path)?;
+            machine.pace.dump_finished(dump_bytes);
+            tracing::info!(
+                bytes = dump_bytes,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "raft snapshot written"
+            );
             Ok(Snapshot {
                 meta,
                 snapshot: SnapshotFile { path },
@@ -287,6 +310,8 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
                 serde_json::to_vec(&membership).map_err(io_error)?,
             ));
         }
+        let logged_bytes: usize = commands.iter().map(Command::encoded_size_estimate).sum();
+        self.pace.logged(logged_bytes as u64);
         let store = self.store.clone();
         let command_count = commands.len();
         let observed = observations::collect(&commands);
@@ -321,7 +346,21 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         Ok(())
     }
 
+    async fn try_create_snapshot_builder(&mut self, force: bool) -> Option<Self::SnapshotBuilder> {
+        if !force && !self.pace.due() {
+            tracing::debug!(
+                logged_bytes = self.pace.logged_since(),
+                snapshot_bytes = self.pace.last_dump_bytes(),
+                "snapshot deferred: less log applied since the last one than its size"
+            );
+            return None;
+        }
+        self.pace.dump_started();
+        Some(self.clone())
+    }
+
     async fn get_snapshot_builder(&mut self) -> Self::SnapshotBuilder {
+        self.pace.dump_started();
         self.clone()
     }
 
@@ -349,7 +388,11 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
                 .store
                 .apply(Vec::new(), &entries)
                 .map_err(io_error)?;
-            machine.promote(&meta, &snapshot.path)
+            machine.promote(&meta, &snapshot.path)?;
+            let installed_bytes = std::fs::metadata(&snapshot.path).map_or(0, |m| m.len());
+            machine.pace.dump_started();
+            machine.pace.dump_finished(installed_bytes);
+            Ok(())
         })
         .await
         .map_err(io_error)?
@@ -365,5 +408,47 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
                 path: self.snapshot_dir.join(current.file),
             },
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn machine(dir: &Path) -> StateMachine {
+        let store = StateStore::open(&dir.join("state.redb"), 1 << 20).unwrap();
+        StateMachine::new(Arc::new(store), &dir.join("snapshots")).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_policy_snapshot_waits_for_as_much_log_as_the_last_dump_but_a_needed_one_never_waits()
+    {
+        let dir = tempfile::tempdir().unwrap();
+        let mut machine = machine(dir.path());
+        let mut builder = machine
+            .try_create_snapshot_builder(false)
+            .await
+            .expect("the first snapshot is due at once");
+        let snapshot = builder.build_snapshot().await.unwrap();
+        let dump_bytes = std::fs::metadata(&snapshot.snapshot.path).unwrap().len();
+        assert!(dump_bytes > 0);
+
+        assert!(machine.try_create_snapshot_builder(false).await.is_none());
+        assert!(machine.try_create_snapshot_builder(true).await.is_some());
+        machine.pace.logged(dump_bytes);
+        assert!(machine.try_create_snapshot_builder(false).await.is_some());
+    }
+
+    #[tokio::test]
+    async fn a_restarted_server_measures_its_next_snapshot_against_the_dump_on_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let mut machine = machine(dir.path());
+            let mut builder = machine.try_create_snapshot_builder(true).await.unwrap();
+            builder.build_snapshot().await.unwrap();
+        }
+        let mut reopened = machine(dir.path());
+        assert!(reopened.pace.last_dump_bytes() > 0);
+        assert!(reopened.try_create_snapshot_builder(false).await.is_none());
     }
 }
