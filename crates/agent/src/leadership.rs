@@ -22,6 +22,9 @@ const RECONCILE_EVERY: Duration = Duration::from_secs(1);
 const PRUNE_EVERY: Duration = Duration::from_secs(15);
 /// Most records one prune write deletes.
 const PRUNE_BATCH: u32 = 2_000;
+/// Pause between the writes of one prune pass, so that a pass over many jobs is spread out
+/// instead of holding the write lane it shares with launch intents.
+const PRUNE_PAUSE: Duration = Duration::from_millis(50);
 /// Pause between attempts to have a quorum confirm this server's leadership.
 const CONFIRM_AGAIN_AFTER: Duration = Duration::from_secs(1);
 /// Every how many reconcile ticks alive nodes are asked about their long-running runs.
@@ -209,18 +212,25 @@ async fn prune_aged_history(node: Arc<Node>, term: CancellationToken) {
             _ = term.cancelled() => return,
             _ = tick.tick() => {}
         }
+        let mut from = None;
         loop {
             let command = Command::PruneAged {
                 now: chrono::Utc::now(),
                 limit: PRUNE_BATCH,
+                from: from.take(),
             };
             match node.recorder.record(command).await {
-                Ok(CommandResult::Pruned { removed, more }) => {
+                Ok(CommandResult::Pruned { removed, next }) => {
                     if removed > 0 {
                         tracing::info!(removed, "history past its age limit deleted");
                     }
-                    if !more || term.is_cancelled() {
+                    if next.is_none() {
                         break;
+                    }
+                    from = next;
+                    tokio::select! {
+                        _ = term.cancelled() => return,
+                        _ = tokio::time::sleep(PRUNE_PAUSE) => {}
                     }
                 }
                 Ok(other) => {

@@ -198,6 +198,10 @@ pub enum Command {
         now: DateTime<Utc>,
         /// Most records deleted by this command.
         limit: u32,
+        /// First job name to look at (the previous command's `Pruned::next`); `None` starts a
+        /// pass at the first job. At most `limits::JOBS_PER_PRUNE_COMMAND` jobs are looked at.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<String>,
     },
     /// Pauses or resumes scheduling cluster-wide: while paused, scheduled occurrences are
     /// recorded as skipped (manual runs still launch).
@@ -299,12 +303,13 @@ pub enum CommandResult {
     Skipped(SkipReason),
     /// Number of runs ended by `LoseRuns`.
     Lost(u32),
-    /// Records deleted by `PruneAged`, and whether more are due.
+    /// Records deleted by `PruneAged`, and where the pass goes on.
     Pruned {
         /// Executions and ledger entries deleted.
         removed: u32,
-        /// True when the limit stopped the pass: send another.
-        more: bool,
+        /// The job to go on from when the record limit or the job count stopped the pass:
+        /// send another command with it as `from`. `None`: the pass is complete.
+        next: Option<String>,
     },
     /// The run's result was recorded and the leader has more to do (see [`Followups`]).
     Finished(Followups),

@@ -177,7 +177,7 @@ pub(crate) fn apply(
             reason,
             at,
         } => runs::lose_one(tables, job, nominal, execution_id, node_name, &reason, at),
-        Command::PruneAged { now, limit } => prune::aged(tables, now, limit),
+        Command::PruneAged { now, limit, from } => prune::aged(tables, now, limit, from.as_deref()),
         Command::SetPaused { paused } => {
             tables.paused = paused;
             tables.save_paused()?;

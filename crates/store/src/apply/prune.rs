@@ -2,6 +2,7 @@
 //! bounded number per command, so that pruning a large backlog never holds the state machine.
 
 use chrono::{DateTime, TimeDelta, Utc};
+use dkron_model::limits::JOBS_PER_PRUNE_COMMAND;
 use dkron_model::{Job, parse_go_duration};
 use redb::ReadableTable;
 
@@ -21,68 +22,95 @@ fn max_age(job: &Job, retention: &Retention) -> Option<TimeDelta> {
     (!age.is_zero()).then(|| TimeDelta::from_std(age).unwrap_or(TimeDelta::MAX))
 }
 
-/// Deletes, job by job, finished executions and settled ledger entries older than the job's
-/// age limit; stops after `limit` records.
+/// Deletes, job by job from `from` on, finished executions and settled ledger entries older
+/// than the job's age limit; stops after `limit` records or `JOBS_PER_PRUNE_COMMAND` jobs and
+/// answers where to go on.
 pub(super) fn aged(
     tables: &mut Tables<'_>,
     now: DateTime<Utc>,
     limit: u32,
+    from: Option<&str>,
 ) -> Result<CommandResult, StoreError> {
     // The names come from the table: write what this batch saved first.
     tables.flush_jobs()?;
-    let mut names = Vec::new();
-    for item in tables.jobs.iter().map_err(engine("reading jobs"))? {
+    let names = job_names_from(tables, from, JOBS_PER_PRUNE_COMMAND + 1)?;
+    let mut removed: u32 = 0;
+    for (looked_at, name) in names.iter().enumerate() {
+        if looked_at == JOBS_PER_PRUNE_COMMAND {
+            return Ok(pruned(removed, Some(name.clone())));
+        }
+        removed += prune_job(tables, name, now, limit.saturating_sub(removed) as usize)?;
+        if removed >= limit {
+            // This job may have more past its limit: the next command starts with it again.
+            return Ok(pruned(removed, Some(name.clone())));
+        }
+    }
+    Ok(pruned(removed, None))
+}
+
+fn pruned(removed: u32, next: Option<String>) -> CommandResult {
+    CommandResult::Pruned { removed, next }
+}
+
+/// Up to `count` job names in order, from `from` (inclusive) on.
+fn job_names_from(
+    tables: &Tables<'_>,
+    from: Option<&str>,
+    count: usize,
+) -> Result<Vec<String>, StoreError> {
+    let range = match from {
+        Some(first) => tables.jobs.range(first..),
+        None => tables.jobs.range::<&str>(..),
+    }
+    .map_err(engine("reading jobs"))?;
+    let mut names = Vec::with_capacity(count);
+    for item in range.take(count) {
         let (name, _) = item.map_err(engine("reading jobs"))?;
         names.push(name.value().to_string());
     }
-    let mut removed: u32 = 0;
-    for name in names {
-        let budget = limit.saturating_sub(removed) as usize;
-        if budget == 0 {
-            return Ok(CommandResult::Pruned {
-                removed,
-                more: true,
-            });
-        }
-        let Some(mut stored) = tables.load_job(&name)? else {
-            continue;
-        };
-        let Some(age) = max_age(&stored.job, &tables.retention) else {
-            continue;
-        };
-        let cutoff = nanos(
-            now.checked_sub_signed(age)
-                .unwrap_or(DateTime::<Utc>::MIN_UTC),
-        );
-        let executions = old_executions(tables, &name, cutoff, budget)?;
-        for (group, id) in &executions {
-            tables
-                .executions
-                .remove((name.as_str(), *group, id.as_str()))
-                .map_err(engine("pruning old executions"))?;
-        }
-        let entries = old_ledger(tables, &name, cutoff, budget - executions.len())?;
-        for nominal in &entries {
-            tables
-                .ledger
-                .remove((name.as_str(), *nominal))
-                .map_err(engine("pruning the old ledger"))?;
-        }
-        if executions.is_empty() && entries.is_empty() {
-            continue;
-        }
-        stored.execution_count = stored
-            .execution_count
-            .saturating_sub(executions.len() as u32);
-        stored.ledger_count = stored.ledger_count.saturating_sub(entries.len() as u32);
-        tables.save_job(stored)?;
-        removed += (executions.len() + entries.len()) as u32;
+    Ok(names)
+}
+
+/// Deletes at most `budget` of one job's records past its age limit; returns how many.
+fn prune_job(
+    tables: &mut Tables<'_>,
+    name: &str,
+    now: DateTime<Utc>,
+    budget: usize,
+) -> Result<u32, StoreError> {
+    let Some(mut stored) = tables.load_job(name)? else {
+        return Ok(0);
+    };
+    let Some(age) = max_age(&stored.job, &tables.retention) else {
+        return Ok(0);
+    };
+    let cutoff = nanos(
+        now.checked_sub_signed(age)
+            .unwrap_or(DateTime::<Utc>::MIN_UTC),
+    );
+    let executions = old_executions(tables, name, cutoff, budget)?;
+    for (group, id) in &executions {
+        tables
+            .executions
+            .remove((name, *group, id.as_str()))
+            .map_err(engine("pruning old executions"))?;
     }
-    // A pass that used its whole budget may have left some behind.
-    Ok(CommandResult::Pruned {
-        removed,
-        more: removed >= limit,
-    })
+    let entries = old_ledger(tables, name, cutoff, budget - executions.len())?;
+    for nominal in &entries {
+        tables
+            .ledger
+            .remove((name, *nominal))
+            .map_err(engine("pruning the old ledger"))?;
+    }
+    if executions.is_empty() && entries.is_empty() {
+        return Ok(0);
+    }
+    stored.execution_count = stored
+        .execution_count
+        .saturating_sub(executions.len() as u32);
+    stored.ledger_count = stored.ledger_count.saturating_sub(entries.len() as u32);
+    tables.save_job(stored)?;
+    Ok((executions.len() + entries.len()) as u32)
 }
 
 /// Finished executions of occurrences due before `cutoff`, oldest first, at most `wanted`.

@@ -368,20 +368,21 @@ fn history_past_its_age_goes_in_bounded_batches_and_a_job_may_keep_less_or_more(
     let prune = |limit| Command::PruneAged {
         now: at("2026-01-01T05:30:00Z"),
         limit,
+        from: None,
     };
     // Two old executions and two old ledger entries of server-age are due; own-age keeps 24 h.
     assert_eq!(
         apply_one(&store, prune(3)),
         CommandResult::Pruned {
             removed: 3,
-            more: true
+            next: Some("server-age".into())
         }
     );
     assert_eq!(
         apply_one(&store, prune(3)),
         CommandResult::Pruned {
             removed: 1,
-            more: false
+            next: None
         }
     );
     let kept = store.executions("server-age").unwrap().unwrap();
@@ -393,9 +394,61 @@ fn history_past_its_age_goes_in_bounded_batches_and_a_job_may_keep_less_or_more(
         apply_one(&store, prune(3)),
         CommandResult::Pruned {
             removed: 0,
-            more: false
+            next: None
         }
     );
+}
+
+#[test]
+fn a_prune_pass_looks_at_a_bounded_number_of_jobs_per_command_and_reaches_every_job() {
+    use dkron_model::limits::JOBS_PER_PRUNE_COMMAND;
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    apply_one(
+        &store,
+        Command::SetRetention(Retention {
+            max_age_secs: Some(3600),
+            ..Retention::default()
+        }),
+    );
+    let jobs = JOBS_PER_PRUNE_COMMAND * 2 + 10;
+    let names: Vec<String> = (0..jobs).map(|i| format!("job-{i:05}")).collect();
+    for name in &names {
+        put(&store, job(name));
+        record_run(&store, name, "2026-01-01T00:00:10Z");
+    }
+    let mut from = None;
+    let mut commands = 0;
+    let mut removed_in_all = 0;
+    loop {
+        let answer = apply_one(
+            &store,
+            Command::PruneAged {
+                now: at("2026-01-01T05:30:00Z"),
+                limit: 1_000_000,
+                from: from.clone(),
+            },
+        );
+        let CommandResult::Pruned { removed, next } = answer else {
+            panic!("unexpected answer {answer:?}");
+        };
+        commands += 1;
+        // One old execution and one old ledger entry per job looked at.
+        assert!(removed as usize <= 2 * JOBS_PER_PRUNE_COMMAND);
+        removed_in_all += removed as usize;
+        match next {
+            Some(name) => from = Some(name),
+            None => break,
+        }
+    }
+    assert_eq!(commands, 3);
+    assert_eq!(removed_in_all, 2 * jobs);
+    for name in &names {
+        assert!(
+            store.executions(name).unwrap().unwrap().is_empty(),
+            "{name}"
+        );
+    }
 }
 
 #[test]
