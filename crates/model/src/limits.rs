@@ -87,12 +87,12 @@ pub const MAX_ENTRIES_PER_APPEND: u64 = 4;
 /// another node). Past it the message is refused with an error naming both sizes.
 pub const MAX_PEER_MESSAGE_BYTES: usize = 256 * 1024 * 1024;
 
-/// Highest `max-output-bytes` accepted: the stored output of one run travels in one record.
 /// Jobs one history-prune command looks at: a pass over every job is split into commands of
 /// this many, so the replicated prune never holds a state machine for long whatever the
 /// number of jobs.
 pub const JOBS_PER_PRUNE_COMMAND: usize = 256;
 
+/// Highest `max-output-bytes` accepted: the stored output of one run travels in one record.
 pub const MAX_OUTPUT_BYTES_SETTING: u64 = 8 * 1024 * 1024;
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use super::runs::oldest_removable;
 use crate::StoreError;
 use crate::command::{CommandResult, Retention};
 use crate::error::engine;
-use crate::records::{StoredExecution, decode_ledger, nanos};
+use crate::records::{StoredExecution, StoredJob, decode_ledger, nanos};
 
 /// The age past which a job's history goes: its own `history_max_age`, else the server's.
 fn max_age(job: &Job, retention: &Retention) -> Option<TimeDelta> {
@@ -31,56 +31,54 @@ pub(super) fn aged(
     limit: u32,
     from: Option<&str>,
 ) -> Result<CommandResult, StoreError> {
-    // The names come from the table: write what this batch saved first.
+    // The jobs come from the table: write what this batch saved first.
     tables.flush_jobs()?;
-    let names = job_names_from(tables, from, JOBS_PER_PRUNE_COMMAND + 1)?;
+    let (jobs, after) = jobs_from(tables, from)?;
     let mut removed: u32 = 0;
-    for (looked_at, name) in names.iter().enumerate() {
-        if looked_at == JOBS_PER_PRUNE_COMMAND {
-            return Ok(pruned(removed, Some(name.clone())));
-        }
-        removed += prune_job(tables, name, now, limit.saturating_sub(removed) as usize)?;
+    for stored in jobs {
+        let name = stored.job.name.clone();
+        removed += prune_job(tables, stored, now, limit.saturating_sub(removed) as usize)?;
         if removed >= limit {
             // This job may have more past its limit: the next command starts with it again.
-            return Ok(pruned(removed, Some(name.clone())));
+            return Ok(pruned(removed, Some(name)));
         }
     }
-    Ok(pruned(removed, None))
+    Ok(pruned(removed, after))
 }
 
 fn pruned(removed: u32, next: Option<String>) -> CommandResult {
     CommandResult::Pruned { removed, next }
 }
 
-/// Up to `count` job names in order, from `from` (inclusive) on.
-fn job_names_from(
+/// Up to `JOBS_PER_PRUNE_COMMAND` jobs in name order from `from` (inclusive) on, and the
+/// name of the job after them, if any.
+fn jobs_from(
     tables: &Tables<'_>,
     from: Option<&str>,
-    count: usize,
-) -> Result<Vec<String>, StoreError> {
+) -> Result<(Vec<StoredJob>, Option<String>), StoreError> {
     let range = match from {
         Some(first) => tables.jobs.range(first..),
         None => tables.jobs.range::<&str>(..),
     }
     .map_err(engine("reading jobs"))?;
-    let mut names = Vec::with_capacity(count);
-    for item in range.take(count) {
-        let (name, _) = item.map_err(engine("reading jobs"))?;
-        names.push(name.value().to_string());
+    let mut jobs = Vec::with_capacity(JOBS_PER_PRUNE_COMMAND);
+    for item in range {
+        let (name, value) = item.map_err(engine("reading jobs"))?;
+        if jobs.len() == JOBS_PER_PRUNE_COMMAND {
+            return Ok((jobs, Some(name.value().to_string())));
+        }
+        jobs.push(StoredJob::decode(name.value(), value.value())?);
     }
-    Ok(names)
+    Ok((jobs, None))
 }
 
 /// Deletes at most `budget` of one job's records past its age limit; returns how many.
 fn prune_job(
     tables: &mut Tables<'_>,
-    name: &str,
+    mut stored: StoredJob,
     now: DateTime<Utc>,
     budget: usize,
 ) -> Result<u32, StoreError> {
-    let Some(mut stored) = tables.load_job(name)? else {
-        return Ok(0);
-    };
     let Some(age) = max_age(&stored.job, &tables.retention) else {
         return Ok(0);
     };
@@ -88,6 +86,7 @@ fn prune_job(
         now.checked_sub_signed(age)
             .unwrap_or(DateTime::<Utc>::MIN_UTC),
     );
+    let name = stored.job.name.as_str();
     let executions = old_executions(tables, name, cutoff, budget)?;
     for (group, id) in &executions {
         tables

@@ -80,6 +80,20 @@ pub fn run_started(job: &str, nominal: &str, node: &str, started_at: &str) -> Co
     }
 }
 
+/// A scheduled launch of one run of `job` on `node`.
+pub fn launch(job: &str, nominal: &str, node: &str) -> Command {
+    Command::Launch {
+        job: job.into(),
+        nominal: at(nominal),
+        trigger: dkron_model::Trigger::Schedule,
+        runs: vec![dkron_store::RunPlan {
+            execution_id: dkron_model::execution_id(at(nominal), node, 1),
+            node_name: node.into(),
+        }],
+        decided_at: at(nominal),
+    }
+}
+
 pub fn apply_one(store: &StateStore, command: Command) -> CommandResult {
     store.apply(vec![command], &[]).unwrap().remove(0)
 }
@@ -282,16 +296,7 @@ fn jobs_are_read_a_page_at_a_time_in_name_order() {
 
 /// The commands of a few runs of two jobs, with a deletion and a re-creation among them.
 fn runs_of_two_jobs() -> Vec<Command> {
-    let launch = |name: &str, nominal: &str| Command::Launch {
-        job: name.into(),
-        nominal: at(nominal),
-        trigger: dkron_model::Trigger::Schedule,
-        runs: vec![dkron_store::RunPlan {
-            execution_id: dkron_model::execution_id(at(nominal), "n1", 1),
-            node_name: "n1".into(),
-        }],
-        decided_at: at(nominal),
-    };
+    let launch = |name: &str, nominal: &str| launch(name, nominal, "n1");
     let finished = |name: &str, nominal: &str, success: bool| Command::RunFinished {
         report: attempt_report(name, nominal, 1, success),
     };

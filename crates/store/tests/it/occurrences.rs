@@ -1,22 +1,9 @@
 //! Launch intents, results, overlap, retention and lost runs.
 
 use dkron_model::{Job, OccurrenceState, SkipReason, Trigger, gotime};
-use dkron_store::{ApplyError, Command, CommandResult, Retention, RunPlan, RunReport};
+use dkron_store::{ApplyError, Command, CommandResult, Retention, RunReport};
 
-use super::{apply_one, at, job, open, put, run_started};
-
-fn launch(job: &str, nominal: &str, node: &str) -> Command {
-    Command::Launch {
-        job: job.into(),
-        nominal: at(nominal),
-        trigger: Trigger::Schedule,
-        runs: vec![RunPlan {
-            execution_id: format!("{}-{node}", at(nominal).timestamp_nanos_opt().unwrap()),
-            node_name: node.into(),
-        }],
-        decided_at: at(nominal),
-    }
-}
+use super::{apply_one, at, job, launch, open, put, run_started};
 
 fn report(job: &str, nominal: &str, node: &str, success: bool) -> Command {
     Command::RunFinished {
@@ -341,17 +328,31 @@ fn record_run(store: &dkron_store::StateStore, job_name: &str, nominal: &str) {
     apply_one(store, report(job_name, nominal, "n1", true));
 }
 
-#[test]
-fn history_past_its_age_goes_in_bounded_batches_and_a_job_may_keep_less_or_more() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir);
+/// Server-wide history age limit of one hour.
+fn keep_history_for_an_hour(store: &dkron_store::StateStore) {
     apply_one(
-        &store,
+        store,
         Command::SetRetention(Retention {
             max_age_secs: Some(3600),
             ..Retention::default()
         }),
     );
+}
+
+/// A prune at 05:30 on the day the tests' runs happen.
+fn prune_at_half_past_five(limit: u32, from: Option<String>) -> Command {
+    Command::PruneAged {
+        now: at("2026-01-01T05:30:00Z"),
+        limit,
+        from,
+    }
+}
+
+#[test]
+fn history_past_its_age_goes_in_bounded_batches_and_a_job_may_keep_less_or_more() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    keep_history_for_an_hour(&store);
     put(&store, job("server-age"));
     put(
         &store,
@@ -365,11 +366,7 @@ fn history_past_its_age_goes_in_bounded_batches_and_a_job_may_keep_less_or_more(
         record_run(&store, name, "2026-01-01T00:00:20Z");
         record_run(&store, name, "2026-01-01T05:00:00Z");
     }
-    let prune = |limit| Command::PruneAged {
-        now: at("2026-01-01T05:30:00Z"),
-        limit,
-        from: None,
-    };
+    let prune = |limit| prune_at_half_past_five(limit, None);
     // Two old executions and two old ledger entries of server-age are due; own-age keeps 24 h.
     assert_eq!(
         apply_one(&store, prune(3)),
@@ -404,13 +401,7 @@ fn a_prune_pass_looks_at_a_bounded_number_of_jobs_per_command_and_reaches_every_
     use dkron_model::limits::JOBS_PER_PRUNE_COMMAND;
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir);
-    apply_one(
-        &store,
-        Command::SetRetention(Retention {
-            max_age_secs: Some(3600),
-            ..Retention::default()
-        }),
-    );
+    keep_history_for_an_hour(&store);
     let jobs = JOBS_PER_PRUNE_COMMAND * 2 + 10;
     let names: Vec<String> = (0..jobs).map(|i| format!("job-{i:05}")).collect();
     for name in &names {
@@ -421,14 +412,7 @@ fn a_prune_pass_looks_at_a_bounded_number_of_jobs_per_command_and_reaches_every_
     let mut commands = 0;
     let mut removed_in_all = 0;
     loop {
-        let answer = apply_one(
-            &store,
-            Command::PruneAged {
-                now: at("2026-01-01T05:30:00Z"),
-                limit: 1_000_000,
-                from: from.clone(),
-            },
-        );
+        let answer = apply_one(&store, prune_at_half_past_five(1_000_000, from.clone()));
         let CommandResult::Pruned { removed, next } = answer else {
             panic!("unexpected answer {answer:?}");
         };
