@@ -12,6 +12,7 @@ use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinitio
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::snapshot_pace::SnapshotPace;
 use crate::types::{Entry, LogId, TypeConfig, Vote};
 
 const LOG: TableDefinition<u64, &[u8]> = TableDefinition::new("log");
@@ -24,6 +25,8 @@ const PURGED: &str = "last_purged";
 #[derive(Clone)]
 pub struct LogStore {
     db: Arc<Database>,
+    /// Told the size of every entry written, which paces snapshots.
+    appended: Arc<SnapshotPace>,
 }
 
 fn io_error(error: impl std::fmt::Display) -> io::Error {
@@ -49,7 +52,30 @@ impl LogStore {
         txn.open_table(LOG).map_err(io_error)?;
         txn.open_table(META).map_err(io_error)?;
         txn.commit().map_err(io_error)?;
-        Ok(LogStore { db: Arc::new(db) })
+        Ok(LogStore {
+            db: Arc::new(db),
+            appended: Arc::default(),
+        })
+    }
+
+    /// Reports the bytes of every entry written from now on to `pace` (the state machine's).
+    pub(crate) fn report_appends_to(mut self, pace: Arc<SnapshotPace>) -> LogStore {
+        self.appended = pace;
+        self
+    }
+
+    /// Encodes entries as stored, counting their bytes toward the next snapshot.
+    fn encode_entries(
+        &self,
+        entries: impl IntoIterator<Item = Entry>,
+    ) -> io::Result<Vec<(u64, Vec<u8>)>> {
+        let mut rows = Vec::new();
+        for entry in entries {
+            rows.push((entry.log_id.index, encode(&entry)?));
+        }
+        let bytes: usize = rows.iter().map(|(_, row)| row.len()).sum();
+        self.appended.logged(bytes as u64);
+        Ok(rows)
     }
 
     fn read_meta<T: DeserializeOwned>(&self, key: &str) -> io::Result<Option<T>> {
@@ -78,10 +104,7 @@ impl LogStore {
 
     /// Appends entries outside openraft (configuration recovery, before Raft starts).
     pub(crate) async fn append_now(&self, entries: Vec<Entry>) -> io::Result<()> {
-        let mut rows = Vec::new();
-        for entry in entries {
-            rows.push((entry.log_id.index, encode(&entry)?));
-        }
+        let rows = self.encode_entries(entries)?;
         self.write(move |txn| {
             let mut table = txn.open_table(LOG)?;
             for (index, bytes) in &rows {
@@ -176,10 +199,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         I::IntoIter: OptionalSend,
     {
         let started = std::time::Instant::now();
-        let mut rows = Vec::new();
-        for entry in entries {
-            rows.push((entry.log_id.index, encode(&entry)?));
-        }
+        let rows = self.encode_entries(entries)?;
         let encoded_ms = started.elapsed().as_millis() as u64;
         let bytes: usize = rows.iter().map(|(_, row)| row.len()).sum();
         let result = self
@@ -224,5 +244,41 @@ impl RaftLogStorage<TypeConfig> for LogStore {
             Ok(())
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dkron_store::Command;
+    use openraft::entry::RaftEntry;
+
+    #[tokio::test]
+    async fn every_entry_written_counts_toward_the_next_snapshot_by_its_stored_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let pace = Arc::new(SnapshotPace::default());
+        let log = LogStore::open(&dir.path().join("log.redb"))
+            .unwrap()
+            .report_appends_to(pace.clone());
+        let entries: Vec<Entry> = (1..=3)
+            .map(|index| {
+                let leader = openraft::impls::leader_id_adv::LeaderId {
+                    term: 1,
+                    node_id: 1,
+                };
+                let id = LogId::new(leader, index);
+                Entry::new_normal(
+                    id,
+                    Command::DeleteJob {
+                        name: format!("job-{index}"),
+                    },
+                )
+            })
+            .collect();
+        let stored: usize = entries.iter().map(|e| encode(e).unwrap().len()).sum();
+        log.append_now(entries).await.unwrap();
+        assert_eq!(pace.logged_since(), stored as u64);
+        pace.dump_finished(stored as u64 + 1);
+        assert!(!pace.due());
     }
 }

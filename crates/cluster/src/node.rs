@@ -159,6 +159,7 @@ impl RaftNode {
         let snapshot_dir = dir.join("snapshots");
         let state_machine = StateMachine::new(store.clone(), &snapshot_dir)
             .map_err(|e| open_error("snapshot directory", &snapshot_dir)(e.to_string()))?;
+        let log_store = log_store.report_appends_to(state_machine.snapshot_pace());
         let job_changes = state_machine.job_changes();
         let run_observations = state_machine.run_observations();
         let config = raft_config(options.raft_multiplier, options.snapshot_every_entries)?;

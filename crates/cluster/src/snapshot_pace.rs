@@ -7,7 +7,7 @@
 //! runs started up to 1.1 s late (see `bench/RESULTS.md`). Two rules keep the cost per run
 //! constant instead:
 //!
-//! - a policy-triggered snapshot is built only once the log applied since the last one is at
+//! - a policy-triggered snapshot is built only once the log written since the last one is at
 //!   least as large as that snapshot, so dumping costs at most about one byte written per byte
 //!   logged whatever the size of the state (a snapshot Raft needs to catch a follower up is
 //!   always built);
@@ -23,7 +23,7 @@ pub const DUMP_DUTY_PERCENT: u32 = 25;
 /// The dump checks its pace after this many bytes.
 const PACE_EVERY_BYTES: usize = 256 * 1024;
 
-/// Log bytes applied since the last snapshot against that snapshot's size; clones share it.
+/// Log bytes written since the last snapshot against that snapshot's size.
 #[derive(Debug, Default)]
 pub struct SnapshotPace {
     logged_since: AtomicU64,
@@ -31,15 +31,7 @@ pub struct SnapshotPace {
 }
 
 impl SnapshotPace {
-    /// Starts counting with the size of the snapshot already on disk (0 for none).
-    pub fn new(last_dump_bytes: u64) -> SnapshotPace {
-        SnapshotPace {
-            logged_since: AtomicU64::new(0),
-            last_dump_bytes: AtomicU64::new(last_dump_bytes),
-        }
-    }
-
-    /// Counts applied log bytes (an estimate of their encoded size).
+    /// Counts log bytes written (as the log store encodes them).
     pub fn logged(&self, bytes: u64) {
         self.logged_since.fetch_add(bytes, Ordering::Relaxed);
     }
@@ -59,7 +51,7 @@ impl SnapshotPace {
         self.last_dump_bytes.store(bytes, Ordering::Relaxed);
     }
 
-    /// Log bytes applied since the last dump started.
+    /// Log bytes written since the last dump started.
     pub fn logged_since(&self) -> u64 {
         self.logged_since.load(Ordering::Relaxed)
     }
@@ -145,9 +137,16 @@ impl<W: Write> Write for PacedWriter<W> {
 mod tests {
     use super::*;
 
+    /// A pace whose current snapshot is `bytes` large.
+    fn after_a_dump_of(bytes: u64) -> SnapshotPace {
+        let pace = SnapshotPace::default();
+        pace.dump_finished(bytes);
+        pace
+    }
+
     #[test]
     fn the_first_snapshot_is_due_at_once_and_later_ones_after_as_much_log_as_their_size() {
-        let pace = SnapshotPace::new(0);
+        let pace = SnapshotPace::default();
         assert!(pace.due());
         pace.dump_started();
         pace.dump_finished(1_000);
@@ -159,7 +158,7 @@ mod tests {
 
     #[test]
     fn log_applied_while_a_dump_runs_counts_toward_the_next_one() {
-        let pace = SnapshotPace::new(500);
+        let pace = after_a_dump_of(500);
         pace.logged(600);
         pace.dump_started();
         pace.logged(300);
@@ -170,7 +169,7 @@ mod tests {
 
     #[test]
     fn a_snapshot_found_at_start_sets_the_first_threshold() {
-        let pace = SnapshotPace::new(10_000);
+        let pace = after_a_dump_of(10_000);
         pace.logged(9_999);
         assert!(!pace.due());
         assert_eq!(pace.last_dump_bytes(), 10_000);

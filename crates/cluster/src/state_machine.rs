@@ -116,21 +116,26 @@ impl StateMachine {
     /// Wraps the store; snapshots are kept in `snapshot_dir`.
     pub fn new(store: Arc<StateStore>, snapshot_dir: &Path) -> io::Result<StateMachine> {
         std::fs::create_dir_all(snapshot_dir)?;
-        let mut machine = StateMachine {
+        let machine = StateMachine {
             store,
             snapshot_dir: snapshot_dir.to_path_buf(),
             changes: tokio::sync::broadcast::channel(CHANGE_FEED_DEPTH).0,
             observations: tokio::sync::broadcast::channel(CHANGE_FEED_DEPTH).0,
             pace: Arc::default(),
         };
-        let existing_dump_bytes = match machine.current()? {
-            Some(current) => {
-                std::fs::metadata(snapshot_dir.join(current.file)).map_or(0, |m| m.len())
-            }
-            None => 0,
-        };
-        machine.pace = Arc::new(SnapshotPace::new(existing_dump_bytes));
+        if let Some(current) = machine.current()? {
+            let path = snapshot_dir.join(current.file);
+            machine
+                .pace
+                .dump_finished(std::fs::metadata(path).map_or(0, |m| m.len()));
+        }
         Ok(machine)
+    }
+
+    /// The log written since the last snapshot against its size: the log store reports
+    /// every entry it writes here.
+    pub(crate) fn snapshot_pace(&self) -> Arc<SnapshotPace> {
+        self.pace.clone()
     }
 
     /// Follows jobs changed by applied commands (a lagging listener gets `Lagged` and should
@@ -310,8 +315,6 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
                 serde_json::to_vec(&membership).map_err(io_error)?,
             ));
         }
-        let logged_bytes: usize = commands.iter().map(Command::encoded_size_estimate).sum();
-        self.pace.logged(logged_bytes as u64);
         let store = self.store.clone();
         let command_count = commands.len();
         let observed = observations::collect(&commands);
@@ -351,7 +354,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
             tracing::debug!(
                 logged_bytes = self.pace.logged_since(),
                 snapshot_bytes = self.pace.last_dump_bytes(),
-                "snapshot deferred: less log applied since the last one than its size"
+                "snapshot deferred: less log written since the last one than its size"
             );
             return None;
         }
