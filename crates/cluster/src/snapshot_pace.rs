@@ -113,10 +113,10 @@ impl<W: Write> PacedWriter<W> {
     }
 }
 
-/// How long to rest after working `worked` to keep the work at `duty_percent` of the time.
+/// How long to rest after working `worked` to keep the work at `duty_percent` (1–100) of
+/// the time.
 fn rest_after(worked: Duration, duty_percent: u32) -> Duration {
-    let idle_percent = 100 - duty_percent.min(100);
-    worked * idle_percent / duty_percent.max(1)
+    worked * (100 - duty_percent) / duty_percent
 }
 
 impl<W: Write> Write for PacedWriter<W> {
