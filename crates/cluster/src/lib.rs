@@ -4,6 +4,7 @@
 
 mod error;
 mod forward;
+mod log_purge;
 mod log_store;
 mod network;
 mod node;

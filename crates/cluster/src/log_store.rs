@@ -12,6 +12,7 @@ use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinitio
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::log_purge::Purger;
 use crate::snapshot_pace::SnapshotPace;
 use crate::types::{Entry, LogId, TypeConfig, Vote};
 
@@ -27,6 +28,8 @@ pub struct LogStore {
     db: Arc<Database>,
     /// Told the size of every entry written, which paces snapshots.
     appended: Arc<SnapshotPace>,
+    /// The purge mark, and the task deleting the entries behind it.
+    purger: Arc<Purger>,
 }
 
 fn io_error(error: impl std::fmt::Display) -> io::Error {
@@ -52,10 +55,16 @@ impl LogStore {
         txn.open_table(LOG).map_err(io_error)?;
         txn.open_table(META).map_err(io_error)?;
         txn.commit().map_err(io_error)?;
-        Ok(LogStore {
+        let store = LogStore {
             db: Arc::new(db),
             appended: Arc::default(),
-        })
+            purger: Arc::new(Purger::new(LOG)),
+        };
+        // Entries a crash left behind the purge mark are deleted again.
+        if let Some(purged) = store.read_meta::<LogId>(PURGED)? {
+            store.purger.purge_upto(&store.db, purged.index);
+        }
+        Ok(store)
     }
 
     /// Reports the bytes of every entry written from now on to `pace` (the state machine's).
@@ -129,13 +138,57 @@ fn to_owned_bounds(range: impl RangeBounds<u64>) -> (Bound<u64>, Bound<u64>) {
     (range.start_bound().cloned(), range.end_bound().cloned())
 }
 
+/// Narrows a read to the entries at or after `first_readable`: the ones behind the purge mark
+/// may still be on disk while they are deleted, but they are gone for openraft.
+fn readable(
+    (start, end): (Bound<u64>, Bound<u64>),
+    first_readable: u64,
+) -> (Bound<u64>, Bound<u64>) {
+    let start = match start {
+        Bound::Included(index) if index >= first_readable => Bound::Included(index),
+        Bound::Excluded(index) if index >= first_readable => Bound::Excluded(index),
+        _ => Bound::Included(first_readable),
+    };
+    (start, end)
+}
+
+/// Whether no index lies within `bounds` (redb refuses a range that ends before it starts).
+fn is_empty((start, end): (Bound<u64>, Bound<u64>)) -> bool {
+    let first = match start {
+        Bound::Included(index) => Some(index),
+        Bound::Excluded(index) => index.checked_add(1),
+        Bound::Unbounded => Some(0),
+    };
+    let Some(first) = first else {
+        return true;
+    };
+    match end {
+        Bound::Included(index) => index < first,
+        Bound::Excluded(index) => index <= first,
+        Bound::Unbounded => false,
+    }
+}
+
+/// The last log id: the newest entry's, unless every entry still on disk lies behind the
+/// purge mark (the log was purged to its end and the deletion has not finished).
+fn last_log_id(newest_entry: Option<LogId>, purged: Option<LogId>) -> Option<LogId> {
+    match (newest_entry, purged) {
+        (Some(entry), Some(purged)) if entry.index <= purged.index => Some(purged),
+        (Some(entry), _) => Some(entry),
+        (None, purged) => purged,
+    }
+}
+
 impl RaftLogReader<TypeConfig> for LogStore {
     async fn try_get_log_entries<RB: RangeBounds<u64> + Clone + Debug + OptionalSend>(
         &mut self,
         range: RB,
     ) -> Result<Vec<Entry>, io::Error> {
         let db = self.db.clone();
-        let bounds = to_owned_bounds(range);
+        let bounds = readable(to_owned_bounds(range), self.purger.first_readable());
+        if is_empty(bounds) {
+            return Ok(Vec::new());
+        }
         tokio::task::spawn_blocking(move || {
             let txn = db.begin_read().map_err(io_error)?;
             let table = txn.open_table(LOG).map_err(io_error)?;
@@ -162,14 +215,13 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         let last_purged_log_id: Option<LogId> = self.read_meta(PURGED)?;
         let txn = self.db.begin_read().map_err(io_error)?;
         let table = txn.open_table(LOG).map_err(io_error)?;
-        let last = table.last().map_err(io_error)?;
-        let last_log_id = match last {
+        let newest_entry = match table.last().map_err(io_error)? {
             Some((_, value)) => Some(decode::<Entry>(value.value())?.log_id),
-            None => last_purged_log_id,
+            None => None,
         };
         Ok(LogState {
+            last_log_id: last_log_id(newest_entry, last_purged_log_id),
             last_purged_log_id,
-            last_log_id,
         })
     }
 
@@ -235,15 +287,12 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         .await
     }
 
+    /// Records the purge mark and returns; the entries behind it are deleted in the background
+    /// (see `log_purge`), because openraft's core waits for this call.
     async fn purge(&mut self, log_id: LogId) -> Result<(), io::Error> {
-        let bytes = encode(&log_id)?;
-        let upto = log_id.index;
-        self.write(move |txn| {
-            txn.open_table(META)?.insert(PURGED, bytes.as_slice())?;
-            txn.open_table(LOG)?.retain_in(..=upto, |_, _| false)?;
-            Ok(())
-        })
-        .await
+        self.write_meta(PURGED, &log_id).await?;
+        self.purger.purge_upto(&self.db, log_id.index);
+        Ok(())
     }
 }
 
@@ -252,6 +301,135 @@ mod tests {
     use super::*;
     use dkron_store::Command;
     use openraft::entry::RaftEntry;
+
+    fn log_id(index: u64) -> LogId {
+        let leader = openraft::impls::leader_id_adv::LeaderId {
+            term: 1,
+            node_id: 1,
+        };
+        LogId::new(leader, index)
+    }
+
+    #[test]
+    fn reads_never_reach_behind_the_purge_mark() {
+        use Bound::{Excluded, Included, Unbounded};
+        assert_eq!(
+            readable((Unbounded, Unbounded), 0),
+            (Included(0), Unbounded)
+        );
+        assert_eq!(
+            readable((Unbounded, Included(9)), 5),
+            (Included(5), Included(9))
+        );
+        assert_eq!(
+            readable((Included(3), Excluded(9)), 5),
+            (Included(5), Excluded(9))
+        );
+        assert_eq!(
+            readable((Included(7), Unbounded), 5),
+            (Included(7), Unbounded)
+        );
+        assert_eq!(
+            readable((Excluded(4), Unbounded), 5),
+            (Included(5), Unbounded)
+        );
+        assert_eq!(
+            readable((Excluded(5), Unbounded), 5),
+            (Excluded(5), Unbounded)
+        );
+        assert!(is_empty(readable((Included(1), Excluded(5)), 5)));
+        assert!(is_empty(readable((Included(1), Included(3)), 5)));
+        assert!(!is_empty(readable((Included(1), Included(5)), 5)));
+        assert!(is_empty((Excluded(u64::MAX), Unbounded)));
+    }
+
+    #[test]
+    fn the_last_log_id_is_never_behind_the_purge_mark() {
+        assert_eq!(last_log_id(None, None), None);
+        assert_eq!(last_log_id(None, Some(log_id(4))), Some(log_id(4)));
+        assert_eq!(
+            last_log_id(Some(log_id(9)), Some(log_id(4))),
+            Some(log_id(9))
+        );
+        assert_eq!(
+            last_log_id(Some(log_id(3)), Some(log_id(4))),
+            Some(log_id(4)),
+            "an entry left behind the mark is not the last"
+        );
+        assert_eq!(last_log_id(Some(log_id(2)), None), Some(log_id(2)));
+    }
+
+    #[tokio::test]
+    async fn a_purge_hides_the_entries_behind_the_mark_and_they_are_deleted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log.redb");
+        let mut log = LogStore::open(&path).unwrap();
+        let entries: Vec<Entry> = (1..=600)
+            .map(|index| {
+                Entry::new_normal(
+                    log_id(index),
+                    Command::DeleteJob {
+                        name: format!("job-{index}"),
+                    },
+                )
+            })
+            .collect();
+        log.append_now(entries).await.unwrap();
+        let stored_first = |log: &LogStore| {
+            let txn = log.db.begin_read().unwrap();
+            let table = txn.open_table(LOG).unwrap();
+            table.first().unwrap().map(|(key, _)| key.value())
+        };
+
+        log.purge(log_id(500)).await.unwrap();
+        // This test's runtime has one thread, so the deleting task has not started yet.
+        assert_eq!(
+            stored_first(&log),
+            Some(1),
+            "purge itself deletes nothing: openraft's core waits for it"
+        );
+        let state = log.get_log_state().await.unwrap();
+        assert_eq!(state.last_purged_log_id, Some(log_id(500)));
+        assert_eq!(state.last_log_id, Some(log_id(600)));
+        let read = log.try_get_log_entries(..).await.unwrap();
+        assert_eq!(read.len(), 100);
+        assert_eq!(read[0].log_id, log_id(501));
+        assert!(log.try_get_log_entries(1..100).await.unwrap().is_empty());
+
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while stored_first(&log) != Some(501) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "purged entries stay on disk"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+
+        log.purge(log_id(600)).await.unwrap();
+        drop(log);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let mut reopened = loop {
+            match LogStore::open(&path) {
+                Ok(log) => break log,
+                Err(error) => {
+                    assert!(std::time::Instant::now() < deadline, "{error}");
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
+            }
+        };
+        let state = reopened.get_log_state().await.unwrap();
+        assert_eq!(state.last_purged_log_id, Some(log_id(600)));
+        assert_eq!(state.last_log_id, Some(log_id(600)), "purged to its end");
+        assert!(reopened.try_get_log_entries(..).await.unwrap().is_empty());
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while stored_first(&reopened).is_some() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "leftovers stay after reopening"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
 
     #[tokio::test]
     async fn every_entry_written_counts_toward_the_next_snapshot_by_its_stored_size() {
