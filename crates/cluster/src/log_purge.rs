@@ -180,6 +180,16 @@ impl Purger {
     }
 }
 
+/// Polls `condition` until it holds; fails the test with `what` after `within`.
+#[cfg(test)]
+pub(crate) async fn wait_until(what: &str, within: Duration, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + within;
+    while !condition() {
+        assert!(Instant::now() < deadline, "timed out waiting: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,26 +280,21 @@ mod tests {
         purger.purge_upto(&db, 1_000);
         assert_eq!(purger.first_readable(), 2_501, "the mark never goes back");
 
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while indexes(&db).first() != Some(&2_501) {
-            assert!(Instant::now() < deadline, "purged entries still on disk");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let thirty = Duration::from_secs(30);
+        wait_until("purged entries deleted", thirty, || {
+            indexes(&db).first() == Some(&2_501)
+        })
+        .await;
         assert_eq!(indexes(&db).len(), 500);
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while purger.lock().running {
-            assert!(Instant::now() < deadline, "the deleting task did not end");
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        wait_until("the deleting task to end", Duration::from_secs(5), || {
+            !purger.lock().running
+        })
+        .await;
 
         purger.purge_upto(&db, 2_800);
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while indexes(&db).first() != Some(&2_801) {
-            assert!(
-                Instant::now() < deadline,
-                "a later purge was not carried out"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        wait_until("a later purge carried out", thirty, || {
+            indexes(&db).first() == Some(&2_801)
+        })
+        .await;
     }
 }

@@ -299,6 +299,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::log_purge::wait_until;
     use dkron_store::Command;
     use openraft::entry::RaftEntry;
 
@@ -396,14 +397,11 @@ mod tests {
         assert_eq!(read[0].log_id, log_id(501));
         assert!(log.try_get_log_entries(1..100).await.unwrap().is_empty());
 
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while stored_first(&log) != Some(501) {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "purged entries stay on disk"
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
+        let thirty = std::time::Duration::from_secs(30);
+        wait_until("purged entries deleted", thirty, || {
+            stored_first(&log) == Some(501)
+        })
+        .await;
 
         log.purge(log_id(600)).await.unwrap();
         drop(log);
@@ -421,14 +419,10 @@ mod tests {
         assert_eq!(state.last_purged_log_id, Some(log_id(600)));
         assert_eq!(state.last_log_id, Some(log_id(600)), "purged to its end");
         assert!(reopened.try_get_log_entries(..).await.unwrap().is_empty());
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while stored_first(&reopened).is_some() {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "leftovers stay after reopening"
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
+        wait_until("leftovers deleted after reopening", thirty, || {
+            stored_first(&reopened).is_none()
+        })
+        .await;
     }
 
     #[tokio::test]
