@@ -5,7 +5,7 @@
 //! gap — the time from SIGKILL of the leader to the next run that starts on time — over
 //! several kills. It asserts nothing; figures go to `bench/RESULTS.md` by hand.
 
-use dkron_bench::{load, measure, usage, webhook_sink};
+use dkron_bench::{host_stalls, load, measure, usage, webhook_sink};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -204,6 +204,7 @@ async fn main() -> anyhow::Result<()> {
     tokio::time::sleep(Duration::from_secs(options.every_secs + 2)).await;
 
     let window_start = Utc::now();
+    let stall_watch = host_stalls::StallWatch::start();
     let usage_start = server_usage(&cluster);
     let mut peak: std::collections::BTreeMap<usize, u64> = Default::default();
     let measured = Instant::now();
@@ -249,6 +250,7 @@ async fn main() -> anyhow::Result<()> {
         kills.push(kill);
     }
 
+    let machine_stalls = stall_watch.finish();
     println!("collecting results");
     let live = cluster
         .live_servers()
@@ -290,6 +292,7 @@ async fn main() -> anyhow::Result<()> {
             100.0 * (end.cpu_secs - cpu_start) / wall
         );
     }
+    machine_stalls.print();
     println!(
         "--- failover (gap = SIGKILL of the leader → first run due > {LAUNCH_LEAD_MS} ms after it that started < {ON_TIME_MS} ms late) ---"
     );

@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod cluster;
+pub mod host_stalls;
 pub mod http_sink;
 pub mod load;
 pub mod measure;

@@ -12,7 +12,7 @@
 //! `--rss-margin-mib` in the window: facts that hold on any machine at a load well below its
 //! capacity (`scripts/check-load`).
 
-use dkron_bench::{check, http_sink, load, measure, server, usage};
+use dkron_bench::{check, host_stalls, http_sink, load, measure, server, usage};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -94,10 +94,12 @@ struct Window {
     cpus: usize,
     peak_threads: u64,
     wall_secs: f64,
+    machine_stalls: host_stalls::StallReport,
 }
 
 async fn measure_window(server: &server::Server, options: &Options) -> anyhow::Result<Window> {
     let start = chrono::Utc::now();
+    let stall_watch = host_stalls::StallWatch::start();
     let usage_start = server.usage()?;
     let bench_start = usage::usage_of(std::process::id())?.cpu_secs;
     let (machine_start, cpus) = usage::machine_busy_secs()?;
@@ -129,6 +131,7 @@ async fn measure_window(server: &server::Server, options: &Options) -> anyhow::R
         cpus,
         peak_threads,
         wall_secs: measured.elapsed().as_secs_f64(),
+        machine_stalls: stall_watch.finish(),
     })
 }
 
@@ -229,6 +232,7 @@ async fn main() -> anyhow::Result<()> {
         window.end,
     );
     print_usage(&window);
+    window.machine_stalls.print();
     for line in server
         .log_lines(" WARN ")
         .iter()
