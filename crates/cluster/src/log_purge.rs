@@ -8,7 +8,10 @@
 //! longer than the leader lease (ADR 12). So `purge` only records the purge mark (nothing
 //! reads below it, see [`Purger::first_readable`]), and one task per log deletes the entries
 //! behind it, at most [`PIECE_ENTRIES`] entries or [`PIECE_BYTES`] bytes per transaction,
-//! pausing between pieces so that appends take the database in between.
+//! resting between pieces so that appends take the database in between, and so that the
+//! deletion (which reads every page it frees) works at most [`PURGE_DUTY_PERCENT`] of the
+//! time: unpaced, three servers deleting 566 MB each read about 280 MB/s from one disk for
+//! 6 s, their appends slowed, and the leader lost its lease.
 
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,8 +24,15 @@ use redb::{Database, Durability, ReadableTable, TableDefinition};
 pub(crate) const PIECE_ENTRIES: usize = 256;
 /// The most bytes of entries one deleting transaction removes (a larger entry goes alone).
 pub(crate) const PIECE_BYTES: usize = 8 << 20;
-/// The pause between two pieces, in which appends and reads get the database.
+/// The shortest pause between two pieces, in which appends and reads get the database.
 const PAUSE: Duration = Duration::from_millis(10);
+/// Share of wall time the deletion works; nothing waits for it to end.
+pub(crate) const PURGE_DUTY_PERCENT: u32 = 10;
+
+/// The rest after a piece that took `worked`.
+fn rest_after_piece(worked: Duration) -> Duration {
+    crate::snapshot_pace::rest_after(worked, PURGE_DUTY_PERCENT).max(PAUSE)
+}
 
 /// What one piece deleted; zero entries when nothing was left up to the mark.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -136,10 +146,12 @@ impl Purger {
             };
             let weak = db.clone();
             let table = self.table;
+            let piece_started = Instant::now();
             let deleted = tokio::task::spawn_blocking(move || {
                 weak.upgrade().map(|db| delete_piece(&db, table, upto))
             })
             .await;
+            let worked = piece_started.elapsed();
             let piece = match deleted {
                 Ok(Some(Ok(piece))) => piece,
                 Ok(None) => break,
@@ -156,7 +168,7 @@ impl Purger {
                 total.entries += piece.entries;
                 total.bytes += piece.bytes;
                 pieces += 1;
-                tokio::time::sleep(PAUSE).await;
+                tokio::time::sleep(rest_after_piece(worked)).await;
                 continue;
             }
             let mut progress = self.lock();
@@ -267,6 +279,16 @@ mod tests {
         assert!(pieces[0].bytes <= PIECE_BYTES);
         assert_eq!(pieces[2].bytes, PIECE_BYTES + 1);
         assert!(indexes(&db).is_empty());
+    }
+
+    #[test]
+    fn the_deletion_rests_nine_times_as_long_as_it_worked_and_never_less_than_the_pause() {
+        assert_eq!(
+            rest_after_piece(Duration::from_millis(50)),
+            Duration::from_millis(450)
+        );
+        assert_eq!(rest_after_piece(Duration::from_micros(100)), PAUSE);
+        assert_eq!(rest_after_piece(Duration::ZERO), PAUSE);
     }
 
     #[tokio::test]

@@ -32,6 +32,9 @@ pub struct LogStore {
     purger: Arc<Purger>,
 }
 
+/// An append that takes this long is logged as a warning.
+const SLOW_WRITE: std::time::Duration = std::time::Duration::from_secs(1);
+
 fn io_error(error: impl std::fmt::Display) -> io::Error {
     io::Error::other(error.to_string())
 }
@@ -263,12 +266,24 @@ impl RaftLogStorage<TypeConfig> for LogStore {
                 Ok(())
             })
             .await;
-        tracing::debug!(
-            bytes,
-            encoded_ms,
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "log entries appended"
-        );
+        let elapsed = started.elapsed();
+        if elapsed >= SLOW_WRITE {
+            // Every RPC from the leader and every commit waits for this: a slow disk shows
+            // here first, before peers report timeouts.
+            tracing::warn!(
+                bytes,
+                encoded_ms,
+                elapsed_ms = elapsed.as_millis() as u64,
+                "appending to the raft log was slow"
+            );
+        } else {
+            tracing::debug!(
+                bytes,
+                encoded_ms,
+                elapsed_ms = elapsed.as_millis() as u64,
+                "log entries appended"
+            );
+        }
         let outcome = result
             .as_ref()
             .map(|_| ())

@@ -44,7 +44,8 @@ pub struct RaftOptions {
     pub state_cache_bytes: usize,
     /// Election timing multiplier (Dkron's `raft-multiplier`, 1–10).
     pub raft_multiplier: u64,
-    /// Log entries between snapshots.
+    /// Log entries between snapshots at least; each server stretches it by up to 15/16
+    /// (`snapshot_pace::staggered_floor`) so that servers do not dump at the same moment.
     pub snapshot_every_entries: u64,
     /// What to do with an empty log.
     pub bootstrap: Bootstrap,
@@ -119,14 +120,21 @@ fn open_error(what: &'static str, path: &Path) -> impl FnOnce(String) -> Cluster
     }
 }
 
-fn raft_config(multiplier: u64, snapshot_every_entries: u64) -> Result<Config, ClusterError> {
+fn raft_config(
+    multiplier: u64,
+    snapshot_every_entries: u64,
+    node_id: u64,
+) -> Result<Config, ClusterError> {
     let multiplier = multiplier.clamp(1, 10);
     Config {
         cluster_name: "dkron".to_string(),
         heartbeat_interval: HEARTBEAT_MS * multiplier,
         election_timeout_min: ELECTION_MIN_MS * multiplier,
         election_timeout_max: ELECTION_MAX_MS * multiplier,
-        snapshot_policy: SnapshotPolicy::LogsSinceLast(snapshot_every_entries),
+        snapshot_policy: SnapshotPolicy::LogsSinceLast(crate::snapshot_pace::staggered_floor(
+            snapshot_every_entries,
+            node_id,
+        )),
         max_payload_entries: dkron_model::limits::MAX_ENTRIES_PER_APPEND,
         max_in_snapshot_log_to_keep: 1_000,
         enable_pre_vote: Some(true),
@@ -162,7 +170,11 @@ impl RaftNode {
         let log_store = log_store.report_appends_to(state_machine.snapshot_pace());
         let job_changes = state_machine.job_changes();
         let run_observations = state_machine.run_observations();
-        let config = raft_config(options.raft_multiplier, options.snapshot_every_entries)?;
+        let config = raft_config(
+            options.raft_multiplier,
+            options.snapshot_every_entries,
+            options.node_id,
+        )?;
         let raft = Raft::new(
             options.node_id,
             Arc::new(config),

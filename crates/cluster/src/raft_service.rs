@@ -17,6 +17,9 @@ use crate::types::TypeConfig;
 
 type Snapshot = openraft::alias::SnapshotOf<TypeConfig, SnapshotFile>;
 
+/// An append from the leader that takes this long to answer is logged as a warning.
+const SLOW_APPEND: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Serves openraft's RPCs for this server.
 pub struct RaftService {
     raft: Raft<TypeConfig, StateMachine>,
@@ -76,8 +79,20 @@ fn store_error(error: std::io::Error) -> Status {
 #[tonic::async_trait]
 impl RaftRpc for RaftService {
     async fn append_entries(&self, request: Request<Json>) -> Result<Response<Json>, Status> {
-        let rpc = from_json(request.get_ref())?;
+        let rpc: openraft::raft::AppendEntriesRequest<TypeConfig> = from_json(request.get_ref())?;
+        let entries = rpc.entries.len();
+        let started = std::time::Instant::now();
         let result = self.raft.append_entries(rpc).await;
+        let elapsed = started.elapsed();
+        if elapsed >= SLOW_APPEND {
+            // The leader gives up on an append after a few seconds and calls this server
+            // unreachable; this says the time went here, not on the wire.
+            tracing::warn!(
+                entries,
+                elapsed_ms = elapsed.as_millis() as u64,
+                "answering the leader's append took long"
+            );
+        }
         json_status(&result.map_err(|error| error.to_string()))
     }
 

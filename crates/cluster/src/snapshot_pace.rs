@@ -12,7 +12,10 @@
 //!   logged whatever the size of the state (a snapshot Raft needs to catch a follower up is
 //!   always built);
 //! - the dump works at most [`DUMP_DUTY_PERCENT`] of the time and sleeps the rest, so it never
-//!   takes a core away from scheduling for long.
+//!   takes a core away from scheduling for long;
+//! - each server's entry floor is its own ([`staggered_floor`]): with one floor, every server
+//!   of a cluster dumped and then purged at the same log index, so all of them read and wrote
+//!   hundreds of MB at once on a shared disk, and the leader lost its lease (ADR 11).
 
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -113,9 +116,24 @@ impl<W: Write> PacedWriter<W> {
     }
 }
 
+/// The entry floor of one server: `base` stretched by up to 15/16 by a share drawn from the
+/// server's id, so that servers of one cluster reach their first snapshot (and, while the
+/// floor decides, the later ones) at different log indexes.
+pub fn staggered_floor(base: u64, node_id: u64) -> u64 {
+    base.saturating_add(base.saturating_mul(mixed(node_id) % 16) / 16)
+}
+
+/// Spreads ids that differ in a few bits (ids made at nearly the same time) over all bits
+/// (the finaliser of splitmix64).
+fn mixed(mut id: u64) -> u64 {
+    id = (id ^ (id >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    id = (id ^ (id >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    id ^ (id >> 31)
+}
+
 /// How long to rest after working `worked` to keep the work at `duty_percent` (1–100) of
 /// the time.
-fn rest_after(worked: Duration, duty_percent: u32) -> Duration {
+pub(crate) fn rest_after(worked: Duration, duty_percent: u32) -> Duration {
     worked * (100 - duty_percent) / duty_percent
 }
 
@@ -173,6 +191,36 @@ mod tests {
         pace.logged(9_999);
         assert!(!pace.due());
         assert_eq!(pace.last_dump_bytes(), 10_000);
+    }
+
+    #[test]
+    fn servers_made_at_nearly_the_same_moment_get_different_floors() {
+        // Server ids of one benchmark cluster, made within milliseconds of each other.
+        let ids = [
+            3_803_584_093_253_122_131_u64,
+            3_803_586_292_276_378_553,
+            3_803_588_491_299_634_975,
+        ];
+        let floors: Vec<u64> = ids.iter().map(|id| staggered_floor(20_000, *id)).collect();
+        assert!(
+            floors.iter().all(|floor| (20_000..40_000).contains(floor)),
+            "{floors:?}"
+        );
+        let mut distinct = floors.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(distinct.len(), 3, "{floors:?}");
+    }
+
+    #[test]
+    fn floors_spread_over_the_whole_stretch() {
+        let floors: std::collections::BTreeSet<u64> = (0..1_000_u64)
+            .map(|id| staggered_floor(16_000, id))
+            .collect();
+        assert_eq!(floors.len(), 16, "{floors:?}");
+        assert_eq!(floors.first(), Some(&16_000));
+        assert_eq!(floors.last(), Some(&31_000));
+        assert_eq!(staggered_floor(u64::MAX, 7), u64::MAX);
     }
 
     #[test]
