@@ -69,11 +69,16 @@ impl Node {
             return None;
         }
         let schedule = self.schedule(job).ok()?;
-        let mut after = stored.cursor.map_or(now, |cursor| cursor.max(now));
-        if let Some(starts_at) = job.starts_at.filter(|starts_at| *starts_at > after) {
-            after = starts_at - chrono::TimeDelta::nanoseconds(1);
+        // From the cursor, so that an `@every` job shows the rhythm the scheduler keeps (its
+        // cursor's), the same on every read, rather than one restarted at each request.
+        let mut cursor = stored.cursor.unwrap_or(now);
+        if let Some(starts_at) = job
+            .starts_at
+            .filter(|starts_at| *starts_at > cursor.max(now))
+        {
+            cursor = starts_at - chrono::TimeDelta::nanoseconds(1);
         }
-        let next = schedule.next_after(after)?;
+        let next = schedule.next_after_cursor(cursor, now)?;
         match job.expires_at {
             Some(expires_at) if next > expires_at => None,
             _ => Some(next),

@@ -295,3 +295,44 @@ fn extreme_instants_do_not_panic() {
         None
     );
 }
+
+#[test]
+fn every_keeps_the_rhythm_of_its_cursor_whatever_the_time_of_asking() {
+    let every = schedule("@every 1h", "");
+    let cursor = utc("2026-12-06T13:51:34Z");
+    for now in [
+        "2026-12-06T13:51:34.100Z",
+        "2026-12-06T13:51:35.900Z",
+        "2026-12-06T14:51:33.999Z",
+    ] {
+        assert_eq!(
+            every.next_after_cursor(cursor, utc(now)),
+            Some(utc("2026-12-06T14:51:34Z")),
+            "asked at {now}"
+        );
+    }
+    // Far behind (no leader for a day): the next slot of the same rhythm after now.
+    assert_eq!(
+        every.next_after_cursor(cursor, utc("2026-12-07T16:00:00Z")),
+        Some(utc("2026-12-07T16:51:34Z"))
+    );
+    // Exactly on a slot: that slot has come, the next one is an interval later.
+    assert_eq!(
+        every.next_after_cursor(cursor, utc("2026-12-06T15:51:34Z")),
+        Some(utc("2026-12-06T16:51:34Z"))
+    );
+}
+
+#[test]
+fn cron_after_a_cursor_is_the_next_fire_after_now() {
+    let cron = schedule("0 */15 * * * *", "");
+    let cursor = utc("2026-12-06T10:00:00Z");
+    assert_eq!(
+        cron.next_after_cursor(cursor, utc("2026-12-06T13:51:34Z")),
+        Some(utc("2026-12-06T14:00:00Z"))
+    );
+    assert_eq!(
+        cron.next_after_cursor(utc("2026-12-06T14:00:00Z"), utc("2026-12-06T13:51:34Z")),
+        Some(utc("2026-12-06T14:15:00Z"))
+    );
+}
