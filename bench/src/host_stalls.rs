@@ -16,12 +16,12 @@ use chrono::{DateTime, Utc};
 /// How often the watching thread wakes.
 const TICK: Duration = Duration::from_millis(20);
 /// A wake-up later than this is recorded as a stall.
-pub const STALL_THRESHOLD: Duration = Duration::from_millis(250);
+const STALL_THRESHOLD: Duration = Duration::from_millis(250);
 /// Stalls kept for the report; a machine with more than this many has a plainer problem.
 const KEPT_STALLS: usize = 100;
 
 /// One late wake-up of the watching thread.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Stall {
     /// When the thread woke (wall clock).
     pub woke_at: DateTime<Utc>,
@@ -73,7 +73,7 @@ impl StallWatch {
         let stalls = self
             .stalls
             .lock()
-            .map(|stalls| stalls.clone())
+            .map(|mut stalls| std::mem::take(&mut *stalls))
             .unwrap_or_default();
         let steal_secs = match (self.steal_start, steal_secs()) {
             (Some(start), Some(end)) => Some(end - start),

@@ -69,20 +69,8 @@ impl Node {
             return None;
         }
         let schedule = self.schedule(job).ok()?;
-        // From the cursor, so that an `@every` job shows the rhythm the scheduler keeps (its
-        // cursor's), the same on every read, rather than one restarted at each request.
-        let mut cursor = stored.cursor.unwrap_or(now);
-        if let Some(starts_at) = job
-            .starts_at
-            .filter(|starts_at| *starts_at > cursor.max(now))
-        {
-            cursor = starts_at - chrono::TimeDelta::nanoseconds(1);
-        }
-        let next = schedule.next_after_cursor(cursor, now)?;
-        match job.expires_at {
-            Some(expires_at) if next > expires_at => None,
-            _ => Some(next),
-        }
+        let cursor = stored.cursor.unwrap_or(now);
+        dkron_scheduler::next_after_now(job, &schedule, cursor, now)
     }
 
     /// Reads one job as the API shows it.

@@ -27,7 +27,7 @@ pub(crate) const PIECE_BYTES: usize = 8 << 20;
 /// The shortest pause between two pieces, in which appends and reads get the database.
 const PAUSE: Duration = Duration::from_millis(10);
 /// Share of wall time the deletion works; nothing waits for it to end.
-pub(crate) const PURGE_DUTY_PERCENT: u32 = 10;
+const PURGE_DUTY_PERCENT: u32 = 10;
 
 /// The rest after a piece that took `worked`.
 fn rest_after_piece(worked: Duration) -> Duration {

@@ -32,8 +32,9 @@ pub struct LogStore {
     purger: Arc<Purger>,
 }
 
-/// An append that takes this long is logged as a warning.
-const SLOW_WRITE: std::time::Duration = std::time::Duration::from_secs(1);
+/// An append (to this log, or answering the leader's) that takes this long is logged as a
+/// warning: the leader calls a follower unreachable after a few seconds.
+pub(crate) const SLOW_APPEND: std::time::Duration = std::time::Duration::from_secs(1);
 
 fn io_error(error: impl std::fmt::Display) -> io::Error {
     io::Error::other(error.to_string())
@@ -267,7 +268,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
             })
             .await;
         let elapsed = started.elapsed();
-        if elapsed >= SLOW_WRITE {
+        if elapsed >= SLOW_APPEND {
             // Every RPC from the leader and every commit waits for this: a slow disk shows
             // here first, before peers report timeouts.
             tracing::warn!(

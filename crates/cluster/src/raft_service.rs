@@ -8,6 +8,7 @@ use openraft::Raft;
 use tokio::io::AsyncWriteExt;
 use tonic::{Request, Response, Status, Streaming};
 
+use crate::log_store::SLOW_APPEND;
 use crate::network::SnapshotHeader;
 use crate::rpc::proto::raft_server::Raft as RaftRpc;
 use crate::rpc::proto::{Json, SnapshotChunk};
@@ -16,9 +17,6 @@ use crate::state_machine::{SnapshotFile, StateMachine};
 use crate::types::TypeConfig;
 
 type Snapshot = openraft::alias::SnapshotOf<TypeConfig, SnapshotFile>;
-
-/// An append from the leader that takes this long to answer is logged as a warning.
-const SLOW_APPEND: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Serves openraft's RPCs for this server.
 pub struct RaftService {

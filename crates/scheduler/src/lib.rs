@@ -33,7 +33,7 @@ pub use decision::Decision;
 pub use error::{ConfigError, ParseMisfirePolicyError, SchedulerError};
 pub use nominal::NominalSchedule;
 pub use overload::{BEHIND_AT, OverloadChange, OverloadWatch};
-pub use plan::{JobPlan, is_scheduled, next_occurrence, next_scheduled, plan_job};
+pub use plan::{JobPlan, is_scheduled, next_after_now, next_occurrence, next_scheduled, plan_job};
 pub use planned_job::{PlannedJob, PlanningFacts};
 pub use policy::MisfirePolicy;
 pub use scheduler::{STOP_DEADLINE, Scheduler, SchedulerHandle};

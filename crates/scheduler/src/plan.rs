@@ -94,6 +94,30 @@ fn first_from_start(
     None
 }
 
+/// Returns the job's first nominal time after `now` on the sequence the scheduler follows from
+/// `cursor`: what to show as the job's next run. When the cursor is behind `now` (no leader
+/// for a while), the times in between are the misfire policy's to decide; the sequence resumes
+/// from the last of them, so an `@every` job keeps its rhythm instead of one restarted at `now`.
+pub fn next_after_now(
+    job: &impl PlannedJob,
+    schedule: &impl NominalSchedule,
+    cursor: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let next = next_occurrence(job, schedule, cursor)?;
+    if next > now {
+        return Some(next);
+    }
+    let resume_from = match schedule.interval() {
+        Some(interval) if interval.num_seconds() > 0 => {
+            let whole_intervals = (now - next).num_seconds() / interval.num_seconds();
+            next.checked_add_signed(interval.checked_mul(i32::try_from(whole_intervals).ok()?)?)?
+        }
+        _ => now,
+    };
+    next_occurrence(job, schedule, resume_from)
+}
+
 /// Returns the next nominal time the scheduler should wake the job for, or `None` when the job
 /// is not scheduled or its schedule is exhausted.
 pub fn next_scheduled(

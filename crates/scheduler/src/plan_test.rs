@@ -517,3 +517,64 @@ fn folded_skips_keep_an_outage_range_apart_from_an_overload_range() {
         ]
     );
 }
+
+#[test]
+fn next_after_now_keeps_the_cursors_rhythm_whatever_the_time_of_asking() {
+    let hourly_every =
+        dkron_model::Schedule::parse("@every 1h", "j", "UTC", chrono_tz::UTC).expect("valid");
+    let cursor = at(12, 0, 7);
+    for now in [
+        at(12, 0, 7) + TimeDelta::milliseconds(100),
+        at(12, 0, 8) + TimeDelta::milliseconds(900),
+        at(13, 0, 6) + TimeDelta::milliseconds(999),
+    ] {
+        assert_eq!(
+            next_after_now(&job("j"), &hourly_every, cursor, now),
+            Some(at(13, 0, 7)),
+            "asked at {now}"
+        );
+    }
+    // Behind (no leader for hours): the next time of the same rhythm after now.
+    assert_eq!(
+        next_after_now(&job("j"), &hourly_every, cursor, at(16, 30, 0)),
+        Some(at(17, 0, 7))
+    );
+    // Exactly on a time of the rhythm: that one has come, the next is an interval later.
+    assert_eq!(
+        next_after_now(&job("j"), &hourly_every, cursor, at(14, 0, 7)),
+        Some(at(15, 0, 7))
+    );
+}
+
+#[test]
+fn next_after_now_is_the_schedulers_next_around_starts_and_expiry() {
+    let every = Every(TimeDelta::seconds(10));
+    let starting = Job {
+        starts_at: Some(at(12, 0, 30)),
+        ..job("j")
+    };
+    // Before `starts_at`, an interval counts from it, as the scheduler fires it.
+    assert_eq!(
+        next_after_now(&starting, &every, at(11, 0, 0), at(11, 0, 1)),
+        next_occurrence(&starting, &every, at(11, 0, 0))
+    );
+    assert_eq!(
+        next_after_now(&starting, &every, at(11, 0, 0), at(11, 0, 1)),
+        Some(at(12, 0, 30))
+    );
+    let expiring = Job {
+        expires_at: Some(at(12, 0, 25)),
+        ..job("j")
+    };
+    assert_eq!(
+        next_after_now(&expiring, &every, at(12, 0, 0), at(12, 0, 21)),
+        None,
+        "the next time after now lies past expiry"
+    );
+    // A calendar schedule behind its cursor resumes at the next time after now.
+    let hourly = parsed_hourly();
+    assert_eq!(
+        next_after_now(&job("j"), &hourly, at(9, 0, 0), at(12, 30, 0)),
+        Some(at(13, 0, 0))
+    );
+}

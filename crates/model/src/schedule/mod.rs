@@ -100,27 +100,6 @@ impl Schedule {
         }
     }
 
-    /// Returns the first fire time after `now` of the sequence that continues from `cursor`
-    /// (the last time decided about): for `@every` the rhythm the cursor set, not one
-    /// restarted at `now`; for the others simply the next fire after both.
-    pub fn next_after_cursor(
-        &self,
-        cursor: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> Option<DateTime<Utc>> {
-        let Kind::Every(interval) = &self.kind else {
-            return self.next_after(cursor.max(now));
-        };
-        let first = self.next_after(cursor)?;
-        if first > now {
-            return Some(first);
-        }
-        let interval = TimeDelta::from_std(*interval).ok()?;
-        let behind = (now - first).num_seconds() / interval.num_seconds().max(1);
-        let skipped = interval.checked_mul(i32::try_from(behind + 1).ok()?)?;
-        first.checked_add_signed(skipped)
-    }
-
     /// Returns the fire times in `(after, until]`, in order, at most `limit` of them.
     pub fn fire_times(
         &self,
