@@ -10,21 +10,23 @@ import sys
 
 ALLOWED = {
     "dkron-model": set(),
-    "dkron-store": {"dkron-model"},
-    "dkron-cluster": {"dkron-model", "dkron-store"},
+    # the pure rules of an occurrence and its runs (no storage, no clock)
+    "dkron-lifecycle": {"dkron-model"},
+    "dkron-store": {"dkron-model", "dkron-lifecycle"},
+    "dkron-cluster": {"dkron-model", "dkron-store", "dkron-lifecycle"},
     "dkron-exec": {"dkron-model"},
     "dkron-scheduler": {"dkron-model"},
     "dkron-api": {"dkron-model"},
     "dkron-membership": {"dkron-model"},
     # the web UI's embedded files; it talks to the API over HTTP only
     "dkron-ui": set(),
-    "dkron-agent": {"dkron-model", "dkron-store", "dkron-cluster", "dkron-exec",
+    "dkron-agent": {"dkron-model", "dkron-lifecycle", "dkron-store", "dkron-cluster", "dkron-exec",
                     "dkron-scheduler", "dkron-api", "dkron-membership", "dkron-ui"},
-    "dkron": {"dkron-model", "dkron-store", "dkron-cluster", "dkron-exec",
+    "dkron": {"dkron-model", "dkron-lifecycle", "dkron-store", "dkron-cluster", "dkron-exec",
               "dkron-scheduler", "dkron-api", "dkron-agent", "dkron-membership",
               "dkron-ui"},
     # benchmark programs may measure any layer directly
-    "dkron-bench": {"dkron-model", "dkron-store", "dkron-cluster", "dkron-exec",
+    "dkron-bench": {"dkron-model", "dkron-lifecycle", "dkron-store", "dkron-cluster", "dkron-exec",
                     "dkron-scheduler", "dkron-api", "dkron-agent", "dkron-membership",
               "dkron-ui"},
 }

@@ -4,6 +4,7 @@
 //! clock or on configuration (`now`, retention limits) travels inside the command.
 
 use chrono::{DateTime, Utc};
+use dkron_lifecycle::{RunPlan, RunReport};
 use dkron_model::{Job, SkipReason, Trigger};
 use serde::{Deserialize, Serialize};
 
@@ -28,48 +29,6 @@ impl Default for Retention {
             max_age_secs: None,
         }
     }
-}
-
-/// One planned run of an occurrence on one node.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RunPlan {
-    /// Execution id (`dkron_model::execution_id`).
-    pub execution_id: String,
-    /// Node that will run it.
-    pub node_name: String,
-}
-
-/// The final report of one run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RunReport {
-    /// Job name.
-    pub job: String,
-    /// The occurrence's nominal time.
-    pub nominal: DateTime<Utc>,
-    /// Execution id.
-    pub execution_id: String,
-    /// Node that ran it.
-    pub node_name: String,
-    /// Attempt number, from 1.
-    pub attempt: u32,
-    /// When the process started (zero time if it never did).
-    pub started_at: DateTime<Utc>,
-    /// When it ended.
-    pub finished_at: DateTime<Utc>,
-    /// Whether the executor reported success.
-    pub success: bool,
-    /// Captured output, already capped by the worker.
-    pub output: String,
-    /// Exit code, when the executor had one.
-    pub exit_code: Option<i32>,
-    /// The run was stopped: a timeout, a memory limit or a kill request. (Absent in logs
-    /// written before kills were recorded.)
-    #[serde(default)]
-    pub killed: bool,
-    /// The run was stopped on purpose (a kill request, or replaced by a newer run): it is
-    /// not retried.
-    #[serde(default)]
-    pub no_retry: bool,
 }
 
 /// A change to the replicated state.

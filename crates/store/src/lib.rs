@@ -14,8 +14,10 @@ mod snapshot;
 mod state_store;
 mod tables;
 
-pub use command::{ApplyError, Command, CommandResult, Followups, Retention, RunPlan, RunReport};
+pub use command::{ApplyError, Command, CommandResult, Followups, Retention};
+pub use dkron_lifecycle::{
+    PendingRun, QueuedLaunch, RunPlan, RunReport, StoredExecution, StoredJob,
+};
 pub use error::StoreError;
 pub use notices::{DEFAULT_NOTICE_LIMIT, Notice, NoticeKind, NoticeSettings};
-pub use records::{PendingRun, QueuedLaunch, StoredExecution, StoredJob};
 pub use state_store::{ActiveRun, StateStore};

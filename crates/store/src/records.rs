@@ -2,83 +2,11 @@
 //! decodes through older versions.
 
 use chrono::{DateTime, Utc};
-use dkron_model::{Execution, Job, LedgerEntry, Trigger};
+use dkron_lifecycle::{StoredExecution, StoredJob};
+use dkron_model::LedgerEntry;
 use serde::{Deserialize, Serialize};
 
 use crate::StoreError;
-
-/// A job with the scheduler's replicated bookkeeping.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StoredJob {
-    /// The job as the API shows it (without the computed `next`).
-    pub job: Job,
-    /// Last nominal time the scheduler decided about (the schedule cursor).
-    pub cursor: Option<DateTime<Utc>>,
-    /// Since when the current schedule applies: set when the job is created, rescheduled or
-    /// enabled again (the ledger completeness figure expects occurrences from here).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub schedule_since: Option<DateTime<Utc>>,
-    /// Runs launched and not finished yet (drives `concurrency: forbid`).
-    pub active_runs: u32,
-    /// Stored executions of the job (drives retention).
-    pub execution_count: u32,
-    /// Stored ledger entries of the job (drives retention).
-    pub ledger_count: u32,
-    /// Parents that succeeded since this job last ran because of its parents (a job with
-    /// several parents runs once all of them are here).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub parents_done: Vec<String>,
-    /// Nominal times of runs its parents triggered that the leader has not launched yet.
-    /// Replicated, so a new leader launches what the old one did not.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub pending_triggers: Vec<DateTime<Utc>>,
-    /// Runs decided but not started yet: next attempts of failed runs, and a queued
-    /// occurrence let out (the leader sends each to its node, which starts it at
-    /// `not_before`). Replicated for the same reason.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub pending_runs: Vec<PendingRun>,
-    /// An occurrence of a `concurrency: queue` job that came due while a run was active: it
-    /// is in the ledger as launched and starts when the active runs end.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub queued: Option<QueuedLaunch>,
-}
-
-/// An occurrence waiting for the job's active runs to end.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct QueuedLaunch {
-    /// Nominal time of the occurrence.
-    pub nominal: DateTime<Utc>,
-    /// Where it runs, chosen when it was decided.
-    pub runs: Vec<crate::RunPlan>,
-}
-
-/// A run decided by the state machine that its node has not started yet.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PendingRun {
-    /// Nominal time of the occurrence (the execution group).
-    pub nominal: DateTime<Utc>,
-    /// Execution id (`<nanos>-<node>`, with `-<attempt>` from the second attempt).
-    pub execution_id: String,
-    /// The node that runs it (for a retry, the one that ran the failed attempt, as in Dkron).
-    pub node_name: String,
-    /// Attempt number, from 1.
-    pub attempt: u32,
-    /// Not started before this time (a retry's backoff).
-    pub not_before: DateTime<Utc>,
-}
-
-/// An execution with what the Dkron JSON does not carry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StoredExecution {
-    /// The execution as the API shows it.
-    pub execution: Execution,
-    /// Nominal time of the occurrence.
-    pub nominal: DateTime<Utc>,
-    /// What caused the occurrence.
-    pub trigger: Trigger,
-    /// Process exit code, when there was one.
-    pub exit_code: Option<i32>,
-}
 
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "v")]
@@ -141,22 +69,31 @@ fn corrupt(kind: &'static str, key: &str, error: serde_json::Error) -> StoreErro
     }
 }
 
-impl StoredJob {
-    pub(crate) fn encode(&self) -> Vec<u8> {
+/// A record kept in a redb table, with its version tag (the record types belong to the
+/// lifecycle rules; how they are written belongs here).
+pub(crate) trait Record: Sized {
+    /// Returns the record's bytes, version tag first.
+    fn encode(&self) -> Vec<u8>;
+    /// Reads a record of any known version; `key` names it in the error.
+    fn decode(key: &str, bytes: &[u8]) -> Result<Self, StoreError>;
+}
+
+impl Record for StoredJob {
+    fn encode(&self) -> Vec<u8> {
         encode_v1(self)
     }
 
-    pub(crate) fn decode(key: &str, bytes: &[u8]) -> Result<StoredJob, StoreError> {
+    fn decode(key: &str, bytes: &[u8]) -> Result<StoredJob, StoreError> {
         decode_versioned(bytes, |JobVersions::V1(job)| job).map_err(|e| corrupt("job", key, e))
     }
 }
 
-impl StoredExecution {
-    pub(crate) fn encode(&self) -> Vec<u8> {
+impl Record for StoredExecution {
+    fn encode(&self) -> Vec<u8> {
         encode_v1(self)
     }
 
-    pub(crate) fn decode(key: &str, bytes: &[u8]) -> Result<StoredExecution, StoreError> {
+    fn decode(key: &str, bytes: &[u8]) -> Result<StoredExecution, StoreError> {
         decode_versioned(bytes, |ExecutionVersions::V1(execution)| execution)
             .map_err(|e| corrupt("execution", key, e))
     }
@@ -171,13 +108,15 @@ pub(crate) fn decode_ledger(key: &str, bytes: &[u8]) -> Result<LedgerEntry, Stor
         .map_err(|e| corrupt("ledger", key, e))
 }
 
-/// Nanoseconds since the epoch, the key form of a nominal time.
+/// Nanoseconds since the epoch, the key form of a nominal time (and the execution group).
 pub(crate) fn nanos(time: DateTime<Utc>) -> i64 {
-    time.timestamp_nanos_opt().unwrap_or(i64::MIN)
+    dkron_lifecycle::group_of(time)
 }
 
 #[cfg(test)]
 mod tests {
+    use dkron_model::{Execution, Trigger};
+
     use super::*;
 
     /// A frozen version-1 job record: decoding it must keep working when fields are added.

@@ -10,8 +10,9 @@ use crate::StoreError;
 use crate::apply::{self, Tables};
 use crate::command::{Command, CommandResult, Retention};
 use crate::error::engine;
-use crate::records::{StoredExecution, StoredJob, decode_ledger, nanos};
+use crate::records::{Record, decode_ledger, nanos};
 use crate::tables::{ACTIVE, EXECUTIONS, JOBS, LEDGER, META, NOTICES};
+use dkron_lifecycle::{StoredExecution, StoredJob};
 
 /// An active run: launched and not finished.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use super::Tables;
 use crate::StoreError;
 use crate::command::{ApplyError, CommandResult};
 use crate::error::engine;
-use crate::records::StoredJob;
+use dkron_lifecycle::StoredJob;
 
 /// The cursor of a new or rescheduled job: `now` truncated to the second, so that
 /// `@every 10s` first fires ten whole seconds later, as in Dkron.

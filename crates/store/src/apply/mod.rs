@@ -3,6 +3,7 @@
 mod jobs;
 pub(crate) use jobs::MAX_ID;
 mod prune;
+mod retention;
 mod runs;
 
 use std::collections::HashMap;
@@ -13,8 +14,9 @@ use crate::StoreError;
 use crate::command::{Command, CommandResult, Retention};
 use crate::error::engine;
 use crate::notices::{self, NoticeSettings};
-use crate::records::StoredJob;
+use crate::records::Record;
 use crate::tables::{ACTIVE, EXECUTIONS, JOBS, LEDGER, META, NOTICES};
+use dkron_lifecycle::{LaunchIntent, LostRun, SkippedRange, StartReport, StoredJob};
 
 /// The tables a command may touch, opened once per batch.
 pub(crate) struct Tables<'txn> {
@@ -130,14 +132,22 @@ pub(crate) fn apply(
             trigger,
             runs,
             decided_at,
-        } => runs::launch(tables, &job, nominal, trigger, runs, decided_at),
+        } => {
+            let intent = LaunchIntent {
+                nominal,
+                trigger,
+                runs,
+                decided_at,
+            };
+            runs::launch(tables, &job, intent)
+        }
         Command::Skip {
             job,
             nominal,
             trigger,
             reason,
             decided_at,
-        } => runs::skip(tables, &job, nominal, trigger, reason, decided_at, None),
+        } => runs::skip(tables, &job, nominal, trigger, reason, decided_at),
         Command::SkipRange {
             job,
             first,
@@ -145,7 +155,10 @@ pub(crate) fn apply(
             count,
             reason,
             decided_at,
-        } => runs::skip_range(tables, &job, first, last, count, reason, decided_at),
+        } => {
+            let range = SkippedRange { first, last, count };
+            runs::skip_range(tables, &job, range, reason, decided_at)
+        }
         Command::RunStarted {
             job,
             nominal,
@@ -153,15 +166,16 @@ pub(crate) fn apply(
             node_name,
             attempt,
             started_at,
-        } => runs::started(
-            tables,
-            &job,
-            nominal,
-            &execution_id,
-            &node_name,
-            attempt,
-            started_at,
-        ),
+        } => {
+            let report = StartReport {
+                nominal,
+                execution_id: &execution_id,
+                node_name: &node_name,
+                attempt,
+                started_at,
+            };
+            runs::started(tables, &job, report)
+        }
         Command::RunFinished { report } => runs::finished(tables, report),
         Command::LoseRuns {
             node_name,
@@ -176,7 +190,16 @@ pub(crate) fn apply(
             node_name,
             reason,
             at,
-        } => runs::lose_one(tables, job, nominal, execution_id, node_name, &reason, at),
+        } => {
+            let run = LostRun {
+                job,
+                nominal,
+                execution_id,
+                node_name,
+                at,
+            };
+            runs::lose_one(tables, run, &reason)
+        }
         Command::PruneAged { now, limit, from } => prune::aged(tables, now, limit, from.as_deref()),
         Command::SetPaused { paused } => {
             tables.paused = paused;

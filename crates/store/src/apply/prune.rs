@@ -7,11 +7,13 @@ use dkron_model::{Job, parse_go_duration};
 use redb::ReadableTable;
 
 use super::Tables;
-use super::runs::oldest_removable;
+use super::retention::oldest_removable;
 use crate::StoreError;
 use crate::command::{CommandResult, Retention};
 use crate::error::engine;
-use crate::records::{StoredExecution, StoredJob, decode_ledger, nanos};
+use dkron_lifecycle::{StoredExecution, StoredJob};
+
+use crate::records::{Record, decode_ledger, nanos};
 
 /// The age past which a job's history goes: its own `history_max_age`, else the server's.
 fn max_age(job: &Job, retention: &Retention) -> Option<TimeDelta> {
