@@ -20,8 +20,12 @@ test module declares are test code too):
              paths inline in code (comments and string literals are skipped). A path
              resolves to the deepest module that exists as a module of the crate (a file, or
              an inline `mod` that belongs to its file): `crate::notify::MailTls` names
-             `notify/mod.rs` even if that file only re-exports it. Key: the sorted files of
-             one strongly connected component.
+             `notify/mod.rs` even if that file only re-exports it. A re-export (`pub use`,
+             `pub(crate) use`) is not an edge of the file that writes it: publishing a name
+             is not using it, and counting it would tie every `lib.rs` to each file that
+             names `crate::SomeError`. Files are found by following `mod` declarations from
+             each lib and bin target's root (so `#[path]`, used today only on test modules,
+             is honoured). Key: the sorted files of one strongly connected component.
   long-fn    A function over 80 lines, from the line of `fn` to its closing brace; nested
              functions and closures count inside their enclosing function and nested
              functions are also measured on their own. Key: file and the name qualified by
