@@ -6,16 +6,12 @@
 //! header and a plain-text message (Dkron answers 404).
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::render::plain_text;
-
-/// The response header naming the node that answered.
-pub(crate) const X_WHOM: HeaderName = HeaderName::from_static("x-whom");
-/// The response header with the number of items of a list before paging.
-pub(crate) const X_TOTAL_COUNT: HeaderName = HeaderName::from_static("x-total-count");
+use crate::headers::X_WHOM;
+use crate::text::plain_text;
 
 /// `*` exposes every header to browsers that implement the wildcard; the explicit names cover
 /// clients that do not (and the wildcard never covers credentials-mode requests).

@@ -9,7 +9,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use crate::backend::BackendError;
-use crate::render::plain_text;
+use crate::text::plain_text;
 
 /// Why a request failed.
 #[derive(Debug, thiserror::Error)]

@@ -11,9 +11,11 @@ mod cluster;
 mod cors;
 mod error;
 mod executions;
+mod headers;
 mod jobs;
 mod list_query;
 mod openapi;
+mod openapi_document;
 mod options;
 mod preview;
 mod query;
@@ -23,13 +25,14 @@ mod routes;
 mod state;
 mod stream;
 mod summary;
+mod text;
 mod validation;
 
 #[cfg(any(test, feature = "testsuite"))]
 pub mod testsuite;
 
 pub use backend::{AgentInfo, ApiBackend, BackendError, SchedulerHealth};
-pub use openapi::OPENAPI_YAML;
+pub use openapi_document::OPENAPI_YAML;
 pub use options::{ApiOptions, DEFAULT_MAX_JOB_BODY_BYTES, DEFAULT_MAX_RESTORE_BODY_BYTES};
 pub use render::to_go_json;
 pub use routes::{RouteSpec, route_table, router};

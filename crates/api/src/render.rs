@@ -16,14 +16,12 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 
-use crate::cors::X_TOTAL_COUNT;
 use crate::error::ApiError;
+use crate::headers::X_TOTAL_COUNT;
 use crate::query::{job_location, query_pairs};
 
 /// Content type of every JSON response, as gin sends it.
 pub(crate) const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
-/// Content type of plain-text (error) responses, as Go sniffs it.
-pub(crate) const TEXT_CONTENT_TYPE: &str = "text/plain; charset=utf-8";
 
 /// A serde_json formatter that adds Go's HTML-safe string escapes to an inner formatter.
 struct GoEscaping<F>(F);
@@ -178,19 +176,6 @@ pub(crate) fn with_job_location(mut response: Response, name: &str) -> Response 
         response.headers_mut().insert(header::LOCATION, location);
     }
     response
-}
-
-/// Builds a plain-text response (the shape of every error body).
-pub(crate) fn plain_text(status: StatusCode, message: String) -> Response {
-    (
-        status,
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(TEXT_CONTENT_TYPE),
-        )],
-        message,
-    )
-        .into_response()
 }
 
 #[cfg(test)]

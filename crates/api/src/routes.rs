@@ -18,8 +18,8 @@ use tower_http::trace::TraceLayer;
 use crate::backend::ApiBackend;
 use crate::cors::{V1Headers, v1_headers};
 use crate::options::ApiOptions;
-use crate::render::plain_text;
 use crate::state::{AppState, SharedState};
+use crate::text::plain_text;
 use crate::{backup, cluster, executions, jobs, openapi, preview, restore, stream, summary};
 
 /// One registered path template (axum/OpenAPI syntax, e.g. `/v1/jobs/{job}`) and the methods

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use tokio::sync::Semaphore;
 
 use crate::backend::ApiBackend;
-use crate::openapi::OpenApiDocument;
+use crate::openapi_document::OpenApiDocument;
 use crate::options::ApiOptions;
 
 /// The backend and the options.
