@@ -8,7 +8,9 @@
 mod apply;
 mod command;
 mod error;
+mod meta;
 mod notices;
+mod outbox;
 mod records;
 mod snapshot;
 mod state_store;

@@ -134,77 +134,127 @@ impl StateStore {
         txn.set_durability(Durability::Immediate)
             .map_err(engine("installing a snapshot"))?;
         {
-            let mut jobs = txn
-                .open_table(JOBS)
-                .map_err(engine("installing a snapshot"))?;
-            let mut executions = txn
-                .open_table(EXECUTIONS)
-                .map_err(engine("installing a snapshot"))?;
-            let mut ledger = txn
-                .open_table(LEDGER)
-                .map_err(engine("installing a snapshot"))?;
-            let mut active = txn
-                .open_table(ACTIVE)
-                .map_err(engine("installing a snapshot"))?;
-            let mut meta = txn
-                .open_table(META)
-                .map_err(engine("installing a snapshot"))?;
-            let mut notices = txn
-                .open_table(NOTICES)
-                .map_err(engine("installing a snapshot"))?;
-            jobs.retain(|_, _| false).map_err(engine("clearing jobs"))?;
-            executions
-                .retain(|_, _| false)
-                .map_err(engine("clearing executions"))?;
-            ledger
-                .retain(|_, _| false)
-                .map_err(engine("clearing the ledger"))?;
-            active
-                .retain(|_, _| false)
-                .map_err(engine("clearing active runs"))?;
-            meta.retain(|_, _| false).map_err(engine("clearing meta"))?;
-            notices
-                .retain(|_, _| false)
-                .map_err(engine("clearing notices"))?;
-            let bad = |message: String| StoreError::Snapshot {
-                action: "reading",
-                message,
-            };
+            let mut tables = EmptiedTables::open(&txn)?;
             for (index, line) in reader.lines().enumerate() {
                 let line = line.map_err(snapshot_error("reading"))?;
                 if index == 0 {
-                    let header: Value =
-                        serde_json::from_str(&line).map_err(|e| bad(e.to_string()))?;
-                    if header["format"] != json!(FORMAT_VERSION) {
-                        return Err(bad(format!("unknown snapshot format {}", header["format"])));
-                    }
+                    check_header(&line)?;
                     continue;
                 }
-                let row: Row = serde_json::from_str(&line).map_err(|e| bad(e.to_string()))?;
-                let key = |i: usize| row.k[i].as_str().unwrap_or_default().to_string();
-                let number = |i: usize| row.k[i].as_i64().unwrap_or_default();
-                let value = row.v.as_bytes();
-                match row.t.as_str() {
-                    "jobs" => jobs.insert(key(0).as_str(), value).map(drop),
-                    "executions" => executions
-                        .insert((key(0).as_str(), number(1), key(2).as_str()), value)
-                        .map(drop),
-                    "ledger" => ledger.insert((key(0).as_str(), number(1)), value).map(drop),
-                    "active" => active
-                        .insert(
-                            (key(0).as_str(), key(1).as_str(), number(2), key(3).as_str()),
-                            (),
-                        )
-                        .map(drop),
-                    "meta" => meta.insert(key(0).as_str(), value).map(drop),
-                    "notices" => notices
-                        .insert(row.k[0].as_u64().unwrap_or_default(), value)
-                        .map(drop),
-                    other => return Err(bad(format!("unknown table {other} in snapshot"))),
-                }
-                .map_err(engine("installing a snapshot"))?;
+                let row: Row = serde_json::from_str(&line).map_err(|e| bad_row(e.to_string()))?;
+                tables.insert(&row)?;
             }
         }
         txn.commit().map_err(engine("installing a snapshot"))
+    }
+}
+
+fn bad_row(message: String) -> StoreError {
+    StoreError::Snapshot {
+        action: "reading",
+        message,
+    }
+}
+
+/// Refuses a snapshot whose first line is not this format's header.
+fn check_header(line: &str) -> Result<(), StoreError> {
+    let header: Value = serde_json::from_str(line).map_err(|e| bad_row(e.to_string()))?;
+    if header["format"] != json!(FORMAT_VERSION) {
+        return Err(bad_row(format!(
+            "unknown snapshot format {}",
+            header["format"]
+        )));
+    }
+    Ok(())
+}
+
+/// Every table of the state, emptied inside the installing transaction.
+struct EmptiedTables<'txn> {
+    jobs: redb::Table<'txn, &'static str, &'static [u8]>,
+    executions: redb::Table<'txn, (&'static str, i64, &'static str), &'static [u8]>,
+    ledger: redb::Table<'txn, (&'static str, i64), &'static [u8]>,
+    active: redb::Table<'txn, (&'static str, &'static str, i64, &'static str), ()>,
+    meta: redb::Table<'txn, &'static str, &'static [u8]>,
+    notices: redb::Table<'txn, u64, &'static [u8]>,
+}
+
+impl<'txn> EmptiedTables<'txn> {
+    fn open(txn: &'txn redb::WriteTransaction) -> Result<Self, StoreError> {
+        let mut tables = EmptiedTables {
+            jobs: txn
+                .open_table(JOBS)
+                .map_err(engine("installing a snapshot"))?,
+            executions: txn
+                .open_table(EXECUTIONS)
+                .map_err(engine("installing a snapshot"))?,
+            ledger: txn
+                .open_table(LEDGER)
+                .map_err(engine("installing a snapshot"))?,
+            active: txn
+                .open_table(ACTIVE)
+                .map_err(engine("installing a snapshot"))?,
+            meta: txn
+                .open_table(META)
+                .map_err(engine("installing a snapshot"))?,
+            notices: txn
+                .open_table(NOTICES)
+                .map_err(engine("installing a snapshot"))?,
+        };
+        tables.clear()?;
+        Ok(tables)
+    }
+
+    fn clear(&mut self) -> Result<(), StoreError> {
+        self.jobs
+            .retain(|_, _| false)
+            .map_err(engine("clearing jobs"))?;
+        self.executions
+            .retain(|_, _| false)
+            .map_err(engine("clearing executions"))?;
+        self.ledger
+            .retain(|_, _| false)
+            .map_err(engine("clearing the ledger"))?;
+        self.active
+            .retain(|_, _| false)
+            .map_err(engine("clearing active runs"))?;
+        self.meta
+            .retain(|_, _| false)
+            .map_err(engine("clearing meta"))?;
+        self.notices
+            .retain(|_, _| false)
+            .map_err(engine("clearing notices"))?;
+        Ok(())
+    }
+
+    /// Writes one row of the snapshot into its table.
+    fn insert(&mut self, row: &Row) -> Result<(), StoreError> {
+        let key = |i: usize| row.k[i].as_str().unwrap_or_default().to_string();
+        let number = |i: usize| row.k[i].as_i64().unwrap_or_default();
+        let value = row.v.as_bytes();
+        match row.t.as_str() {
+            "jobs" => self.jobs.insert(key(0).as_str(), value).map(drop),
+            "executions" => self
+                .executions
+                .insert((key(0).as_str(), number(1), key(2).as_str()), value)
+                .map(drop),
+            "ledger" => self
+                .ledger
+                .insert((key(0).as_str(), number(1)), value)
+                .map(drop),
+            "active" => self
+                .active
+                .insert(
+                    (key(0).as_str(), key(1).as_str(), number(2), key(3).as_str()),
+                    (),
+                )
+                .map(drop),
+            "meta" => self.meta.insert(key(0).as_str(), value).map(drop),
+            "notices" => self
+                .notices
+                .insert(row.k[0].as_u64().unwrap_or_default(), value)
+                .map(drop),
+            other => return Err(bad_row(format!("unknown table {other} in snapshot"))),
+        }
+        .map_err(engine("installing a snapshot"))
     }
 }

@@ -11,6 +11,7 @@ use crate::apply::{self, Tables};
 use crate::command::{Command, CommandResult, Retention};
 use crate::error::engine;
 use crate::records::{Record, decode_ledger, nanos};
+use crate::tables::MAX_ID;
 use crate::tables::{ACTIVE, EXECUTIONS, JOBS, LEDGER, META, NOTICES};
 use dkron_lifecycle::{StoredExecution, StoredJob};
 
@@ -97,14 +98,14 @@ impl StateStore {
     pub fn paused(&self) -> Result<bool, StoreError> {
         let txn = self.db.begin_read().map_err(engine("reading meta"))?;
         let table = txn.open_table(META).map_err(engine("reading meta"))?;
-        apply::read_paused(&table)
+        crate::meta::read_paused(&table)
     }
 
     /// Returns the replicated history limits.
     pub fn retention(&self) -> Result<Retention, StoreError> {
         let txn = self.db.begin_read().map_err(engine("reading meta"))?;
         let table = txn.open_table(META).map_err(engine("reading meta"))?;
-        apply::read_retention(&table)
+        crate::meta::read_retention(&table)
     }
 
     /// Returns every job with its bookkeeping, in name order.
@@ -217,7 +218,7 @@ impl StateStore {
             .map_err(engine("listing executions"))?;
         let mut executions = Vec::new();
         let range = table
-            .range((job, i64::MIN, "")..=(job, i64::MAX, apply::MAX_ID))
+            .range((job, i64::MIN, "")..=(job, i64::MAX, MAX_ID))
             .map_err(engine("listing executions"))?;
         for item in range {
             let (key, value) = item.map_err(engine("listing executions"))?;
@@ -237,7 +238,7 @@ impl StateStore {
             .open_table(EXECUTIONS)
             .map_err(engine("listing a group"))?;
         let range = table
-            .range((job, group, "")..=(job, group, apply::MAX_ID))
+            .range((job, group, "")..=(job, group, MAX_ID))
             .map_err(engine("listing a group"))?;
         let mut executions = Vec::new();
         for item in range {

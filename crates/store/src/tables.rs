@@ -24,3 +24,6 @@ pub(crate) const NOTICES: TableDefinition<u64, &[u8]> = TableDefinition::new("no
 
 /// Opaque values owned by the consensus layer (last applied log id, membership).
 pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+
+/// Highest possible execution id in key order (ids are ASCII).
+pub(crate) const MAX_ID: &str = "\u{10FFFF}";

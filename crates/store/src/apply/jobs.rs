@@ -3,10 +3,11 @@
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use dkron_model::Job;
 
-use super::Tables;
+use super::batch::Tables;
 use crate::StoreError;
 use crate::command::{ApplyError, CommandResult};
 use crate::error::engine;
+use crate::tables::MAX_ID;
 use dkron_lifecycle::StoredJob;
 
 /// The cursor of a new or rescheduled job: `now` truncated to the second, so that
@@ -199,9 +200,6 @@ pub(super) fn delete(tables: &mut Tables<'_>, name: &str) -> Result<CommandResul
     tables.remove_job(name)?;
     Ok(CommandResult::Job(Box::new(stored.job)))
 }
-
-/// Highest possible execution id in key order (ids are ASCII).
-pub(crate) const MAX_ID: &str = "\u{10FFFF}";
 
 fn clear_executions(tables: &mut Tables<'_>, name: &str) -> Result<(), StoreError> {
     tables

@@ -6,7 +6,7 @@ use dkron_model::limits::JOBS_PER_PRUNE_COMMAND;
 use dkron_model::{Job, parse_go_duration};
 use redb::ReadableTable;
 
-use super::Tables;
+use super::batch::Tables;
 use super::retention::oldest_removable;
 use crate::StoreError;
 use crate::command::{CommandResult, Retention};

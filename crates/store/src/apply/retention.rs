@@ -4,11 +4,11 @@
 use dkron_lifecycle::{StoredExecution, StoredJob, excess, executions_kept};
 use redb::ReadableTable;
 
-use super::Tables;
-use super::jobs::MAX_ID;
+use super::batch::Tables;
 use crate::StoreError;
 use crate::error::engine;
 use crate::records::{Record, decode_ledger};
+use crate::tables::MAX_ID;
 
 /// Walks a job's records oldest first and keeps what `pick` returns for the first `wanted`
 /// records it accepts (records still in use are passed over).

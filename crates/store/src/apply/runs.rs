@@ -10,14 +10,15 @@ use dkron_lifecycle::{
 use dkron_model::{LedgerEntry, SkipReason, Trigger, gotime};
 use redb::ReadableTable;
 
-use super::Tables;
-use super::jobs::MAX_ID;
+use super::batch::Tables;
+use super::notices;
 use super::retention::{prune_executions, prune_ledger};
 use crate::StoreError;
-use crate::command::{ApplyError, CommandResult, Followups};
+use crate::command::{ApplyError, Command, CommandResult, Followups};
 use crate::error::engine;
-use crate::notices::{self, NoticeKind};
+use crate::notices::NoticeKind;
 use crate::records::{Record, decode_ledger, encode_ledger, nanos};
+use crate::tables::MAX_ID;
 
 fn refused(refusal: Refusal) -> Result<CommandResult, StoreError> {
     let error = match refusal {
@@ -161,8 +162,95 @@ impl Tables<'_> {
     }
 }
 
+/// Applies an occurrence command. `apply` sends only those here; any other command is
+/// answered as rejected, changing nothing.
+pub(super) fn apply(
+    tables: &mut Tables<'_>,
+    command: Command,
+) -> Result<CommandResult, StoreError> {
+    match command {
+        Command::Launch {
+            job,
+            nominal,
+            trigger,
+            runs,
+            decided_at,
+        } => {
+            let intent = LaunchIntent {
+                nominal,
+                trigger,
+                runs,
+                decided_at,
+            };
+            launch(tables, &job, intent)
+        }
+        Command::Skip {
+            job,
+            nominal,
+            trigger,
+            reason,
+            decided_at,
+        } => skip(tables, &job, nominal, trigger, reason, decided_at),
+        Command::SkipRange {
+            job,
+            first,
+            last,
+            count,
+            reason,
+            decided_at,
+        } => {
+            let range = SkippedRange { first, last, count };
+            skip_range(tables, &job, range, reason, decided_at)
+        }
+        Command::RunStarted {
+            job,
+            nominal,
+            execution_id,
+            node_name,
+            attempt,
+            started_at,
+        } => {
+            let run = RunPlan {
+                execution_id,
+                node_name,
+            };
+            started(tables, &job, nominal, &run, attempt, started_at)
+        }
+        Command::RunFinished { report } => finish(tables, report, None),
+        Command::LoseRuns {
+            node_name,
+            reason,
+            at,
+            started_before,
+        } => lose(tables, &node_name, &reason, at, started_before),
+        Command::LoseRun {
+            job,
+            nominal,
+            execution_id,
+            node_name,
+            reason,
+            at,
+        } => {
+            let run = LostRun {
+                job,
+                nominal,
+                execution_id,
+                node_name,
+                at,
+            };
+            lose_one(tables, run, &reason)
+        }
+        other => not_an_occurrence_command(&other),
+    }
+}
+
+fn not_an_occurrence_command(command: &Command) -> Result<CommandResult, StoreError> {
+    let text = format!("{command} is not an occurrence command");
+    Ok(CommandResult::Failed(ApplyError::Rejected(text)))
+}
+
 /// Commits a launch intent, or records why the occurrence is skipped.
-pub(super) fn launch(
+fn launch(
     tables: &mut Tables<'_>,
     job: &str,
     intent: LaunchIntent,
@@ -207,7 +295,7 @@ pub(super) fn launch(
 }
 
 /// Records one occurrence as skipped.
-pub(super) fn skip(
+fn skip(
     tables: &mut Tables<'_>,
     job: &str,
     nominal: DateTime<Utc>,
@@ -231,7 +319,7 @@ pub(super) fn skip(
 }
 
 /// Records a run of missed occurrences as one ledger entry keyed by the first.
-pub(super) fn skip_range(
+fn skip_range(
     tables: &mut Tables<'_>,
     job: &str,
     range: SkippedRange,
@@ -253,11 +341,21 @@ pub(super) fn skip_range(
 }
 
 /// Records that a run started: the execution appears as running.
-pub(super) fn started(
+fn started(
     tables: &mut Tables<'_>,
     job: &str,
-    report: StartReport<'_>,
+    nominal: DateTime<Utc>,
+    run: &RunPlan,
+    attempt: u32,
+    started_at: DateTime<Utc>,
 ) -> Result<CommandResult, StoreError> {
+    let report = StartReport {
+        nominal,
+        execution_id: &run.execution_id,
+        node_name: &run.node_name,
+        attempt,
+        started_at,
+    };
     let Some(mut stored) = tables.load_job(job)? else {
         return job_not_found(job);
     };
@@ -287,14 +385,8 @@ pub(super) fn started(
     Ok(CommandResult::Done)
 }
 
-/// Records the result of a run; a report for a run that is no longer active changes nothing.
-pub(super) fn finished(
-    tables: &mut Tables<'_>,
-    report: RunReport,
-) -> Result<CommandResult, StoreError> {
-    finish(tables, report, None)
-}
-
+/// Records the result of a run (or its loss, with `lost_reason`); a report for a run that
+/// is no longer active changes nothing.
 fn finish(
     tables: &mut Tables<'_>,
     report: RunReport,
@@ -396,7 +488,7 @@ fn trigger_children(
 
 /// Ends the active runs of a node as lost; with `started_before`, only the runs its previous
 /// process started (see `Command::LoseRuns`).
-pub(super) fn lose(
+fn lose(
     tables: &mut Tables<'_>,
     node_name: &str,
     reason: &str,
@@ -441,7 +533,7 @@ pub(super) fn lose(
 }
 
 /// Ends one active run as lost; a run that already has a result changes nothing.
-pub(super) fn lose_one(
+fn lose_one(
     tables: &mut Tables<'_>,
     run: LostRun,
     reason: &str,
