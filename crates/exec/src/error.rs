@@ -102,3 +102,73 @@ pub enum HttpConfigError {
         reason: String,
     },
 }
+
+/// Why a processor could not be set up for a run (the run goes on without it).
+#[derive(Debug, thiserror::Error)]
+pub enum ProcessorError {
+    /// `files`: the log directory could not be created.
+    #[error("cannot create {dir}: {source}")]
+    CreateDir {
+        /// The directory.
+        dir: String,
+        /// What the file system said.
+        source: std::io::Error,
+    },
+    /// `files`: the execution's log file could not be opened.
+    #[error("cannot open {path}: {source}")]
+    OpenFile {
+        /// The file.
+        path: String,
+        /// What the file system said.
+        source: std::io::Error,
+    },
+    /// `syslog`: no socket could be opened.
+    #[error("cannot open a syslog socket: {0}")]
+    SyslogSocket(#[source] std::io::Error),
+    /// `syslog`: the UDP peer could not be set.
+    #[error("syslog address {peer}: {source}")]
+    SyslogPeer {
+        /// The `udp:` address.
+        peer: String,
+        /// What the socket said.
+        source: std::io::Error,
+    },
+    /// `syslog`: the address is neither `unix:` nor `udp:`.
+    #[error("syslog address {address:?}: use unix:<path> or udp:<host:port>")]
+    SyslogAddress {
+        /// The rejected address.
+        address: String,
+    },
+}
+
+/// Why the `fluent` processor could not send a record.
+#[derive(Debug, thiserror::Error)]
+pub enum FluentError {
+    /// `host:port` is not a socket address.
+    #[error("fluent address {address}: {source}")]
+    Address {
+        /// The configured address.
+        address: String,
+        /// Why it does not parse.
+        source: std::net::AddrParseError,
+    },
+    /// Connecting or writing failed.
+    #[error("fluent {address}: {source}")]
+    Send {
+        /// The configured address.
+        address: String,
+        /// What the connection said.
+        source: std::io::Error,
+    },
+}
+
+/// Why the `http` executor has no client for a request's TLS settings.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HttpClientError {
+    /// The blocking task building the client did not finish.
+    #[error("http: building client failed: {0}")]
+    BuildTask(String),
+    /// reqwest refused the settings; the text joins the error's sources.
+    #[error("http: cannot build client: {0}")]
+    Build(String),
+}

@@ -20,7 +20,9 @@ mod registry;
 mod request;
 mod shell;
 
-pub use error::{HttpConfigError, RegistryError, ShellConfigError};
+pub use error::{
+    FluentError, HttpClientError, HttpConfigError, ProcessorError, RegistryError, ShellConfigError,
+};
 pub use executor::{ExecReport, Executor};
 pub use http::{HttpConfig, HttpExecutor, TlsSettings};
 pub use output::OutputSink;

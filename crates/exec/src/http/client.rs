@@ -7,6 +7,7 @@ use dkron_model::limits::MAX_CACHED_HTTP_CLIENTS;
 use reqwest::{Certificate, Client, Identity};
 
 use super::config::TlsSettings;
+use crate::error::HttpClientError;
 
 /// A client and the warnings produced while building it (files that failed to load); the
 /// warnings are repeated on every run that uses the client.
@@ -55,14 +56,14 @@ impl ClientCache {
     pub(super) async fn client_for(
         &self,
         settings: &TlsSettings,
-    ) -> Result<PreparedClient, String> {
+    ) -> Result<PreparedClient, HttpClientError> {
         if let Some(prepared) = self.lookup(settings) {
             return Ok(prepared);
         }
         let settings_for_build = settings.clone();
         let prepared = tokio::task::spawn_blocking(move || build_client(&settings_for_build))
             .await
-            .map_err(|error| format!("http: building client failed: {error}"))??;
+            .map_err(|error| HttpClientError::BuildTask(error.to_string()))??;
         self.store(settings.clone(), prepared.clone());
         Ok(prepared)
     }
@@ -131,7 +132,7 @@ pub(super) fn ensure_crypto_provider() {
     });
 }
 
-fn build_client(settings: &TlsSettings) -> Result<PreparedClient, String> {
+fn build_client(settings: &TlsSettings) -> Result<PreparedClient, HttpClientError> {
     ensure_crypto_provider();
     let mut warnings = Vec::new();
     let mut builder = Client::builder().tls_backend_rustls();
@@ -183,7 +184,7 @@ fn build_client(settings: &TlsSettings) -> Result<PreparedClient, String> {
     }
     let client = builder
         .build()
-        .map_err(|error| format!("http: cannot build client: {}", error_chain(&error)))?;
+        .map_err(|error| HttpClientError::Build(error_chain(&error)))?;
     Ok(PreparedClient { client, warnings })
 }
 

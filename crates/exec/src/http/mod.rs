@@ -47,7 +47,7 @@ impl HttpExecutor {
         }
         let prepared = match self.clients.client_for(&config.tls).await {
             Ok(prepared) => prepared,
-            Err(error) => return ExecReport::failed(error),
+            Err(error) => return ExecReport::failed(error.to_string()),
         };
         for warning in &prepared.warnings {
             output.write_line(warning);

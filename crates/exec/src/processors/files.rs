@@ -7,7 +7,8 @@ use std::path::PathBuf;
 
 use dkron_model::StringMap;
 
-use super::{Processor, ProcessorContext};
+use super::processor::{Processor, ProcessorContext};
+use crate::error::ProcessorError;
 
 /// Dkron's default directory.
 const DEFAULT_LOG_DIR: &str = "/var/log/dkron";
@@ -20,7 +21,10 @@ pub(super) struct FilesProcessor {
 
 impl FilesProcessor {
     /// Opens the file (creating the directory if missing); fails if it cannot.
-    pub(super) fn open(config: &StringMap, context: &ProcessorContext) -> Result<Self, String> {
+    pub(super) fn open(
+        config: &StringMap,
+        context: &ProcessorContext,
+    ) -> Result<Self, ProcessorError> {
         let log_dir = config
             .get("log_dir")
             .filter(|dir| !dir.is_empty())
@@ -29,7 +33,10 @@ impl FilesProcessor {
             .recursive(true)
             .mode(0o755)
             .create(log_dir)
-            .map_err(|error| format!("cannot create {log_dir}: {error}"))?;
+            .map_err(|source| ProcessorError::CreateDir {
+                dir: log_dir.to_string(),
+                source,
+            })?;
         let path = PathBuf::from(log_dir).join(format!("{}.log", context.execution_id));
         let file = OpenOptions::new()
             .create(true)
@@ -37,7 +44,10 @@ impl FilesProcessor {
             .truncate(true)
             .mode(0o644)
             .open(&path)
-            .map_err(|error| format!("cannot open {}: {error}", path.display()))?;
+            .map_err(|source| ProcessorError::OpenFile {
+                path: path.display().to_string(),
+                source,
+            })?;
         Ok(FilesProcessor {
             path,
             file: Some(file),

@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use dkron_model::StringMap;
 
-use super::{Processor, ProcessorContext};
+use super::processor::{Processor, ProcessorContext};
+use crate::error::FluentError;
 
 /// Longest wait to connect or write.
 const SEND_DEADLINE: Duration = Duration::from_secs(5);
@@ -47,17 +48,23 @@ impl FluentProcessor {
         }
     }
 
-    fn send(&self, record: &[u8]) -> Result<(), String> {
+    fn send(&self, record: &[u8]) -> Result<(), FluentError> {
         let address = self
             .address
             .parse()
-            .map_err(|error| format!("fluent address {}: {error}", self.address))?;
-        let mut stream = TcpStream::connect_timeout(&address, SEND_DEADLINE)
-            .map_err(|error| format!("fluent {}: {error}", self.address))?;
+            .map_err(|source| FluentError::Address {
+                address: self.address.clone(),
+                source,
+            })?;
+        let sending = |source| FluentError::Send {
+            address: self.address.clone(),
+            source,
+        };
+        let mut stream = TcpStream::connect_timeout(&address, SEND_DEADLINE).map_err(sending)?;
         stream
             .set_write_timeout(Some(SEND_DEADLINE))
             .and_then(|()| stream.write_all(record))
-            .map_err(|error| format!("fluent {}: {error}", self.address))
+            .map_err(sending)
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use super::{Processor, ProcessorContext};
+use super::processor::{Processor, ProcessorContext};
 
 /// Prints the output when the run ends.
 pub(super) struct LogProcessor {

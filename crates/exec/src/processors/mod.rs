@@ -10,31 +10,15 @@
 mod files;
 mod fluent;
 mod log;
+mod processor;
 mod syslog;
 
 use dkron_model::{ProcessorMap, StringMap};
 
+use self::processor::Processor;
+pub use self::processor::ProcessorContext;
+use crate::error::ProcessorError;
 use crate::gobool::parse_go_bool;
-
-/// What one processor does with an execution's output.
-trait Processor: Send {
-    /// Takes the next piece of output as it arrives.
-    fn chunk(&mut self, bytes: &[u8]);
-    /// The run ended; `stored` is the output as it will be stored (capped). Returns the
-    /// placeholder that replaces the stored output when not forwarding.
-    fn finish(&mut self, success: bool, stored: &str) -> String;
-}
-
-/// Identifies the execution the processors work for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProcessorContext {
-    /// Job name.
-    pub job_name: String,
-    /// Execution id.
-    pub execution_id: String,
-    /// The node running it (the `host` of a fluent record).
-    pub node_name: String,
-}
 
 /// The processors of one execution, in name order.
 pub struct Processors {
@@ -105,7 +89,7 @@ fn build(
     name: &str,
     config: &StringMap,
     context: &ProcessorContext,
-) -> Result<Option<Box<dyn Processor>>, String> {
+) -> Result<Option<Box<dyn Processor>>, ProcessorError> {
     Ok(match name {
         "files" => Some(Box::new(files::FilesProcessor::open(config, context)?)),
         "log" => Some(Box::new(log::LogProcessor::new(context))),

@@ -10,7 +10,8 @@ use chrono::Utc;
 use dkron_model::StringMap;
 use dkron_model::limits::MAX_SYSLOG_LINE_BYTES;
 
-use super::{Processor, ProcessorContext};
+use super::processor::{Processor, ProcessorContext};
+use crate::error::ProcessorError;
 
 /// Facility CRON (9) × 8 + severity INFO (6).
 const PRIORITY: u8 = 78;
@@ -30,26 +31,30 @@ pub(super) struct SyslogProcessor {
 }
 
 impl SyslogProcessor {
-    pub(super) fn open(config: &StringMap, _context: &ProcessorContext) -> Result<Self, String> {
+    pub(super) fn open(
+        config: &StringMap,
+        _context: &ProcessorContext,
+    ) -> Result<Self, ProcessorError> {
         let address = config
             .get("address")
             .filter(|address| !address.is_empty())
             .map_or(DEFAULT_ADDRESS, String::as_str);
         let target = if let Some(path) = address.strip_prefix("unix:") {
-            let socket = UnixDatagram::unbound()
-                .map_err(|error| format!("cannot open a syslog socket: {error}"))?;
+            let socket = UnixDatagram::unbound().map_err(ProcessorError::SyslogSocket)?;
             Target::Unix(socket, path.to_string())
         } else if let Some(peer) = address.strip_prefix("udp:") {
-            let socket = UdpSocket::bind(("0.0.0.0", 0))
-                .map_err(|error| format!("cannot open a syslog socket: {error}"))?;
+            let socket = UdpSocket::bind(("0.0.0.0", 0)).map_err(ProcessorError::SyslogSocket)?;
             socket
                 .connect(peer)
-                .map_err(|error| format!("syslog address {peer}: {error}"))?;
+                .map_err(|source| ProcessorError::SyslogPeer {
+                    peer: peer.to_string(),
+                    source,
+                })?;
             Target::Udp(socket)
         } else {
-            return Err(format!(
-                "syslog address {address:?}: use unix:<path> or udp:<host:port>"
-            ));
+            return Err(ProcessorError::SyslogAddress {
+                address: address.to_string(),
+            });
         };
         Ok(SyslogProcessor {
             target,
