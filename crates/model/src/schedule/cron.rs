@@ -8,8 +8,8 @@ use chrono_tz::Tz;
 use croner::Cron;
 use croner::parser::{CronParser, Seconds, Year};
 
-use super::ScheduleError;
 use super::dst::{fire_instant, search_start};
+use super::error::ScheduleError;
 use super::fields::{
     Bounds, DAYS_OF_MONTH, DAYS_OF_WEEK, FieldValues, HOURS, MINUTES, MONTHS, SECONDS, parse_field,
 };

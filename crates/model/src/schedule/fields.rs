@@ -7,7 +7,7 @@
 //! left to croner; this module only decides which values a field means, so that our
 //! language and our error messages are exactly Dkron's.
 
-use super::ScheduleError;
+use super::error::ScheduleError;
 
 /// The values one field matches, and whether it was written as a wildcard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::ScheduleError;
 use super::cron::CronFields;
+use super::error::ScheduleError;
 use super::zone::{ZoneChoice, prefix_zone};
 use crate::parse_go_duration;
 

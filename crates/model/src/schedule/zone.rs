@@ -2,7 +2,7 @@
 
 use chrono_tz::Tz;
 
-use super::ScheduleError;
+use super::error::ScheduleError;
 
 /// The name that stands for the server's own zone, as in Go's `time.LoadLocation`.
 pub const LOCAL_ZONE_NAME: &str = "Local";
