@@ -67,10 +67,30 @@ fn root_routes<B: ApiBackend>() -> Routes<SharedState<B>> {
 
 /// The `/v1` routes.
 fn v1_routes<B: ApiBackend>(options: &ApiOptions) -> Routes<SharedState<B>> {
+    let routes = cluster_routes::<B>(Routes::new(), options);
+    let routes = job_routes::<B>(routes, options);
+    execution_routes::<B>(routes)
+        .add("/v1/summary", &[Method::GET], get(summary::summary::<B>))
+        .add(
+            "/v1/openapi.json",
+            &[Method::GET],
+            get(openapi::openapi_json::<B>),
+        )
+        .add(
+            "/v1/openapi.yaml",
+            &[Method::GET],
+            get(openapi::openapi_yaml),
+        )
+}
+
+/// The cluster's routes: members, leadership, backup and restore, pause.
+fn cluster_routes<B: ApiBackend>(
+    routes: Routes<SharedState<B>>,
+    options: &ApiOptions,
+) -> Routes<SharedState<B>> {
     use Method as M;
-    let job_body_limit = DefaultBodyLimit::max(options.max_job_body_bytes);
     let restore_body_limit = DefaultBodyLimit::max(options.max_restore_body_bytes);
-    Routes::new()
+    routes
         .add("/v1", &[M::GET], get(cluster::index::<B>))
         .add("/v1/members", &[M::GET], get(cluster::members::<B>))
         .add("/v1/leader", &[M::GET], get(cluster::leader::<B>))
@@ -89,6 +109,16 @@ fn v1_routes<B: ApiBackend>(options: &ApiOptions) -> Routes<SharedState<B>> {
             get(cluster::pause_status::<B>).post(cluster::pause::<B>),
         )
         .add("/v1/unpause", &[M::POST], post(cluster::unpause::<B>))
+}
+
+/// The jobs' routes: the list, one job, running and toggling it, previews.
+fn job_routes<B: ApiBackend>(
+    routes: Routes<SharedState<B>>,
+    options: &ApiOptions,
+) -> Routes<SharedState<B>> {
+    use Method as M;
+    let job_body_limit = DefaultBodyLimit::max(options.max_job_body_bytes);
+    routes
         .add(
             "/v1/jobs",
             &[M::GET, M::POST, M::PATCH],
@@ -113,6 +143,22 @@ fn v1_routes<B: ApiBackend>(options: &ApiOptions) -> Routes<SharedState<B>> {
             post(jobs::toggle_job::<B>),
         )
         .add(
+            "/v1/jobs/{job}/preview",
+            &[M::GET],
+            get(preview::preview_job::<B>),
+        )
+        .add(
+            "/v1/schedule/preview",
+            &[M::GET],
+            get(preview::preview_spec::<B>),
+        )
+}
+
+/// A job's executions and ledger: lists, one execution, its live output, kill.
+fn execution_routes<B: ApiBackend>(routes: Routes<SharedState<B>>) -> Routes<SharedState<B>> {
+    use Method as M;
+    routes
+        .add(
             "/v1/jobs/{job}/executions",
             &[M::GET, M::DELETE],
             get(executions::list_executions::<B>).delete(executions::delete_executions::<B>),
@@ -133,27 +179,10 @@ fn v1_routes<B: ApiBackend>(options: &ApiOptions) -> Routes<SharedState<B>> {
             post(executions::kill_execution::<B>),
         )
         .add(
-            "/v1/jobs/{job}/preview",
-            &[M::GET],
-            get(preview::preview_job::<B>),
-        )
-        .add(
-            "/v1/schedule/preview",
-            &[M::GET],
-            get(preview::preview_spec::<B>),
-        )
-        .add("/v1/summary", &[M::GET], get(summary::summary::<B>))
-        .add(
             "/v1/jobs/{job}/ledger",
             &[M::GET],
             get(executions::ledger::<B>),
         )
-        .add(
-            "/v1/openapi.json",
-            &[M::GET],
-            get(openapi::openapi_json::<B>),
-        )
-        .add("/v1/openapi.yaml", &[M::GET], get(openapi::openapi_yaml))
 }
 
 /// Builds the HTTP router of the REST API: `/health` and every `/v1` route of Dkron (the UI,
