@@ -153,6 +153,68 @@ async fn main() -> anyhow::Result<()> {
     let options = Options::parse();
     let binary = options.dkron.clone().map_or_else(default_binary, Ok)?;
     let _installed = rustls::crypto::ring::default_provider().install_default();
+    announce(&options);
+    let mut server_args = vec![
+        "--misfire-policy".to_string(),
+        options.misfire_policy.clone(),
+    ];
+    let webhook = if options.webhook {
+        let (endpoint, received) = webhook_sink::start().await?;
+        server_args.push(format!("--webhook-endpoint={endpoint}"));
+        server_args.push("--webhook-payload={{.JobName}} {{.ExecutionID}}".to_string());
+        println!("webhook: every server notifies {endpoint} of each finished run");
+        Some(received)
+    } else {
+        None
+    };
+    let mut cluster = Cluster::start(&binary, 3, options.agents, &server_args).await?;
+    create_jobs(&cluster, &options).await?;
+    tokio::time::sleep(Duration::from_secs(options.every_secs + 2)).await;
+
+    let stall_watch = host_stalls::StallWatch::start();
+    let window = watch_window(&cluster, &options).await;
+    // Let runs of the window finish and be recorded before a kill ends some of them as lost.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let kills = kill_leaders(&mut cluster, options.kills).await?;
+    let machine_stalls = stall_watch.finish();
+
+    println!("collecting results");
+    let live = cluster
+        .live_servers()
+        .next()
+        .context("no server left")?
+        .base
+        .clone();
+    let api = Api {
+        client: &cluster.client,
+        base: &live,
+    };
+    let results = measure::collect(
+        &api,
+        options.jobs,
+        window.start,
+        window.end,
+        options.concurrency,
+    )
+    .await?;
+    println!("--- steady state ---");
+    measure::report(
+        &results,
+        options.jobs,
+        options.every_secs,
+        window.start,
+        window.end,
+    );
+    window.print_usage(&cluster);
+    machine_stalls.print();
+    report_failovers(&results, &kills);
+    if let Some(received) = webhook {
+        report_webhooks(&api, &received).await?;
+    }
+    Ok(())
+}
+
+fn announce(options: &Options) {
     println!(
         "cluster-bench: 3 servers + {} agent(s), {} jobs at @every {}s on one random node each, created {}/s; {} s measured; {} leader kills",
         options.agents,
@@ -169,20 +231,10 @@ async fn main() -> anyhow::Result<()> {
         dkron_cluster::ELECTION_MAX_MS,
         options.misfire_policy
     );
-    let mut server_args = vec![
-        "--misfire-policy".to_string(),
-        options.misfire_policy.clone(),
-    ];
-    let webhook = if options.webhook {
-        let (endpoint, received) = webhook_sink::start().await?;
-        server_args.push(format!("--webhook-endpoint={endpoint}"));
-        server_args.push("--webhook-payload={{.JobName}} {{.ExecutionID}}".to_string());
-        println!("webhook: every server notifies {endpoint} of each finished run");
-        Some(received)
-    } else {
-        None
-    };
-    let mut cluster = Cluster::start(&binary, 3, options.agents, &server_args).await?;
+}
+
+/// Creates the benchmark's jobs through the first server, each on one random node.
+async fn create_jobs(cluster: &Cluster, options: &Options) -> anyhow::Result<()> {
     let first = cluster.nodes[0].base.clone();
     let api = Api {
         client: &cluster.client.clone(),
@@ -200,19 +252,29 @@ async fn main() -> anyhow::Result<()> {
         options.concurrency,
         options.create_rate,
     )
-    .await?;
-    tokio::time::sleep(Duration::from_secs(options.every_secs + 2)).await;
+    .await
+}
 
-    let window_start = Utc::now();
-    let stall_watch = host_stalls::StallWatch::start();
-    let usage_start = server_usage(&cluster);
+/// The measured window and what the servers used in it.
+struct Window {
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    usage_start: Vec<(usize, usage::Usage)>,
+    usage_end: Vec<(usize, usage::Usage)>,
+    peak: std::collections::BTreeMap<usize, u64>,
+}
+
+/// Waits out the measured window, sampling every server's memory each second.
+async fn watch_window(cluster: &Cluster, options: &Options) -> Window {
+    let start = Utc::now();
+    let usage_start = server_usage(cluster);
     let mut peak: std::collections::BTreeMap<usize, u64> = Default::default();
     let measured = Instant::now();
     let mut second = 0u64;
     while measured.elapsed() < Duration::from_secs(options.duration_secs) {
         tokio::time::sleep(Duration::from_secs(1)).await;
         second += 1;
-        let usages = server_usage(&cluster);
+        let usages = server_usage(cluster);
         for (index, usage) in &usages {
             let entry = peak.entry(*index).or_default();
             *entry = (*entry).max(usage.rss_kib);
@@ -228,15 +290,41 @@ async fn main() -> anyhow::Result<()> {
             println!("  t+{second:>5} s: rss MiB {}", samples.join(", "));
         }
     }
-    let window_end = Utc::now();
-    let usage_end = server_usage(&cluster);
-    let wall = (window_end - window_start).num_milliseconds() as f64 / 1000.0;
+    Window {
+        start,
+        end: Utc::now(),
+        usage_start,
+        usage_end: server_usage(cluster),
+        peak,
+    }
+}
 
-    // Let runs of the window finish and be recorded before a kill ends some of them as lost.
-    tokio::time::sleep(Duration::from_secs(5)).await;
+impl Window {
+    fn print_usage(&self, cluster: &Cluster) {
+        let wall = (self.end - self.start).num_milliseconds() as f64 / 1000.0;
+        for (index, end) in &self.usage_end {
+            let cpu_start = self
+                .usage_start
+                .iter()
+                .find(|(i, _)| i == index)
+                .map_or(end.cpu_secs, |(_, u)| u.cpu_secs);
+            println!(
+                "{}: rss {:.1} MiB at end of window, peak {:.1} MiB; {} threads; cpu {:.0}% of one core",
+                cluster.nodes[*index].name,
+                end.rss_kib as f64 / 1024.0,
+                *self.peak.get(index).unwrap_or(&end.rss_kib) as f64 / 1024.0,
+                end.threads,
+                100.0 * (end.cpu_secs - cpu_start) / wall
+            );
+        }
+    }
+}
+
+/// Kills the leader `count` times, each time once a new one answers.
+async fn kill_leaders(cluster: &mut Cluster, count: usize) -> anyhow::Result<Vec<Kill>> {
     let mut kills = Vec::new();
-    for round in 1..=options.kills {
-        let kill = kill_leader(&mut cluster).await?;
+    for round in 1..=count {
+        let kill = kill_leader(cluster).await?;
         println!(
             "kill {round}: SIGKILL {} at {}; a new leader answered after {}",
             kill.victim,
@@ -249,50 +337,10 @@ async fn main() -> anyhow::Result<()> {
         );
         kills.push(kill);
     }
+    Ok(kills)
+}
 
-    let machine_stalls = stall_watch.finish();
-    println!("collecting results");
-    let live = cluster
-        .live_servers()
-        .next()
-        .context("no server left")?
-        .base
-        .clone();
-    let api = Api {
-        client: &cluster.client,
-        base: &live,
-    };
-    let results = measure::collect(
-        &api,
-        options.jobs,
-        window_start,
-        window_end,
-        options.concurrency,
-    )
-    .await?;
-    println!("--- steady state ---");
-    measure::report(
-        &results,
-        options.jobs,
-        options.every_secs,
-        window_start,
-        window_end,
-    );
-    for (index, end) in &usage_end {
-        let cpu_start = usage_start
-            .iter()
-            .find(|(i, _)| i == index)
-            .map_or(end.cpu_secs, |(_, u)| u.cpu_secs);
-        println!(
-            "{}: rss {:.1} MiB at end of window, peak {:.1} MiB; {} threads; cpu {:.0}% of one core",
-            cluster.nodes[*index].name,
-            end.rss_kib as f64 / 1024.0,
-            *peak.get(index).unwrap_or(&end.rss_kib) as f64 / 1024.0,
-            end.threads,
-            100.0 * (end.cpu_secs - cpu_start) / wall
-        );
-    }
-    machine_stalls.print();
+fn report_failovers(results: &measure::Results, kills: &[Kill]) {
     println!(
         "--- failover (gap = SIGKILL of the leader → first run due > {LAUNCH_LEAD_MS} ms after it that started < {ON_TIME_MS} ms late) ---"
     );
@@ -303,10 +351,6 @@ async fn main() -> anyhow::Result<()> {
         }
         print_timeline(&results.starts, kill.at);
     }
-    if let Some(received) = webhook {
-        report_webhooks(&api, &received).await?;
-    }
-    Ok(())
 }
 
 /// Pauses scheduling, waits for the notifications to settle, then compares them with the

@@ -174,16 +174,7 @@ async fn main() -> anyhow::Result<()> {
         0 => "as fast as possible".to_string(),
         rate => format!("{rate} per second"),
     };
-    let shape = if options.http {
-        let (url, _calls) = http_sink::start()?;
-        load::JobShape::http(options.every_secs, &url)
-    } else {
-        load::JobShape::shell(
-            options.every_secs,
-            &options.command,
-            serde_json::Value::Null,
-        )
-    };
+    let shape = job_shape(&options)?;
     println!(
         "dkron-bench: {} {} jobs at @every {}s, created {pace}, measured for {} s; server flags {:?}",
         options.jobs,
@@ -247,20 +238,46 @@ async fn main() -> anyhow::Result<()> {
     };
     server.stop().await;
     if options.check {
-        let limits = check::Limits {
-            max_late_ms: options.max_late_ms,
-            rss_margin_mib: options.rss_margin_mib,
-        };
-        let mut failures = check::failures(&results, expected, &window.rss_kib, &limits);
-        failures.extend(check::bound_failures(&metrics, options.in_flight_allowance));
-        if !failures.is_empty() {
-            for failure in &failures {
-                println!("FAIL: {failure}");
-            }
-            println!("the load check failed ({} problems)", failures.len());
-            std::process::exit(1);
-        }
-        println!("check passed: every occurrence in the window ran, on time, in flat memory");
+        check_load(&options, &results, expected, &window, &metrics);
     }
     Ok(())
+}
+
+/// The jobs to create: `http` calls to a local sink, or the shell command.
+fn job_shape(options: &Options) -> anyhow::Result<load::JobShape> {
+    Ok(if options.http {
+        let (url, _calls) = http_sink::start()?;
+        load::JobShape::http(options.every_secs, &url)
+    } else {
+        load::JobShape::shell(
+            options.every_secs,
+            &options.command,
+            serde_json::Value::Null,
+        )
+    })
+}
+
+/// `--check`: exits with status 1, listing why, unless every occurrence of the window ran on
+/// time in flat memory and every bounded structure stayed within its bound.
+fn check_load(
+    options: &Options,
+    results: &measure::Results,
+    expected: f64,
+    window: &Window,
+    metrics: &str,
+) {
+    let limits = check::Limits {
+        max_late_ms: options.max_late_ms,
+        rss_margin_mib: options.rss_margin_mib,
+    };
+    let mut failures = check::failures(results, expected, &window.rss_kib, &limits);
+    failures.extend(check::bound_failures(metrics, options.in_flight_allowance));
+    if !failures.is_empty() {
+        for failure in &failures {
+            println!("FAIL: {failure}");
+        }
+        println!("the load check failed ({} problems)", failures.len());
+        std::process::exit(1);
+    }
+    println!("check passed: every occurrence in the window ran, on time, in flat memory");
 }

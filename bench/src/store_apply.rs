@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use chrono::{TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use dkron_model::{Job, Trigger, execution_id};
 use dkron_store::{Command, RunPlan, RunReport, StateStore};
 
@@ -37,67 +37,90 @@ fn main() -> anyhow::Result<()> {
         store.apply(chunk.to_vec(), &[])?;
     }
     report("put_job", jobs, batch, started);
-
     for round in 0..3 {
         let nominal = now + TimeDelta::seconds(10 * (round + 1));
-        let plan = |index: usize| RunPlan {
-            execution_id: execution_id(nominal, "n1", 1),
-            node_name: format!("n1-{index}"),
-        };
-        let launches: Vec<Command> = (0..jobs)
-            .map(|index| Command::Launch {
-                job: format!("bench-{index}"),
-                nominal,
-                trigger: Trigger::Schedule,
-                runs: vec![plan(index)],
-                decided_at: now,
-            })
-            .collect();
-        let started = Instant::now();
-        for chunk in launches.chunks(batch) {
-            store.apply(vec![Command::Batch(chunk.to_vec())], &[])?;
-        }
-        report("launch", jobs, batch, started);
-        let starts: Vec<Command> = (0..jobs)
-            .map(|index| Command::RunStarted {
-                job: format!("bench-{index}"),
-                nominal,
-                execution_id: plan(index).execution_id,
-                node_name: plan(index).node_name,
-                attempt: 1,
-                started_at: nominal,
-            })
-            .collect();
-        let started = Instant::now();
-        for chunk in starts.chunks(batch) {
-            store.apply(chunk.to_vec(), &[])?;
-        }
-        report("run_started", jobs, batch, started);
-        let finishes: Vec<Command> = (0..jobs)
-            .map(|index| Command::RunFinished {
-                report: RunReport {
-                    job: format!("bench-{index}"),
-                    nominal,
-                    execution_id: plan(index).execution_id,
-                    node_name: plan(index).node_name,
-                    attempt: 1,
-                    started_at: nominal,
-                    finished_at: nominal,
-                    success: true,
-                    output: String::new(),
-                    exit_code: Some(0),
-                    killed: false,
-                    no_retry: false,
-                },
-            })
-            .collect();
-        let started = Instant::now();
-        for chunk in finishes.chunks(batch) {
-            store.apply(chunk.to_vec(), &[])?;
-        }
-        report("run_finished", jobs, batch, started);
+        run_round(&store, jobs, batch, nominal, now)?;
     }
     Ok(())
+}
+
+/// The run of job `bench-<index>` at `nominal`, on node `n1-<index>`.
+fn plan(nominal: DateTime<Utc>, index: usize) -> RunPlan {
+    RunPlan {
+        execution_id: execution_id(nominal, "n1", 1),
+        node_name: format!("n1-{index}"),
+    }
+}
+
+/// Applies `commands` in chunks of `batch` (as one `Batch` command each when `batched`) and
+/// reports the rate under `name`.
+fn apply_timed(
+    store: &StateStore,
+    name: &str,
+    commands: &[Command],
+    batch: usize,
+    batched: bool,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
+    for chunk in commands.chunks(batch) {
+        if batched {
+            store.apply(vec![Command::Batch(chunk.to_vec())], &[])?;
+        } else {
+            store.apply(chunk.to_vec(), &[])?;
+        }
+    }
+    report(name, commands.len(), batch, started);
+    Ok(())
+}
+
+/// One occurrence of every job: launches, starts and results, each timed.
+fn run_round(
+    store: &StateStore,
+    jobs: usize,
+    batch: usize,
+    nominal: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let launches: Vec<Command> = (0..jobs)
+        .map(|index| Command::Launch {
+            job: format!("bench-{index}"),
+            nominal,
+            trigger: Trigger::Schedule,
+            runs: vec![plan(nominal, index)],
+            decided_at: now,
+        })
+        .collect();
+    apply_timed(store, "launch", &launches, batch, true)?;
+    let starts: Vec<Command> = (0..jobs)
+        .map(|index| Command::RunStarted {
+            job: format!("bench-{index}"),
+            nominal,
+            execution_id: plan(nominal, index).execution_id,
+            node_name: plan(nominal, index).node_name,
+            attempt: 1,
+            started_at: nominal,
+        })
+        .collect();
+    apply_timed(store, "run_started", &starts, batch, false)?;
+    let finishes: Vec<Command> = (0..jobs)
+        .map(|index| Command::RunFinished {
+            report: RunReport {
+                job: format!("bench-{index}"),
+                nominal,
+                execution_id: plan(nominal, index).execution_id,
+                node_name: plan(nominal, index).node_name,
+                attempt: 1,
+                started_at: nominal,
+                finished_at: nominal,
+                success: true,
+                output: String::new(),
+                exit_code: Some(0),
+                killed: false,
+                no_retry: false,
+            },
+        })
+        .collect();
+    apply_timed(store, "run_finished", &finishes, batch, false)
 }
 
 fn report(kind: &str, count: usize, batch: usize, started: Instant) {
