@@ -9,7 +9,9 @@ use chrono_tz::Tz;
 use dkron_cluster::RaftNode;
 use dkron_cluster::rpc::Channels;
 use dkron_membership::{Gossip, MemberView};
-use dkron_model::{Candidate, Job, MemberStatus, Schedule, gotime, parse_job_tags, select_targets};
+use dkron_model::{
+    Candidate, Job, MemberStatus, Schedule, ScheduleError, gotime, parse_job_tags, select_targets,
+};
 use dkron_scheduler::SchedulerHandle;
 use dkron_store::{StoreError, StoredJob};
 use tokio_util::sync::CancellationToken;
@@ -50,9 +52,8 @@ pub struct Node {
 
 impl Node {
     /// Parses a job's schedule in the job's zone (or the server's).
-    pub fn schedule(&self, job: &Job) -> Result<Schedule, String> {
+    pub fn schedule(&self, job: &Job) -> Result<Schedule, ScheduleError> {
         Schedule::parse(&job.schedule, &job.name, &job.timezone, self.local_zone)
-            .map_err(|e| e.to_string())
     }
 
     /// Returns the job as the API shows it: `next` is the next time the scheduler will fire it.

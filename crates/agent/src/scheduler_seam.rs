@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use dkron_membership::MemberView;
-use dkron_model::{Job, Schedule, execution_id};
+use dkron_model::{Job, Schedule, ScheduleError, execution_id};
 use dkron_scheduler::{
     AcceptedLaunch, CommitOutcome, Decision, PlannedRun, ScheduledJob, SchedulerBackend,
     SchedulerError,
@@ -218,7 +218,7 @@ impl SchedulerBackend for SchedulerSeam {
         }
     }
 
-    fn parse_schedule(&self, job: &Job) -> Result<Schedule, String> {
+    fn parse_schedule(&self, job: &Job) -> Result<Schedule, ScheduleError> {
         self.0.schedule(job)
     }
 }

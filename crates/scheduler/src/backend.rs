@@ -4,7 +4,7 @@
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
-use dkron_model::{Job, Schedule, SkipReason, Trigger};
+use dkron_model::{Job, Schedule, ScheduleError, SkipReason, Trigger};
 
 use crate::decision::Decision;
 use crate::error::SchedulerError;
@@ -102,5 +102,5 @@ pub trait SchedulerBackend: Send + Sync + 'static {
     fn dispatch(&self, launch: AcceptedLaunch);
 
     /// Parses the job's schedule with the server's local zone.
-    fn parse_schedule(&self, job: &Job) -> Result<Schedule, String>;
+    fn parse_schedule(&self, job: &Job) -> Result<Schedule, ScheduleError>;
 }

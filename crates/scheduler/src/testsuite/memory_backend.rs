@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Utc};
-use dkron_model::{Job, Schedule, SkipReason, Trigger, execution_id};
+use dkron_model::{Job, Schedule, ScheduleError, SkipReason, Trigger, execution_id};
 
 use crate::backend::{AcceptedLaunch, CommitOutcome, PlannedRun, ScheduledJob, SchedulerBackend};
 use crate::clock::Clock;
@@ -317,8 +317,7 @@ impl SchedulerBackend for InMemoryBackend {
         self.state().dispatched.push(Dispatched { launch, at });
     }
 
-    fn parse_schedule(&self, job: &Job) -> Result<Schedule, String> {
+    fn parse_schedule(&self, job: &Job) -> Result<Schedule, ScheduleError> {
         job.parse_schedule(chrono_tz::UTC)
-            .map_err(|error| error.to_string())
     }
 }
