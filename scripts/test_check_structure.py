@@ -1,19 +1,17 @@
-"""Unit tests of scripts/check-structure.py on small in-memory Rust snippets.
+"""Unit tests of scripts/check-structure.py (the package scripts/structure/) on small
+in-memory Rust snippets.
 
 Run: python3 -m unittest scripts/test_check_structure.py (scripts/test-all does).
 """
-import importlib.util
 import sys
 import tempfile
 import textwrap
 import unittest
 from pathlib import Path
 
-_SCRIPT = Path(__file__).resolve().parent / "check-structure.py"
-_SPEC = importlib.util.spec_from_file_location("check_structure", _SCRIPT)
-check = importlib.util.module_from_spec(_SPEC)
-sys.modules["check_structure"] = check  # dataclasses look their module up here
-_SPEC.loader.exec_module(check)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import structure as check  # noqa: E402  (needs scripts/ on the path, set just above)
 
 
 def scan(source: str):
