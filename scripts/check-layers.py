@@ -16,17 +16,20 @@ ALLOWED = {
     "dkron-scheduler": {"dkron-model"},
     "dkron-api": {"dkron-model"},
     "dkron-membership": {"dkron-model"},
+    # the agent's settings: Dkron's keys, defaults, loading and validation
+    "dkron-config": {"dkron-model"},
     # the web UI's embedded files; it talks to the API over HTTP only
     "dkron-ui": set(),
     "dkron-agent": {"dkron-model", "dkron-store", "dkron-cluster", "dkron-exec",
-                    "dkron-scheduler", "dkron-api", "dkron-membership", "dkron-ui"},
+                    "dkron-scheduler", "dkron-api", "dkron-membership", "dkron-ui",
+                    "dkron-config"},
     "dkron": {"dkron-model", "dkron-store", "dkron-cluster", "dkron-exec",
               "dkron-scheduler", "dkron-api", "dkron-agent", "dkron-membership",
-              "dkron-ui"},
+              "dkron-ui", "dkron-config"},
     # benchmark programs may measure any layer directly
     "dkron-bench": {"dkron-model", "dkron-store", "dkron-cluster", "dkron-exec",
                     "dkron-scheduler", "dkron-api", "dkron-agent", "dkron-membership",
-              "dkron-ui"},
+                    "dkron-ui", "dkron-config"},
 }
 
 metadata = json.loads(subprocess.check_output(

@@ -9,7 +9,6 @@ pub mod allocator;
 mod api_seam;
 mod bootstrap;
 mod chaining;
-pub mod config;
 mod deliveries;
 mod dispatch;
 mod identity;

@@ -9,12 +9,12 @@ use anyhow::Context;
 use chrono::Utc;
 use dkron_cluster::rpc::Channels;
 use dkron_cluster::{Bootstrap, RaftNode, RaftOptions};
+use dkron_config::AgentConfig;
 use dkron_scheduler::SchedulerConfig;
 use dkron_store::{Command, Retention};
 use tokio_util::sync::CancellationToken;
 
 use crate::api_seam::ApiSeam;
-use crate::config::AgentConfig;
 use crate::deliveries::Deliveries;
 use crate::identity::{self, ServerTags};
 use crate::leadership::{self, LeaderDuties};

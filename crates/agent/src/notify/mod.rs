@@ -11,19 +11,16 @@ mod cronitor;
 mod deliver;
 mod mail;
 mod outbox;
-mod policy;
 mod report;
 mod template;
 mod webhook;
 
+use dkron_config::{AgentConfig, NotifyOn};
 use dkron_store::{Command, NoticeSettings};
 
 use self::mail::MailSettings;
-pub use self::mail::MailTls;
 pub use self::outbox::follow;
-pub use self::policy::NotifyOn;
 pub use self::webhook::Hook;
-use crate::config::AgentConfig;
 use crate::node::Node;
 
 /// What the notifier sends, read from the configuration.
