@@ -18,7 +18,7 @@ mod members;
 mod metrics;
 mod node;
 mod node_service;
-mod notify;
+mod notices;
 mod orphans;
 mod pending_runs;
 mod reconcile;

@@ -207,7 +207,7 @@ async fn start_server(
             ledger_per_job: config.ledger_retention,
             max_age_secs: Some(config.history_max_age.as_secs()).filter(|secs| *secs > 0),
         },
-        notify: Arc::new(crate::notify::NotifySettings::from_config(config)),
+        notify: Arc::new(dkron_notify::NotifySettings::from_config(config)),
     };
     tokio::spawn(leadership::follow(node.clone(), duties, shutdown.clone()));
     tracing::info!(node = %node_name, "server ready");
