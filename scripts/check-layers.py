@@ -18,17 +18,22 @@ ALLOWED = {
     "dkron-scheduler": {"dkron-model"},
     "dkron-api": {"dkron-model"},
     "dkron-membership": {"dkron-model"},
+    # the agent's settings: Dkron's keys, defaults, loading and validation
+    "dkron-config": {"dkron-model"},
+    # the notifiers (webhook, mail, Cronitor); the outbox that drives them is the agent's
+    "dkron-notify": {"dkron-model", "dkron-config"},
     # the web UI's embedded files; it talks to the API over HTTP only
     "dkron-ui": set(),
-    "dkron-agent": {"dkron-model", "dkron-lifecycle", "dkron-store", "dkron-cluster", "dkron-exec",
-                    "dkron-scheduler", "dkron-api", "dkron-membership", "dkron-ui"},
+    "dkron-agent": {"dkron-model", "dkron-lifecycle", "dkron-store", "dkron-cluster",
+                    "dkron-exec", "dkron-scheduler", "dkron-api", "dkron-membership", "dkron-ui",
+                    "dkron-config", "dkron-notify"},
     "dkron": {"dkron-model", "dkron-lifecycle", "dkron-store", "dkron-cluster", "dkron-exec",
               "dkron-scheduler", "dkron-api", "dkron-agent", "dkron-membership",
-              "dkron-ui"},
+              "dkron-ui", "dkron-config", "dkron-notify"},
     # benchmark programs may measure any layer directly
     "dkron-bench": {"dkron-model", "dkron-lifecycle", "dkron-store", "dkron-cluster", "dkron-exec",
                     "dkron-scheduler", "dkron-api", "dkron-agent", "dkron-membership",
-              "dkron-ui"},
+                    "dkron-ui", "dkron-config", "dkron-notify"},
 }
 
 metadata = json.loads(subprocess.check_output(

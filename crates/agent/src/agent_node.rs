@@ -4,9 +4,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use dkron_cluster::rpc::Channels;
+use dkron_config::AgentConfig;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::AgentConfig;
 use crate::orphans;
 use crate::recorder::Recorder;
 use crate::run::{

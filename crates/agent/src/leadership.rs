@@ -38,7 +38,7 @@ pub struct LeaderDuties {
     /// History limits the leader makes the replicated ones.
     pub retention: Retention,
     /// Webhooks the leader sends.
-    pub notify: Arc<crate::notify::NotifySettings>,
+    pub notify: Arc<dkron_notify::NotifySettings>,
 }
 
 /// Follows leadership until `stop` fires: leads while this server is the leader.
@@ -102,7 +102,7 @@ async fn lead(node: Arc<Node>, duties: LeaderDuties, term: CancellationToken) {
     }
     tracing::info!(node = %node.node_name, "this server is the leader");
     apply_retention(&node, duties.retention).await;
-    crate::notify::apply_settings(&node, &duties.notify).await;
+    crate::notices::apply_settings(&node, &duties.notify).await;
     let inherited = match node.raft.store().active_runs(None) {
         Ok(runs) => runs,
         Err(error) => {
@@ -123,7 +123,7 @@ async fn lead(node: Arc<Node>, duties: LeaderDuties, term: CancellationToken) {
         .expect("scheduler slot lock is never poisoned") = Some(scheduler.clone());
     tokio::spawn(follow_job_changes(node.clone(), changes, term.clone()));
     tokio::spawn(prune_aged_history(node.clone(), term.clone()));
-    tokio::spawn(crate::notify::follow(
+    tokio::spawn(crate::notices::follow(
         node.clone(),
         duties.notify.clone(),
         term.clone(),

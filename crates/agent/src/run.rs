@@ -11,12 +11,12 @@ use dkron_cluster::rpc::proto::leader_server::LeaderServer;
 use dkron_cluster::rpc::proto::node_server::NodeServer;
 use dkron_cluster::rpc::proto::raft_server::RaftServer;
 use dkron_cluster::rpc::proto::server_server::ServerServer;
+use dkron_config::{AgentConfig, GossipProfile, HostPort};
 use dkron_exec::ExecLimits;
 use dkron_membership::{Gossip, GossipConfig, GossipTiming};
 use dkron_model::limits;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{AgentConfig, GossipProfile, HostPort};
 use crate::identity::{self, ServerTags};
 use crate::members;
 use crate::node::Node;

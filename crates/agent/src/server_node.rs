@@ -9,12 +9,12 @@ use anyhow::Context;
 use chrono::Utc;
 use dkron_cluster::rpc::Channels;
 use dkron_cluster::{Bootstrap, RaftNode, RaftOptions};
+use dkron_config::AgentConfig;
 use dkron_scheduler::SchedulerConfig;
 use dkron_store::{Command, Retention};
 use tokio_util::sync::CancellationToken;
 
 use crate::api_seam::ApiSeam;
-use crate::config::AgentConfig;
 use crate::deliveries::Deliveries;
 use crate::identity::{self, ServerTags};
 use crate::leadership::{self, LeaderDuties};
@@ -207,7 +207,7 @@ async fn start_server(
             ledger_per_job: config.ledger_retention,
             max_age_secs: Some(config.history_max_age.as_secs()).filter(|secs| *secs > 0),
         },
-        notify: Arc::new(crate::notify::NotifySettings::from_config(config)),
+        notify: Arc::new(dkron_notify::NotifySettings::from_config(config)),
     };
     tokio::spawn(leadership::follow(node.clone(), duties, shutdown.clone()));
     tracing::info!(node = %node_name, "server ready");

@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 use clap::builder::BoolishValueParser;
 use clap::parser::ValueSource;
 use clap::{ArgAction, ArgMatches, Args, Parser, Subcommand};
-use dkron_agent::config::{AgentConfig, format_go_duration, known_keys};
+use dkron_config::{AgentConfig, format_go_duration, known_keys};
 
 /// Defaults shown in `--help`; they come from the one `Default` impl of the configuration.
 static DEFAULTS: LazyLock<AgentConfig> = LazyLock::new(AgentConfig::default);

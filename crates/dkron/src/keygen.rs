@@ -20,7 +20,7 @@ pub fn generate_key() -> anyhow::Result<String> {
 
 #[cfg(test)]
 mod tests {
-    use dkron_agent::config::GossipKey;
+    use dkron_config::GossipKey;
 
     use super::*;
 

@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 
 use anyhow::anyhow;
-use dkron_agent::config::{LogFormat, LogLevel};
+use dkron_config::{LogFormat, LogLevel};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::filter::LevelFilter;
 

@@ -11,7 +11,7 @@ use clap::{CommandFactory, FromArgMatches};
 use dkron::cli::{self, Cli, Command};
 use dkron::oneshot::{self, Report};
 use dkron::{admin, allocator_restart, jobs_file, keygen, logging, version};
-use dkron_agent::config::{self, ConfigSources};
+use dkron_config::ConfigSources;
 
 fn main() -> ExitCode {
     let matches = Cli::command().get_matches();
@@ -54,7 +54,7 @@ fn start_agent(config_file: Option<PathBuf>, flags: BTreeMap<String, Vec<String>
         ..ConfigSources::from_process()
     };
     let rust_log = sources.env.get("RUST_LOG").cloned();
-    let loaded = match config::load_with_warnings(sources) {
+    let loaded = match dkron_config::load_with_warnings(sources) {
         Ok(loaded) => loaded,
         Err(error) => {
             eprintln!("error: invalid configuration: {error}");

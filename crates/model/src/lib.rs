@@ -11,6 +11,7 @@ mod job;
 pub mod limits;
 mod mem_limit;
 mod member;
+mod misfire;
 mod occurrence;
 mod retry;
 mod schedule;
@@ -26,6 +27,7 @@ pub use job::{
 };
 pub use mem_limit::{MemLimitError, parse_mem_limit};
 pub use member::{Member, MemberStatus};
+pub use misfire::{MisfirePolicy, ParseMisfirePolicyError};
 pub use occurrence::{LedgerEntry, LedgerRange, LedgerRun, OccurrenceState, SkipReason, Trigger};
 pub use retry::{MAX_RETRY_DELAY, parse_retry_backoff, retry_delay, will_retry};
 pub use schedule::{

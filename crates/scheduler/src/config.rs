@@ -3,9 +3,9 @@
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
+use dkron_model::MisfirePolicy;
 
 use crate::error::ConfigError;
-use crate::policy::MisfirePolicy;
 
 /// The longest `launch_lead` accepted: intents committed further ahead would hold the cursor
 /// far in the future for no benefit.

@@ -65,11 +65,3 @@ pub enum ConfigError {
     #[error("dispatch_lead must not exceed launch_lead")]
     DispatchAfterLaunch,
 }
-
-/// A misfire policy name that is not one of `skip`, `run_once`, `run_all`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown misfire policy {value:?}: expected skip, run_once or run_all")]
-pub struct ParseMisfirePolicyError {
-    /// The text that failed to parse.
-    pub value: String,
-}

@@ -17,7 +17,6 @@ mod nominal;
 mod overload;
 mod plan;
 mod planned_job;
-mod policy;
 mod queues;
 mod runner;
 mod scheduler;
@@ -30,11 +29,12 @@ pub use backend::{AcceptedLaunch, CommitOutcome, PlannedRun, ScheduledJob, Sched
 pub use clock::{Clock, Sleep, SystemClock};
 pub use config::{PlanRules, SchedulerConfig};
 pub use decision::Decision;
-pub use error::{ConfigError, ParseMisfirePolicyError, SchedulerError};
+// The misfire policy is a model type: a job's `misfire_policy` and the agent's setting share it.
+pub use dkron_model::{MisfirePolicy, ParseMisfirePolicyError};
+pub use error::{ConfigError, SchedulerError};
 pub use nominal::NominalSchedule;
 pub use overload::{BEHIND_AT, OverloadChange, OverloadWatch};
 pub use plan::{JobPlan, is_scheduled, next_after_now, next_occurrence, next_scheduled, plan_job};
 pub use planned_job::{PlannedJob, PlanningFacts};
-pub use policy::MisfirePolicy;
 pub use scheduler::{STOP_DEADLINE, Scheduler, SchedulerHandle};
 pub use status::SchedulerStatus;

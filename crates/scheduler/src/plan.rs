@@ -6,13 +6,12 @@
 use std::collections::VecDeque;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use dkron_model::{SkipReason, Trigger};
+use dkron_model::{MisfirePolicy, SkipReason, Trigger};
 
 use crate::config::PlanRules;
 use crate::decision::Decision;
 use crate::nominal::NominalSchedule;
 use crate::planned_job::PlannedJob;
-use crate::policy::MisfirePolicy;
 
 /// The outcome of planning one job at one instant.
 #[derive(Debug, Clone, PartialEq, Eq)]

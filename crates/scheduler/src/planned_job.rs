@@ -6,10 +6,9 @@
 //! planner's functions take anything that answers these questions, a `Job` included.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use dkron_model::Job;
+use dkron_model::{Job, MisfirePolicy};
 
 use crate::config::saturating_delta;
-use crate::policy::MisfirePolicy;
 
 /// The fields of a job the planner reads.
 pub trait PlannedJob {

@@ -7,11 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use dkron_cluster::RunObservation;
+use dkron_config::AgentConfig;
 use tokio::net::UdpSocket;
 use tokio::sync::broadcast::error::RecvError;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::AgentConfig;
 use crate::node::Node;
 
 /// How often buffered samples are sent.

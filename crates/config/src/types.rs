@@ -8,7 +8,7 @@ use std::str::FromStr;
 use base64::Engine as _;
 use serde::{Serialize, Serializer};
 
-use super::error::ValidationError;
+use crate::error::ValidationError;
 
 /// How much the agent logs (`log-level`).
 ///
@@ -136,8 +136,9 @@ impl FromStr for GossipProfile {
 }
 
 /// What the scheduler does with occurrences missed while no leader ran (`misfire-policy`):
-/// the scheduler's own type, so the setting and the behaviour cannot drift apart.
-pub use dkron_scheduler::MisfirePolicy;
+/// the model's type that the scheduler applies, so the setting and the behaviour cannot drift
+/// apart.
+pub use dkron_model::MisfirePolicy;
 
 /// Serialises a value through its `Display` form.
 pub(crate) fn serialize_display<T: fmt::Display, S: Serializer>(
@@ -148,7 +149,7 @@ pub(crate) fn serialize_display<T: fmt::Display, S: Serializer>(
 }
 
 /// Parses a `misfire-policy` value into the scheduler's policy.
-pub(super) fn parse_misfire_policy(text: &str) -> Result<MisfirePolicy, ValidationError> {
+pub(crate) fn parse_misfire_policy(text: &str) -> Result<MisfirePolicy, ValidationError> {
     text.trim()
         .parse()
         .map_err(|_| ValidationError::UnknownMisfirePolicy {

@@ -1,5 +1,5 @@
-//! When a finished execution is worth a notification (ours: Dkron sends one for every
-//! finished execution).
+//! `notify-on` (and a job's `notify_on`): when a finished execution is worth a notification
+//! (ours: Dkron sends one for every finished execution).
 
 use std::fmt;
 use std::str::FromStr;

@@ -6,14 +6,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use dkron_cluster::RunObservation;
+use dkron_notify::NotifySettings;
 use dkron_store::{Command, Notice};
 use tokio::sync::broadcast::Receiver;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::task::{Id, JoinError, JoinSet};
 use tokio_util::sync::CancellationToken;
 
-use super::NotifySettings;
 use super::deliver::{Context, deliver};
+use super::wanted::wants_notices;
 use crate::node::Node;
 
 /// Most notices being sent at once.
@@ -45,9 +46,7 @@ struct Sending {
 pub async fn follow(node: Arc<Node>, settings: Arc<NotifySettings>, term: CancellationToken) {
     // A leader that sends nothing only clears what an earlier leader left: no need to wake
     // for every run record.
-    let mut prompts = settings
-        .wants_notices()
-        .then(|| node.raft.run_observations());
+    let mut prompts = wants_notices(&settings).then(|| node.raft.run_observations());
     // https:// endpoints need a TLS provider; building the client needs one chosen.
     let _already_installed = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::new();

@@ -10,7 +10,7 @@ use serde::de::{self, Deserialize, MapAccess, SeqAccess, Unexpected, Visitor};
 
 /// Text read from any scalar: `datacenter: 1` gives `"1"`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Text(pub(super) String);
+pub(crate) struct Text(pub(crate) String);
 
 impl<'de> Deserialize<'de> for Text {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -54,10 +54,10 @@ impl Visitor<'_> for TextVisitor {
 
 /// A boolean that also accepts Go's `strconv.ParseBool` spellings and `yes`/`no`/`on`/`off`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Flag(pub(super) bool);
+pub(crate) struct Flag(pub(crate) bool);
 
 /// Parses a boolean written as text, case-insensitively.
-pub(super) fn parse_bool_text(text: &str) -> Option<bool> {
+pub(crate) fn parse_bool_text(text: &str) -> Option<bool> {
     match text.trim().to_ascii_lowercase().as_str() {
         "1" | "t" | "true" | "yes" | "y" | "on" => Some(true),
         "0" | "f" | "false" | "no" | "n" | "off" => Some(false),
@@ -109,7 +109,7 @@ impl Visitor<'_> for FlagVisitor {
 
 /// A list of text items; a single string is split at commas (viper's rule for files).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(super) struct TextList(pub(super) Vec<String>);
+pub(crate) struct TextList(pub(crate) Vec<String>);
 
 impl<'de> Deserialize<'de> for TextList {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -153,7 +153,7 @@ impl<'de> Visitor<'de> for TextListVisitor {
 
 /// How a list written as one string is cut into items.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum ListSeparators {
+pub(crate) enum ListSeparators {
     /// At commas only (header lists, whose values contain spaces).
     Commas,
     /// At whitespace only (`DKRON_TAG`, as Dkron reads it).
@@ -163,7 +163,7 @@ pub(super) enum ListSeparators {
 }
 
 /// Splits one string into list items, trimming them and dropping empty ones.
-pub(super) fn split_list(text: &str, separators: ListSeparators) -> Vec<String> {
+pub(crate) fn split_list(text: &str, separators: ListSeparators) -> Vec<String> {
     let is_separator = |c: char| match separators {
         ListSeparators::Commas => c == ',',
         ListSeparators::Whitespace => c.is_whitespace(),
@@ -178,7 +178,7 @@ pub(super) fn split_list(text: &str, separators: ListSeparators) -> Vec<String> 
 
 /// The file's `tags`: a map, or a list of one-entry maps; values may be any scalar.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(super) struct RawTags(pub(super) BTreeMap<String, String>);
+pub(crate) struct RawTags(pub(crate) BTreeMap<String, String>);
 
 impl<'de> Deserialize<'de> for RawTags {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -216,7 +216,7 @@ impl<'de> Visitor<'de> for RawTagsVisitor {
 ///
 /// serde passes a struct's field list to `deserialize_struct`; this deserializer records it
 /// and stops, so the list of accepted keys comes from the struct itself and cannot drift.
-pub(super) fn struct_field_names<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
+pub(crate) fn struct_field_names<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
     let mut recorder = FieldNameRecorder { fields: &[] };
     // The recorder always fails after recording, so the result carries no information.
     let _ignored = T::deserialize(&mut recorder).is_ok();

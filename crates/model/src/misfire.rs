@@ -1,9 +1,8 @@
-//! What to do with occurrences that came due while no scheduler was running.
+//! What to do with occurrences that came due while no scheduler was running: a job's
+//! `misfire_policy` and the agent's `misfire-policy` setting, applied by the scheduler.
 
 use std::fmt;
 use std::str::FromStr;
-
-use crate::error::ParseMisfirePolicyError;
 
 /// Decides the fate of missed occurrences (older than the on-time grace) inside the catch-up
 /// window; missed occurrences older than the window are always skipped as misfires.
@@ -48,6 +47,14 @@ impl FromStr for MisfirePolicy {
             }),
         }
     }
+}
+
+/// A misfire policy name that is not one of `skip`, `run_once`, `run_all`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown misfire policy {value:?}: expected skip, run_once or run_all")]
+pub struct ParseMisfirePolicyError {
+    /// The text that failed to parse.
+    pub value: String,
 }
 
 #[cfg(test)]

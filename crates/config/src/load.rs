@@ -14,10 +14,10 @@ use figment::providers::{Format, Json, Toml, Yaml};
 use figment::value::{Dict, Map, Value};
 use figment::{Figment, Metadata, Profile, Provider};
 
-use super::AgentConfig;
-use super::error::{ConfigError, ConfigWarning, ValidationError, ValueOrigin};
-use super::lenient::{ListSeparators, split_list, struct_field_names};
-use super::raw::RawAgentConfig;
+use crate::agent_config::AgentConfig;
+use crate::error::{ConfigError, ConfigWarning, ValidationError, ValueOrigin};
+use crate::lenient::{ListSeparators, split_list, struct_field_names};
+use crate::raw::RawAgentConfig;
 
 /// Prefix of the environment variables the agent reads.
 const ENV_PREFIX: &str = "DKRON_";

@@ -1,30 +1,9 @@
-//! Notifications about executions (Dkron §9): the webhook and mail after each execution and
-//! the pre-webhook when one starts, with Dkron's templates. The state machine leaves a notice
-//! in its replicated outbox for each run record a notification follows; the leader sends them
-//! and removes what it sent. A leader change delays a notification rather than dropping it:
-//! the next leader sends what is left (at least once; a send cut short may be repeated).
-//!
-//! Beyond Dkron, `notify-on` (or a job's `notify_on`) limits them to failures or to changes of
-//! outcome, and an execution that is retried is notified once, after its last attempt.
+//! What the notifier sends, read from the agent's configuration.
 
-mod cronitor;
-mod deliver;
-mod mail;
-mod outbox;
-mod policy;
-mod report;
-mod template;
-mod webhook;
+use dkron_config::{AgentConfig, NotifyOn};
 
-use dkron_store::{Command, NoticeSettings};
-
-use self::mail::MailSettings;
-pub use self::mail::MailTls;
-pub use self::outbox::follow;
-pub use self::policy::NotifyOn;
-pub use self::webhook::Hook;
-use crate::config::AgentConfig;
-use crate::node::Node;
+use crate::mail::MailSettings;
+use crate::webhook::Hook;
 
 /// What the notifier sends, read from the configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,21 +50,6 @@ impl NotifySettings {
             notify_on: config.notify_on,
         }
     }
-
-    /// Whether this server sends anything.
-    fn wants_notices(&self) -> bool {
-        let wanted = self.notices();
-        wanted.started || wanted.finished
-    }
-
-    /// Which run records should leave a notice for these settings.
-    fn notices(&self) -> NoticeSettings {
-        NoticeSettings {
-            started: self.pre_webhook.is_some() || self.cronitor.is_some(),
-            finished: self.webhook.is_some() || self.mail.is_some() || self.cronitor.is_some(),
-            ..NoticeSettings::default()
-        }
-    }
 }
 
 /// Mail needs a host; the port defaults to 25 and the sender to `dkron@localhost`.
@@ -111,19 +75,4 @@ fn mail_settings(config: &AgentConfig) -> Option<MailSettings> {
         tls: config.mail_tls,
         ca_file: config.mail_ca_file.clone(),
     })
-}
-
-/// Makes the replicated notice settings match this server's notification settings; the
-/// leader calls it before it schedules anything, so its first runs are notified too.
-pub async fn apply_settings(node: &Node, settings: &NotifySettings) {
-    let wanted = settings.notices();
-    match node.raft.store().notice_settings() {
-        Ok(current) if current == wanted => {}
-        Ok(_) => {
-            if let Err(error) = node.recorder.record(Command::SetNotices(wanted)).await {
-                tracing::warn!(error = %error, "cannot set which runs are notified");
-            }
-        }
-        Err(error) => tracing::warn!(error = %error, "cannot read which runs are notified"),
-    }
 }

@@ -53,7 +53,7 @@ fn format_subsecond(nanos: u32) -> String {
 }
 
 /// Serializes a `Duration` field as Go duration text.
-pub(super) fn serialize<S: Serializer>(
+pub(crate) fn serialize<S: Serializer>(
     duration: &Duration,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {

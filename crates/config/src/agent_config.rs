@@ -1,20 +1,5 @@
-//! Agent configuration: every `dkron agent` setting, its default, and how it is loaded.
-//!
-//! Keys, flags and `DKRON_*` variables are Dkron's. Loading takes two steps: figment merges the
-//! sources (defaults < config file < environment < flags) into a raw form of text and
-//! numbers, which is then parsed into the typed [`AgentConfig`] and checked by
-//! [`AgentConfig::validate`]. Every error names the key and the source that set it. The user
-//! reference is `docs/configuration.md`.
-
-mod error;
-mod go_duration;
-mod lenient;
-mod load;
-mod raw;
-mod types;
-
-#[cfg(test)]
-mod load_test;
+//! [`AgentConfig`]: every `dkron agent` setting, its default, and the rules that span
+//! several settings.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -23,10 +8,16 @@ use std::time::Duration;
 use dkron_model::limits;
 use serde::Serialize;
 
-pub use error::{ConfigError, ConfigWarning, ValidationError, ValueOrigin};
-pub use go_duration::format_go_duration;
-pub use load::{ConfigSources, LoadedConfig, known_keys, load, load_with_warnings};
-pub use types::{GossipKey, GossipProfile, HostPort, LogFormat, LogLevel, MisfirePolicy, Secret};
+use crate::error::ValidationError;
+use crate::go_duration;
+use crate::mail_tls::MailTls;
+use crate::notify_on::NotifyOn;
+use crate::types::{
+    self, GossipKey, GossipProfile, HostPort, LogFormat, LogLevel, MisfirePolicy, Secret,
+};
+
+/// Port of the gossip layer when an address gives none, as in Dkron.
+pub(crate) const DEFAULT_GOSSIP_PORT: u16 = 8946;
 
 /// Everything `dkron agent` can be configured with, after defaults are applied and values
 /// are parsed. Field names are Dkron's keys in snake case (`node-name` is `node_name`).
@@ -157,10 +148,10 @@ pub struct AgentConfig {
     pub history_max_age: Duration,
     /// Which finished executions are notified (webhook, mail); a job's `notify_on` wins.
     #[serde(serialize_with = "types::serialize_display")]
-    pub notify_on: crate::notify::NotifyOn,
+    pub notify_on: NotifyOn,
     /// How mail is protected: STARTTLS when offered (Dkron), required, implicit TLS or none.
     #[serde(serialize_with = "types::serialize_display")]
-    pub mail_tls: crate::notify::MailTls,
+    pub mail_tls: MailTls,
     /// PEM file of extra root certificates trusted for mail (an internal CA).
     pub mail_ca_file: Option<String>,
 }
@@ -173,7 +164,7 @@ impl Default for AgentConfig {
             tags: BTreeMap::new(),
             datacenter: "dc1".to_string(),
             region: "global".to_string(),
-            bind_addr: HostPort::new("0.0.0.0", raw::DEFAULT_GOSSIP_PORT),
+            bind_addr: HostPort::new("0.0.0.0", DEFAULT_GOSSIP_PORT),
             advertise_addr: None,
             http_addr: HostPort::new("", 8080),
             rpc_port: 6868,
@@ -220,8 +211,8 @@ impl Default for AgentConfig {
             misfire_policy: MisfirePolicy::RunOnce,
             ledger_retention: 500,
             history_max_age: Duration::ZERO,
-            notify_on: crate::notify::NotifyOn::Always,
-            mail_tls: crate::notify::MailTls::Auto,
+            notify_on: NotifyOn::Always,
+            mail_tls: MailTls::Auto,
             mail_ca_file: None,
         }
     }

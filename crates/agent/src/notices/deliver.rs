@@ -5,12 +5,11 @@ use std::future::Future;
 use std::time::Duration;
 
 use dkron_model::{Execution, OccurrenceState};
+use dkron_notify::cronitor::{self, Ping};
+use dkron_notify::mail::{self, Mail};
+use dkron_notify::template::{self, Fields};
+use dkron_notify::{NotifySettings, report, webhook};
 use dkron_store::{Notice, NoticeKind, StateStore};
-
-use super::cronitor::{self, Ping};
-use super::mail::{self, Mail};
-use super::template::{self, Fields};
-use super::{NotifySettings, report, webhook};
 
 /// Pauses between the attempts of one send: three attempts in all.
 const RETRY_PAUSES: [Duration; 2] = [Duration::from_secs(1), Duration::from_secs(4)];
