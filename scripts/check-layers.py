@@ -15,20 +15,23 @@ ALLOWED = {
     "dkron-store": {"dkron-model", "dkron-lifecycle"},
     "dkron-cluster": {"dkron-model", "dkron-store", "dkron-lifecycle"},
     "dkron-exec": {"dkron-model"},
+    # the node side of a run; what it needs from the cluster is its own trait (RunRecords)
+    "dkron-worker": {"dkron-model", "dkron-exec", "dkron-lifecycle"},
     "dkron-scheduler": {"dkron-model"},
     "dkron-api": {"dkron-model"},
     "dkron-membership": {"dkron-model"},
     # the web UI's embedded files; it talks to the API over HTTP only
     "dkron-ui": set(),
     "dkron-agent": {"dkron-model", "dkron-lifecycle", "dkron-store", "dkron-cluster", "dkron-exec",
-                    "dkron-scheduler", "dkron-api", "dkron-membership", "dkron-ui"},
+                    "dkron-worker", "dkron-scheduler", "dkron-api", "dkron-membership",
+                    "dkron-ui"},
     "dkron": {"dkron-model", "dkron-lifecycle", "dkron-store", "dkron-cluster", "dkron-exec",
-              "dkron-scheduler", "dkron-api", "dkron-agent", "dkron-membership",
+              "dkron-worker", "dkron-scheduler", "dkron-api", "dkron-agent", "dkron-membership",
               "dkron-ui"},
     # benchmark programs may measure any layer directly
     "dkron-bench": {"dkron-model", "dkron-lifecycle", "dkron-store", "dkron-cluster", "dkron-exec",
-                    "dkron-scheduler", "dkron-api", "dkron-agent", "dkron-membership",
-              "dkron-ui"},
+                    "dkron-worker", "dkron-scheduler", "dkron-api", "dkron-agent",
+                    "dkron-membership", "dkron-ui"},
 }
 
 metadata = json.loads(subprocess.check_output(
