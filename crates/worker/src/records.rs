@@ -1,7 +1,7 @@
 //! What the worker needs from outside: somewhere to record the runs it starts and ends.
 //!
 //! The worker owns this seam (STYLE rule 4); the agent implements it by queueing replicated
-//! commands on its batching writer.
+//! commands on its batching writer, and tests use `MemoryRunRecords` (feature `testsuite`).
 
 use chrono::{DateTime, Utc};
 use dkron_lifecycle::RunReport;
