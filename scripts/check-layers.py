@@ -8,6 +8,14 @@ import json
 import subprocess
 import sys
 
+# Every library crate of the workspace: what the agent (which wires them), the binary and the
+# benchmarks may use.
+LIBRARIES = {
+    "dkron-model", "dkron-lifecycle", "dkron-store", "dkron-cluster", "dkron-exec",
+    "dkron-worker", "dkron-scheduler", "dkron-api", "dkron-membership", "dkron-config",
+    "dkron-notify", "dkron-ui", "dkron-agent",
+}
+
 ALLOWED = {
     "dkron-model": set(),
     # the pure rules of an occurrence and its runs (no storage, no clock)
@@ -15,6 +23,8 @@ ALLOWED = {
     "dkron-store": {"dkron-model", "dkron-lifecycle"},
     "dkron-cluster": {"dkron-model", "dkron-store", "dkron-lifecycle"},
     "dkron-exec": {"dkron-model"},
+    # the node side of a run; what it needs from the cluster is its own trait (RunRecords)
+    "dkron-worker": {"dkron-model", "dkron-exec", "dkron-lifecycle"},
     "dkron-scheduler": {"dkron-model"},
     "dkron-api": {"dkron-model"},
     "dkron-membership": {"dkron-model"},
@@ -24,16 +34,10 @@ ALLOWED = {
     "dkron-notify": {"dkron-model", "dkron-config"},
     # the web UI's embedded files; it talks to the API over HTTP only
     "dkron-ui": set(),
-    "dkron-agent": {"dkron-model", "dkron-lifecycle", "dkron-store", "dkron-cluster",
-                    "dkron-exec", "dkron-scheduler", "dkron-api", "dkron-membership", "dkron-ui",
-                    "dkron-config", "dkron-notify"},
-    "dkron": {"dkron-model", "dkron-lifecycle", "dkron-store", "dkron-cluster", "dkron-exec",
-              "dkron-scheduler", "dkron-api", "dkron-agent", "dkron-membership",
-              "dkron-ui", "dkron-config", "dkron-notify"},
+    "dkron-agent": LIBRARIES - {"dkron-agent"},
+    "dkron": LIBRARIES,
     # benchmark programs may measure any layer directly
-    "dkron-bench": {"dkron-model", "dkron-lifecycle", "dkron-store", "dkron-cluster", "dkron-exec",
-                    "dkron-scheduler", "dkron-api", "dkron-agent", "dkron-membership",
-                    "dkron-ui", "dkron-config", "dkron-notify"},
+    "dkron-bench": LIBRARIES,
 }
 
 metadata = json.loads(subprocess.check_output(

@@ -20,10 +20,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use clap::Parser;
-use dkron_agent::{ReceivedRuns, RecordedRunBound};
 use dkron_model::{Job, Schedule, execution_id};
 use dkron_scheduler::{Decision, PlanRules, plan_job};
 use dkron_store::{Command, CommandResult, RunPlan, RunReport, StateStore};
+use dkron_worker::{ReceivedRuns, RecordedRunBound};
 
 /// Command-line options.
 #[derive(Debug, Parser)]

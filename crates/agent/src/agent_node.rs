@@ -5,15 +5,14 @@ use std::sync::Arc;
 
 use dkron_cluster::rpc::Channels;
 use dkron_config::AgentConfig;
+use dkron_worker::Worker;
 use tokio_util::sync::CancellationToken;
 
-use crate::orphans;
 use crate::recorder::Recorder;
 use crate::run::{
     addresses, bind_tcp, drain, end_previous_runs, join, node_tags, serve_rpc, start_gossip,
     wait_for_signal, worker_limits,
 };
-use crate::worker::Worker;
 use crate::writer::Writer;
 
 /// Kills processes left by this agent's previous process: an agent has no store, so its runs
@@ -21,7 +20,7 @@ use crate::writer::Writer;
 async fn kill_orphans_of_agent(node_name: &str) {
     let node_name = node_name.to_string();
     let killed = tokio::task::spawn_blocking(move || {
-        orphans::kill_orphans_of_node(Path::new("/proc"), &node_name)
+        dkron_worker::kill_orphans_of_node(Path::new("/proc"), &node_name)
     })
     .await
     .unwrap_or(0);

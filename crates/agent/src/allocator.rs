@@ -1,4 +1,4 @@
-//! One glibc malloc arena for the agent, and the jobs' environment as it was.
+//! One glibc malloc arena for the agent; jobs keep the environment as it was.
 //!
 //! glibc gives every thread that allocates its own arena (up to eight per core), and memory
 //! freed in one arena is not reused by another: under a steady run load the server's RSS
@@ -8,18 +8,16 @@
 //! `glibc.malloc.arena_max=1` added to `GLIBC_TUNABLES`, before anything else runs.
 //!
 //! Jobs must not inherit that setting: the restart records what `GLIBC_TUNABLES` was in
-//! [`ORIGINAL_TUNABLES`], and the shell executor puts it back for every job process.
+//! [`ORIGINAL_TUNABLES`], and the worker's shell executor puts it back for every job process
+//! (`dkron_worker::job_environment_changes`, which owns both variable names).
 //!
 //! An operator who sets `MALLOC_ARENA_MAX`, or `glibc.malloc.arena_max` in
 //! `GLIBC_TUNABLES`, keeps their choice: nothing is restarted.
 
 use std::collections::BTreeMap;
 
-/// glibc's tunables variable.
-pub const GLIBC_TUNABLES: &str = "GLIBC_TUNABLES";
-/// Set by the restart: `GLIBC_TUNABLES` as it was before (empty when it was not set). Its
-/// presence also says the restart happened, so it never happens twice.
-pub const ORIGINAL_TUNABLES: &str = "DKRON_RS_ORIGINAL_GLIBC_TUNABLES";
+pub use dkron_worker::{GLIBC_TUNABLES, ORIGINAL_TUNABLES};
+
 /// The tunable the restart adds.
 const ONE_ARENA: &str = "glibc.malloc.arena_max=1";
 
@@ -42,19 +40,6 @@ pub fn one_arena_restart(env: &BTreeMap<String, String>) -> Option<[(String, Str
         (GLIBC_TUNABLES.to_string(), tunables),
         (ORIGINAL_TUNABLES.to_string(), original),
     ])
-}
-
-/// Returns the changes that give job processes the environment this process had before the
-/// restart (a value sets a variable, `None` removes it); empty when there was no restart.
-pub fn job_environment_changes(env: &BTreeMap<String, String>) -> Vec<(String, Option<String>)> {
-    let Some(original) = env.get(ORIGINAL_TUNABLES) else {
-        return Vec::new();
-    };
-    let tunables = (!original.is_empty()).then(|| original.clone());
-    vec![
-        (GLIBC_TUNABLES.to_string(), tunables),
-        (ORIGINAL_TUNABLES.to_string(), None),
-    ]
 }
 
 #[cfg(test)]
@@ -95,28 +80,6 @@ mod tests {
         assert_eq!(
             one_arena_restart(&env(&[(GLIBC_TUNABLES, "glibc.malloc.arena_max=8")])),
             None
-        );
-    }
-
-    #[test]
-    fn jobs_get_the_environment_from_before_the_restart() {
-        assert_eq!(job_environment_changes(&env(&[("PATH", "/bin")])), vec![]);
-        assert_eq!(
-            job_environment_changes(&env(&[
-                (GLIBC_TUNABLES, "glibc.malloc.arena_max=1"),
-                (ORIGINAL_TUNABLES, "")
-            ])),
-            vec![
-                (GLIBC_TUNABLES.to_string(), None),
-                (ORIGINAL_TUNABLES.to_string(), None)
-            ]
-        );
-        assert_eq!(
-            job_environment_changes(&env(&[
-                (GLIBC_TUNABLES, "a=1:glibc.malloc.arena_max=1"),
-                (ORIGINAL_TUNABLES, "a=1")
-            ]))[0],
-            (GLIBC_TUNABLES.to_string(), Some("a=1".to_string()))
         );
     }
 }

@@ -11,12 +11,12 @@ use dkron_cluster::rpc::proto::node_client::NodeClient;
 use dkron_cluster::rpc::{from_json, to_json};
 use dkron_model::{Execution, Job, LedgerEntry, Member, MemberStatus};
 use dkron_store::{ApplyError, Command, CommandResult, StoreError};
+use dkron_worker::{KillOrder, execution_belongs_to_node};
 
-use crate::kill::{KillOrder, kill_at};
+use crate::kill::kill_at;
 use crate::members;
 use crate::node::Node;
 use crate::node_service::{RunJobAnswer, RunJobRequest};
-use crate::orphans::execution_belongs_to_node;
 
 /// Longest a manual run waits for the scheduler to commit it (it queues behind a commit that
 /// is being retried, e.g. while the disk is failing).

@@ -13,10 +13,10 @@ use dkron_cluster::rpc::proto::node_client::NodeClient;
 use dkron_cluster::rpc::proto::run_event::Event;
 use dkron_cluster::rpc::to_json;
 use dkron_store::{Command, RunReport};
+use dkron_worker::RunOrder;
 
 use crate::members;
 use crate::node::Node;
-use crate::worker::RunOrder;
 
 /// Starts `order` on `node_name`.
 pub fn send(node: &Arc<Node>, order: RunOrder, node_name: &str) {

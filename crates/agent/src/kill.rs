@@ -5,25 +5,13 @@ use std::time::Duration;
 
 use dkron_cluster::rpc::proto::node_client::NodeClient;
 use dkron_cluster::rpc::{from_json, to_json};
-use serde::{Deserialize, Serialize};
+use dkron_worker::KillOrder;
 
 use crate::members;
 use crate::node::Node;
 
 /// Longest wait for a node to answer a kill.
 const KILL_ASK_LIMIT: Duration = Duration::from_secs(5);
-
-/// Which run to stop, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct KillOrder {
-    /// Job name.
-    pub job: String,
-    /// Execution id.
-    pub execution_id: String,
-    /// True when a newer occurrence replaces the run; false for a kill request.
-    #[serde(default)]
-    pub replaced: bool,
-}
 
 /// Stops the run on `node_name` (this node or another); returns whether it was running there.
 pub async fn kill_on(node: &Node, node_name: &str, order: &KillOrder) -> Result<bool, String> {

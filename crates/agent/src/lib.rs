@@ -19,15 +19,13 @@ mod metrics;
 mod node;
 mod node_service;
 mod notices;
-mod orphans;
 mod pending_runs;
 mod reconcile;
 mod recorder;
 mod run;
+mod run_records;
 mod scheduler_seam;
 mod server_node;
-mod worker;
 mod writer;
 
 pub use run::run;
-pub use worker::{ReceivedRuns, RecordedRunBound};

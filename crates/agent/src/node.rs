@@ -14,11 +14,11 @@ use dkron_model::{
 };
 use dkron_scheduler::SchedulerHandle;
 use dkron_store::{StoreError, StoredJob};
+use dkron_worker::Worker;
 use tokio_util::sync::CancellationToken;
 
 use crate::deliveries::Deliveries;
 use crate::recorder::Recorder;
-use crate::worker::Worker;
 
 /// Everything the API and scheduler seams share.
 pub struct Node {

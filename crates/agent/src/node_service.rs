@@ -10,12 +10,12 @@ use dkron_cluster::rpc::proto::node_server::Node as NodeRpc;
 use dkron_cluster::rpc::proto::run_event::Event;
 use dkron_cluster::rpc::proto::{Empty, Json, RunEvent as WireEvent};
 use dkron_cluster::rpc::{from_json, json_status};
+use dkron_worker::{Accepted, KillOrder, RunEvent, RunOrder, RunState, Worker};
 use futures::Stream;
 use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 
 use crate::node::Node;
-use crate::worker::{Accepted, RunEvent, RunOrder, RunState, Worker};
 
 /// Serves `Node` for a server or an agent.
 pub struct NodeService {
@@ -75,7 +75,7 @@ impl NodeRpc for NodeService {
     }
 
     async fn kill(&self, request: Request<Json>) -> Result<Response<Json>, Status> {
-        let order: crate::kill::KillOrder = from_json(request.get_ref())?;
+        let order: KillOrder = from_json(request.get_ref())?;
         json_status(&self.worker.kill(&order))
     }
 }

@@ -6,10 +6,10 @@
 use std::sync::Arc;
 
 use dkron_store::{PendingRun, StoredJob};
+use dkron_worker::RunOrder;
 
 use crate::dispatch;
 use crate::node::Node;
-use crate::worker::RunOrder;
 
 /// The order that starts a pending run.
 pub fn pending_order(stored: &StoredJob, pending: &PendingRun) -> RunOrder {

@@ -18,13 +18,13 @@ use dkron_cluster::rpc::proto::node_client::NodeClient;
 use dkron_cluster::rpc::{from_json, to_json};
 use dkron_model::MemberStatus;
 use dkron_store::{ActiveRun, Command};
+use dkron_worker::{RunOrder, RunState};
 
 use crate::deliveries::UnknownRun;
 use crate::dispatch;
 use crate::members;
 use crate::node::Node;
 use crate::pending_runs;
-use crate::worker::{RunOrder, RunState};
 
 /// Which checks a reconcile pass makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -15,6 +15,7 @@ use dkron_config::{AgentConfig, GossipProfile, HostPort};
 use dkron_exec::ExecLimits;
 use dkron_membership::{Gossip, GossipConfig, GossipTiming};
 use dkron_model::limits;
+use dkron_worker::Worker;
 use tokio_util::sync::CancellationToken;
 
 use crate::identity::{self, ServerTags};
@@ -22,7 +23,6 @@ use crate::members;
 use crate::node::Node;
 use crate::node_service::{LeaderService, NodeService};
 use crate::recorder::Recorder;
-use crate::worker::Worker;
 
 /// How long a graceful stop waits for running jobs before killing them.
 const DRAIN_LIMIT: Duration = Duration::from_secs(30);
@@ -234,7 +234,7 @@ fn tokio_stream_of(
 /// Ends, as lost, the runs this node's previous process started; retried until a leader
 /// takes it. Runs this process takes meanwhile start at once: the command leaves them alone.
 pub(crate) async fn end_previous_runs(recorder: Recorder, worker: Arc<Worker>) {
-    let command = worker.end_previous_runs_command();
+    let command = crate::run_records::end_previous_runs_command(&worker);
     let mut pause = Duration::from_millis(200);
     loop {
         match recorder.record(command.clone()).await {

@@ -11,9 +11,9 @@ use dkron_scheduler::{
     SchedulerError,
 };
 use dkron_store::{Command, CommandResult, RunPlan};
+use dkron_worker::{KillOrder, RunOrder};
 
 use crate::node::Node;
-use crate::worker::RunOrder;
 
 /// Implements [`SchedulerBackend`] over the node.
 pub struct SchedulerSeam(pub Arc<Node>);
@@ -30,7 +30,7 @@ impl SchedulerSeam {
     fn stop_replaced(&self, job: &str, replaced: &[dkron_store::RunPlan]) {
         for run in replaced {
             let node = self.0.clone();
-            let order = crate::kill::KillOrder {
+            let order = KillOrder {
                 job: job.to_string(),
                 execution_id: run.execution_id.clone(),
                 replaced: true,

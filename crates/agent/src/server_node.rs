@@ -12,6 +12,7 @@ use dkron_cluster::{Bootstrap, RaftNode, RaftOptions};
 use dkron_config::AgentConfig;
 use dkron_scheduler::SchedulerConfig;
 use dkron_store::{Command, Retention};
+use dkron_worker::{RunIdentity, Worker};
 use tokio_util::sync::CancellationToken;
 
 use crate::api_seam::ApiSeam;
@@ -19,13 +20,11 @@ use crate::deliveries::Deliveries;
 use crate::identity::{self, ServerTags};
 use crate::leadership::{self, LeaderDuties};
 use crate::node::Node;
-use crate::orphans::{self, RunIdentity};
 use crate::recorder::Recorder;
 use crate::run::{
     Addresses, addresses, bind_tcp, drain, end_previous_runs, join_in_background, node_tags,
     resolve, serve_rpc, start_gossip, wait_for_signal, worker_limits,
 };
-use crate::worker::Worker;
 use crate::writer::Writer;
 
 /// Page cache of the state database: history lives on disk, memory stays bounded.
@@ -227,7 +226,7 @@ fn runs_of_previous_process(raft: &RaftNode, node_name: &str) -> HashSet<RunIden
 
 /// Kills processes of runs this node had in flight when its previous process died.
 fn kill_orphans_of(in_flight: &HashSet<RunIdentity>) {
-    let killed = orphans::kill_orphans(Path::new("/proc"), in_flight);
+    let killed = dkron_worker::kill_orphans(Path::new("/proc"), in_flight);
     if killed > 0 {
         tracing::warn!(
             process_groups = killed,

@@ -16,8 +16,7 @@ use std::time::{Duration, Instant};
 
 use dkron_model::limits;
 
-use super::RunKey;
-use super::order::RunState;
+use crate::order::{RunKey, RunState};
 
 /// How long, and how many, runs whose result is written are still remembered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

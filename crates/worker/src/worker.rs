@@ -1,78 +1,70 @@
 //! The worker: runs launched executions on this node and records their start and result.
 
+mod kill;
 mod launch;
-mod order;
-mod received;
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use dkron_exec::{ExecLimits, Registry};
 use dkron_model::Execution;
-use dkron_store::Command;
 use tokio_util::task::TaskTracker;
 
-use self::launch::{Running, StopReason};
-pub use self::order::{Accepted, RunEvent, RunOrder, RunState};
-pub use self::received::{ReceivedRuns, RecordedRunBound};
-use crate::recorder::Recorder;
+pub use self::kill::KillOrder;
+use crate::job_environment::builtin_registry;
+use crate::order::{Accepted, Events, RunKey, RunOrder, RunState};
+use crate::received::ReceivedRuns;
+use crate::records::RunRecords;
+use crate::running::RunningRuns;
 
-/// Execution ids are unique within a job only (two jobs due the same second on one node share
-/// the nominal-time prefix), so running executions are keyed by job and id.
-type RunKey = (String, String);
-
-type Events = tokio::sync::mpsc::UnboundedSender<RunEvent>;
+/// A run received ahead of its nominal time.
+type Waiting = (RunOrder, RunKey, Option<Events>);
 
 /// Runs executions and keeps the live view of what is running.
 pub struct Worker {
     node_name: String,
     registry: Registry,
     limits: ExecLimits,
-    recorder: Recorder,
-    running: Arc<Mutex<HashMap<RunKey, Running>>>,
+    records: Arc<dyn RunRecords>,
+    running: RunningRuns,
     received: Arc<Mutex<ReceivedRuns>>,
-    waiting: Mutex<std::collections::BTreeMap<chrono::DateTime<Utc>, Vec<Waiting>>>,
+    waiting: Mutex<BTreeMap<DateTime<Utc>, Vec<Waiting>>>,
     /// When this worker was created, before it could take any run: the start of this
     /// process, as far as runs are concerned.
-    created_at: chrono::DateTime<Utc>,
+    created_at: DateTime<Utc>,
     tasks: TaskTracker,
 }
 
-/// The built-in executors, with the shell executor giving jobs the environment this process
-/// had before it restarted itself for its allocator (see `allocator`).
-fn builtin_registry() -> Registry {
-    let env: std::collections::BTreeMap<String, String> = std::env::vars_os()
-        .filter_map(|(key, value)| Some((key.into_string().ok()?, value.into_string().ok()?)))
-        .collect();
-    let changes = crate::allocator::job_environment_changes(&env);
-    let mut registry = Registry::builtin();
-    if !changes.is_empty() {
-        registry.register(
-            "shell",
-            Arc::new(dkron_exec::ShellExecutor::with_inherited_changes(changes)),
-        );
-    }
-    registry
-}
-
-/// A run received ahead of its nominal time.
-type Waiting = (RunOrder, RunKey, Option<Events>);
-
 impl Worker {
-    /// Creates a worker recording through `recorder`.
-    pub fn new(node_name: String, limits: ExecLimits, recorder: Recorder) -> Worker {
+    /// Creates a worker recording through `records`.
+    pub fn new(
+        node_name: String,
+        limits: ExecLimits,
+        records: impl RunRecords + 'static,
+    ) -> Worker {
         Worker {
             node_name,
             registry: builtin_registry(),
             limits,
-            recorder,
+            records: Arc::new(records),
             running: Arc::default(),
             received: Arc::default(),
             waiting: Mutex::default(),
             created_at: Utc::now(),
             tasks: TaskTracker::new(),
         }
+    }
+
+    /// Returns the name of the node this worker runs on.
+    pub fn node_name(&self) -> &str {
+        &self.node_name
+    }
+
+    /// Returns when this worker was created, before it could take any run: runs whose start
+    /// record carries an earlier time were started by this node's previous process.
+    pub fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
     }
 
     /// Returns the executions running on this node, with their latest output.
@@ -145,19 +137,6 @@ impl Worker {
         Accepted::Started
     }
 
-    /// The command that ends, as lost, the runs this node's previous process started. Runs
-    /// this process takes meanwhile are not touched: their start records carry a later time,
-    /// or none yet (see `Command::LoseRuns`).
-    pub fn end_previous_runs_command(&self) -> Command {
-        Command::LoseRuns {
-            node_name: self.node_name.clone(),
-            reason: "the node restarted while the run was in progress; its result is unknown"
-                .into(),
-            at: Utc::now(),
-            started_before: Some(self.created_at),
-        }
-    }
-
     /// Queues a run for its nominal time. Runs due at the same instant share one timer that
     /// starts them all in one go, as the local scheduler's dispatch does.
     fn start_later(
@@ -193,28 +172,6 @@ impl Worker {
                 worker.launch(order, key, events);
             }
         });
-    }
-
-    /// Kills one running execution (its process group, for shell jobs); returns false when
-    /// this node does not run it. The run then ends as usual and is recorded as killed.
-    pub fn kill(&self, order: &crate::kill::KillOrder) -> bool {
-        let key: RunKey = (order.job.clone(), order.execution_id.clone());
-        let mut running = self
-            .running
-            .lock()
-            .expect("running map lock is never poisoned");
-        let Some(run) = running.get_mut(&key) else {
-            return false;
-        };
-        let reason = if order.replaced {
-            StopReason::Replaced
-        } else {
-            StopReason::KillRequest
-        };
-        tracing::info!(job = %order.job, execution = %order.execution_id, ?reason, "stopping the run");
-        run.stop = Some(reason);
-        run.cancel.cancel();
-        true
     }
 
     /// Cancels every running execution (their process groups are killed).

@@ -4,6 +4,13 @@ use bytes::Bytes;
 use chrono::Utc;
 use dkron_model::Job;
 
+/// Execution ids are unique within a job only (two jobs due the same second on one node share
+/// the nominal-time prefix), so runs are keyed by job and id.
+pub(crate) type RunKey = (String, String);
+
+/// Where the events of one run go, for whoever dispatched it.
+pub(crate) type Events = tokio::sync::mpsc::UnboundedSender<RunEvent>;
+
 /// One run the scheduler asked this node to do.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct RunOrder {

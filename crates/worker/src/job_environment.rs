@@ -1,0 +1,82 @@
+//! The environment jobs get: the one this process had before it restarted itself for its
+//! allocator.
+//!
+//! The `dkron` binary starts itself again, once, with one glibc malloc arena (see
+//! `dkron_agent::allocator` and ADR 9); the restart records what [`GLIBC_TUNABLES`] was in
+//! [`ORIGINAL_TUNABLES`]. Jobs must not inherit that setting: the shell executor puts the
+//! original value back for every job process.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use dkron_exec::Registry;
+
+/// glibc's tunables variable.
+pub const GLIBC_TUNABLES: &str = "GLIBC_TUNABLES";
+/// Set by the restart: `GLIBC_TUNABLES` as it was before (empty when it was not set). Its
+/// presence also says the restart happened, so it never happens twice.
+pub const ORIGINAL_TUNABLES: &str = "DKRON_RS_ORIGINAL_GLIBC_TUNABLES";
+
+/// Returns the changes that give job processes the environment this process had before the
+/// restart (a value sets a variable, `None` removes it); empty when there was no restart.
+pub fn job_environment_changes(env: &BTreeMap<String, String>) -> Vec<(String, Option<String>)> {
+    let Some(original) = env.get(ORIGINAL_TUNABLES) else {
+        return Vec::new();
+    };
+    let tunables = (!original.is_empty()).then(|| original.clone());
+    vec![
+        (GLIBC_TUNABLES.to_string(), tunables),
+        (ORIGINAL_TUNABLES.to_string(), None),
+    ]
+}
+
+/// The built-in executors, with the shell executor giving jobs the environment this process
+/// had before it restarted itself for its allocator.
+pub(crate) fn builtin_registry() -> Registry {
+    let env: BTreeMap<String, String> = std::env::vars_os()
+        .filter_map(|(key, value)| Some((key.into_string().ok()?, value.into_string().ok()?)))
+        .collect();
+    let changes = job_environment_changes(&env);
+    let mut registry = Registry::builtin();
+    if !changes.is_empty() {
+        registry.register(
+            "shell",
+            Arc::new(dkron_exec::ShellExecutor::with_inherited_changes(changes)),
+        );
+    }
+    registry
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(key, value)| (key.to_string(), value.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn jobs_get_the_environment_from_before_the_restart() {
+        assert_eq!(job_environment_changes(&env(&[("PATH", "/bin")])), vec![]);
+        assert_eq!(
+            job_environment_changes(&env(&[
+                (GLIBC_TUNABLES, "glibc.malloc.arena_max=1"),
+                (ORIGINAL_TUNABLES, "")
+            ])),
+            vec![
+                (GLIBC_TUNABLES.to_string(), None),
+                (ORIGINAL_TUNABLES.to_string(), None)
+            ]
+        );
+        assert_eq!(
+            job_environment_changes(&env(&[
+                (GLIBC_TUNABLES, "a=1:glibc.malloc.arena_max=1"),
+                (ORIGINAL_TUNABLES, "a=1")
+            ]))[0],
+            (GLIBC_TUNABLES.to_string(), Some("a=1".to_string()))
+        );
+    }
+}
