@@ -97,11 +97,14 @@ fn clean(text: &str) -> String {
 
 /// The samples one run record makes.
 fn run_samples(seen: &RunObservation) -> Vec<(&'static str, f64, Kind, String)> {
+    use super::families::statsd_keys as keys;
+    use super::observed::seconds;
+
     match seen {
         RunObservation::Started { job, lateness, .. } => {
             vec![(
-                "dkron.job.start_lateness",
-                super::seconds(*lateness) * 1e3,
+                keys::JOB_START_LATENESS,
+                seconds(*lateness) * 1e3,
                 Kind::Timer,
                 job.clone(),
             )]
@@ -113,15 +116,15 @@ fn run_samples(seen: &RunObservation) -> Vec<(&'static str, f64, Kind, String)> 
             ..
         } => {
             let counter = if *success {
-                "dkron.job.executions_succeeded_total"
+                keys::JOB_EXECUTIONS_SUCCEEDED
             } else {
-                "dkron.job.executions_failed_total"
+                keys::JOB_EXECUTIONS_FAILED
             };
             let mut samples = vec![(counter, 1.0, Kind::Counter, job.clone())];
             if let Some(duration) = duration {
                 samples.push((
-                    "dkron.job.execution_duration",
-                    super::seconds(*duration) * 1e3,
+                    keys::JOB_EXECUTION_DURATION,
+                    seconds(*duration) * 1e3,
                     Kind::Timer,
                     job.clone(),
                 ));
@@ -186,6 +189,8 @@ impl Connected {
 
 /// Sends samples to `sinks` until `stop`.
 pub async fn run(node: Arc<Node>, sinks: Vec<Sink>, stop: CancellationToken) {
+    use super::families::statsd_keys as keys;
+
     let mut connected = Vec::new();
     for sink in sinks {
         connected.extend(Connected::open(sink).await);
@@ -216,8 +221,8 @@ pub async fn run(node: Arc<Node>, sinks: Vec<Sink>, stop: CancellationToken) {
                 let leading = f64::from(u8::from(*leader.borrow() == Some(me)));
                 let running = node.worker.running_count() as f64;
                 samples = vec![
-                    ("dkron.agent.running_executions", running, Kind::Gauge, String::new()),
-                    ("dkron.agent.leader", leading, Kind::Gauge, String::new()),
+                    (keys::AGENT_RUNNING_EXECUTIONS, running, Kind::Gauge, String::new()),
+                    (keys::AGENT_LEADER, leading, Kind::Gauge, String::new()),
                 ];
             }
         }
