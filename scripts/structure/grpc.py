@@ -107,8 +107,8 @@ def load_grpc_rule() -> GrpcRule:
     assumes, so the rule gets updated with it."""
     rpc_mod = Path(RPC_SOURCE_DIR) / "mod.rs"
     text = rpc_mod.read_text(encoding="utf-8")
-    if not re.search(r"pub mod proto\s*\{\s*tonic::include_proto!", text):
-        sys.exit(f"{rpc_mod}: the generated code is no longer `pub mod proto {{"
+    if not re.search(r"pub(?:\(crate\))? mod proto\s*\{\s*tonic::include_proto!", text):
+        sys.exit(f"{rpc_mod}: the generated code is no longer `pub(crate) mod proto {{"
                  " tonic::include_proto!(..) }`: update GENERATED_MODULE and the rule in"
                  " scripts/structure/grpc.py")
     protos = [p.read_text(encoding="utf-8") for p in sorted(Path(PROTO_DIR).glob("*.proto"))]

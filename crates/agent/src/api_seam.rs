@@ -5,10 +5,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use dkron_api::{AgentInfo, ApiBackend, BackendError, SchedulerHealth};
-use dkron_cluster::rpc::proto::Empty;
-use dkron_cluster::rpc::proto::leader_client::LeaderClient;
-use dkron_cluster::rpc::proto::node_client::NodeClient;
-use dkron_cluster::rpc::{from_json, to_json};
+use dkron_cluster::rpc::{LeaderCalls, NodeCalls, RpcError};
 use dkron_model::{Execution, Job, LedgerEntry, Member, MemberStatus};
 use dkron_store::{ApplyError, Command, CommandResult, StoreError};
 use dkron_worker::{KillOrder, execution_belongs_to_node};
@@ -16,20 +13,14 @@ use dkron_worker::{KillOrder, execution_belongs_to_node};
 use crate::kill::kill_at;
 use crate::members;
 use crate::node::Node;
-use crate::node_service::{RunJobAnswer, RunJobRequest};
 
-/// Longest a manual run waits for the scheduler to commit it (it queues behind a commit that
-/// is being retried, e.g. while the disk is failing).
+/// Longest a manual run waits for this server's scheduler to commit it (it queues behind a
+/// commit that is being retried, e.g. while the disk is failing). A follower asking the
+/// leader waits as long: `LeaderCalls::run_job` has the same limit.
 const RUN_ACCEPT_LIMIT: Duration = Duration::from_secs(30);
-
-/// Longest a follower waits for the leader to say how its scheduler keeps up.
-const HEALTH_ASK_LIMIT: Duration = Duration::from_secs(2);
 
 /// Longest a manual run waits for the scheduler of a server that has just become leader.
 const SCHEDULER_START_WAIT: Duration = Duration::from_secs(5);
-
-/// Longest wait for a node's list of running executions.
-const BUSY_ASK_LIMIT: Duration = Duration::from_secs(5);
 
 /// Longest a `?wait=true` manual run is waited for.
 const RUN_WAIT_LIMIT: Duration = Duration::from_secs(3600);
@@ -111,25 +102,18 @@ impl ApiSeam {
             self.0.raft.leader_node().ok_or_else(|| {
                 BackendError::Unavailable("no leader is elected; try again".into())
             })?;
-        let channel = self
-            .0
-            .channels
-            .get(&leader.addr)
-            .map_err(BackendError::Unavailable)?;
-        let request = to_json(&RunJobRequest {
-            job: name.to_string(),
-        })
-        .map_err(|status| BackendError::Internal(status.message().to_string()))?;
-        let mut client = LeaderClient::new(channel);
-        let call = client.run_job(request);
-        let response = tokio::time::timeout(RUN_ACCEPT_LIMIT, call)
+        let answer = LeaderCalls::new(&self.0.channels, &leader.addr)
+            .run_job(name)
             .await
-            .map_err(|_| BackendError::Unavailable("the leader did not answer in time".into()))?
-            .map_err(|status| {
-                BackendError::Unavailable(format!("leader {leader}: {}", status.message()))
+            .map_err(|error| match error {
+                RpcError::Timeout { .. } => {
+                    BackendError::Unavailable("the leader did not answer in time".into())
+                }
+                RpcError::Malformed { message } => BackendError::Internal(message),
+                other => {
+                    BackendError::Unavailable(other.about_peer(format_args!("leader {leader}")))
+                }
             })?;
-        let answer: RunJobAnswer = from_json(response.get_ref())
-            .map_err(|status| BackendError::Internal(status.message().to_string()))?;
         answer.map_err(BackendError::Rejected)
     }
 
@@ -140,13 +124,10 @@ impl ApiSeam {
             .raft
             .leader_node()
             .ok_or_else(|| "no leader is elected".to_string())?;
-        let channel = self.0.channels.get(&leader.addr)?;
-        let mut client = LeaderClient::new(channel);
-        let response = tokio::time::timeout(HEALTH_ASK_LIMIT, client.scheduler_health(Empty {}))
+        LeaderCalls::new(&self.0.channels, &leader.addr)
+            .scheduler_health()
             .await
-            .map_err(|_| format!("leader {leader} did not answer in time"))?
-            .map_err(|status| format!("leader {leader}: {}", status.message()))?;
-        from_json(response.get_ref()).map_err(|status| status.message().to_string())
+            .map_err(|error| error.about_peer(format_args!("leader {leader}")))
     }
 
     /// Finds a running execution: on this node (owner `None`), or on the alive node its id
@@ -180,42 +161,25 @@ impl ApiSeam {
         Ok(running.map(|execution| (execution, Some(addr))))
     }
 
-    /// One running execution of one node, asked over gRPC; a node from before `RunningOne`
-    /// is asked for all its runs instead.
+    /// One running execution of one node, asked over gRPC.
     async fn running_one_on(
         &self,
         addr: &str,
         job: &str,
         execution_id: &str,
     ) -> Result<Option<Execution>, String> {
-        let channel = self.0.channels.get(addr)?;
-        let mut client = NodeClient::new(channel);
-        let asked = to_json(&(job, execution_id)).map_err(|status| status.message().to_string())?;
-        let call = client.running_one(asked);
-        let response = match tokio::time::timeout(BUSY_ASK_LIMIT, call).await {
-            Err(_) => return Err(format!("{addr} did not answer in time")),
-            Ok(Err(status)) if status.code() == tonic::Code::Unimplemented => {
-                let running = self.running_on(addr).await?;
-                return Ok(running
-                    .into_iter()
-                    .find(|execution| execution.id == execution_id && execution.job_name == job));
-            }
-            Ok(Err(status)) => return Err(format!("{addr}: {}", status.message())),
-            Ok(Ok(response)) => response,
-        };
-        from_json(response.get_ref()).map_err(|status| status.message().to_string())
+        NodeCalls::new(&self.0.channels, addr)
+            .running_one(job, execution_id)
+            .await
+            .map_err(|error| error.about_peer(addr))
     }
 
     /// Running executions of one node, asked over gRPC.
     async fn running_on(&self, addr: &str) -> Result<Vec<Execution>, String> {
-        let channel = self.0.channels.get(addr)?;
-        let mut client = NodeClient::new(channel);
-        let call = client.running(Empty {});
-        let response = tokio::time::timeout(BUSY_ASK_LIMIT, call)
+        NodeCalls::new(&self.0.channels, addr)
+            .running()
             .await
-            .map_err(|_| format!("{addr} did not answer in time"))?
-            .map_err(|status| format!("{addr}: {}", status.message()))?;
-        from_json(response.get_ref()).map_err(|status| status.message().to_string())
+            .map_err(|error| error.about_peer(addr))
     }
 
     fn present(&self, job: Job) -> Result<Job, BackendError> {

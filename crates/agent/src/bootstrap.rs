@@ -7,10 +7,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use dkron_cluster::rpc::proto::Empty;
-use dkron_cluster::rpc::proto::server_client::ServerClient;
-use dkron_cluster::rpc::{Channels, from_json};
-use dkron_cluster::{Peer, RaftNode, ServerNode};
+use dkron_cluster::rpc::{Channels, ServerCalls};
+use dkron_cluster::{RaftNode, ServerNode};
 use dkron_membership::Gossip;
 use dkron_model::MemberStatus;
 use tokio_util::sync::CancellationToken;
@@ -85,13 +83,10 @@ async fn existing_cluster(
     servers: &[members::ServerSeen],
 ) -> Result<bool, String> {
     for server in servers.iter().filter(|server| server.raft_id != me) {
-        let channel = channels.get(&server.rpc_addr)?;
-        let response = ServerClient::new(channel)
-            .peers(Empty {})
+        let peers = ServerCalls::new(channels, &server.rpc_addr)
+            .peers()
             .await
-            .map_err(|status| format!("{}: {}", server.name, status.message()))?;
-        let peers: Vec<Peer> =
-            from_json(response.get_ref()).map_err(|s| s.message().to_string())?;
+            .map_err(|error| error.about_peer(&server.name))?;
         if !peers.is_empty() {
             return Ok(true);
         }

@@ -9,9 +9,7 @@
 use std::sync::Arc;
 
 use chrono::Utc;
-use dkron_cluster::rpc::proto::node_client::NodeClient;
-use dkron_cluster::rpc::proto::run_event::Event;
-use dkron_cluster::rpc::to_json;
+use dkron_cluster::rpc::{NodeCalls, RunStreamEvent};
 use dkron_store::{Command, RunReport};
 use dkron_worker::RunOrder;
 
@@ -41,37 +39,38 @@ async fn deliver(node: &Node, order: &RunOrder, target: &str) -> Result<(), Stri
     let began = std::time::Instant::now();
     let addr = members::rpc_addr_of(&node.gossip, target)
         .ok_or_else(|| format!("node {target} is not alive in the cluster"))?;
-    let channel = node.channels.get(&addr)?;
-    let request = to_json(order).map_err(|status| status.message().to_string())?;
-    let mut stream = NodeClient::new(channel)
-        .run(request)
+    // The summary of a finished run is whether it succeeded (the worker's `Finished`).
+    let mut events = NodeCalls::new(&node.channels, &addr)
+        .run::<_, bool>(order)
         .await
-        .map_err(|status| format!("node {target} at {addr}: {}", status.message()))?
-        .into_inner();
+        .map_err(|error| error.about_peer(format_args!("node {target} at {addr}")))?;
     let answered = began.elapsed();
-    match stream.message().await {
+    match events.next_event().await {
         Ok(Some(first)) => {
             tracing::debug!(node = %target, answered_us = answered.as_micros() as u64, first_us = began.elapsed().as_micros() as u64, "run delivered");
             node.deliveries
                 .accepted(&order.job.name, &order.execution_id);
-            if let Some(Event::Accepted(true)) = first.event {
+            if let RunStreamEvent::Accepted {
+                already_known: true,
+            } = first
+            {
                 tracing::info!(job = %order.job.name, execution = %order.execution_id, node = %target, "node already had this run");
                 return Ok(());
             }
         }
         Ok(None) => return Err(format!("node {target} closed the run stream at once")),
-        Err(status) => return Err(format!("node {target}: {}", status.message())),
+        Err(error) => return Err(format!("node {target}: {error}")),
     }
     // Accepted: from here on the node records the result itself.
     let mut output_bytes = 0usize;
-    while let Ok(Some(event)) = stream.message().await {
-        match event.event {
-            Some(Event::Output(chunk)) => output_bytes += chunk.len(),
-            Some(Event::Finished(_)) => {
+    while let Ok(Some(event)) = events.next_event().await {
+        match event {
+            RunStreamEvent::Output(chunk) => output_bytes += chunk.len(),
+            RunStreamEvent::Finished(_) => {
                 node.deliveries.ended(&order.job.name, &order.execution_id);
                 break;
             }
-            _ => {}
+            RunStreamEvent::Accepted { .. } => {}
         }
     }
     tracing::debug!(job = %order.job.name, execution = %order.execution_id, node = %target, output_bytes, "remote run stream ended");

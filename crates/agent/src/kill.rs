@@ -1,17 +1,11 @@
 //! Stopping a run on whichever node runs it: asked through the API (`kill`), or by a newer
 //! occurrence of a `concurrency: replace` job.
 
-use std::time::Duration;
-
-use dkron_cluster::rpc::proto::node_client::NodeClient;
-use dkron_cluster::rpc::{from_json, to_json};
+use dkron_cluster::rpc::NodeCalls;
 use dkron_worker::KillOrder;
 
 use crate::members;
 use crate::node::Node;
-
-/// Longest wait for a node to answer a kill.
-const KILL_ASK_LIMIT: Duration = Duration::from_secs(5);
 
 /// Stops the run on `node_name` (this node or another); returns whether it was running there.
 pub async fn kill_on(node: &Node, node_name: &str, order: &KillOrder) -> Result<bool, String> {
@@ -25,13 +19,8 @@ pub async fn kill_on(node: &Node, node_name: &str, order: &KillOrder) -> Result<
 
 /// Asks the node at gRPC address `addr` to stop a run.
 pub async fn kill_at(node: &Node, addr: &str, order: &KillOrder) -> Result<bool, String> {
-    let channel = node.channels.get(addr)?;
-    let request = to_json(order).map_err(|status| status.message().to_string())?;
-    let mut client = NodeClient::new(channel);
-    let call = client.kill(request);
-    let response = tokio::time::timeout(KILL_ASK_LIMIT, call)
+    NodeCalls::new(&node.channels, addr)
+        .kill(order)
         .await
-        .map_err(|_| format!("{addr} did not answer in time"))?
-        .map_err(|status| format!("{addr}: {}", status.message()))?;
-    from_json(response.get_ref()).map_err(|status| status.message().to_string())
+        .map_err(|error| error.about_peer(addr))
 }

@@ -14,8 +14,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use dkron_cluster::ServerNode;
-use dkron_cluster::rpc::proto::node_client::NodeClient;
-use dkron_cluster::rpc::{from_json, to_json};
+use dkron_cluster::rpc::{NodeCalls, RpcError};
 use dkron_model::MemberStatus;
 use dkron_store::{ActiveRun, Command};
 use dkron_worker::{RunOrder, RunState};
@@ -41,8 +40,6 @@ pub enum Pass {
 const ASK_AFTER: Duration = Duration::from_secs(10);
 /// How long a node may be unknown to gossip before its runs are ended.
 const UNKNOWN_NODE_GRACE: Duration = Duration::from_secs(30);
-/// Longest wait for a node's answer about its runs.
-const ASK_LIMIT: Duration = Duration::from_secs(3);
 
 /// Adds alive servers to the Raft configuration and removes servers that left.
 pub async fn servers(node: &Node) {
@@ -153,15 +150,13 @@ async fn ask_states(
     }
     let addr = members::rpc_addr_of(&node.gossip, node_name)
         .ok_or_else(|| format!("node {node_name} has no rpc address"))?;
-    let channel = node.channels.get(&addr)?;
-    let request = to_json(&keys).map_err(|status| status.message().to_string())?;
-    let mut client = NodeClient::new(channel);
-    let ask = client.run_status(request);
-    let response = tokio::time::timeout(ASK_LIMIT, ask)
+    NodeCalls::new(&node.channels, &addr)
+        .run_status(&keys)
         .await
-        .map_err(|_| format!("node {node_name} did not answer in time"))?
-        .map_err(|status| status.message().to_string())?;
-    from_json(response.get_ref()).map_err(|status| status.message().to_string())
+        .map_err(|error| match error {
+            RpcError::Timeout { .. } => format!("node {node_name} did not answer in time"),
+            other => other.to_string(),
+        })
 }
 
 async fn check_with_node(node: &Arc<Node>, node_name: &str, runs: &[&ActiveRun]) {

@@ -6,15 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use dkron_cluster::ServerService;
-use dkron_cluster::rpc::proto::leader_server::LeaderServer;
-use dkron_cluster::rpc::proto::node_server::NodeServer;
-use dkron_cluster::rpc::proto::raft_server::RaftServer;
-use dkron_cluster::rpc::proto::server_server::ServerServer;
+use dkron_cluster::rpc::RpcServer;
 use dkron_config::{AgentConfig, GossipProfile, HostPort};
 use dkron_exec::ExecLimits;
 use dkron_membership::{Gossip, GossipConfig, GossipTiming};
-use dkron_model::limits;
 use dkron_worker::Worker;
 use tokio_util::sync::CancellationToken;
 
@@ -189,46 +184,19 @@ pub(crate) fn serve_rpc(
     worker: Arc<Worker>,
     shutdown: CancellationToken,
 ) {
-    let incoming = tokio_stream_of(listener);
-    let node_service = NodeServer::new(NodeService {
+    let mut rpc_server = RpcServer::new(NodeService {
         worker,
         shutdown: shutdown.clone(),
     });
-    let mut routes = tonic::transport::Server::builder()
-        .tcp_nodelay(true)
-        .add_service(node_service);
     if let Some(node) = server {
-        routes = routes
-            .add_service(
-                RaftServer::new(node.raft.raft_service())
-                    .max_decoding_message_size(limits::MAX_PEER_MESSAGE_BYTES),
-            )
-            .add_service(
-                ServerServer::new(ServerService::new(node.raft.clone()))
-                    .max_decoding_message_size(limits::MAX_PEER_MESSAGE_BYTES),
-            )
-            .add_service(LeaderServer::new(LeaderService(node.clone())));
+        rpc_server = rpc_server.with_server_services(&node.raft, LeaderService(node.clone()));
     }
     tokio::spawn(async move {
-        let served = routes
-            .serve_with_incoming_shutdown(incoming, shutdown.cancelled_owned())
-            .await;
+        let served = rpc_server.serve(listener, shutdown.cancelled_owned()).await;
         if let Err(error) = served {
             tracing::error!(error = %error, "rpc server failed");
         }
     });
-}
-
-fn tokio_stream_of(
-    listener: tokio::net::TcpListener,
-) -> impl futures::Stream<Item = std::io::Result<tokio::net::TcpStream>> {
-    futures::stream::unfold(listener, |listener| async move {
-        let accepted = listener.accept().await.map(|(stream, _)| {
-            let _nodelay_is_best_effort = stream.set_nodelay(true);
-            stream
-        });
-        Some((accepted, listener))
-    })
 }
 
 /// Ends, as lost, the runs this node's previous process started; retried until a leader

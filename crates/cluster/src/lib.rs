@@ -26,7 +26,5 @@ pub use node::{
     RaftStatus,
 };
 pub use observations::RunObservation;
-pub use raft_service::RaftService;
-pub use server_service::{AddPeer, RemovePeer, ServerService};
 pub use state_machine::{JobChange, SnapshotFile, StateMachine};
 pub use types::{ServerNode, TypeConfig};

@@ -25,12 +25,11 @@ use openraft::{AnyError, OptionalSend, RaftNetworkFactory, RaftNetworkV2};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::io::AsyncReadExt;
-use tonic::Code;
 use tonic::transport::Channel;
 
 use crate::rpc::proto::SnapshotChunk;
 use crate::rpc::proto::raft_client::RaftClient;
-use crate::rpc::{Channels, from_json, to_json};
+use crate::rpc::{Channels, RpcCode, RpcError, from_json, rpc_error, to_json};
 use crate::state_machine::SnapshotFile;
 use crate::types::{ServerNode, TypeConfig, Vote};
 
@@ -96,10 +95,17 @@ enum FailureKind {
     Other,
 }
 
-fn failure_kind(code: Code) -> FailureKind {
-    match code {
-        Code::DeadlineExceeded => FailureKind::Timeout,
-        Code::Unavailable | Code::Cancelled | Code::Unknown => FailureKind::Unreachable,
+fn failure_kind(failure: &RpcError) -> FailureKind {
+    match failure {
+        RpcError::Remote {
+            code: RpcCode::DeadlineExceeded,
+            ..
+        } => FailureKind::Timeout,
+        RpcError::Unreachable { .. }
+        | RpcError::Remote {
+            code: RpcCode::Cancelled | RpcCode::Unknown,
+            ..
+        } => FailureKind::Unreachable,
         _ => FailureKind::Other,
     }
 }
@@ -122,8 +128,7 @@ impl PeerClient {
         body: &T,
         deadline: Duration,
     ) -> Result<tonic::Request<crate::rpc::proto::Json>, RPCError<TypeConfig>> {
-        let message =
-            to_json(body).map_err(|status| remote_failure(self.target, status.message()))?;
+        let message = to_json(body).map_err(|error| remote_failure(self.target, &error.message))?;
         let mut request = tonic::Request::new(message);
         request.set_timeout(deadline);
         Ok(request)
@@ -136,11 +141,11 @@ impl PeerClient {
         status: &tonic::Status,
     ) -> RPCError<TypeConfig> {
         let (target, addr) = (self.target, &self.addr);
+        let failure = rpc_error(status);
         let error = AnyError::error(format!(
-            "raft rpc to node {target} at {addr} failed: {}",
-            status.message()
+            "raft rpc to node {target} at {addr} failed: {failure}"
         ));
-        match failure_kind(status.code()) {
+        match failure_kind(&failure) {
             FailureKind::Unreachable => RPCError::Unreachable(Unreachable::new(&error)),
             FailureKind::Timeout => RPCError::Timeout(Timeout {
                 action,
@@ -160,7 +165,7 @@ impl PeerClient {
     ) -> Result<T, RPCError<TypeConfig>> {
         let response = response.map_err(|status| self.rpc_error(action, deadline, &status))?;
         let result: Result<T, String> = from_json(response.get_ref())
-            .map_err(|status| remote_failure(self.target, status.message()))?;
+            .map_err(|error| remote_failure(self.target, &error.message))?;
         result.map_err(|message| remote_failure(self.target, &message))
     }
 }

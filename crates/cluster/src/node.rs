@@ -210,7 +210,7 @@ impl RaftNode {
     }
 
     /// The service answering peers' Raft RPCs.
-    pub fn raft_service(&self) -> RaftService {
+    pub(crate) fn raft_service(&self) -> RaftService {
         RaftService::new(self.raft.clone(), self.snapshot_dir.clone())
     }
 

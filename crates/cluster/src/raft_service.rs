@@ -12,14 +12,14 @@ use crate::log_store::SLOW_APPEND;
 use crate::network::SnapshotHeader;
 use crate::rpc::proto::raft_server::Raft as RaftRpc;
 use crate::rpc::proto::{Json, SnapshotChunk};
-use crate::rpc::{from_json, json_status};
+use crate::rpc::{ServiceError, from_json, json_status};
 use crate::state_machine::{SnapshotFile, StateMachine};
 use crate::types::TypeConfig;
 
 type Snapshot = openraft::alias::SnapshotOf<TypeConfig, SnapshotFile>;
 
 /// Serves openraft's RPCs for this server.
-pub struct RaftService {
+pub(crate) struct RaftService {
     raft: Raft<TypeConfig, StateMachine>,
     incoming_dir: PathBuf,
     received: AtomicU64,
@@ -41,16 +41,15 @@ impl RaftService {
         let first = chunks
             .next()
             .await
-            .ok_or_else(|| Status::invalid_argument("empty snapshot stream"))??;
-        let header: SnapshotHeader = serde_json::from_slice(&first.header)
-            .map_err(|error| Status::invalid_argument(format!("bad snapshot header: {error}")))?;
+            .ok_or_else(|| ServiceError::invalid_argument("empty snapshot stream"))??;
+        let header: SnapshotHeader = serde_json::from_slice(&first.header).map_err(|error| {
+            ServiceError::invalid_argument(format!("bad snapshot header: {error}"))
+        })?;
         let sequence = self.received.fetch_add(1, Ordering::Relaxed);
         let path = self
             .incoming_dir
             .join(format!("received-{}-{sequence}.jsonl", std::process::id()));
-        let mut file = tokio::fs::File::create(&path)
-            .await
-            .map_err(|error| Status::internal(format!("cannot store snapshot: {error}")))?;
+        let mut file = tokio::fs::File::create(&path).await.map_err(store_error)?;
         let mut written = first.data.len() as u64;
         file.write_all(&first.data).await.map_err(store_error)?;
         while let Some(chunk) = chunks.next().await {
@@ -61,17 +60,18 @@ impl RaftService {
         file.sync_all().await.map_err(store_error)?;
         if written != header.size {
             let _removed_best_effort = tokio::fs::remove_file(&path).await;
-            return Err(Status::data_loss(format!(
+            return Err(ServiceError::data_loss(format!(
                 "snapshot stream ended after {written} of {} bytes",
                 header.size
-            )));
+            ))
+            .into());
         }
         Ok((header, path))
     }
 }
 
-fn store_error(error: std::io::Error) -> Status {
-    Status::internal(format!("cannot store snapshot: {error}"))
+fn store_error(error: std::io::Error) -> ServiceError {
+    ServiceError::internal(format!("cannot store snapshot: {error}"))
 }
 
 #[tonic::async_trait]

@@ -6,16 +6,16 @@ use dkron_store::Command;
 use tonic::{Request, Response, Status};
 
 use crate::error::ClusterError;
-use crate::forward::{self, FORWARDED, WriteAnswer};
+use crate::forward;
 use crate::node::RaftNode;
 use crate::rpc::proto::server_server::Server;
 use crate::rpc::proto::{Empty, Json};
-use crate::rpc::{from_json, json_status};
+use crate::rpc::{FORWARDED, ServiceError, WriteAnswer, from_json, json_status};
 use crate::types::ServerNode;
 
 /// A server to add to the Raft configuration.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct AddPeer {
+pub(crate) struct AddPeer {
     /// Raft id.
     pub id: u64,
     /// Node name and gRPC address.
@@ -24,19 +24,19 @@ pub struct AddPeer {
 
 /// A server to remove, by Raft id or node name.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct RemovePeer {
+pub(crate) struct RemovePeer {
     /// The id or name given by the operator.
     pub peer: String,
 }
 
 /// Serves forwarded writes and administration for one server.
-pub struct ServerService {
+pub(crate) struct ServerService {
     raft: Arc<RaftNode>,
 }
 
 impl ServerService {
     /// Wraps the server's Raft node.
-    pub fn new(raft: Arc<RaftNode>) -> ServerService {
+    pub(crate) fn new(raft: Arc<RaftNode>) -> ServerService {
         ServerService { raft }
     }
 
@@ -54,10 +54,11 @@ impl ServerService {
             let answer = local(self.raft.clone()).await.map_err(|e| e.to_string());
             return json_status(&answer);
         }
-        Err(Status::failed_precondition(match self.raft.leader_node() {
+        let refusal = match self.raft.leader_node() {
             Some((_, leader)) => format!("not the leader; the leader is {leader}"),
             None => "no leader is elected".to_string(),
-        }))
+        };
+        Err(ServiceError::failed_precondition(refusal).into())
     }
 }
 

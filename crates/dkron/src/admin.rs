@@ -2,16 +2,10 @@
 //! `dkron raft remove-peer`: a gRPC call or two to a running node, and a line or a table of
 //! text on stdout, worded as Dkron words them.
 
-use std::future::Future;
 use std::time::Duration;
 
-use dkron_cluster::rpc::proto::node_client::NodeClient;
-use dkron_cluster::rpc::proto::server_client::ServerClient;
-use dkron_cluster::rpc::proto::{Empty, Json};
-use dkron_cluster::rpc::{Channels, from_json, to_json};
-use dkron_cluster::{Peer, RemovePeer};
-use tonic::transport::Channel;
-use tonic::{Code, Status};
+use dkron_cluster::Peer;
+use dkron_cluster::rpc::{Channels, NodeCalls, RpcCode, RpcError, ServerCalls};
 
 use crate::cli::{RaftCommand, RemovePeerArgs, RpcTarget};
 
@@ -65,7 +59,7 @@ pub enum AdminError {
         /// The address called.
         address: String,
         /// The gRPC status code.
-        code: Code,
+        code: RpcCode,
         /// The node's message.
         message: String,
     },
@@ -104,8 +98,11 @@ enum Service {
 pub async fn leave(target: RpcTarget) -> Result<String, AdminError> {
     let channels = Channels::default();
     let address = target.rpc_addr.as_str();
-    let mut client = NodeClient::new(channel(&channels, address)?);
-    call(address, Service::Node, client.leave(Empty {})).await?;
+    NodeCalls::new(&channels, address)
+        .with_deadline(CALL_DEADLINE)
+        .leave()
+        .await
+        .map_err(|error| admin_error(address, Service::Node, error))?;
     Ok("Left the cluster successfully\n".to_string())
 }
 
@@ -138,16 +135,11 @@ async fn remove_peer(args: &RemovePeerArgs) -> Result<String, AdminError> {
         .iter()
         .find(|peer| peer.leader)
         .map_or(asked_address, |leader| leader.address.as_str());
-    let request = to_json(&RemovePeer {
-        peer: args.peer_id.clone(),
-    })
-    .map_err(|status| AdminError::BadAnswer {
-        address: leader_address.to_string(),
-        message: status.message().to_string(),
-    })?;
-    let mut client = ServerClient::new(channel(&channels, leader_address)?);
-    let answer = call(leader_address, Service::Server, client.remove_peer(request)).await?;
-    let outcome: Result<serde_json::Value, String> = decode(leader_address, &answer)?;
+    let outcome = ServerCalls::new(&channels, leader_address)
+        .with_deadline(CALL_DEADLINE)
+        .remove_peer(&args.peer_id)
+        .await
+        .map_err(|error| admin_error(leader_address, Service::Server, error))?;
     outcome.map_err(|message| AdminError::RemoveFailed {
         peer: args.peer_id.clone(),
         message,
@@ -156,9 +148,11 @@ async fn remove_peer(args: &RemovePeerArgs) -> Result<String, AdminError> {
 }
 
 async fn fetch_peers(channels: &Channels, address: &str) -> Result<Vec<Peer>, AdminError> {
-    let mut client = ServerClient::new(channel(channels, address)?);
-    let answer = call(address, Service::Server, client.peers(Empty {})).await?;
-    decode(address, &answer)
+    ServerCalls::new(channels, address)
+        .with_deadline(CALL_DEADLINE)
+        .peers()
+        .await
+        .map_err(|error| admin_error(address, Service::Server, error))
 }
 
 /// Whether `--peer-id` names this peer: by node name, as Dkron's ids are, or by Raft id.
@@ -166,84 +160,40 @@ fn is_named(peer: &Peer, peer_id: &str) -> bool {
     peer.name == peer_id || peer.id.to_string() == peer_id
 }
 
-fn channel(channels: &Channels, address: &str) -> Result<Channel, AdminError> {
-    channels
-        .get(address)
-        .map_err(|message| AdminError::BadAddress {
-            address: address.to_string(),
-            message,
-        })
-}
-
-/// Awaits one call under [`CALL_DEADLINE`] and turns its failure into an [`AdminError`].
-async fn call<T>(
-    address: &str,
-    service: Service,
-    request: impl Future<Output = Result<tonic::Response<T>, Status>>,
-) -> Result<T, AdminError> {
-    match tokio::time::timeout(CALL_DEADLINE, request).await {
-        Err(_elapsed) => Err(AdminError::NoAnswer {
-            address: address.to_string(),
-        }),
-        Ok(Err(status)) => Err(status_error(address, service, &status)),
-        Ok(Ok(response)) => Ok(response.into_inner()),
-    }
-}
-
-fn status_error(address: &str, service: Service, status: &Status) -> AdminError {
+/// Returns the command's error for a failed call to `address` (a call of `service`, each
+/// within [`CALL_DEADLINE`]).
+fn admin_error(address: &str, service: Service, error: RpcError) -> AdminError {
     let address = address.to_string();
-    match status.code() {
-        Code::Unavailable => AdminError::Unreachable {
+    match error {
+        RpcError::BadAddress { address, message } => AdminError::BadAddress { address, message },
+        RpcError::Timeout { .. } => AdminError::NoAnswer { address },
+        RpcError::Unreachable { detail, .. } => AdminError::Unreachable {
             address,
-            message: describe(status),
+            message: detail,
         },
-        Code::Unimplemented if !answered_by_grpc(status) => AdminError::NotDkron {
+        RpcError::Unimplemented {
+            detail,
+            answered_by_grpc: false,
+            ..
+        } => AdminError::NotDkron {
             address,
-            message: describe(status),
+            message: detail,
         },
-        Code::Unimplemented if service == Service::Server => AdminError::NotAServer { address },
-        code => AdminError::Refused {
+        RpcError::Unimplemented { .. } if service == Service::Server => {
+            AdminError::NotAServer { address }
+        }
+        RpcError::Unimplemented { detail, .. } => AdminError::Refused {
+            address,
+            code: RpcCode::Unimplemented,
+            message: detail,
+        },
+        RpcError::Remote { code, detail, .. } => AdminError::Refused {
             address,
             code,
-            message: describe(status),
+            message: detail,
         },
+        RpcError::Malformed { message } => AdminError::BadAnswer { address, message },
     }
-}
-
-/// Whether the status came from a gRPC server rather than being made up by the client from
-/// a plain HTTP answer (a web server or proxy replying 404 becomes `Unimplemented` too).
-fn answered_by_grpc(status: &Status) -> bool {
-    status
-        .metadata()
-        .get("content-type")
-        .and_then(|content_type| content_type.to_str().ok())
-        .is_some_and(|content_type| content_type.starts_with("application/grpc"))
-}
-
-/// Returns the status message followed by the causes that are not already part of it, since
-/// a transport failure often says only "transport error" at the top.
-fn describe(status: &Status) -> String {
-    let mut text = status.message().to_string();
-    let mut cause = std::error::Error::source(status);
-    while let Some(error) = cause {
-        let reason = error.to_string();
-        if !text.contains(&reason) {
-            if text.is_empty() {
-                text = reason;
-            } else {
-                text = format!("{text}: {reason}");
-            }
-        }
-        cause = error.source();
-    }
-    text
-}
-
-fn decode<T: serde::de::DeserializeOwned>(address: &str, answer: &Json) -> Result<T, AdminError> {
-    from_json(answer).map_err(|status| AdminError::BadAnswer {
-        address: address.to_string(),
-        message: status.message().to_string(),
-    })
 }
 
 /// Returns Dkron's `raft list-peers` table: columns `Node ID Address State Voter`, aligned,
@@ -341,40 +291,46 @@ mod tests {
         assert!(!is_named(&server, "07"));
     }
 
-    /// An `Unimplemented` answer as a gRPC server sends it, with its gRPC content type.
-    fn grpc_unimplemented() -> Status {
-        let mut headers = tonic::metadata::MetadataMap::new();
-        headers.insert(
-            "content-type",
-            tonic::metadata::MetadataValue::from_static("application/grpc"),
-        );
-        Status::with_metadata(Code::Unimplemented, "", headers)
+    /// An `Unimplemented` answer as a gRPC server sends it (how a gRPC status becomes an
+    /// `RpcError` is tested in dkron-cluster's `rpc/status.rs`).
+    fn grpc_unimplemented() -> RpcError {
+        RpcError::Unimplemented {
+            message: String::new(),
+            detail: String::new(),
+            answered_by_grpc: true,
+        }
     }
 
     #[test]
-    fn statuses_become_clear_errors() {
-        let unreachable = status_error(
+    fn failed_calls_become_clear_errors() {
+        let unreachable = admin_error(
             "127.0.0.1:1",
             Service::Server,
-            &Status::unavailable("tcp connect error"),
+            RpcError::Unreachable {
+                message: "tcp connect error".into(),
+                detail: "tcp connect error".into(),
+            },
         );
         assert_eq!(
             unreachable.to_string(),
             "cannot reach 127.0.0.1:1: tcp connect error"
         );
 
-        let agent = status_error("a:6868", Service::Server, &grpc_unimplemented());
+        let agent = admin_error("a:6868", Service::Server, grpc_unimplemented());
         assert!(
             agent.to_string().starts_with("a:6868 is not a server"),
             "{agent}"
         );
-        let old_node = status_error("a:6868", Service::Node, &grpc_unimplemented());
+        let old_node = admin_error("a:6868", Service::Node, grpc_unimplemented());
         assert!(matches!(old_node, AdminError::Refused { .. }), "{old_node}");
 
-        let web_server =
-            Status::unimplemented("grpc-status header missing, mapped from HTTP status code 404");
+        let web_server = RpcError::Unimplemented {
+            message: "grpc-status header missing, mapped from HTTP status code 404".into(),
+            detail: "grpc-status header missing, mapped from HTTP status code 404".into(),
+            answered_by_grpc: false,
+        };
         for service in [Service::Server, Service::Node] {
-            let error = status_error("w:80", service, &web_server);
+            let error = admin_error("w:80", service, web_server.clone());
             assert!(
                 error
                     .to_string()
@@ -383,15 +339,29 @@ mod tests {
             );
         }
 
-        let follower = status_error(
+        let follower = admin_error(
             "b:6868",
             Service::Server,
-            &Status::failed_precondition("not the leader; the leader is c:6868"),
+            RpcError::Remote {
+                code: RpcCode::FailedPrecondition,
+                message: "not the leader; the leader is c:6868".into(),
+                detail: "not the leader; the leader is c:6868".into(),
+            },
         );
-        assert!(
-            follower.to_string().contains("the leader is c:6868"),
-            "{follower}"
+        assert_eq!(
+            follower.to_string(),
+            "b:6868 refused the call: not the leader; the leader is c:6868 \
+             (The system is not in a state required for the operation's execution)"
         );
+
+        let slow = admin_error(
+            "s:6868",
+            Service::Node,
+            RpcError::Timeout {
+                limit: CALL_DEADLINE,
+            },
+        );
+        assert_eq!(slow.to_string(), "s:6868 did not answer within 10s");
     }
 
     #[test]

@@ -1,0 +1,206 @@
+//! The one boundary between gRPC statuses and our errors (STYLE rule 7): a status received
+//! becomes an [`RpcError`] in [`rpc_error`], and a [`ServiceError`] a handler returns becomes
+//! the status sent in `From<ServiceError> for Status`. Nothing else in the workspace picks a
+//! status code or reads one.
+
+use tonic::{Code, Status};
+
+use super::code::RpcCode;
+use super::error::RpcError;
+use super::service_error::ServiceError;
+
+/// Returns the error a failed call's status stands for.
+pub(crate) fn rpc_error(status: &Status) -> RpcError {
+    let message = status.message().to_string();
+    let detail = describe(status);
+    match status.code() {
+        Code::Unavailable => RpcError::Unreachable { message, detail },
+        Code::Unimplemented => RpcError::Unimplemented {
+            message,
+            detail,
+            answered_by_grpc: answered_by_grpc(status),
+        },
+        code => RpcError::Remote {
+            code: RpcCode::from_tonic(code),
+            message,
+            detail,
+        },
+    }
+}
+
+impl From<ServiceError> for Status {
+    /// Returns the status a handler's error is sent as: its code and message, nothing else.
+    fn from(error: ServiceError) -> Status {
+        Status::new(error.code.to_tonic(), error.message)
+    }
+}
+
+/// Whether the status came from a gRPC server rather than being made up by the client from
+/// a plain HTTP answer (a web server or proxy replying 404 becomes `Unimplemented` too).
+fn answered_by_grpc(status: &Status) -> bool {
+    status
+        .metadata()
+        .get("content-type")
+        .and_then(|content_type| content_type.to_str().ok())
+        .is_some_and(|content_type| content_type.starts_with("application/grpc"))
+}
+
+/// Returns the status message followed by the causes that are not already part of it, since
+/// a transport failure often says only "transport error" at the top.
+fn describe(status: &Status) -> String {
+    let mut text = status.message().to_string();
+    let mut cause = std::error::Error::source(status);
+    while let Some(error) = cause {
+        let reason = error.to_string();
+        if !text.contains(&reason) {
+            if text.is_empty() {
+                text = reason;
+            } else {
+                text = format!("{text}: {reason}");
+            }
+        }
+        cause = error.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An `Unimplemented` answer as a gRPC server sends it, with its gRPC content type.
+    fn grpc_unimplemented() -> Status {
+        let mut headers = tonic::metadata::MetadataMap::new();
+        headers.insert(
+            "content-type",
+            tonic::metadata::MetadataValue::from_static("application/grpc"),
+        );
+        Status::with_metadata(Code::Unimplemented, "", headers)
+    }
+
+    #[derive(Debug)]
+    struct Refused;
+
+    impl std::fmt::Display for Refused {
+        fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            formatter.write_str("Connection refused (os error 111)")
+        }
+    }
+
+    impl std::error::Error for Refused {}
+
+    #[test]
+    fn statuses_become_rpc_errors() {
+        let unreachable = rpc_error(&Status::unavailable("tcp connect error"));
+        assert_eq!(
+            unreachable,
+            RpcError::Unreachable {
+                message: "tcp connect error".into(),
+                detail: "tcp connect error".into(),
+            }
+        );
+
+        let mut with_cause = Status::unavailable("tcp connect error");
+        with_cause.set_source(std::sync::Arc::new(Refused));
+        let RpcError::Unreachable { message, detail } = rpc_error(&with_cause) else {
+            panic!("an unavailable status is unreachable");
+        };
+        assert_eq!(message, "tcp connect error");
+        assert_eq!(
+            detail,
+            "tcp connect error: Connection refused (os error 111)"
+        );
+
+        let agent = rpc_error(&grpc_unimplemented());
+        assert!(
+            matches!(
+                agent,
+                RpcError::Unimplemented {
+                    answered_by_grpc: true,
+                    ..
+                }
+            ),
+            "{agent:?}"
+        );
+
+        let web_server = rpc_error(&Status::unimplemented(
+            "grpc-status header missing, mapped from HTTP status code 404",
+        ));
+        assert_eq!(
+            web_server,
+            RpcError::Unimplemented {
+                message: "grpc-status header missing, mapped from HTTP status code 404".into(),
+                detail: "grpc-status header missing, mapped from HTTP status code 404".into(),
+                answered_by_grpc: false,
+            }
+        );
+
+        let follower = rpc_error(&Status::failed_precondition(
+            "not the leader; the leader is c:6868",
+        ));
+        assert_eq!(
+            follower,
+            RpcError::Remote {
+                code: RpcCode::FailedPrecondition,
+                message: "not the leader; the leader is c:6868".into(),
+                detail: "not the leader; the leader is c:6868".into(),
+            }
+        );
+
+        let slow = rpc_error(&Status::deadline_exceeded("Timeout expired"));
+        assert!(
+            matches!(
+                slow,
+                RpcError::Remote {
+                    code: RpcCode::DeadlineExceeded,
+                    ..
+                }
+            ),
+            "{slow:?}"
+        );
+    }
+
+    #[test]
+    fn service_errors_become_the_statuses_handlers_always_sent() {
+        let table = [
+            (
+                ServiceError::invalid_argument("malformed message: x"),
+                Status::invalid_argument("malformed message: x"),
+            ),
+            (
+                ServiceError::unavailable("this server is not the leader"),
+                Status::unavailable("this server is not the leader"),
+            ),
+            (
+                ServiceError::failed_precondition("no leader is elected"),
+                Status::failed_precondition("no leader is elected"),
+            ),
+            (
+                ServiceError::internal("cannot store snapshot: disk full"),
+                Status::internal("cannot store snapshot: disk full"),
+            ),
+            (
+                ServiceError::data_loss("snapshot stream ended after 1 of 2 bytes"),
+                Status::data_loss("snapshot stream ended after 1 of 2 bytes"),
+            ),
+            (
+                ServiceError::new(RpcCode::NotFound, "no such run"),
+                Status::not_found("no such run"),
+            ),
+        ];
+        for (error, expected) in table {
+            let status = Status::from(error.clone());
+            assert_eq!(status.code(), expected.code(), "{error:?}");
+            assert_eq!(status.message(), expected.message(), "{error:?}");
+            // What the caller makes of it: the same code and message back.
+            let received = rpc_error(&status);
+            let (code, message) = match received {
+                RpcError::Unreachable { message, .. } => (RpcCode::Unavailable, message),
+                RpcError::Unimplemented { message, .. } => (RpcCode::Unimplemented, message),
+                RpcError::Remote { code, message, .. } => (code, message),
+                other => panic!("a status is never {other:?}"),
+            };
+            assert_eq!((code, message), (error.code, error.message));
+        }
+    }
+}
