@@ -9,7 +9,7 @@ use dkron_worker::Worker;
 use tokio_util::sync::CancellationToken;
 
 use crate::recorder::Recorder;
-use crate::run::{
+use crate::startup::{
     addresses, bind_tcp, drain, end_previous_runs, join, node_tags, serve_rpc, start_gossip,
     wait_for_signal, worker_limits,
 };

@@ -26,6 +26,7 @@ mod run;
 mod run_records;
 mod scheduler_seam;
 mod server_node;
+mod startup;
 mod writer;
 
 pub use run::run;

@@ -21,7 +21,7 @@ use crate::identity::{self, ServerTags};
 use crate::leadership::{self, LeaderDuties};
 use crate::node::Node;
 use crate::recorder::Recorder;
-use crate::run::{
+use crate::startup::{
     Addresses, addresses, bind_tcp, drain, end_previous_runs, join_in_background, node_tags,
     resolve, serve_rpc, start_gossip, wait_for_signal, worker_limits,
 };
@@ -122,26 +122,7 @@ async fn start_server(
     let single = config.bootstrap_expect == 1 || config.bootstrap || config.devmode;
     tracing::info!(node = %node_name, node_id, data_dir = %config.data_dir.display(), "starting server");
     let channels = Channels::default();
-    let raft = RaftNode::start(
-        RaftOptions {
-            data_dir: config.data_dir.clone(),
-            node_id,
-            node_name: node_name.clone(),
-            rpc_addr: addresses.rpc_advertise.clone(),
-            state_cache_bytes: STATE_CACHE_BYTES,
-            raft_multiplier: u64::from(config.raft_multiplier),
-            snapshot_every_entries: SNAPSHOT_EVERY_ENTRIES,
-            bootstrap: if single {
-                Bootstrap::Single
-            } else {
-                Bootstrap::Wait
-            },
-        },
-        channels.clone(),
-    )
-    .await
-    .context("cannot start consensus")?;
-    let raft = Arc::new(raft);
+    let raft = start_consensus(config, addresses, node_id, single, channels.clone()).await?;
     let previous_runs = runs_of_previous_process(&raft, &node_name);
     kill_orphans_of(&previous_runs);
     let server_tags = ServerTags {
@@ -159,47 +140,98 @@ async fn start_server(
     let node = Arc::new(Node {
         node_name: node_name.clone(),
         tags,
-        gossip: gossip.clone(),
+        gossip,
         encrypted: config.encrypt.is_some(),
         channels,
         local_zone: identity::local_zone(std::env::var("TZ").ok().as_deref()),
-        raft: raft.clone(),
-        recorder: recorder.clone(),
+        raft,
+        recorder,
         worker: worker.clone(),
         scheduler: Mutex::new(None),
         deliveries: Deliveries::with_previous_process(previous_runs),
         shutdown: shutdown.clone(),
         started: std::time::Instant::now(),
     });
-    serve_rpc(rpc, Some(node.clone()), worker.clone(), shutdown.clone());
+    serve_rpc(rpc, Some(node.clone()), worker, shutdown.clone());
+    join_and_lead(config, &node, single, shutdown).await?;
+    tracing::info!(node = %node_name, "server ready");
+    Ok(node)
+}
+
+/// Opens this server's Raft node; a single server bootstraps itself, others wait for their
+/// peers.
+async fn start_consensus(
+    config: &AgentConfig,
+    addresses: &Addresses,
+    node_id: u64,
+    single: bool,
+    channels: Channels,
+) -> anyhow::Result<Arc<RaftNode>> {
+    let raft = RaftNode::start(
+        RaftOptions {
+            data_dir: config.data_dir.clone(),
+            node_id,
+            node_name: config.node_name.clone(),
+            rpc_addr: addresses.rpc_advertise.clone(),
+            state_cache_bytes: STATE_CACHE_BYTES,
+            raft_multiplier: u64::from(config.raft_multiplier),
+            snapshot_every_entries: SNAPSHOT_EVERY_ENTRIES,
+            bootstrap: if single {
+                Bootstrap::Single
+            } else {
+                Bootstrap::Wait
+            },
+        },
+        channels,
+    )
+    .await
+    .context("cannot start consensus")?;
+    Ok(Arc::new(raft))
+}
+
+/// Joins the cluster, bootstraps it when enough servers are seen, ends the previous
+/// process's runs and follows leadership. A single server waits to lead first.
+async fn join_and_lead(
+    config: &AgentConfig,
+    node: &Arc<Node>,
+    single: bool,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let raft = &node.raft;
     // A server with data serves while it looks for its peers: it may be the one that must
     // come up first (a restart after an outage, a recovery from peers.json).
     tokio::spawn(join_in_background(
         config.clone(),
-        gossip.clone(),
+        node.gossip.clone(),
         shutdown.clone(),
     ));
     if !single && !raft.is_initialized().await.unwrap_or(false) {
         tokio::spawn(crate::bootstrap::when_expected(
             raft.clone(),
-            gossip.clone(),
+            node.gossip.clone(),
             config.bootstrap_expect,
             shutdown.clone(),
         ));
     }
+    let recorder = node.recorder.clone();
     if single {
         raft.wait_for_leadership(ELECTION_LIMIT)
             .await
             .context("this server did not become leader")?;
-    }
-    if single {
         // The leader is this server: end the previous process's runs before serving, so
         // nobody reads them as still running.
-        end_previous_runs(recorder, worker.clone()).await;
+        end_previous_runs(recorder, node.worker.clone()).await;
     } else {
-        tokio::spawn(end_previous_runs(recorder, worker.clone()));
+        tokio::spawn(end_previous_runs(recorder, node.worker.clone()));
     }
-    let duties = LeaderDuties {
+    let duties = leader_duties(config);
+    tokio::spawn(leadership::follow(node.clone(), duties, shutdown));
+    Ok(())
+}
+
+/// What this server does whenever it leads, from its configuration.
+fn leader_duties(config: &AgentConfig) -> LeaderDuties {
+    LeaderDuties {
         scheduler: scheduler_config(config),
         retention: Retention {
             executions_per_job: config.execution_retention,
@@ -207,10 +239,7 @@ async fn start_server(
             max_age_secs: Some(config.history_max_age.as_secs()).filter(|secs| *secs > 0),
         },
         notify: Arc::new(dkron_notify::NotifySettings::from_config(config)),
-    };
-    tokio::spawn(leadership::follow(node.clone(), duties, shutdown.clone()));
-    tracing::info!(node = %node_name, "server ready");
-    Ok(node)
+    }
 }
 
 /// The runs this server's replica lists as in flight on it when the process starts: its
