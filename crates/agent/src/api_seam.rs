@@ -48,7 +48,7 @@ impl ApiSeam {
         match self.0.recorder.record(command).await {
             Ok(CommandResult::Failed(error)) => Err(apply_error(error)),
             Ok(result) => Ok(result),
-            Err(message) => Err(BackendError::Unavailable(message)),
+            Err(error) => Err(BackendError::Unavailable(error.to_string())),
         }
     }
 
@@ -372,7 +372,7 @@ impl ApiBackend for ApiSeam {
             None => self.0.worker.kill(&order),
             Some(addr) => kill_at(&self.0, &addr, &order)
                 .await
-                .map_err(BackendError::Unavailable)?,
+                .map_err(|error| BackendError::Unavailable(error.to_string()))?,
         };
         Ok(killed.then_some(execution))
     }

@@ -11,6 +11,7 @@ mod bootstrap;
 mod chaining;
 mod deliveries;
 mod dispatch;
+mod error;
 mod identity;
 mod kill;
 mod leadership;

@@ -20,6 +20,7 @@ use dkron_model::limits::MAX_RECORD_BATCH_BYTES;
 use dkron_store::{Command, CommandResult};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::error::WriteError;
 use crate::writer::Writer;
 
 /// Most commands put into one log entry.
@@ -32,7 +33,7 @@ const RETRY_MAX: Duration = Duration::from_secs(2);
 /// Who hears how a queued command ended.
 enum Reply {
     /// A caller waits for the state machine's answer; a failed write is its to retry.
-    Caller(oneshot::Sender<Result<CommandResult, String>>),
+    Caller(oneshot::Sender<Result<CommandResult, WriteError>>),
     /// A run record: written again until it is applied, then `written` is called.
     Record(Option<OnWritten>),
 }
@@ -60,14 +61,12 @@ impl Recorder {
     }
 
     /// Queues a command ahead of run records and waits for its result.
-    pub async fn record(&self, command: Command) -> Result<CommandResult, String> {
+    pub async fn record(&self, command: Command) -> Result<CommandResult, WriteError> {
         let (reply, answer) = oneshot::channel();
         self.urgent
             .send((command, Reply::Caller(reply)))
-            .map_err(|_| "the recorder has stopped".to_string())?;
-        answer
-            .await
-            .map_err(|_| "the recorder dropped the command".to_string())?
+            .map_err(|_| WriteError::RecorderStopped)?;
+        answer.await.map_err(|_| WriteError::Dropped)?
     }
 
     /// Queues a run record without waiting; failures are logged by the writer.
@@ -91,15 +90,12 @@ impl Recorder {
     }
 
     /// Waits until every run record queued before this call is written.
-    pub async fn flush(&self) -> Result<(), String> {
+    pub async fn flush(&self) -> Result<(), WriteError> {
         let (reply, answer) = oneshot::channel();
         self.background
             .send((Command::Batch(Vec::new()), Reply::Caller(reply)))
-            .map_err(|_| "the recorder has stopped".to_string())?;
-        answer
-            .await
-            .map_err(|_| "the recorder dropped the command".to_string())?
-            .map(drop)
+            .map_err(|_| WriteError::RecorderStopped)?;
+        answer.await.map_err(|_| WriteError::Dropped)?.map(drop)
     }
 }
 
@@ -168,12 +164,16 @@ async fn write_loop(
 
 /// After a failed write: callers waiting for an answer get the error; run records (queued
 /// without an answer) are kept to be written again.
-fn keep_run_records(commands: Vec<Command>, replies: Vec<Reply>, error: &str) -> Vec<Queued> {
+fn keep_run_records(
+    commands: Vec<Command>,
+    replies: Vec<Reply>,
+    error: &WriteError,
+) -> Vec<Queued> {
     let mut kept = Vec::new();
     for (command, reply) in commands.into_iter().zip(replies) {
         match reply {
             Reply::Caller(reply) => {
-                let _ignored_if_caller_left = reply.send(Err(error.to_string()));
+                let _ignored_if_caller_left = reply.send(Err(error.clone()));
             }
             record @ Reply::Record(_) => kept.push((command, record)),
         }

@@ -173,7 +173,9 @@ impl SchedulerBackend for SchedulerSeam {
             .recorder
             .record(Command::Batch(commands))
             .await
-            .map_err(|detail| SchedulerError::NotLeader { detail })?;
+            .map_err(|error| SchedulerError::NotLeader {
+                detail: error.to_string(),
+            })?;
         tracing::debug!(
             decisions = decisions.len(),
             prepared_us,

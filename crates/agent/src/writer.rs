@@ -9,6 +9,7 @@ use dkron_cluster::{RaftNode, forward_write};
 use dkron_membership::Gossip;
 use dkron_store::{Command, CommandResult};
 
+use crate::error::WriteError;
 use crate::members;
 
 /// The path of this node's writes to the leader.
@@ -26,16 +27,16 @@ pub enum Writer {
 
 impl Writer {
     /// Replicates `command` and returns the state machine's answer.
-    pub async fn write(&self, command: Command) -> Result<CommandResult, String> {
+    pub async fn write(&self, command: Command) -> Result<CommandResult, WriteError> {
         match self {
             Writer::Server(raft) => raft
                 .write_anywhere(command)
                 .await
-                .map_err(|e| e.to_string()),
+                .map_err(|e| WriteError::Consensus(e.to_string())),
             Writer::Agent { gossip, channels } => {
                 let servers = members::server_rpc_addrs(gossip);
                 if servers.is_empty() {
-                    return Err("no alive server is known to this agent".to_string());
+                    return Err(WriteError::NoServerKnown);
                 }
                 let mut last_error = String::new();
                 for addr in servers {
@@ -44,7 +45,7 @@ impl Writer {
                         Err(error) => last_error = error.to_string(),
                     }
                 }
-                Err(last_error)
+                Err(WriteError::Forwarded(last_error))
             }
         }
     }

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use dkron_model::Execution;
 
+use crate::error::SendError;
+
 /// Longest a ping may take.
 const PING_DEADLINE: Duration = Duration::from_secs(30);
 
@@ -41,16 +43,24 @@ pub fn url(endpoint: &str, execution: &Execution, ping: Ping) -> String {
 
 /// Sends one ping; the answer is only logged, as in Dkron, except a server error (5xx),
 /// which is tried again.
-pub async fn send(client: &reqwest::Client, url: &str) -> Result<(), String> {
+pub async fn send(client: &reqwest::Client, url: &str) -> Result<(), SendError> {
     let response = client
         .get(url)
         .timeout(PING_DEADLINE)
         .send()
         .await
-        .map_err(|error| format!("cronitor {url}: {error}"))?;
+        .map_err(|error| SendError::Unreachable {
+            channel: "cronitor",
+            url: url.to_string(),
+            message: error.to_string(),
+        })?;
     let status = response.status();
     if status.is_server_error() {
-        return Err(format!("cronitor {url} answered {status}"));
+        return Err(SendError::ServerError {
+            channel: "cronitor",
+            url: url.to_string(),
+            status: status.to_string(),
+        });
     }
     tracing::debug!(%url, status = status.as_u16(), "cronitor answered");
     Ok(())

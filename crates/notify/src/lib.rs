@@ -7,10 +7,12 @@
 //! across a leader change) is the agent's wiring, in `crates/agent/src/notices/`.
 
 pub mod cronitor;
+mod error;
 pub mod mail;
 pub mod report;
 mod settings;
 pub mod template;
 pub mod webhook;
 
+pub use error::SendError;
 pub use settings::NotifySettings;

@@ -11,6 +11,8 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
+use crate::error::SendError;
+
 /// Longest one mail may take to hand over.
 const MAIL_DEADLINE: Duration = Duration::from_secs(30);
 
@@ -64,19 +66,22 @@ pub fn subject(prefix: &str, job: &str, success: bool) -> String {
     format!("{prefix}{outcome} {job} execution report")
 }
 
-fn transport(settings: &MailSettings) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+fn transport(settings: &MailSettings) -> Result<AsyncSmtpTransport<Tokio1Executor>, SendError> {
     let parameters = || {
         let mut builder = TlsParameters::builder(settings.host.clone());
         if let Some(path) = &settings.ca_file {
-            let pem =
-                std::fs::read(path).map_err(|error| format!("mail-ca-file {path}: {error}"))?;
-            let roots = Certificate::from_pem(&pem)
-                .map_err(|error| format!("mail-ca-file {path}: {error}"))?;
+            let unusable = |message: String| SendError::MailCaFile {
+                path: path.clone(),
+                message,
+            };
+            let pem = std::fs::read(path).map_err(|error| unusable(error.to_string()))?;
+            let roots = Certificate::from_pem(&pem).map_err(|error| unusable(error.to_string()))?;
             builder = builder.add_root_certificate(roots);
         }
-        builder
-            .build_rustls()
-            .map_err(|error| format!("mail TLS for {}: {error}", settings.host))
+        builder.build_rustls().map_err(|error| SendError::MailTls {
+            host: settings.host.clone(),
+            message: error.to_string(),
+        })
     };
     let tls = match settings.tls {
         MailTls::Auto => Tls::Opportunistic(parameters()?),
@@ -95,27 +100,35 @@ fn transport(settings: &MailSettings) -> Result<AsyncSmtpTransport<Tokio1Executo
 }
 
 /// Sends one mail.
-pub async fn send(settings: &MailSettings, mail: Mail) -> Result<(), String> {
+pub async fn send(settings: &MailSettings, mail: Mail) -> Result<(), SendError> {
+    let address = |field: &'static str, value: &str| {
+        let value = value.to_string();
+        move |error: lettre::address::AddressError| SendError::MailAddress {
+            field,
+            value,
+            message: error.to_string(),
+        }
+    };
     let from: Mailbox = settings
         .from
         .parse()
-        .map_err(|error| format!("mail-from {:?}: {error}", settings.from))?;
-    let to: Mailbox = mail
-        .to
-        .parse()
-        .map_err(|error| format!("owner_email {:?}: {error}", mail.to))?;
+        .map_err(address("mail-from", &settings.from))?;
+    let to: Mailbox = mail.to.parse().map_err(address("owner_email", &mail.to))?;
     let message = Message::builder()
         .from(from)
         .to(to)
         .subject(mail.subject)
         .body(mail.body)
-        .map_err(|error| format!("cannot build the mail: {error}"))?;
-    transport(settings)?.send(message).await.map_err(|error| {
-        format!(
-            "mail to {} via {}:{}: {error}",
-            mail.to, settings.host, settings.port
-        )
-    })?;
+        .map_err(|error| SendError::MailMessage(error.to_string()))?;
+    transport(settings)?
+        .send(message)
+        .await
+        .map_err(|error| SendError::MailRefused {
+            to: mail.to.clone(),
+            host: settings.host.clone(),
+            port: settings.port,
+            message: error.to_string(),
+        })?;
     Ok(())
 }
 

@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
+use crate::error::SendError;
+
 /// Longest a webhook call may take.
 const WEBHOOK_DEADLINE: Duration = Duration::from_secs(30);
 
@@ -42,7 +44,7 @@ pub fn header_map(lines: &[String]) -> HeaderMap {
 
 /// Sends one webhook call. A server error (5xx) is an error, so the call is tried again;
 /// any other answer is only logged, as in Dkron.
-pub async fn send(client: &reqwest::Client, hook: &Hook, body: String) -> Result<(), String> {
+pub async fn send(client: &reqwest::Client, hook: &Hook, body: String) -> Result<(), SendError> {
     let response = client
         .post(&hook.endpoint)
         .headers(header_map(&hook.headers))
@@ -50,10 +52,18 @@ pub async fn send(client: &reqwest::Client, hook: &Hook, body: String) -> Result
         .body(body)
         .send()
         .await
-        .map_err(|error| format!("webhook {}: {error}", hook.endpoint))?;
+        .map_err(|error| SendError::Unreachable {
+            channel: "webhook",
+            url: hook.endpoint.clone(),
+            message: error.to_string(),
+        })?;
     let status = response.status();
     if status.is_server_error() {
-        return Err(format!("webhook {} answered {status}", hook.endpoint));
+        return Err(SendError::ServerError {
+            channel: "webhook",
+            url: hook.endpoint.clone(),
+            status: status.to_string(),
+        });
     }
     tracing::debug!(endpoint = %hook.endpoint, status = status.as_u16(), "webhook answered");
     Ok(())

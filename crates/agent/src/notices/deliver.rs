@@ -8,7 +8,7 @@ use dkron_model::{Execution, OccurrenceState};
 use dkron_notify::cronitor::{self, Ping};
 use dkron_notify::mail::{self, Mail};
 use dkron_notify::template::{self, Fields};
-use dkron_notify::{NotifySettings, report, webhook};
+use dkron_notify::{NotifySettings, SendError, report, webhook};
 use dkron_store::{Notice, NoticeKind, StateStore};
 
 /// Pauses between the attempts of one send: three attempts in all.
@@ -102,7 +102,7 @@ async fn ping_cronitor(context: &Context<'_>, execution: &Execution, ping: Ping)
 async fn with_retries<F, Fut>(what: &str, mut send: F)
 where
     F: FnMut() -> Fut,
-    Fut: Future<Output = Result<(), String>>,
+    Fut: Future<Output = Result<(), SendError>>,
 {
     let mut pauses = RETRY_PAUSES.iter();
     loop {
