@@ -10,6 +10,7 @@ use dkron_model::{Execution, Job, LedgerEntry, Member, MemberStatus};
 use dkron_store::{ApplyError, Command, CommandResult, StoreError};
 use dkron_worker::{KillOrder, execution_belongs_to_node};
 
+use crate::error::PeerError;
 use crate::kill::kill_at;
 use crate::members;
 use crate::node::Node;
@@ -118,16 +119,12 @@ impl ApiSeam {
     }
 
     /// Asks the leader how its scheduler keeps up.
-    async fn leader_scheduler_health(&self) -> Result<Option<SchedulerHealth>, String> {
-        let (_, leader) = self
-            .0
-            .raft
-            .leader_node()
-            .ok_or_else(|| "no leader is elected".to_string())?;
+    async fn leader_scheduler_health(&self) -> Result<Option<SchedulerHealth>, PeerError> {
+        let (_, leader) = self.0.raft.leader_node().ok_or(PeerError::NoLeader)?;
         LeaderCalls::new(&self.0.channels, &leader.addr)
             .scheduler_health()
             .await
-            .map_err(|error| error.about_peer(format_args!("leader {leader}")))
+            .map_err(|error| PeerError::Answer(error.about_peer(format_args!("leader {leader}"))))
     }
 
     /// Finds a running execution: on this node (owner `None`), or on the alive node its id
@@ -157,7 +154,7 @@ impl ApiSeam {
         let running = self
             .running_one_on(&addr, job, execution_id)
             .await
-            .map_err(BackendError::Unavailable)?;
+            .map_err(|error| BackendError::Unavailable(error.to_string()))?;
         Ok(running.map(|execution| (execution, Some(addr))))
     }
 
@@ -167,19 +164,19 @@ impl ApiSeam {
         addr: &str,
         job: &str,
         execution_id: &str,
-    ) -> Result<Option<Execution>, String> {
+    ) -> Result<Option<Execution>, PeerError> {
         NodeCalls::new(&self.0.channels, addr)
             .running_one(job, execution_id)
             .await
-            .map_err(|error| error.about_peer(addr))
+            .map_err(|error| PeerError::Answer(error.about_peer(addr)))
     }
 
     /// Running executions of one node, asked over gRPC.
-    async fn running_on(&self, addr: &str) -> Result<Vec<Execution>, String> {
+    async fn running_on(&self, addr: &str) -> Result<Vec<Execution>, PeerError> {
         NodeCalls::new(&self.0.channels, addr)
             .running()
             .await
-            .map_err(|error| error.about_peer(addr))
+            .map_err(|error| PeerError::Answer(error.about_peer(addr)))
     }
 
     fn present(&self, job: Job) -> Result<Job, BackendError> {

@@ -13,6 +13,7 @@ use dkron_membership::Gossip;
 use dkron_model::MemberStatus;
 use tokio_util::sync::CancellationToken;
 
+use crate::error::PeerError;
 use crate::members;
 
 const CHECK_EVERY: Duration = Duration::from_millis(500);
@@ -81,12 +82,12 @@ async fn existing_cluster(
     channels: &Channels,
     me: u64,
     servers: &[members::ServerSeen],
-) -> Result<bool, String> {
+) -> Result<bool, PeerError> {
     for server in servers.iter().filter(|server| server.raft_id != me) {
         let peers = ServerCalls::new(channels, &server.rpc_addr)
             .peers()
             .await
-            .map_err(|error| error.about_peer(&server.name))?;
+            .map_err(|error| PeerError::Answer(error.about_peer(&server.name)))?;
         if !peers.is_empty() {
             return Ok(true);
         }

@@ -13,6 +13,7 @@ use dkron_cluster::rpc::{NodeCalls, RunStreamEvent};
 use dkron_store::{Command, RunReport};
 use dkron_worker::RunOrder;
 
+use crate::error::PeerError;
 use crate::members;
 use crate::node::Node;
 
@@ -35,15 +36,18 @@ pub fn send(node: &Arc<Node>, order: RunOrder, node_name: &str) {
 
 /// Sends the order and follows the run until it ends or the stream breaks. Returns an error
 /// only if the node never accepted the order.
-async fn deliver(node: &Node, order: &RunOrder, target: &str) -> Result<(), String> {
+async fn deliver(node: &Node, order: &RunOrder, target: &str) -> Result<(), PeerError> {
     let began = std::time::Instant::now();
-    let addr = members::rpc_addr_of(&node.gossip, target)
-        .ok_or_else(|| format!("node {target} is not alive in the cluster"))?;
+    let addr = members::rpc_addr_of(&node.gossip, target).ok_or_else(|| PeerError::NotAlive {
+        node: target.to_string(),
+    })?;
     // The summary of a finished run is whether it succeeded (the worker's `Finished`).
     let mut events = NodeCalls::new(&node.channels, &addr)
         .run::<_, bool>(order)
         .await
-        .map_err(|error| error.about_peer(format_args!("node {target} at {addr}")))?;
+        .map_err(|error| {
+            PeerError::Answer(error.about_peer(format_args!("node {target} at {addr}")))
+        })?;
     let answered = began.elapsed();
     match events.next_event().await {
         Ok(Some(first)) => {
@@ -58,8 +62,12 @@ async fn deliver(node: &Node, order: &RunOrder, target: &str) -> Result<(), Stri
                 return Ok(());
             }
         }
-        Ok(None) => return Err(format!("node {target} closed the run stream at once")),
-        Err(error) => return Err(format!("node {target}: {error}")),
+        Ok(None) => {
+            return Err(PeerError::StreamClosed {
+                node: target.to_string(),
+            });
+        }
+        Err(error) => return Err(PeerError::Answer(format!("node {target}: {error}"))),
     }
     // Accepted: from here on the node records the result itself.
     let mut output_bytes = 0usize;
@@ -78,7 +86,7 @@ async fn deliver(node: &Node, order: &RunOrder, target: &str) -> Result<(), Stri
 }
 
 /// The record of a run that never reached its node.
-fn undelivered(order: &RunOrder, target: &str, reason: &str) -> Command {
+fn undelivered(order: &RunOrder, target: &str, reason: &PeerError) -> Command {
     let now = Utc::now();
     Command::RunFinished {
         report: RunReport {

@@ -1,4 +1,5 @@
-//! The agent's typed errors: why a replicated write or a kill did not happen. Their texts
+//! The agent's typed errors: why a replicated write or a call to another node did not happen.
+//! Their texts
 //! reach logs and API answers unchanged from when they were plain strings.
 
 /// Why a replicated write from this node did not happen. Cloned to every caller whose
@@ -22,16 +23,31 @@ pub enum WriteError {
     Dropped,
 }
 
-/// Why a run could not be asked to stop.
+/// Why a call to another node (a run order, a kill, a question) got no usable answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum KillError {
-    /// The run's node is not an alive member of the cluster.
+pub enum PeerError {
+    /// The node is not an alive member of the cluster.
     #[error("node {node} is not alive in the cluster")]
-    NodeNotAlive {
+    NotAlive {
         /// The node's name.
         node: String,
     },
-    /// The node did not take the order; the text names it.
+    /// Gossip lists the node without its RPC address.
+    #[error("node {node} has no rpc address")]
+    NoAddress {
+        /// The node's name.
+        node: String,
+    },
+    /// No leader is elected to ask.
+    #[error("no leader is elected")]
+    NoLeader,
+    /// The node ended a run's stream before saying whether it took the order.
+    #[error("node {node} closed the run stream at once")]
+    StreamClosed {
+        /// The node's name.
+        node: String,
+    },
+    /// The node refused or did not answer; the text names it and says why.
     #[error("{0}")]
-    Unanswered(String),
+    Answer(String),
 }

@@ -21,6 +21,7 @@ use dkron_worker::{RunOrder, RunState};
 
 use crate::deliveries::UnknownRun;
 use crate::dispatch;
+use crate::error::PeerError;
 use crate::members;
 use crate::node::Node;
 use crate::pending_runs;
@@ -140,7 +141,7 @@ async fn ask_states(
     node: &Node,
     node_name: &str,
     runs: &[&ActiveRun],
-) -> Result<Vec<RunState>, String> {
+) -> Result<Vec<RunState>, PeerError> {
     let keys: Vec<(String, String)> = runs
         .iter()
         .map(|run| (run.job.clone(), run.execution_id.clone()))
@@ -148,14 +149,18 @@ async fn ask_states(
     if node_name == node.node_name {
         return Ok(node.worker.states(&keys));
     }
-    let addr = members::rpc_addr_of(&node.gossip, node_name)
-        .ok_or_else(|| format!("node {node_name} has no rpc address"))?;
+    let addr =
+        members::rpc_addr_of(&node.gossip, node_name).ok_or_else(|| PeerError::NoAddress {
+            node: node_name.to_string(),
+        })?;
     NodeCalls::new(&node.channels, &addr)
         .run_status(&keys)
         .await
         .map_err(|error| match error {
-            RpcError::Timeout { .. } => format!("node {node_name} did not answer in time"),
-            other => other.to_string(),
+            RpcError::Timeout { .. } => {
+                PeerError::Answer(format!("node {node_name} did not answer in time"))
+            }
+            other => PeerError::Answer(other.to_string()),
         })
 }
 
