@@ -59,6 +59,27 @@ fn advance_cursor(stored: &mut StoredJob, trigger: Trigger, nominal: DateTime<Ut
     }
 }
 
+/// Takes an occurrence into the job's ledger count, moving the cursor to `cursor_to` for the
+/// schedule's occurrences; refused when the occurrence at `nominal` is already recorded
+/// (this is what makes launches and skips at most once).
+fn take_new_occurrence(
+    stored: &mut StoredJob,
+    already_recorded: bool,
+    nominal: DateTime<Utc>,
+    trigger: Trigger,
+    cursor_to: DateTime<Utc>,
+) -> Result<(), Refusal> {
+    if already_recorded {
+        return Err(Refusal::AlreadyRecorded {
+            job: stored.job.name.clone(),
+            nominal,
+        });
+    }
+    advance_cursor(stored, trigger, cursor_to);
+    stored.ledger_count += 1;
+    Ok(())
+}
+
 /// Dkron's `isRunnable` window: before `starts_at` or after `expires_at`.
 fn outside_window(job: &Job, at: DateTime<Utc>) -> bool {
     job.starts_at.is_some_and(|starts_at| at < starts_at)
@@ -126,14 +147,7 @@ pub fn launch(
             .pending_triggers
             .retain(|pending| *pending != nominal);
     }
-    if already_recorded {
-        return Err(Refusal::AlreadyRecorded {
-            job: stored.job.name.clone(),
-            nominal,
-        });
-    }
-    advance_cursor(stored, trigger, nominal);
-    stored.ledger_count += 1;
+    take_new_occurrence(stored, already_recorded, nominal, trigger, nominal)?;
     let name = stored.job.name.as_str();
     if let Some(reason) = skip_reason(stored, trigger, nominal, !runs.is_empty(), paused) {
         let entry = skipped_entry(name, nominal, trigger, reason.to_string(), decided_at);
@@ -168,14 +182,7 @@ pub fn skip(
     reason: &SkipReason,
     decided_at: DateTime<Utc>,
 ) -> Result<LedgerEntry, Refusal> {
-    if already_recorded {
-        return Err(Refusal::AlreadyRecorded {
-            job: stored.job.name.clone(),
-            nominal,
-        });
-    }
-    advance_cursor(stored, trigger, nominal);
-    stored.ledger_count += 1;
+    take_new_occurrence(stored, already_recorded, nominal, trigger, nominal)?;
     let entry = skipped_entry(
         &stored.job.name,
         nominal,
@@ -206,14 +213,8 @@ pub fn skip_range(
     reason: &SkipReason,
     decided_at: DateTime<Utc>,
 ) -> Result<LedgerEntry, Refusal> {
-    if already_recorded {
-        return Err(Refusal::AlreadyRecorded {
-            job: stored.job.name.clone(),
-            nominal: range.first,
-        });
-    }
-    advance_cursor(stored, Trigger::Schedule, range.last);
-    stored.ledger_count += 1;
+    let trigger = Trigger::Schedule;
+    take_new_occurrence(stored, already_recorded, range.first, trigger, range.last)?;
     let name = stored.job.name.as_str();
     let SkippedRange { first, last, count } = range;
     Ok(skipped_range_entry(

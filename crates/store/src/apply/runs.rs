@@ -303,19 +303,9 @@ fn skip(
     reason: SkipReason,
     decided_at: DateTime<Utc>,
 ) -> Result<CommandResult, StoreError> {
-    let Some(mut stored) = tables.load_job(job)? else {
-        return job_not_found(job);
-    };
-    let recorded = tables.load_ledger(job, nominal)?.is_some();
-    let decision =
-        dkron_lifecycle::skip(&mut stored, recorded, nominal, trigger, &reason, decided_at);
-    let entry = match decision {
-        Ok(entry) => entry,
-        Err(refusal) => return refused(refusal),
-    };
-    tables.record_occurrence(&mut stored, &entry)?;
-    tables.save_job(stored)?;
-    Ok(CommandResult::Skipped(reason))
+    record_skip(tables, job, nominal, reason, |stored, recorded, reason| {
+        dkron_lifecycle::skip(stored, recorded, nominal, trigger, reason, decided_at)
+    })
 }
 
 /// Records a run of missed occurrences as one ledger entry keyed by the first.
@@ -326,12 +316,31 @@ fn skip_range(
     reason: SkipReason,
     decided_at: DateTime<Utc>,
 ) -> Result<CommandResult, StoreError> {
+    record_skip(
+        tables,
+        job,
+        range.first,
+        reason,
+        |stored, recorded, reason| {
+            dkron_lifecycle::skip_range(stored, recorded, range, reason, decided_at)
+        },
+    )
+}
+
+/// Loads what a skip needs (the job, whether the occurrence keyed at `nominal` is
+/// recorded), lets `decide` make the ledger entry, and writes it.
+fn record_skip(
+    tables: &mut Tables<'_>,
+    job: &str,
+    nominal: DateTime<Utc>,
+    reason: SkipReason,
+    decide: impl FnOnce(&mut StoredJob, bool, &SkipReason) -> Result<LedgerEntry, Refusal>,
+) -> Result<CommandResult, StoreError> {
     let Some(mut stored) = tables.load_job(job)? else {
         return job_not_found(job);
     };
-    let recorded = tables.load_ledger(job, range.first)?.is_some();
-    let decision = dkron_lifecycle::skip_range(&mut stored, recorded, range, &reason, decided_at);
-    let entry = match decision {
+    let recorded = tables.load_ledger(job, nominal)?.is_some();
+    let entry = match decide(&mut stored, recorded, &reason) {
         Ok(entry) => entry,
         Err(refusal) => return refused(refusal),
     };
