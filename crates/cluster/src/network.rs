@@ -81,7 +81,11 @@ impl RaftNetworkFactory<TypeConfig> for GrpcNetwork {
             local_id: self.local_id,
             target,
             addr: node.addr.clone(),
-            client: self.channels.get(&node.addr).map(RaftClient::new),
+            client: self
+                .channels
+                .get(&node.addr)
+                .map(RaftClient::new)
+                .map_err(|bad| bad.to_string()),
         }
     }
 }

@@ -36,17 +36,27 @@ pub fn format(time: &DateTime<Utc>) -> String {
     }
 }
 
+/// A text that is not a time in either accepted form.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "cannot parse \"{text}\" as a time: expected RFC 3339 (2006-01-02T15:04:05Z07:00) or 2006-01-02T15:04"
+)]
+pub struct TimeParseError {
+    /// The rejected text.
+    pub text: String,
+}
+
 /// Parses RFC 3339 (any offset, optional fraction) or `YYYY-MM-DDTHH:MM` as UTC.
-pub fn parse(text: &str) -> Result<DateTime<Utc>, String> {
+pub fn parse(text: &str) -> Result<DateTime<Utc>, TimeParseError> {
     if let Ok(time) = DateTime::parse_from_rfc3339(text) {
         return Ok(time.with_timezone(&Utc));
     }
     if let Ok(naive) = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M") {
         return Ok(naive.and_utc());
     }
-    Err(format!(
-        "cannot parse \"{text}\" as a time: expected RFC 3339 (2006-01-02T15:04:05Z07:00) or 2006-01-02T15:04"
-    ))
+    Err(TimeParseError {
+        text: text.to_string(),
+    })
 }
 
 /// Serde helpers for a non-nullable time (`next`): zero time when unset.

@@ -44,9 +44,9 @@ impl<'a> Target<'a> {
     pub(crate) fn channel(&self) -> Result<Channel, RpcError> {
         self.channels
             .get(self.addr)
-            .map_err(|message| RpcError::BadAddress {
+            .map_err(|bad| RpcError::BadAddress {
                 address: self.addr.to_string(),
-                message,
+                message: bad.to_string(),
             })
     }
 

@@ -38,7 +38,7 @@ impl Channels {
 
     /// Returns the channel to `addr` (`host:port`), creating it on first use. Nothing is
     /// dialled until the first call; a dead peer costs a failed call, not a blocked caller.
-    pub fn get(&self, addr: &str) -> Result<Channel, String> {
+    pub fn get(&self, addr: &str) -> Result<Channel, BadAddress> {
         let mut by_addr = self.lock();
         if let Some(channel) = by_addr.get(addr) {
             return Ok(channel.clone());
@@ -66,9 +66,22 @@ impl Channels {
     }
 }
 
-fn lazy_channel(addr: &str) -> Result<Channel, String> {
+/// A peer address that does not make a URL.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("bad peer address {address:?}: {message}")]
+pub struct BadAddress {
+    /// The address as given.
+    pub address: String,
+    /// Why it does not parse.
+    pub message: String,
+}
+
+fn lazy_channel(addr: &str) -> Result<Channel, BadAddress> {
     let endpoint = Endpoint::from_shared(format!("http://{addr}"))
-        .map_err(|error| format!("bad peer address {addr:?}: {error}"))?
+        .map_err(|error| BadAddress {
+            address: addr.to_string(),
+            message: error.to_string(),
+        })?
         .connect_timeout(CONNECT_TIMEOUT)
         .tcp_nodelay(true)
         .http2_keep_alive_interval(Duration::from_secs(10))

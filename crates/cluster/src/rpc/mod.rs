@@ -23,7 +23,7 @@ mod server_calls;
 mod service_error;
 mod status;
 
-pub use channels::Channels;
+pub use channels::{BadAddress, Channels};
 pub use code::RpcCode;
 pub use error::RpcError;
 pub use leader_calls::{LeaderCalls, RunJobAnswer};
