@@ -2,7 +2,7 @@
 //! the occurrence's ledger state, the job's status and counters, a notice, the queued
 //! occurrence let out, the children a success triggers, an ephemeral job's deletion.
 
-use chrono::{TimeDelta, Utc};
+use chrono::TimeDelta;
 use dkron_model::{Execution, LedgerEntry, OccurrenceState, execution_id, retry_delay, will_retry};
 
 use crate::job_state::{PendingRun, QueuedLaunch, StoredJob};
@@ -38,8 +38,6 @@ pub struct Finish {
     pub retry: Option<Retry>,
     /// Leave a "finished" notice about the record: its attempt was the last.
     pub notice: bool,
-    /// The occurrence's ledger entry changed (the caller writes it back).
-    pub ledger_changed: bool,
     /// This result made the occurrence succeed: each of the job's `dependent_jobs` gets
     /// [`crate::parent_succeeded`].
     pub triggers_children: bool,
@@ -50,7 +48,7 @@ pub struct Finish {
 }
 
 /// Decides the end of a run of `stored` from its report; `ledger` is the occurrence's entry
-/// when there is one.
+/// when there is one, and it changes whenever there is (the caller writes it back).
 ///
 /// The caller has already checked that the run was active (a second final report is
 /// refused before this). A failed run is retried unless it was lost, stopped on purpose,
@@ -59,14 +57,14 @@ pub struct Finish {
 pub fn finish(
     stored: &mut StoredJob,
     mut ledger: Option<&mut LedgerEntry>,
-    report: RunReport,
+    mut report: RunReport,
     facts: FinishFacts<'_>,
 ) -> Finish {
     stored.active_runs = stored.active_runs.saturating_sub(1);
     // A retry that ends before it started (lost with its node, or never delivered) is no
     // longer pending.
     stored.forget_pending_run(&report.execution_id);
-    let (report, record) = record_of(stored, report, facts.group);
+    let record = record_of(stored, &mut report, facts.group);
     count_result(stored, &record.execution);
     stored.job.status = group_status_with(facts.group, &record.execution).to_string();
     let attempt = report.attempt.max(1);
@@ -78,7 +76,6 @@ pub fn finish(
         record,
         retry: None,
         notice: !retried,
-        ledger_changed: ledger.is_some(),
         triggers_children: false,
         released: None,
         delete_job: false,
@@ -105,25 +102,14 @@ pub fn finish(
     outcome
 }
 
-/// What remains of a report once its output has moved into the record.
-struct ReportFacts {
-    execution_id: String,
-    node_name: String,
-    nominal: chrono::DateTime<Utc>,
-    attempt: u32,
-    finished_at: chrono::DateTime<Utc>,
-    success: bool,
-    exit_code: Option<i32>,
-    no_retry: bool,
-}
-
 /// Builds the record of a run's result, keeping what its start record knew (the trigger,
-/// and the later of the two start times); counts the record if it is the run's first.
+/// and the later of the two start times); counts the record if it is the run's first. The
+/// output moves from the report into the record (it can be large; it is not copied).
 fn record_of(
     stored: &mut StoredJob,
-    report: RunReport,
+    report: &mut RunReport,
     group: &[StoredExecution],
-) -> (ReportFacts, StoredExecution) {
+) -> StoredExecution {
     let previous = group
         .iter()
         .find(|recorded| recorded.execution.id == report.execution_id);
@@ -134,14 +120,14 @@ fn record_of(
         recorded.execution.started_at.max(report.started_at)
     });
     let trigger = previous.map_or(dkron_model::Trigger::Manual, |recorded| recorded.trigger);
-    let record = StoredExecution {
+    StoredExecution {
         execution: Execution {
             id: report.execution_id.clone(),
-            job_name: report.job,
+            job_name: report.job.clone(),
             started_at,
             finished_at: report.finished_at,
             success: report.success,
-            output: report.output,
+            output: std::mem::take(&mut report.output),
             node_name: report.node_name.clone(),
             group: group_of(report.nominal),
             attempt: report.attempt.max(1),
@@ -151,18 +137,7 @@ fn record_of(
         nominal: report.nominal,
         trigger,
         exit_code: report.exit_code,
-    };
-    let facts = ReportFacts {
-        execution_id: report.execution_id,
-        node_name: report.node_name,
-        nominal: report.nominal,
-        attempt: report.attempt,
-        finished_at: report.finished_at,
-        success: report.success,
-        exit_code: report.exit_code,
-        no_retry: report.no_retry,
-    };
-    (facts, record)
+    }
 }
 
 /// Dkron's counters: every recorded result counts, retried attempts too.
@@ -179,7 +154,7 @@ fn count_result(stored: &mut StoredJob, execution: &Execution) {
 
 /// Turns a failed run into its next attempt on the same node, active from now and pending
 /// until its backoff has passed.
-fn schedule_retry(stored: &mut StoredJob, failed_run: &ReportFacts, attempt: u32) -> Retry {
+fn schedule_retry(stored: &mut StoredJob, failed_run: &RunReport, attempt: u32) -> Retry {
     let next_attempt = attempt + 1;
     let retry_id = execution_id(failed_run.nominal, &failed_run.node_name, next_attempt);
     let wait =
@@ -207,7 +182,7 @@ fn schedule_retry(stored: &mut StoredJob, failed_run: &ReportFacts, attempt: u32
 
 /// Lets the queued occurrence start once the job's active runs ended: its runs become
 /// active and pending, for the leader to send at once.
-fn release_queued(stored: &mut StoredJob, finished: &ReportFacts) -> Option<QueuedLaunch> {
+fn release_queued(stored: &mut StoredJob, finished: &RunReport) -> Option<QueuedLaunch> {
     if stored.active_runs > 0 {
         return None;
     }

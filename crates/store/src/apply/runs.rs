@@ -401,14 +401,13 @@ fn finish(
     report: RunReport,
     lost_reason: Option<&str>,
 ) -> Result<CommandResult, StoreError> {
-    let job = report.job.clone();
-    let nominal = report.nominal;
+    let (job, nominal) = (report.job.as_str(), report.nominal);
     // Taking the run out of the active runs is what makes a second final report a no-op.
     let was_active = tables
         .active
         .remove((
             report.node_name.as_str(),
-            job.as_str(),
+            job,
             nanos(nominal),
             report.execution_id.as_str(),
         ))
@@ -417,11 +416,11 @@ fn finish(
     if !was_active {
         return refused(Refusal::AlreadyFinished(report.execution_id));
     }
-    let Some(mut stored) = tables.load_job(&job)? else {
-        return job_not_found(&job);
+    let Some(mut stored) = tables.load_job(job)? else {
+        return job_not_found(job);
     };
-    let group = tables.load_group(&job, nanos(nominal))?;
-    let mut ledger = tables.load_ledger(&job, nominal)?;
+    let group = tables.load_group(job, nanos(nominal))?;
+    let mut ledger = tables.load_ledger(job, nominal)?;
     let facts = FinishFacts {
         group: &group,
         lost_reason,
@@ -446,7 +445,7 @@ fn write_finish(
     if decided.notice {
         notices::record(tables, NoticeKind::Finished, &record.execution, &stored.job)?;
     }
-    if let Some(entry) = ledger.filter(|_| decided.ledger_changed) {
+    if let Some(entry) = ledger {
         tables.save_ledger(entry)?;
     }
     let mut followups = Followups {
