@@ -67,6 +67,27 @@ pub struct PendingRun {
 }
 
 impl StoredJob {
+    /// Returns a job with no history: nothing run, nothing pending, the cursor at `cursor`
+    /// and the current schedule applying since `schedule_since`.
+    pub fn new(
+        job: Job,
+        cursor: Option<DateTime<Utc>>,
+        schedule_since: Option<DateTime<Utc>>,
+    ) -> StoredJob {
+        StoredJob {
+            job,
+            cursor,
+            schedule_since,
+            active_runs: 0,
+            execution_count: 0,
+            ledger_count: 0,
+            parents_done: Vec::new(),
+            pending_triggers: Vec::new(),
+            pending_runs: Vec::new(),
+            queued: None,
+        }
+    }
+
     /// Drops a run from the runs waiting to be started (it started, or it ended first).
     pub(crate) fn forget_pending_run(&mut self, execution_id: &str) {
         self.pending_runs

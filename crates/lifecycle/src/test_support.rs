@@ -29,18 +29,7 @@ pub(crate) fn job(name: &str, concurrency: &str, retries: u32) -> Job {
 
 /// A job with no history.
 pub(crate) fn stored(job: Job) -> StoredJob {
-    StoredJob {
-        job,
-        cursor: None,
-        schedule_since: None,
-        active_runs: 0,
-        execution_count: 0,
-        ledger_count: 0,
-        parents_done: Vec::new(),
-        pending_triggers: Vec::new(),
-        pending_runs: Vec::new(),
-        queued: None,
-    }
+    StoredJob::new(job, None, None)
 }
 
 /// The first-attempt run of the occurrence at `nominal` on `node`.

@@ -18,24 +18,17 @@ fn render(collector: impl Collector) -> String {
 }
 
 fn stored(name: &str, status: &str, succeeded: i64, failed: i64) -> StoredJob {
-    StoredJob {
-        job: Job {
+    StoredJob::new(
+        Job {
             name: name.into(),
             status: status.into(),
             success_count: succeeded,
             error_count: failed,
             ..Job::default()
         },
-        cursor: None,
-        schedule_since: None,
-        active_runs: 0,
-        execution_count: 0,
-        ledger_count: 0,
-        parents_done: Vec::new(),
-        pending_triggers: Vec::new(),
-        pending_runs: Vec::new(),
-        queued: None,
-    }
+        None,
+        None,
+    )
 }
 
 fn figures(jobs: Vec<StoredJob>) -> ScrapeFigures {

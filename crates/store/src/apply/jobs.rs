@@ -76,22 +76,14 @@ pub(super) fn put(
         .unwrap_or_default();
     let stored = match existing {
         Some(old) => merge(old, job, now),
-        None => StoredJob {
-            cursor: Some(anchor_for(&job, now)),
-            schedule_since: Some(now),
-            job: Job {
+        None => {
+            let cursor = Some(anchor_for(&job, now));
+            let fresh = Job {
                 dependent_jobs: None,
                 ..job
-            }
-            .normalized_for_storage(),
-            active_runs: 0,
-            execution_count: 0,
-            ledger_count: 0,
-            parents_done: Vec::new(),
-            pending_triggers: Vec::new(),
-            pending_runs: Vec::new(),
-            queued: None,
-        },
+            };
+            StoredJob::new(fresh.normalized_for_storage(), cursor, Some(now))
+        }
     };
     for old_parent in old_parents.iter().filter(|old| !new_parents.contains(old)) {
         edit_dependents(tables, old_parent, |list| {
