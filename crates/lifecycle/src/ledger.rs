@@ -43,24 +43,20 @@ pub(crate) fn launched_entry(
     runs: &[RunPlan],
     decided_at: DateTime<Utc>,
 ) -> LedgerEntry {
+    let runs = runs
+        .iter()
+        .map(|run| LedgerRun {
+            execution_id: run.execution_id.clone(),
+            node_name: run.node_name.clone(),
+            exit_code: None,
+            success: None,
+            attempt: 1,
+        })
+        .collect();
     LedgerEntry {
-        job_name: job.to_string(),
-        nominal_time: nominal,
-        trigger,
         state: OccurrenceState::Launched,
-        reason: String::new(),
-        decided_at,
-        runs: runs
-            .iter()
-            .map(|run| LedgerRun {
-                execution_id: run.execution_id.clone(),
-                node_name: run.node_name.clone(),
-                exit_code: None,
-                success: None,
-                attempt: 1,
-            })
-            .collect(),
-        range: None,
+        runs,
+        ..skipped_entry(job, nominal, trigger, String::new(), decided_at)
     }
 }
 
