@@ -97,7 +97,8 @@ pub(crate) async fn run_server(config: AgentConfig) -> anyhow::Result<()> {
     tracing::info!(address = %http.local_addr().map(|a| a.to_string()).unwrap_or_default(), "http api listening");
     let signals = tokio::spawn(wait_for_signal(shutdown.clone()));
     let serve_shutdown = shutdown.clone();
-    axum::serve(http, router)
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(http, service)
         .with_graceful_shutdown(async move { serve_shutdown.cancelled().await })
         .await
         .context("http server failed")?;

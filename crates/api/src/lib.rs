@@ -7,6 +7,7 @@
 
 mod backend;
 mod backup;
+mod caller;
 mod cluster;
 mod cors;
 mod error;
@@ -32,6 +33,7 @@ mod validation;
 pub mod testsuite;
 
 pub use backend::{AgentInfo, ApiBackend, BackendError, SchedulerHealth};
+pub use caller::{ANONYMOUS, Caller, Role};
 pub use openapi_document::OPENAPI_YAML;
 pub use options::{ApiOptions, DEFAULT_MAX_JOB_BODY_BYTES, DEFAULT_MAX_RESTORE_BODY_BYTES};
 pub use render::to_go_json;

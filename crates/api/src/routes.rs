@@ -198,6 +198,7 @@ pub fn router<B: ApiBackend>(backend: Arc<B>, options: ApiOptions) -> Router {
         .merge(v1)
         .fallback(not_found)
         .with_state(state)
+        .layer(axum::middleware::from_fn(crate::caller::identify_caller))
         .layer(TraceLayer::new_for_http())
 }
 
