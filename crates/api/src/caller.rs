@@ -7,6 +7,7 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 
+use axum::extract::connect_info::MockConnectInfo;
 use axum::extract::{ConnectInfo, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::middleware::Next;
@@ -55,12 +56,22 @@ impl Caller {
 
 /// Names the caller of every request (anonymous while ACLs are off).
 pub(crate) async fn identify_caller(mut request: Request, next: Next) -> Response {
-    let address = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(address)| *address);
+    let address = peer_address(&request);
     request.extensions_mut().insert(Caller::anonymous(address));
     next.run(request).await
+}
+
+/// The connection's peer, from the server's connect info (or a test's stand-in for it).
+fn peer_address(request: &Request) -> Option<SocketAddr> {
+    let extensions = request.extensions();
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(address)| *address)
+        .or_else(|| {
+            extensions
+                .get::<MockConnectInfo<SocketAddr>>()
+                .map(|MockConnectInfo(address)| *address)
+        })
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Caller {
@@ -83,7 +94,6 @@ mod tests {
 
     use axum::Router;
     use axum::body::{Body, to_bytes};
-    use axum::extract::connect_info::MockConnectInfo;
     use axum::routing::get;
     use tower::ServiceExt;
 
