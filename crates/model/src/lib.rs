@@ -15,6 +15,7 @@ mod misfire;
 mod occurrence;
 mod retry;
 mod schedule;
+pub mod secrets;
 mod status;
 mod tags;
 mod validation;

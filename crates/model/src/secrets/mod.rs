@@ -1,0 +1,121 @@
+//! Which job fields are secrets, how they are hidden in what the server shows, and how a
+//! hidden value sent back is replaced by the stored secret.
+//!
+//! Secrets live in the string maps of `executor_config` and of each processor: every value
+//! of `env`; keys named like credentials (`password`, `saslPassword`, `token`, `api_key`,
+//! `client_secret`, `webhook_url`, …); credential headers in `headers` (`Authorization`,
+//! `Cookie`, `X-Api-Key`, …); passwords and credential query parameters of URLs (`url`,
+//! any key ending in `url`, `uri` or `dsn`). [`redact_job`] replaces each with
+//! [`REDACTED`]; [`restore_redacted_secrets`] turns the placeholders of a submitted job back
+//! into the stored values, so that a client that reads a job, edits it and posts it back
+//! keeps the secrets it never saw.
+
+mod lists;
+mod names;
+mod placeholder;
+mod shape;
+mod url;
+
+#[cfg(test)]
+mod props_test;
+
+use std::collections::BTreeMap;
+
+use crate::Job;
+pub use placeholder::REDACTED;
+use shape::{redact_value, restore_value, shape_of_key};
+
+/// A submitted job holds the placeholder for a secret the stored job does not have, so there
+/// is nothing to keep in its place.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{field} holds the placeholder \"<redacted>\" for {what}, but the stored job has no such \
+     secret to keep; send the real value"
+)]
+pub struct UnknownSecret {
+    /// The job field at fault, as a JSON path (`executor_config.env`,
+    /// `processors.mail.password`).
+    pub field: String,
+    /// Which secret inside the field (`variable TOKEN`, `header Authorization`, `its value`).
+    pub what: String,
+}
+
+/// Returns a copy of `job` with every secret replaced by [`REDACTED`].
+pub fn redact_job(job: &Job) -> Job {
+    let mut redacted = job.clone();
+    if let Some(config) = redacted.executor_config.as_mut() {
+        redact_map(config);
+    }
+    if let Some(processors) = redacted.processors.as_mut() {
+        for config in processors.values_mut() {
+            redact_map(config);
+        }
+    }
+    redacted
+}
+
+/// Returns true when some secret field of `job` holds the placeholder.
+pub fn holds_redacted_secrets(job: &Job) -> bool {
+    let holds = |config: &BTreeMap<String, String>| {
+        config
+            .iter()
+            .any(|(key, value)| shape_of_key(key).is_some() && value.contains(REDACTED))
+    };
+    job.executor_config.as_ref().is_some_and(holds)
+        || job
+            .processors
+            .as_ref()
+            .is_some_and(|processors| processors.values().any(holds))
+}
+
+/// Replaces every placeholder in the secret fields of `submitted` by the secret it stands
+/// for in `stored` (the job as stored under the same name, if any). Changes nothing and
+/// names the field when a placeholder has no stored secret behind it.
+pub fn restore_redacted_secrets(
+    submitted: &mut Job,
+    stored: Option<&Job>,
+) -> Result<(), UnknownSecret> {
+    let mut restored = submitted.clone();
+    if let Some(config) = restored.executor_config.as_mut() {
+        let stored_config = stored.and_then(|job| job.executor_config.as_ref());
+        restore_map(config, stored_config, "executor_config")?;
+    }
+    if let Some(processors) = restored.processors.as_mut() {
+        for (name, config) in processors.iter_mut() {
+            let stored_config = stored
+                .and_then(|job| job.processors.as_ref())
+                .and_then(|processors| processors.get(name));
+            restore_map(config, stored_config, &format!("processors.{name}"))?;
+        }
+    }
+    *submitted = restored;
+    Ok(())
+}
+
+fn redact_map(config: &mut BTreeMap<String, String>) {
+    for (key, value) in config.iter_mut() {
+        if let Some(shape) = shape_of_key(key) {
+            *value = redact_value(shape, value);
+        }
+    }
+}
+
+fn restore_map(
+    config: &mut BTreeMap<String, String>,
+    stored: Option<&BTreeMap<String, String>>,
+    field_prefix: &str,
+) -> Result<(), UnknownSecret> {
+    for (key, value) in config.iter_mut() {
+        let Some(shape) = shape_of_key(key) else {
+            continue;
+        };
+        let stored_value = stored
+            .and_then(|stored| stored.get(key))
+            .map(String::as_str);
+        *value = restore_value(shape, value, stored_value).map_err(|missing| UnknownSecret {
+            field: format!("{field_prefix}.{key}"),
+            what: missing.0,
+        })?;
+    }
+    Ok(())
+}
