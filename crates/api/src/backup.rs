@@ -1,25 +1,47 @@
 //! `GET /v1/backup`: every job, in the form `POST /v1/restore` takes back (Dkron's FAQ names
 //! this route; Dkron itself never served it).
+//!
+//! Secrets are hidden unless the caller asks for them with `?include_secrets=true` and may
+//! see them (ACLs off, or a management token): a backup made without them restores jobs only
+//! over jobs that still hold the secrets (the post-back rule of `POST /v1/restore`).
 
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::Response;
 use chrono::Utc;
 
 use crate::backend::ApiBackend;
+use crate::caller::Caller;
 use crate::error::ApiError;
+use crate::query::{first_value, query_pairs};
 use crate::render::{Format, with_total_count};
 use crate::state::SharedState;
+
+/// The query key that asks for a backup with its secrets.
+const INCLUDE_SECRETS: &str = "include_secrets";
 
 /// Answers with every job, sorted by name, as an attachment named after the time.
 pub(crate) async fn backup<B: ApiBackend>(
     State(state): State<SharedState<B>>,
     format: Format,
+    caller: Caller,
+    uri: Uri,
 ) -> Result<Response, ApiError> {
+    let include_secrets = wants_secrets(&query_pairs(&uri))?;
+    if include_secrets && !caller.sees_secrets() {
+        return Err(ApiError::Forbidden(format!(
+            "{} may not back up secrets: include_secrets=true needs a management token",
+            caller.actor
+        )));
+    }
     let mut jobs = state.backend.list_jobs().await?;
     jobs.sort_by(|a, b| a.name.cmp(&b.name));
     let total = jobs.len();
-    let mut response = format.json(StatusCode::OK, &jobs)?;
+    let mut response = if include_secrets {
+        format.json(StatusCode::OK, &jobs)?
+    } else {
+        format.jobs(StatusCode::OK, &jobs)?
+    };
     let file_name = format!(
         "attachment; filename=\"dkron-backup-{}.json\"",
         Utc::now().format("%Y%m%dT%H%M%SZ")
@@ -30,4 +52,15 @@ pub(crate) async fn backup<B: ApiBackend>(
             .insert(header::CONTENT_DISPOSITION, value);
     }
     Ok(with_total_count(response, total))
+}
+
+/// Reads `include_secrets` (absent or false: hidden; present empty, `true` or `1`: shown).
+fn wants_secrets(pairs: &[(String, String)]) -> Result<bool, ApiError> {
+    match first_value(pairs, INCLUDE_SECRETS) {
+        None | Some("false") | Some("0") => Ok(false),
+        Some("") | Some("true") | Some("1") => Ok(true),
+        Some(other) => Err(ApiError::BadRequest(format!(
+            "invalid {INCLUDE_SECRETS} {other:?}: use \"true\" or \"false\""
+        ))),
+    }
 }

@@ -5,6 +5,8 @@
 //! payload: …`, `Job validation failed: …`, `specified parent job not found`, `New job
 //! submissions are currently paused`) are kept word for word.
 
+use std::borrow::Cow;
+
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
@@ -17,6 +19,12 @@ pub(crate) enum ApiError {
     /// The request itself is wrong (query, body, path); the message says how.
     #[error("{0}")]
     BadRequest(String),
+    /// The caller may not do what it asked; the message says why and what would allow it.
+    #[error("{0}")]
+    Forbidden(String),
+    /// A browser sent a body that is not JSON where JSON is expected.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// Something the request names does not exist (and the backend was not asked).
     #[error("{0}")]
     NotFound(String),
@@ -47,7 +55,7 @@ pub(crate) enum ApiError {
     #[error("{error}")]
     AtField {
         /// The field at fault.
-        field: &'static str,
+        field: Cow<'static, str>,
         /// The refusal itself, which decides the status and message.
         error: Box<ApiError>,
     },
@@ -58,9 +66,9 @@ pub(crate) const X_ERROR_FIELD: &str = "x-error-field";
 
 impl ApiError {
     /// Marks the error as being about job field `field`.
-    pub(crate) fn at_field(self, field: &'static str) -> ApiError {
+    pub(crate) fn at_field(self, field: impl Into<Cow<'static, str>>) -> ApiError {
         ApiError::AtField {
-            field,
+            field: field.into(),
             error: Box::new(self),
         }
     }
@@ -70,6 +78,8 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Paused | ApiError::TooManyStreams { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Render(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -96,14 +106,12 @@ impl IntoResponse for ApiError {
             tracing::debug!(status = status.as_u16(), error = %self, "request rejected");
         }
         let field = match &self {
-            ApiError::AtField { field, .. } => Some(*field),
+            ApiError::AtField { field, .. } => HeaderValue::from_str(field).ok(),
             _ => None,
         };
         let mut response = plain_text(status, self.to_string());
         if let Some(field) = field {
-            response
-                .headers_mut()
-                .insert(X_ERROR_FIELD, HeaderValue::from_static(field));
+            response.headers_mut().insert(X_ERROR_FIELD, field);
         }
         response
     }

@@ -41,7 +41,7 @@ pub(crate) async fn delete_executions<B: ApiBackend>(
     Path(job): Path<String>,
 ) -> Result<Response, ApiError> {
     let job = state.backend.delete_executions(&job).await?;
-    format.json(StatusCode::OK, &job)
+    format.job(StatusCode::OK, &job)
 }
 
 /// `GET /v1/jobs/{job}/executions/{execution}`: one execution with its full output. A run

@@ -6,6 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use dkron_model::Job;
+use dkron_model::secrets::{holds_redacted_secrets, restore_redacted_secrets};
 
 use crate::backend::{ApiBackend, BackendError};
 use crate::error::ApiError;
@@ -31,7 +32,7 @@ pub(crate) async fn list_jobs<B: ApiBackend>(
         }
         None => query.apply(state.backend.list_jobs().await?),
     };
-    let response = format.json(StatusCode::OK, &page.items)?;
+    let response = format.jobs(StatusCode::OK, &page.items)?;
     Ok(with_total_count(response, page.total))
 }
 
@@ -83,6 +84,7 @@ async fn store_submitted_job<B: ApiBackend>(
             .at_field("name"));
         }
     }
+    keep_stored_secrets(state, &mut job).await?;
     validate(&job)?;
     state
         .backend
@@ -96,8 +98,22 @@ async fn store_submitted_job<B: ApiBackend>(
         }
     }
     // Dkron echoes the decoded request, not the stored job; clients rely on that shape.
-    let response = format.json(StatusCode::CREATED, &job)?;
+    let response = format.job(StatusCode::CREATED, &job)?;
     Ok(with_job_location(response, &job.name))
+}
+
+/// Applies the post-back rule: a secret field holding the placeholder keeps the stored
+/// secret; a placeholder with no stored secret behind it is refused, naming the field.
+async fn keep_stored_secrets<B: ApiBackend>(
+    state: &AppState<B>,
+    job: &mut Job,
+) -> Result<(), ApiError> {
+    if !holds_redacted_secrets(job) {
+        return Ok(());
+    }
+    let stored = state.backend.get_job(&job.name).await?;
+    restore_redacted_secrets(job, stored.as_ref())
+        .map_err(|error| ApiError::BadRequest(error.to_string()).at_field(error.field.clone()))
 }
 
 /// The store refuses a job for its parent only: missing, or closing a loop of parents.
@@ -133,7 +149,7 @@ pub(crate) async fn get_job<B: ApiBackend>(
         .get_job(&name)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("job {name} not found")))?;
-    format.json(StatusCode::OK, &job)
+    format.job(StatusCode::OK, &job)
 }
 
 /// `DELETE /v1/jobs/{job}`: returns the deleted job.
@@ -143,7 +159,7 @@ pub(crate) async fn delete_job<B: ApiBackend>(
     Path(name): Path<String>,
 ) -> Result<Response, ApiError> {
     let job = state.backend.delete_job(&name).await?;
-    format.json(StatusCode::OK, &job)
+    format.job(StatusCode::OK, &job)
 }
 
 /// `POST /v1/jobs/{job}` and `POST /v1/jobs/{job}/run`: starts a manual run and answers
@@ -161,7 +177,7 @@ pub(crate) async fn run_job<B: ApiBackend>(
     } else {
         StatusCode::ACCEPTED
     };
-    let response = format.json(status, &job)?;
+    let response = format.job(status, &job)?;
     Ok(with_job_location(response, &job.name))
 }
 
@@ -182,6 +198,6 @@ pub(crate) async fn toggle_job<B: ApiBackend>(
     Path(name): Path<String>,
 ) -> Result<Response, ApiError> {
     let job = state.backend.toggle_job(&name).await?;
-    let response = format.json(StatusCode::OK, &job)?;
+    let response = format.job(StatusCode::OK, &job)?;
     Ok(with_job_location(response, &job.name))
 }

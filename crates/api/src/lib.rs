@@ -7,6 +7,7 @@
 
 mod backend;
 mod backup;
+mod browser;
 mod caller;
 mod cluster;
 mod cors;
@@ -18,6 +19,7 @@ mod list_query;
 mod openapi;
 mod openapi_document;
 mod options;
+mod origins;
 mod preview;
 mod query;
 mod render;
@@ -36,5 +38,6 @@ pub use backend::{AgentInfo, ApiBackend, BackendError, SchedulerHealth};
 pub use caller::{ANONYMOUS, Caller, Role};
 pub use openapi_document::OPENAPI_YAML;
 pub use options::{ApiOptions, DEFAULT_MAX_JOB_BODY_BYTES, DEFAULT_MAX_RESTORE_BODY_BYTES};
+pub use origins::AllowedOrigins;
 pub use render::to_go_json;
 pub use routes::{RouteSpec, route_table, router};

@@ -16,6 +16,9 @@ pub struct ApiOptions {
     pub max_restore_body_bytes: usize,
     /// Most live output streams served at once; a further one gets `503` until one closes.
     pub max_output_streams: usize,
+    /// Web origins (`scheme://host[:port]`, or `*` for any) whose pages may call the API from
+    /// a browser; empty (the default) allows only the server's own pages.
+    pub cors_allowed_origins: Vec<String>,
 }
 
 impl ApiOptions {
@@ -26,6 +29,7 @@ impl ApiOptions {
             max_job_body_bytes: DEFAULT_MAX_JOB_BODY_BYTES,
             max_restore_body_bytes: DEFAULT_MAX_RESTORE_BODY_BYTES,
             max_output_streams: dkron_model::limits::MAX_OUTPUT_STREAM_FOLLOWERS,
+            cors_allowed_origins: Vec::new(),
         }
     }
 }

@@ -13,6 +13,8 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use dkron_model::Job;
+use dkron_model::secrets::redact_job;
 use serde::Serialize;
 use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 
@@ -135,6 +137,17 @@ impl Format {
         let body = to_go_json(value, self.pretty)
             .map_err(|error| ApiError::Render(format!("cannot encode the response: {error}")))?;
         Ok(json_bytes(status, body))
+    }
+
+    /// Renders one job as every answer shows jobs: with its secrets hidden.
+    pub(crate) fn job(self, status: StatusCode, job: &Job) -> Result<Response, ApiError> {
+        self.json(status, &redact_job(job))
+    }
+
+    /// Renders jobs as every answer shows them: with their secrets hidden.
+    pub(crate) fn jobs(self, status: StatusCode, jobs: &[Job]) -> Result<Response, ApiError> {
+        let shown: Vec<Job> = jobs.iter().map(redact_job).collect();
+        self.json(status, &shown)
     }
 }
 

@@ -13,6 +13,7 @@ use axum::extract::multipart::MultipartRejection;
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::Response;
+use dkron_model::secrets::{holds_redacted_secrets, restore_redacted_secrets};
 use dkron_model::{Job, validate_job};
 
 use crate::backend::ApiBackend;
@@ -83,12 +84,13 @@ async fn restore_upload<B: ApiBackend>(
     format: Format,
     upload: &[u8],
 ) -> Result<Response, ApiError> {
-    let jobs: Vec<Job> = serde_json::from_slice(upload).map_err(|error| {
+    let mut jobs: Vec<Job> = serde_json::from_slice(upload).map_err(|error| {
         ApiError::BadRequest(format!(
             "unable to parse the restore file as a JSON array of jobs: {error}"
         ))
     })?;
     check_each_job(&jobs)?;
+    keep_stored_secrets(state, &mut jobs).await?;
     let ordered = order_parents_first(jobs)?;
     check_outside_parents(state, &ordered).await?;
     let count = ordered.len();
@@ -107,6 +109,26 @@ fn upload_error(error: axum::extract::multipart::MultipartError, limit: usize) -
     } else {
         ApiError::BadRequest(format!("unable to read the upload: {}", error.body_text()))
     }
+}
+
+/// Applies the post-back rule to each job of the file: a placeholder keeps the secret of the
+/// stored job of the same name; one with nothing stored behind it refuses the whole file.
+async fn keep_stored_secrets<B: ApiBackend>(
+    state: &SharedState<B>,
+    jobs: &mut [Job],
+) -> Result<(), ApiError> {
+    for job in jobs.iter_mut().filter(|job| holds_redacted_secrets(job)) {
+        let stored = state.backend.get_job(&job.name).await?;
+        restore_redacted_secrets(job, stored.as_ref()).map_err(|error| {
+            ApiError::BadRequest(format!(
+                "job {}: {error}; nothing was restored (a backup made without \
+                 include_secrets=true restores only over jobs that still hold their secrets)",
+                job.name
+            ))
+            .at_field(error.field.clone())
+        })?;
+    }
+    Ok(())
 }
 
 /// Validates every job and refuses duplicate names.

@@ -16,8 +16,10 @@ use axum::routing::{MethodRouter, get, post, put};
 use tower_http::trace::TraceLayer;
 
 use crate::backend::ApiBackend;
+use crate::browser::guard_browser_requests;
 use crate::cors::{V1Headers, v1_headers};
 use crate::options::ApiOptions;
+use crate::origins::AllowedOrigins;
 use crate::state::{AppState, SharedState};
 use crate::text::plain_text;
 use crate::{backup, cluster, executions, jobs, openapi, preview, restore, stream, summary};
@@ -188,9 +190,11 @@ fn execution_routes<B: ApiBackend>(routes: Routes<SharedState<B>>) -> Routes<Sha
 /// Builds the HTTP router of the REST API: `/health` and every `/v1` route of Dkron (the UI,
 /// `/metrics` and `/debug/vars` are served elsewhere), with one debug-level span per request.
 pub fn router<B: ApiBackend>(backend: Arc<B>, options: ApiOptions) -> Router {
-    let headers = V1Headers::new(&options.node_name);
+    let allowed_origins = AllowedOrigins::new(&options.cors_allowed_origins);
+    let headers = V1Headers::new(&options.node_name, allowed_origins.clone());
     let v1 = v1_routes::<B>(&options)
         .router
+        .layer(from_fn_with_state(allowed_origins, guard_browser_requests))
         .layer(from_fn_with_state(headers, v1_headers));
     let state: SharedState<B> = Arc::new(AppState::new(backend, options));
     root_routes::<B>()

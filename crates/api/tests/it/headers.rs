@@ -2,13 +2,13 @@
 
 use axum::body::Body;
 use axum::http::{Method, Request};
-use dkron_api::route_table;
 use dkron_api::testsuite::InMemoryBackend;
+use dkron_api::{ApiOptions, route_table};
 
-use crate::common::{NODE, api, job};
+use crate::common::{NODE, api, api_with, job};
 
 #[tokio::test]
-async fn every_v1_response_names_the_node_and_allows_any_origin() {
+async fn every_v1_response_names_the_node_and_allows_no_other_origin_by_default() {
     let api = api();
     for reply in [
         api.get("/v1/jobs").await.expect(200),
@@ -16,10 +16,8 @@ async fn every_v1_response_names_the_node_and_allows_any_origin() {
         api.call("POST", "/v1/jobs", "{").await.expect(400),
     ] {
         assert_eq!(reply.header("x-whom"), Some(NODE));
-        assert_eq!(reply.header("access-control-allow-origin"), Some("*"));
-        let exposed = reply.header("access-control-expose-headers").unwrap();
-        assert!(exposed.starts_with("*"), "{exposed}");
-        assert!(exposed.contains("X-Total-Count"), "{exposed}");
+        assert_eq!(reply.header("access-control-allow-origin"), None);
+        assert_eq!(reply.header("access-control-expose-headers"), None);
     }
 }
 
@@ -54,8 +52,10 @@ async fn health_is_outside_v1() {
 }
 
 #[tokio::test]
-async fn preflight_is_answered_on_every_v1_route() {
-    let api = api();
+async fn preflight_from_an_allowed_origin_is_answered_on_every_v1_route() {
+    let mut options = ApiOptions::new(NODE);
+    options.cors_allowed_origins = vec!["http://ui.example".to_owned()];
+    let api = api_with(options);
     for route in route_table::<InMemoryBackend>() {
         if !route.path.starts_with("/v1") {
             continue;
@@ -78,7 +78,7 @@ async fn preflight_is_answered_on_every_v1_route() {
         let reply = api.send(request).await.expect(204);
         assert_eq!(
             reply.header("access-control-allow-origin"),
-            Some("*"),
+            Some("http://ui.example"),
             "{path}"
         );
         assert!(

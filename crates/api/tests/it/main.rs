@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod additions;
+mod browsers;
 mod cluster;
 mod common;
 mod executions;
@@ -12,3 +13,4 @@ mod jobs_list;
 mod jobs_write;
 mod openapi;
 mod restore;
+mod secrets;
