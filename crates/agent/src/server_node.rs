@@ -70,6 +70,19 @@ fn metrics_routes(
     crate::metrics::router(node.clone(), metrics)
 }
 
+/// Returns the API's options, warning when every web origin may call the API.
+fn api_options(config: &AgentConfig, node_name: &str) -> dkron_api::ApiOptions {
+    let mut options = dkron_api::ApiOptions::new(node_name);
+    options.cors_allowed_origins = config.cors_allowed_origins.clone();
+    if dkron_api::AllowedOrigins::new(&options.cors_allowed_origins).allows_any() {
+        tracing::warn!(
+            "cors-allowed-origins lists *: any web page a user opens can call this API from \
+             their browser and change jobs; list only the origins that need it"
+        );
+    }
+    options
+}
+
 /// Runs a server until it is stopped.
 pub(crate) async fn run_server(config: AgentConfig) -> anyhow::Result<()> {
     // Bind first: a port conflict must stop the server before it touches anything.
@@ -80,7 +93,7 @@ pub(crate) async fn run_server(config: AgentConfig) -> anyhow::Result<()> {
     let node = start_server(&config, &addresses, rpc, shutdown.clone()).await?;
     let mut router = dkron_api::router(
         Arc::new(ApiSeam(node.clone())),
-        dkron_api::ApiOptions::new(node.node_name.clone()),
+        api_options(&config, &node.node_name),
     );
     if config.ui {
         router = router.merge(dkron_ui::router());

@@ -45,6 +45,9 @@ pub struct AgentConfig {
     pub advertise_addr: Option<HostPort>,
     /// Address of the HTTP API and web UI (servers only).
     pub http_addr: HostPort,
+    /// Web origins (`scheme://host[:port]`, or `*`) whose pages may call the API from a
+    /// browser; empty allows only the server's own pages (a dkron-rs addition).
+    pub cors_allowed_origins: Vec<String>,
     /// Port of the gRPC listener: node-to-node RPC and, on servers, Raft.
     pub rpc_port: u16,
     /// RPC port advertised to other nodes; `None` advertises `rpc_port`.
@@ -167,6 +170,7 @@ impl Default for AgentConfig {
             bind_addr: HostPort::new("0.0.0.0", DEFAULT_GOSSIP_PORT),
             advertise_addr: None,
             http_addr: HostPort::new("", 8080),
+            cors_allowed_origins: Vec::new(),
             rpc_port: 6868,
             advertise_rpc_port: None,
             profile: GossipProfile::Lan,

@@ -29,8 +29,9 @@ const CONFIG_FILE_STEM: &str = "dkron";
 const CONFIG_FILE_EXTENSIONS: [&str; 4] = ["json", "toml", "yaml", "yml"];
 
 /// Keys whose value is a list.
-const LIST_KEYS: [&str; 6] = [
+const LIST_KEYS: [&str; 7] = [
     "tag",
+    "cors-allowed-origins",
     "join",
     "retry-join",
     "pre-webhook-headers",

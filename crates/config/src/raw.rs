@@ -29,6 +29,7 @@ pub(crate) struct RawAgentConfig {
     pub(crate) bind_addr: Option<Text>,
     pub(crate) advertise_addr: Option<Text>,
     pub(crate) http_addr: Option<Text>,
+    pub(crate) cors_allowed_origins: Option<TextList>,
     pub(crate) rpc_port: Option<u16>,
     pub(crate) advertise_rpc_port: Option<u16>,
     pub(crate) profile: Option<Text>,
@@ -133,6 +134,10 @@ impl RawAgentConfig {
                 None => defaults.advertise_addr,
             },
             http_addr: address("http-addr", self.http_addr.take(), None, defaults.http_addr)?,
+            cors_allowed_origins: list(
+                self.cors_allowed_origins.take(),
+                defaults.cors_allowed_origins,
+            ),
             rpc_port: self.rpc_port.unwrap_or(defaults.rpc_port),
             advertise_rpc_port: match self.advertise_rpc_port {
                 Some(0) => None,

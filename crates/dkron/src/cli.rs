@@ -217,6 +217,11 @@ pub struct AgentArgs {
         default_value_t = DEFAULTS.http_addr.to_string())]
     pub http_addr: String,
 
+    /// Web origin (scheme://host[:port]) whose pages may call the API from a browser; repeat
+    /// for more, `*` for any [default: only the server's own pages]
+    #[arg(long, help_heading = NETWORK, value_name = "ORIGIN", action = ArgAction::Append)]
+    pub cors_allowed_origins: Vec<String>,
+
     /// Port of the RPC listener (node-to-node gRPC and Raft), bound on the bind IP
     #[arg(long, help_heading = NETWORK, value_name = "PORT",
         default_value_t = DEFAULTS.rpc_port)]

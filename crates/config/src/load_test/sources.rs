@@ -259,3 +259,23 @@ fn repeated_and_comma_separated_flags_are_lists() {
     assert_eq!(config.tags.len(), 2);
     assert!(config.server && !config.ui);
 }
+
+#[test]
+fn cors_allowed_origins_is_a_list_from_env_file_or_flags() {
+    assert!(load(sources()).unwrap().cors_allowed_origins.is_empty());
+    let from_env = load(with_env(&[(
+        "DKRON_CORS_ALLOWED_ORIGINS",
+        "https://a.example, https://b.example:8443",
+    )]))
+    .unwrap();
+    assert_eq!(
+        from_env.cors_allowed_origins,
+        ["https://a.example", "https://b.example:8443"]
+    );
+    let from_flags = load(with_flags(&[(
+        "cors-allowed-origins",
+        &["https://a.example", "*"],
+    )]))
+    .unwrap();
+    assert_eq!(from_flags.cors_allowed_origins, ["https://a.example", "*"]);
+}
