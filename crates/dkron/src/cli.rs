@@ -79,9 +79,11 @@ pub enum Command {
     Raft(RaftCommand),
     /// Save every job to a file that `dkron restore` takes back
     #[command(
-        long_about = "Save every job of the cluster, as GET /v1/backup returns them, to \
-        --output (or stdout). The file is also what POST /v1/restore and Dkron's restore \
-        take. Run history is not part of it."
+        long_about = "Save every job of the cluster, as GET /v1/backup?include_secrets=true \
+        returns them, to --output (or stdout). The file holds the jobs' secrets (env values, \
+        passwords, Authorization headers) so that it restores into an empty cluster: it is \
+        written readable by its owner only. The file is also what POST /v1/restore and \
+        Dkron's restore take. Run history is not part of it."
     )]
     Backup(BackupArgs),
     /// Recreate the jobs of a backup file

@@ -86,14 +86,16 @@ async fn send(request: reqwest::RequestBuilder, url: &str) -> Result<String, Job
 
 /// `dkron backup`: writes every job to the file (or stdout); returns the summary line.
 pub async fn backup(args: BackupArgs) -> Result<String, JobsFileError> {
-    let url = url(&args.target, "/v1/backup?pretty");
+    // With its secrets, so that the file restores into an empty cluster; the server allows
+    // that only while ACLs are off or for a management token.
+    let url = url(&args.target, "/v1/backup?pretty&include_secrets=true");
     let body = send(client().get(&url), &url).await?;
     let count = serde_json::from_str::<Vec<serde_json::Value>>(&body)
         .map(|jobs| jobs.len())
         .unwrap_or(0);
     match &args.output {
         Some(path) => {
-            std::fs::write(path, format!("{body}\n")).map_err(|error| JobsFileError::File {
+            write_private(path, &format!("{body}\n")).map_err(|error| JobsFileError::File {
                 path: path.display().to_string(),
                 message: error.to_string(),
             })?;
@@ -104,6 +106,21 @@ pub async fn backup(args: BackupArgs) -> Result<String, JobsFileError> {
             Ok(format!("saved {count} jobs\n"))
         }
     }
+}
+
+/// Writes a file only its owner may read (a backup holds the jobs' secrets).
+fn write_private(path: &std::path::Path, content: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    // An existing file keeps its mode on open: narrow it too.
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    file.write_all(content.as_bytes())
 }
 
 /// `dkron restore`: sends the file to the server; returns one line per job.

@@ -30,7 +30,8 @@ async fn a_backup_restores_every_job_on_another_server() {
     let target = Server::start(&dir.path().join("target")).await;
     let jobs = [
         json!({"name": "extract", "schedule": "@daily", "timezone": "Europe/Berlin",
-               "executor": "shell", "executor_config": {"command": "true"},
+               "executor": "shell",
+               "executor_config": {"command": "true", "env": "DB_PASSWORD=s3cret-db"},
                "metadata": {"team": "data"}, "retries": 2, "concurrency": "queue"}),
         json!({"name": "load", "parent_job": "extract", "executor": "shell",
                "executor_config": {"command": "true"}}),
@@ -61,6 +62,16 @@ async fn a_backup_restores_every_job_on_another_server() {
         text(&saved.stderr)
     );
 
+    // The file holds the secrets (so it restores into an empty cluster): only its owner reads it.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("s3cret-db")
+    );
+
     let target_addr = format!("127.0.0.1:{}", target.http_port);
     let restored = dkron(
         dir.path(),
@@ -83,6 +94,9 @@ async fn a_backup_restores_every_job_on_another_server() {
     assert_eq!(extract["metadata"]["team"], "data");
     assert_eq!(extract["concurrency"], "queue");
     assert_eq!(extract["dependent_jobs"], json!(["load"]));
+    assert_eq!(extract["executor_config"]["env"], "DB_PASSWORD=<redacted>");
+    let full = target.get_json("/v1/backup?include_secrets=true").await;
+    assert_eq!(full[0]["executor_config"]["env"], "DB_PASSWORD=s3cret-db");
 
     // A file that is not a backup changes nothing and says why.
     std::fs::write(dir.path().join("bad.json"), "{\"not\": \"a list\"}").unwrap();

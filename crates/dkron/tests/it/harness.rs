@@ -17,6 +17,8 @@ pub struct Server {
     pub rpc_port: u16,
     /// Extra flags for every start of this server.
     pub extra_args: Vec<String>,
+    /// Extra environment variables for every start of this server.
+    pub extra_env: Vec<(String, String)>,
     child: Option<Child>,
     client: reqwest::Client,
     log_path: PathBuf,
@@ -39,6 +41,11 @@ impl Server {
 
     /// Starts a server with extra flags (kept for restarts).
     pub async fn start_with(dir: &Path, extra_args: &[&str]) -> Server {
+        Server::start_with_env(dir, extra_args, &[]).await
+    }
+
+    /// Starts a server with extra flags and environment variables (kept for restarts).
+    pub async fn start_with_env(dir: &Path, extra_args: &[&str], env: &[(&str, &str)]) -> Server {
         let _already_installed = rustls::crypto::ring::default_provider()
             .install_default()
             .is_err();
@@ -48,6 +55,10 @@ impl Server {
             gossip_port: free_port(),
             rpc_port: free_port(),
             extra_args: extra_args.iter().map(|arg| arg.to_string()).collect(),
+            extra_env: env
+                .iter()
+                .map(|(name, value)| (name.to_string(), value.to_string()))
+                .collect(),
             child: None,
             client: reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))
@@ -134,6 +145,7 @@ impl Server {
             .args(["--log-level", "debug"])
             .args(&self.extra_args)
             .env("TZ", "UTC")
+            .envs(self.extra_env.iter().map(|(name, value)| (name, value)))
             .stdout(log.try_clone().unwrap())
             .stderr(log)
             .stdin(Stdio::null())

@@ -27,5 +27,6 @@ mod pause;
 mod processors;
 mod retention;
 mod retries;
+mod secrets;
 mod shutdown;
 mod web;

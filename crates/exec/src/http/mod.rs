@@ -40,7 +40,9 @@ impl HttpExecutor {
             Err(error) => return ExecReport::failed(error.to_string()),
         };
         if config.debug {
-            output.write_line(&format!("Config: {}", go_map_syntax(&request.config)));
+            // The output is stored and shown: the debug line shows the secrets hidden.
+            let shown = dkron_model::secrets::redact_config(&request.config);
+            output.write_line(&format!("Config: {}", go_map_syntax(&shown)));
         }
         for warning in &config.warnings {
             output.write_line(warning);

@@ -54,6 +54,14 @@ pub fn redact_job(job: &Job) -> Job {
     redacted
 }
 
+/// Returns a copy of an executor's or processor's string map with every secret replaced by
+/// [`REDACTED`] (for output and log lines that show a configuration).
+pub fn redact_config(config: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    let mut redacted = config.clone();
+    redact_map(&mut redacted);
+    redacted
+}
+
 /// Returns true when some secret field of `job` holds the placeholder.
 pub fn holds_redacted_secrets(job: &Job) -> bool {
     let holds = |config: &BTreeMap<String, String>| {
