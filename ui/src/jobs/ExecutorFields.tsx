@@ -2,6 +2,7 @@ import { BooleanInput, SelectInput, TextInput } from 'react-admin';
 import { useWatch } from 'react-hook-form';
 import { Box, Typography } from '@mui/material';
 import { KeyValueInput } from '../components/KeyValueInput';
+import { SecretHelper } from '../components/SecretHint';
 
 /** Executors Dkron knows; dkron-rs builds shell and http, the others are plugins. */
 export const EXECUTOR_CHOICES = [
@@ -42,7 +43,12 @@ function ShellFields() {
         format={flagFormat}
         parse={flagParse}
       />
-      <TextInput source="executor_config.env" label="Environment" helperText="KEY=VALUE pairs, comma separated" {...wide} />
+      <TextInput
+        source="executor_config.env"
+        label="Environment"
+        helperText={<SecretHelper source="executor_config.env" fallback="KEY=VALUE pairs, comma separated; the values are kept secret" />}
+        {...wide}
+      />
       <TextInput source="executor_config.cwd" label="Working directory" {...wide} />
       <Box sx={{ display: 'flex', gap: 2, flexWrap: 'wrap' }}>
         <TextInput source="executor_config.timeout" label="Timeout" helperText="Go duration: 90s, 30m, 1h; empty or 0: none" />
@@ -59,12 +65,22 @@ function HttpFields() {
     <>
       <Box sx={{ display: 'flex', gap: 2, flexWrap: 'wrap' }}>
         <SelectInput source="executor_config.method" label="Method" choices={HTTP_METHODS} sx={{ minWidth: 120 }} />
-        <TextInput source="executor_config.url" label="URL" sx={{ flex: 1, minWidth: 240 }} />
+        <TextInput
+          source="executor_config.url"
+          label="URL"
+          helperText={<SecretHelper source="executor_config.url" />}
+          sx={{ flex: 1, minWidth: 240 }}
+        />
       </Box>
       <TextInput
         source="executor_config.headers"
         label="Headers"
-        helperText='A JSON array of "Name: value" strings, e.g. ["Content-Type: application/json"]'
+        helperText={
+          <SecretHelper
+            source="executor_config.headers"
+            fallback='A JSON array of "Name: value" strings, e.g. ["Content-Type: application/json"]; credential headers are kept secret'
+          />
+        }
         {...wide}
       />
       <TextInput source="executor_config.body" label="Body" multiline minRows={2} {...wide} />

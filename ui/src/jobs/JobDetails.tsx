@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import { Box, Chip, Link as MuiLink, Stack, Typography } from '@mui/material';
 import { Link } from 'react-router-dom';
 import type { Job, StringMap } from '../api/types';
+import { SecretChip } from '../components/SecretHint';
 import { TimeText } from '../components/TimeText';
 import { MONOSPACE } from '../layout/theme';
 import { formatDateTime, isNever } from '../lib/time';
@@ -57,7 +58,7 @@ function ExecutorConfig({ config }: { config: StringMap | undefined }) {
         <Box key={key} sx={{ display: 'contents' }}>
           <Box component="dt" sx={{ color: 'text.secondary' }}>{key}</Box>
           <Box component="dd" sx={{ m: 0, fontFamily: MONOSPACE, fontSize: 13, whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>
-            {value}
+            {value} <SecretChip value={value} />
           </Box>
         </Box>
       ))}
