@@ -234,7 +234,7 @@ async fn prune_aged_history(node: Arc<Node>, term: CancellationToken) {
                     }
                 }
                 Ok(other) => {
-                    tracing::warn!(result = ?other, "unexpected answer to a history prune");
+                    tracing::warn!(result = %other, "unexpected answer to a history prune");
                     break;
                 }
                 Err(error) => {

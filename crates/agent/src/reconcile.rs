@@ -131,7 +131,7 @@ async fn lose_node(node: &Node, node_name: &str, status: Option<MemberStatus>) {
         .await
     {
         Ok(result) => {
-            tracing::warn!(node = %node_name, result = ?result, "{reason}; its runs are recorded as lost")
+            tracing::warn!(node = %node_name, result = %result, "{reason}; its runs are recorded as lost")
         }
         Err(error) => tracing::warn!(node = %node_name, error = %error, "cannot record lost runs"),
     }

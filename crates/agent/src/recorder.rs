@@ -183,7 +183,7 @@ fn keep_run_records(
 
 fn deliver(result: CommandResult, replies: Vec<Reply>) {
     let CommandResult::Batch(results) = result else {
-        tracing::error!(result = ?result, "batch write returned a non-batch result");
+        tracing::error!(result = %result, "batch write returned a non-batch result");
         return;
     };
     for (result, reply) in results.into_iter().zip(replies) {

@@ -293,6 +293,21 @@ pub struct Followups {
     pub deleted: bool,
 }
 
+impl std::fmt::Display for CommandResult {
+    /// A one-line summary for logs: the result kind, never a job's configuration (it holds
+    /// secrets, issue 13).
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CommandResult::Job(job) => write!(formatter, "job({})", job.name),
+            CommandResult::Batch(results) => {
+                write!(formatter, "batch of {} results", results.len())
+            }
+            CommandResult::Failed(error) => write!(formatter, "failed: {error}"),
+            other => write!(formatter, "{other:?}"),
+        }
+    }
+}
+
 impl std::fmt::Display for Command {
     /// A one-line summary for logs: the command kind and its subject, never the payload.
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -380,5 +395,21 @@ mod tests {
             let batch = Command::Batch(vec![command.clone(), command]);
             assert_eq!(batch.encoded_size_estimate(), 2 * estimate);
         }
+    }
+
+    #[test]
+    fn results_name_their_job_in_logs_but_never_its_configuration() {
+        let job = Job {
+            name: "deploy".into(),
+            executor_config: Some(std::collections::BTreeMap::from([(
+                "env".to_owned(),
+                "TOKEN=s3cret".to_owned(),
+            )])),
+            ..Job::default()
+        };
+        let result = CommandResult::Batch(vec![CommandResult::Job(Box::new(job.clone()))]);
+        assert_eq!(result.to_string(), "batch of 1 results");
+        let shown = CommandResult::Job(Box::new(job)).to_string();
+        assert_eq!(shown, "job(deploy)");
     }
 }
