@@ -64,3 +64,43 @@ fn wants_secrets(pairs: &[(String, String)]) -> Result<bool, ApiError> {
         ))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::caller::Role;
+    use crate::options::ApiOptions;
+    use crate::state::AppState;
+    use crate::testsuite::InMemoryBackend;
+
+    #[tokio::test]
+    async fn only_callers_who_see_secrets_may_back_them_up() {
+        let backend = Arc::new(InMemoryBackend::new("node-a"));
+        let state: SharedState<InMemoryBackend> =
+            Arc::new(AppState::new(backend, ApiOptions::new("node-a")));
+        let client = Caller {
+            actor: "ci-token".to_owned(),
+            role: Role::Client,
+            address: None,
+        };
+        let asking = Uri::from_static("/v1/backup?include_secrets=true");
+        let refusal = backup(
+            State(state.clone()),
+            Format::default(),
+            client.clone(),
+            asking,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(refusal.status(), StatusCode::FORBIDDEN);
+        assert!(
+            refusal.to_string().contains("management token"),
+            "{refusal}"
+        );
+        let hidden = Uri::from_static("/v1/backup");
+        let answer = backup(State(state), Format::default(), client, hidden).await;
+        assert_eq!(answer.unwrap().status(), StatusCode::OK);
+    }
+}
