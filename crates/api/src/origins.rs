@@ -5,31 +5,36 @@
 //! compared case-blind, with a trailing `/` and the scheme's default port ignored.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 /// The allow-list of `cors-allowed-origins`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AllowedOrigins {
     /// `*` was listed: every origin is allowed.
     any: bool,
-    /// The listed origins, normalised.
-    listed: BTreeSet<String>,
+    /// The listed origins, normalised; shared, since middleware state is cloned per request.
+    listed: Arc<BTreeSet<String>>,
 }
 
 impl AllowedOrigins {
     /// Builds the allow-list from the configured entries; blank entries are skipped and `*`
     /// allows every origin.
     pub fn new<S: AsRef<str>>(entries: &[S]) -> Self {
-        let mut allowed = AllowedOrigins::default();
+        let mut any = false;
+        let mut listed = BTreeSet::new();
         for entry in entries.iter().map(|entry| entry.as_ref().trim()) {
             match entry {
                 "" => {}
-                "*" => allowed.any = true,
+                "*" => any = true,
                 origin => {
-                    allowed.listed.insert(normalized_origin(origin));
+                    listed.insert(normalized_origin(origin));
                 }
             }
         }
-        allowed
+        AllowedOrigins {
+            any,
+            listed: Arc::new(listed),
+        }
     }
 
     /// Returns true when `*` is listed.
