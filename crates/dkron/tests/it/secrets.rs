@@ -66,6 +66,8 @@ async fn secrets_reach_the_job_and_no_answer_or_log_line() {
         &[
             ("DKRON_MAIL_PASSWORD", MAIL_SECRET),
             ("DKRON_MAIL_HOST", "127.0.0.1"),
+            // Every log line there is, openraft's and the HTTP layers' included.
+            ("RUST_LOG", "trace"),
         ],
     )
     .await;
