@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod additions;
+mod audit;
 mod cluster;
 mod common;
 mod executions;
