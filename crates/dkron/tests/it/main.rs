@@ -5,6 +5,7 @@
 
 mod admin;
 mod allocator;
+mod audit;
 mod backup;
 mod bad_input;
 mod catch_up;
