@@ -85,3 +85,30 @@ pub(crate) fn decode_audit(seq: u64, bytes: &[u8]) -> Result<AuditEntry, StoreEr
         AuditVersions::V1(entry) => Ok(entry),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A version-1 record as this version writes it: later versions must still read it.
+    const FROZEN_V1: &str = r#"{"v":"1","seq":7,"time":"2026-12-06T10:15:02.183Z","actor":"anonymous","address":"127.0.0.1:51234","action":"job.update","target":"backup","changes":[{"field":"executor_config","keys":["env"]},{"field":"schedule","from":"\"@daily\"","to":"\"@every 6h\""}]}"#;
+
+    #[test]
+    fn a_frozen_version_1_record_decodes_and_encodes_back_the_same() {
+        let entry = decode_audit(7, FROZEN_V1.as_bytes()).unwrap();
+        assert_eq!(entry.seq, 7);
+        assert_eq!(entry.action, "job.update");
+        assert_eq!(entry.changes[0].keys, ["env"]);
+        assert_eq!(entry.changes[1].to.as_deref(), Some("\"@every 6h\""));
+        assert_eq!(String::from_utf8(encode_audit(&entry)).unwrap(), FROZEN_V1);
+    }
+
+    #[test]
+    fn a_record_that_is_not_an_entry_is_reported_with_its_key() {
+        let error = decode_audit(9, br#"{"v":"2"}"#).unwrap_err();
+        assert!(
+            error.to_string().contains("audit entry record 9"),
+            "{error}"
+        );
+    }
+}
