@@ -317,4 +317,11 @@ fn the_audit_log_keeps_ten_thousand_entries_for_ninety_days_unless_told_otherwis
     assert_eq!(set.audit_max_age, Duration::ZERO);
     let (error, _) = invalid(with_flags(&[("audit-max-age", &["soon"])]));
     assert_eq!(error.key(), "audit-max-age");
+    let from_env = load(with_env(&[
+        ("DKRON_AUDIT_RETENTION", "7"),
+        ("DKRON_AUDIT_MAX_AGE", "24h"),
+    ]))
+    .unwrap();
+    assert_eq!(from_env.audit_retention, 7);
+    assert_eq!(from_env.audit_max_age, Duration::from_secs(24 * 3600));
 }
