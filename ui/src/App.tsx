@@ -15,6 +15,7 @@ const JobCreate = lazy(() => import('./jobs/JobCreate'));
 const JobEdit = lazy(() => import('./jobs/JobEdit'));
 const BusyPage = lazy(() => import('./busy/BusyPage'));
 const MembersPage = lazy(() => import('./members/MembersPage'));
+const AuditPage = lazy(() => import('./audit/AuditPage'));
 
 /** dkron serves the UI under /ui/, so every route lives below that prefix. */
 const ROUTER_BASENAME = import.meta.env.BASE_URL.replace(/\/$/, '');
@@ -44,6 +45,7 @@ export function App() {
         <CustomRoutes>
           <Route path="/busy" element={<BusyPage />} />
           <Route path="/members" element={<MembersPage />} />
+          <Route path="/audit" element={<AuditPage />} />
         </CustomRoutes>
       </Admin>
     </BrowserRouter>

@@ -4,10 +4,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use dkron_api::{AgentInfo, ApiBackend, BackendError, SchedulerHealth};
+use dkron_api::{AgentInfo, ApiBackend, AuditQuery, BackendError, SchedulerHealth};
 use dkron_cluster::rpc::{LeaderCalls, NodeCalls, RpcError};
-use dkron_model::{Execution, Job, LedgerEntry, Member, MemberStatus};
-use dkron_store::{ApplyError, Command, CommandResult, StoreError};
+use dkron_model::{AuditEntry, Execution, Job, LedgerEntry, Member, MemberStatus};
+use dkron_store::{ApplyError, AuditRetention, Command, CommandResult, StoreError};
 use dkron_worker::{KillOrder, execution_belongs_to_node};
 
 use crate::error::PeerError;
@@ -26,8 +26,9 @@ const SCHEDULER_START_WAIT: Duration = Duration::from_secs(5);
 /// Longest a `?wait=true` manual run is waited for.
 const RUN_WAIT_LIMIT: Duration = Duration::from_secs(3600);
 
-/// Implements [`ApiBackend`] over the node.
-pub struct ApiSeam(pub Arc<Node>);
+/// Implements [`ApiBackend`] over the node, appending to the audit log with the retention
+/// given.
+pub struct ApiSeam(pub Arc<Node>, pub AuditRetention);
 
 fn internal(error: StoreError) -> BackendError {
     BackendError::Internal(error.to_string())
@@ -449,6 +450,17 @@ impl ApiBackend for ApiSeam {
             }
         }
         Ok(lines)
+    }
+
+    async fn append_audit(&self, entry: AuditEntry) -> Result<(), BackendError> {
+        crate::audit_log::append(&self.0, entry, self.1).await
+    }
+
+    async fn audit_page(
+        &self,
+        query: AuditQuery,
+    ) -> Result<(Vec<AuditEntry>, usize), BackendError> {
+        crate::audit_log::page(self.0.clone(), query).await
     }
 
     async fn ledger(&self, job: &str, limit: usize) -> Result<Vec<LedgerEntry>, BackendError> {

@@ -39,6 +39,8 @@ pub struct LeaderDuties {
     pub retention: Retention,
     /// Webhooks the leader sends.
     pub notify: Arc<dkron_notify::NotifySettings>,
+    /// The audit log's retention, whose age limit the leader enforces.
+    pub audit: dkron_store::AuditRetention,
 }
 
 /// Follows leadership until `stop` fires: leads while this server is the leader.
@@ -123,6 +125,11 @@ async fn lead(node: Arc<Node>, duties: LeaderDuties, term: CancellationToken) {
         .expect("scheduler slot lock is never poisoned") = Some(scheduler.clone());
     tokio::spawn(follow_job_changes(node.clone(), changes, term.clone()));
     tokio::spawn(prune_aged_history(node.clone(), term.clone()));
+    tokio::spawn(crate::audit_log::prune_aged(
+        node.clone(),
+        duties.audit,
+        term.clone(),
+    ));
     tokio::spawn(crate::notices::follow(
         node.clone(),
         duties.notify.clone(),

@@ -92,7 +92,7 @@ pub(crate) async fn run_server(config: AgentConfig) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     let node = start_server(&config, &addresses, rpc, shutdown.clone()).await?;
     let mut router = dkron_api::router(
-        Arc::new(ApiSeam(node.clone())),
+        Arc::new(ApiSeam(node.clone(), audit_retention(&config))),
         api_options(&config, &node.node_name),
     );
     if config.ui {
@@ -253,7 +253,13 @@ fn leader_duties(config: &AgentConfig) -> LeaderDuties {
             max_age_secs: Some(config.history_max_age.as_secs()).filter(|secs| *secs > 0),
         },
         notify: Arc::new(dkron_notify::NotifySettings::from_config(config)),
+        audit: audit_retention(config),
     }
+}
+
+/// How much of the audit log this server keeps, from its configuration.
+fn audit_retention(config: &AgentConfig) -> dkron_store::AuditRetention {
+    crate::audit_log::retention(config.audit_retention, config.audit_max_age)
 }
 
 /// The runs this server's replica lists as in flight on it when the process starts: its

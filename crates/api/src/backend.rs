@@ -6,7 +6,9 @@
 use std::future::Future;
 
 use chrono_tz::Tz;
-use dkron_model::{Execution, Job, LedgerEntry, Member, StringMap};
+use dkron_model::{AuditEntry, Execution, Job, LedgerEntry, Member, StringMap};
+
+use crate::audit::AuditQuery;
 
 /// Why the node could not do what a request asked. The API maps each variant to one HTTP
 /// status in a single place (`error.rs`).
@@ -175,4 +177,18 @@ pub trait ApiBackend: Send + Sync + 'static {
         job: &str,
         limit: usize,
     ) -> impl Future<Output = Result<Vec<LedgerEntry>, BackendError>> + Send;
+
+    /// Appends an entry to the audit log; the store gives it its sequence number and keeps
+    /// the log within its retention.
+    fn append_audit(
+        &self,
+        entry: AuditEntry,
+    ) -> impl Future<Output = Result<(), BackendError>> + Send;
+
+    /// Returns the audit entries `query` asks for, newest first, and how many entries match
+    /// its filters in all.
+    fn audit_page(
+        &self,
+        query: AuditQuery,
+    ) -> impl Future<Output = Result<(Vec<AuditEntry>, usize), BackendError>> + Send;
 }

@@ -3,9 +3,10 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use dkron_model::{Member, MemberStatus, StringMap};
+use dkron_model::{AuditChange, Member, MemberStatus, StringMap};
 use serde::Serialize;
 
+use crate::audit::{AuditNote, audited};
 use crate::backend::ApiBackend;
 use crate::error::ApiError;
 use crate::render::{Format, with_total_count};
@@ -126,7 +127,9 @@ pub(crate) async fn leave<B: ApiBackend>(
         }
     };
     state.backend.leave().await?;
-    format.json(StatusCode::OK, &members)
+    let response = format.json(StatusCode::OK, &members)?;
+    let note = AuditNote::new("cluster.leave", &state.options.node_name);
+    Ok(audited(response, note))
 }
 
 #[derive(Serialize)]
@@ -151,7 +154,8 @@ pub(crate) async fn pause<B: ApiBackend>(
 ) -> Result<Response, ApiError> {
     state.backend.set_paused(true).await?;
     tracing::info!("scheduling and job submissions paused cluster-wide");
-    format.json(StatusCode::OK, &PauseView { paused: true })
+    let response = format.json(StatusCode::OK, &PauseView { paused: true })?;
+    Ok(audited(response, pause_note(true)))
 }
 
 /// `POST /v1/unpause`: resumes scheduling and job submissions cluster-wide.
@@ -161,7 +165,19 @@ pub(crate) async fn unpause<B: ApiBackend>(
 ) -> Result<Response, ApiError> {
     state.backend.set_paused(false).await?;
     tracing::info!("scheduling and job submissions resumed cluster-wide");
-    format.json(StatusCode::OK, &PauseView { paused: false })
+    let response = format.json(StatusCode::OK, &PauseView { paused: false })?;
+    Ok(audited(response, pause_note(false)))
+}
+
+/// The audit note of a pause (`true`) or an unpause.
+fn pause_note(paused: bool) -> AuditNote {
+    let action = if paused {
+        "cluster.pause"
+    } else {
+        "cluster.unpause"
+    };
+    let change = AuditChange::value("paused", None, Some(paused.to_string()));
+    AuditNote::new(action, "").with_changes(vec![change])
 }
 
 /// `GET /health`: always healthy while the process serves HTTP.

@@ -8,6 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 
+use crate::audit::{AuditNote, audited};
 use crate::backend::{ApiBackend, BackendError};
 use crate::error::ApiError;
 use crate::list_query::{ExecutionListQuery, parse_index};
@@ -41,7 +42,11 @@ pub(crate) async fn delete_executions<B: ApiBackend>(
     Path(job): Path<String>,
 ) -> Result<Response, ApiError> {
     let job = state.backend.delete_executions(&job).await?;
-    format.job(StatusCode::OK, &job)
+    let response = format.job(StatusCode::OK, &job)?;
+    Ok(audited(
+        response,
+        AuditNote::new("executions.delete", &job.name),
+    ))
 }
 
 /// `GET /v1/jobs/{job}/executions/{execution}`: one execution with its full output. A run
@@ -73,7 +78,9 @@ pub(crate) async fn kill_execution<B: ApiBackend>(
     Path((job, execution_id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     if let Some(execution) = state.backend.kill_execution(&job, &execution_id).await? {
-        return format.json(StatusCode::ACCEPTED, &execution);
+        let response = format.json(StatusCode::ACCEPTED, &execution)?;
+        let note = AuditNote::new("execution.kill", &format!("{job}/{execution_id}"));
+        return Ok(audited(response, note));
     }
     // Not running anywhere: say whether it is over or was never seen running.
     let stored = state.backend.get_execution(&job, &execution_id).await?;

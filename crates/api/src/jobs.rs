@@ -5,9 +5,10 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
-use dkron_model::Job;
 use dkron_model::secrets::{holds_redacted_secrets, restore_redacted_secrets};
+use dkron_model::{AuditChange, Job, job_changes};
 
+use crate::audit::{AuditNote, audited};
 use crate::backend::{ApiBackend, BackendError};
 use crate::error::ApiError;
 use crate::list_query::{JobListQuery, Page};
@@ -86,20 +87,50 @@ async fn store_submitted_job<B: ApiBackend>(
     }
     keep_stored_secrets(state, &mut job).await?;
     validate(&job)?;
+    let note = job_write_note(state, &job).await?;
     state
         .backend
         .upsert_job(job.clone())
         .await
         .map_err(upsert_error)?;
-    if has_key(&query_pairs(uri), "runoncreate") {
+    let run_on_create = has_key(&query_pairs(uri), "runoncreate");
+    if run_on_create {
         // As in Dkron, the job is stored whatever happens to this first run.
         if let Err(error) = state.backend.run_job(&job.name, false).await {
             tracing::warn!(job = %job.name, error = %error, "run on create failed");
         }
     }
+    let note = match run_on_create {
+        true => note.run_on_create(),
+        false => note,
+    };
     // Dkron echoes the decoded request, not the stored job; clients rely on that shape.
     let response = format.job(StatusCode::CREATED, &job)?;
-    Ok(with_job_location(response, &job.name))
+    Ok(audited(with_job_location(response, &job.name), note))
+}
+
+/// The audit note of a job write: created or updated, and which fields it changes compared
+/// with the job stored before it (read just before the write).
+async fn job_write_note<B: ApiBackend>(
+    state: &AppState<B>,
+    job: &Job,
+) -> Result<AuditNote, ApiError> {
+    let before = state.backend.get_job(&job.name).await?;
+    let action = if before.is_some() {
+        "job.update"
+    } else {
+        "job.create"
+    };
+    Ok(AuditNote::new(action, &job.name).with_changes(job_changes(before.as_ref(), job)))
+}
+
+impl AuditNote {
+    /// Notes that the written job was also started (`?runoncreate`).
+    fn run_on_create(mut self) -> AuditNote {
+        let started = AuditChange::value("runoncreate", None, Some("true".to_owned()));
+        self.changes.push(started);
+        self
+    }
 }
 
 /// Applies the post-back rule: a secret field holding the placeholder keeps the stored
@@ -159,7 +190,8 @@ pub(crate) async fn delete_job<B: ApiBackend>(
     Path(name): Path<String>,
 ) -> Result<Response, ApiError> {
     let job = state.backend.delete_job(&name).await?;
-    format.job(StatusCode::OK, &job)
+    let response = format.job(StatusCode::OK, &job)?;
+    Ok(audited(response, AuditNote::new("job.delete", &name)))
 }
 
 /// `POST /v1/jobs/{job}` and `POST /v1/jobs/{job}/run`: starts a manual run and answers
@@ -178,7 +210,8 @@ pub(crate) async fn run_job<B: ApiBackend>(
         StatusCode::ACCEPTED
     };
     let response = format.job(status, &job)?;
-    Ok(with_job_location(response, &job.name))
+    let note = AuditNote::new("job.run", &name);
+    Ok(audited(with_job_location(response, &job.name), note))
 }
 
 fn parse_wait(pairs: &[(String, String)]) -> Result<bool, ApiError> {
@@ -199,5 +232,8 @@ pub(crate) async fn toggle_job<B: ApiBackend>(
 ) -> Result<Response, ApiError> {
     let job = state.backend.toggle_job(&name).await?;
     let response = format.job(StatusCode::OK, &job)?;
-    Ok(with_job_location(response, &job.name))
+    let disabled = |value: bool| Some(value.to_string());
+    let flipped = AuditChange::value("disabled", disabled(!job.disabled), disabled(job.disabled));
+    let note = AuditNote::new("job.toggle", &name).with_changes(vec![flipped]);
+    Ok(audited(with_job_location(response, &job.name), note))
 }

@@ -5,6 +5,7 @@
 //! Go's escaping, `X-Whom`, `X-Total-Count`, CORS). Every error is mapped to a status in one
 //! place (`error.rs`). See `docs/api.md` for every route and for our differences from Dkron.
 
+mod audit;
 mod backend;
 mod backup;
 mod browser;
@@ -34,6 +35,7 @@ mod validation;
 #[cfg(any(test, feature = "testsuite"))]
 pub mod testsuite;
 
+pub use audit::{AuditNote, AuditQuery};
 pub use backend::{AgentInfo, ApiBackend, BackendError, SchedulerHealth};
 pub use caller::{ANONYMOUS, Caller, Role};
 pub use openapi_document::OPENAPI_YAML;

@@ -14,8 +14,9 @@ use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::Response;
 use dkron_model::secrets::{holds_redacted_secrets, restore_redacted_secrets};
-use dkron_model::{Job, validate_job};
+use dkron_model::{AuditChange, Job, validate_job};
 
+use crate::audit::{AuditNote, audited};
 use crate::backend::ApiBackend;
 use crate::error::ApiError;
 use crate::render::{Format, to_go_json};
@@ -95,12 +96,14 @@ async fn restore_upload<B: ApiBackend>(
     check_outside_parents(state, &ordered).await?;
     let count = ordered.len();
     let lines = state.backend.restore(ordered).await?;
+    let restored = AuditChange::value("jobs", None, Some(lines.join(", ")));
+    let note = AuditNote::new("cluster.restore", "").with_changes(vec![restored]);
     tracing::info!(jobs = count, "restored jobs");
     let inner = to_go_json(&lines, false)
         .map_err(|error| ApiError::Render(format!("cannot encode the restore result: {error}")))?;
     let inner = String::from_utf8(inner)
         .map_err(|error| ApiError::Render(format!("cannot encode the restore result: {error}")))?;
-    format.json(StatusCode::OK, &inner)
+    Ok(audited(format.json(StatusCode::OK, &inner)?, note))
 }
 
 fn upload_error(error: axum::extract::multipart::MultipartError, limit: usize) -> ApiError {

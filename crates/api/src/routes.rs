@@ -22,7 +22,7 @@ use crate::options::ApiOptions;
 use crate::origins::AllowedOrigins;
 use crate::state::{AppState, SharedState};
 use crate::text::plain_text;
-use crate::{backup, cluster, executions, jobs, openapi, preview, restore, stream, summary};
+use crate::{audit, backup, cluster, executions, jobs, openapi, preview, restore, stream, summary};
 
 /// One registered path template (axum/OpenAPI syntax, e.g. `/v1/jobs/{job}`) and the methods
 /// it serves.
@@ -73,6 +73,7 @@ fn v1_routes<B: ApiBackend>(options: &ApiOptions) -> Routes<SharedState<B>> {
     let routes = job_routes::<B>(routes, options);
     execution_routes::<B>(routes)
         .add("/v1/summary", &[Method::GET], get(summary::summary::<B>))
+        .add("/v1/audit", &[Method::GET], get(audit::list_audit::<B>))
         .add(
             "/v1/openapi.json",
             &[Method::GET],
@@ -192,11 +193,14 @@ fn execution_routes<B: ApiBackend>(routes: Routes<SharedState<B>>) -> Routes<Sha
 pub fn router<B: ApiBackend>(backend: Arc<B>, options: ApiOptions) -> Router {
     let allowed_origins = AllowedOrigins::new(&options.cors_allowed_origins);
     let headers = V1Headers::new(&options.node_name, allowed_origins.clone());
-    let v1 = v1_routes::<B>(&options)
+    let v1_routes = v1_routes::<B>(&options);
+    let state: SharedState<B> = Arc::new(AppState::new(backend, options));
+    // A route layer runs after routing, so the audit middleware sees the matched route.
+    let v1 = v1_routes
         .router
+        .route_layer(from_fn_with_state(state.clone(), audit::record_writes::<B>))
         .layer(from_fn_with_state(allowed_origins, guard_browser_requests))
         .layer(from_fn_with_state(headers, v1_headers));
-    let state: SharedState<B> = Arc::new(AppState::new(backend, options));
     root_routes::<B>()
         .router
         .merge(v1)

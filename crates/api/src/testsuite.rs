@@ -8,7 +8,9 @@
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
-use dkron_model::{Execution, Job, LedgerEntry, Member, MemberStatus, StringMap};
+use dkron_model::{AuditEntry, Execution, Job, LedgerEntry, Member, MemberStatus, StringMap};
+
+use crate::audit::AuditQuery;
 
 use crate::backend::{AgentInfo, ApiBackend, BackendError, SchedulerHealth};
 
@@ -35,6 +37,9 @@ struct Inner {
     left: bool,
     write_error: Option<BackendError>,
     scheduler: Option<SchedulerHealth>,
+    /// The audit log, oldest first.
+    audit: Vec<AuditEntry>,
+    audit_error: Option<BackendError>,
 }
 
 /// An [`ApiBackend`] that keeps everything in memory.
@@ -134,6 +139,16 @@ impl InMemoryBackend {
     /// Returns the manual runs requested so far.
     pub fn runs(&self) -> Vec<RunRequest> {
         self.lock().runs.clone()
+    }
+
+    /// Returns the audit log, oldest first.
+    pub fn audit_entries(&self) -> Vec<AuditEntry> {
+        self.lock().audit.clone()
+    }
+
+    /// Makes every audit append fail with `error` (or succeed again with `None`).
+    pub fn set_audit_error(&self, error: Option<BackendError>) {
+        self.lock().audit_error = error;
     }
 
     /// Returns true once `leave` was called.
@@ -378,6 +393,44 @@ impl ApiBackend for InMemoryBackend {
         inner.check_writable()?;
         inner.paused = paused;
         Ok(())
+    }
+
+    async fn append_audit(&self, entry: AuditEntry) -> Result<(), BackendError> {
+        let mut inner = self.lock();
+        if let Some(error) = &inner.audit_error {
+            return Err(error.clone());
+        }
+        let seq = inner.audit.last().map_or(0, |last| last.seq + 1);
+        inner.audit.push(AuditEntry { seq, ..entry });
+        Ok(())
+    }
+
+    async fn audit_page(
+        &self,
+        query: AuditQuery,
+    ) -> Result<(Vec<AuditEntry>, usize), BackendError> {
+        let wanted = |filter: &Option<String>, value: &str| {
+            filter.as_deref().is_none_or(|filter| filter == value)
+        };
+        let matching: Vec<AuditEntry> = self
+            .lock()
+            .audit
+            .iter()
+            .rev()
+            .filter(|entry| {
+                wanted(&query.actor, &entry.actor)
+                    && wanted(&query.action, &entry.action)
+                    && wanted(&query.target, &entry.target)
+            })
+            .cloned()
+            .collect();
+        let total = matching.len();
+        let page = matching
+            .into_iter()
+            .skip(query.start)
+            .take(query.limit)
+            .collect();
+        Ok((page, total))
     }
 
     async fn kill_execution(

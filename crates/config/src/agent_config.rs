@@ -157,6 +157,12 @@ pub struct AgentConfig {
     pub mail_tls: MailTls,
     /// PEM file of extra root certificates trusted for mail (an internal CA).
     pub mail_ca_file: Option<String>,
+    /// Most audit log entries kept; the oldest go first (a dkron-rs addition).
+    pub audit_retention: u64,
+    /// Audit log entries older than this are deleted; zero keeps them however old (a
+    /// dkron-rs addition).
+    #[serde(serialize_with = "go_duration::serialize")]
+    pub audit_max_age: Duration,
 }
 
 impl Default for AgentConfig {
@@ -218,6 +224,8 @@ impl Default for AgentConfig {
             notify_on: NotifyOn::Always,
             mail_tls: MailTls::Auto,
             mail_ca_file: None,
+            audit_retention: 10_000,
+            audit_max_age: Duration::from_secs(90 * 24 * 3600),
         }
     }
 }
@@ -250,6 +258,7 @@ impl AgentConfig {
             ("execution-retention", u64::from(self.execution_retention)),
             ("ledger-retention", u64::from(self.ledger_retention)),
             ("max-output-bytes", self.max_output_bytes),
+            ("audit-retention", self.audit_retention),
         ];
         for (key, value) in nonzero_settings {
             if value == 0 {

@@ -80,6 +80,8 @@ pub(crate) struct RawAgentConfig {
     pub(crate) notify_on: Option<Text>,
     pub(crate) mail_tls: Option<Text>,
     pub(crate) mail_ca_file: Option<Text>,
+    pub(crate) audit_retention: Option<u64>,
+    pub(crate) audit_max_age: Option<Text>,
 }
 
 impl RawAgentConfig {
@@ -100,7 +102,8 @@ impl RawAgentConfig {
         let config = self.read_webhooks(config);
         let config = self.read_metrics(config);
         let config = self.read_history(config)?;
-        self.read_notification_policy(config)
+        let config = self.read_notification_policy(config)?;
+        self.read_audit(config)
     }
 
     /// Who this node is: server or not, its name, tags, datacenter and region.
@@ -325,6 +328,21 @@ impl RawAgentConfig {
                 None => defaults.mail_tls,
             },
             mail_ca_file: optional_text(self.mail_ca_file.take()).or(defaults.mail_ca_file),
+            ..defaults
+        })
+    }
+}
+
+impl RawAgentConfig {
+    /// How much of the audit log is kept (dkron-rs additions).
+    fn read_audit(&mut self, defaults: AgentConfig) -> Result<AgentConfig, ValidationError> {
+        Ok(AgentConfig {
+            audit_retention: self.audit_retention.unwrap_or(defaults.audit_retention),
+            audit_max_age: duration(
+                "audit-max-age",
+                self.audit_max_age.take(),
+                defaults.audit_max_age,
+            )?,
             ..defaults
         })
     }

@@ -410,6 +410,16 @@ pub struct AgentArgs {
         default_value_t = format_go_duration(DEFAULTS.history_max_age))]
     pub history_max_age: String,
 
+    /// Most audit log entries kept (the oldest go first)
+    #[arg(long, help_heading = SCHEDULING, value_name = "COUNT",
+        default_value_t = DEFAULTS.audit_retention)]
+    pub audit_retention: u64,
+
+    /// Delete audit log entries older than this (Go duration; 0s keeps them)
+    #[arg(long, help_heading = SCHEDULING, value_name = "DURATION",
+        default_value_t = format_go_duration(DEFAULTS.audit_max_age))]
+    pub audit_max_age: String,
+
     /// Which finished executions are notified: always (as Dkron), failure or change
     #[arg(long, help_heading = NOTIFICATIONS, value_name = "WHEN",
         value_parser = ["always", "failure", "change"],

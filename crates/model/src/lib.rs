@@ -4,6 +4,7 @@
 //! This crate does no I/O and knows nothing of storage, networks or async runtimes; every
 //! function that needs the current time takes it as an argument. See `README.md`.
 
+pub mod audit;
 mod duration;
 mod execution;
 pub mod gotime;
@@ -20,6 +21,7 @@ mod status;
 mod tags;
 mod validation;
 
+pub use audit::{AuditChange, AuditEntry, job_changes};
 pub use duration::{DurationError, parse_go_duration};
 pub use execution::{Execution, execution_id};
 pub use job::{

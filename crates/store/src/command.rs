@@ -5,8 +5,10 @@
 
 use chrono::{DateTime, Utc};
 use dkron_lifecycle::{RunPlan, RunReport};
-use dkron_model::{Job, SkipReason, Trigger};
+use dkron_model::{AuditEntry, Job, SkipReason, Trigger};
 use serde::{Deserialize, Serialize};
+
+use crate::audit::AuditRetention;
 
 /// How much history to keep, chosen by the leader and carried in the command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -181,6 +183,24 @@ pub enum Command {
         /// Job name.
         job: String,
     },
+    /// Appends a write to the audit log (the store gives it its sequence number) and
+    /// removes a few of the oldest entries past `keep`.
+    AppendAudit {
+        /// The entry; its `time` is also the time ages are measured from.
+        entry: Box<AuditEntry>,
+        /// How much of the log to keep.
+        keep: AuditRetention,
+    },
+    /// Removes audit entries older than `max_age_secs` at `now`, at most `limit`, for a
+    /// log that no write has pruned for a while. Answers `Pruned` (never with a `next`).
+    PruneAudit {
+        /// Leader time the ages are measured from.
+        now: DateTime<Utc>,
+        /// Age past which entries go, in seconds.
+        max_age_secs: u64,
+        /// Most entries removed by this command.
+        limit: u32,
+    },
     /// Several commands applied in one write; results come back in order.
     Batch(Vec<Command>),
 }
@@ -200,6 +220,9 @@ impl Command {
             }
             Command::PutJob { job, .. } => {
                 FIXED_COMMAND_BYTES + serde_json::to_vec(job).map_or(0, |encoded| encoded.len())
+            }
+            Command::AppendAudit { entry, .. } => {
+                FIXED_COMMAND_BYTES + serde_json::to_vec(entry).map_or(0, |encoded| encoded.len())
             }
             Command::Launch { runs, .. } => FIXED_COMMAND_BYTES + 128 * runs.len(),
             Command::AckNotices { seqs } => FIXED_COMMAND_BYTES + 24 * seqs.len(),
@@ -338,6 +361,10 @@ impl std::fmt::Display for Command {
             ),
             Command::AckNotices { seqs } => write!(formatter, "ack_notices({})", seqs.len()),
             Command::PruneAged { limit, .. } => write!(formatter, "prune_aged({limit})"),
+            Command::AppendAudit { entry, .. } => {
+                write!(formatter, "append_audit({})", entry.action)
+            }
+            Command::PruneAudit { limit, .. } => write!(formatter, "prune_audit({limit})"),
             Command::Batch(commands) => write!(formatter, "batch({})", commands.len()),
         }
     }

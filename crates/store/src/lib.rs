@@ -6,6 +6,8 @@
 //! never looks at the clock: time travels inside commands.
 
 mod apply;
+mod audit;
+mod audit_read;
 mod command;
 mod error;
 mod meta;
@@ -16,6 +18,10 @@ mod snapshot;
 mod state_store;
 mod tables;
 
+pub use audit::{
+    AUDIT_PRUNE_PER_APPEND, AuditFilter, AuditRetention, DEFAULT_AUDIT_MAX_AGE_SECS,
+    DEFAULT_AUDIT_MAX_ENTRIES,
+};
 pub use command::{ApplyError, Command, CommandResult, Followups, Retention};
 pub use dkron_lifecycle::{
     PendingRun, QueuedLaunch, RunPlan, RunReport, StoredExecution, StoredJob,

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::error::engine;
-use crate::tables::{ACTIVE, EXECUTIONS, JOBS, LEDGER, META, NOTICES};
+use crate::tables::{ACTIVE, AUDIT, EXECUTIONS, JOBS, LEDGER, META, NOTICES};
 use crate::{StateStore, StoreError};
 
 const FORMAT_VERSION: u32 = 1;
@@ -113,6 +113,13 @@ impl StateStore {
             write_row(writer, "notices", json!([key.value()]), text(value.value()))?;
         }
         let table = txn
+            .open_table(AUDIT)
+            .map_err(engine("reading for a snapshot"))?;
+        for item in table.iter().map_err(engine("reading for a snapshot"))? {
+            let (key, value) = item.map_err(engine("reading for a snapshot"))?;
+            write_row(writer, "audit", json!([key.value()]), text(value.value()))?;
+        }
+        let table = txn
             .open_table(META)
             .map_err(engine("reading for a snapshot"))?;
         let mut meta = Vec::new();
@@ -176,6 +183,7 @@ struct EmptiedTables<'txn> {
     active: redb::Table<'txn, (&'static str, &'static str, i64, &'static str), ()>,
     meta: redb::Table<'txn, &'static str, &'static [u8]>,
     notices: redb::Table<'txn, u64, &'static [u8]>,
+    audit: redb::Table<'txn, u64, &'static [u8]>,
 }
 
 impl<'txn> EmptiedTables<'txn> {
@@ -198,6 +206,9 @@ impl<'txn> EmptiedTables<'txn> {
                 .map_err(engine("installing a snapshot"))?,
             notices: txn
                 .open_table(NOTICES)
+                .map_err(engine("installing a snapshot"))?,
+            audit: txn
+                .open_table(AUDIT)
                 .map_err(engine("installing a snapshot"))?,
         };
         tables.clear()?;
@@ -223,6 +234,9 @@ impl<'txn> EmptiedTables<'txn> {
         self.notices
             .retain(|_, _| false)
             .map_err(engine("clearing notices"))?;
+        self.audit
+            .retain(|_, _| false)
+            .map_err(engine("clearing the audit log"))?;
         Ok(())
     }
 
@@ -251,6 +265,10 @@ impl<'txn> EmptiedTables<'txn> {
             "meta" => self.meta.insert(key(0).as_str(), value).map(drop),
             "notices" => self
                 .notices
+                .insert(row.k[0].as_u64().unwrap_or_default(), value)
+                .map(drop),
+            "audit" => self
+                .audit
                 .insert(row.k[0].as_u64().unwrap_or_default(), value)
                 .map(drop),
             other => return Err(bad_row(format!("unknown table {other} in snapshot"))),

@@ -12,7 +12,7 @@ use crate::command::{Command, CommandResult, Retention};
 use crate::error::engine;
 use crate::records::{Record, decode_ledger, nanos};
 use crate::tables::MAX_ID;
-use crate::tables::{ACTIVE, EXECUTIONS, JOBS, LEDGER, META, NOTICES};
+use crate::tables::{ACTIVE, AUDIT, EXECUTIONS, JOBS, LEDGER, META, NOTICES};
 use dkron_lifecycle::{StoredExecution, StoredJob};
 
 /// An active run: launched and not finished.
@@ -53,6 +53,8 @@ impl StateStore {
         txn.open_table(META)
             .map_err(engine("initialising tables"))?;
         txn.open_table(NOTICES)
+            .map_err(engine("initialising tables"))?;
+        txn.open_table(AUDIT)
             .map_err(engine("initialising tables"))?;
         txn.commit().map_err(engine("initialising tables"))?;
         Ok(StateStore { db })

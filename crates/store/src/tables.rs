@@ -27,3 +27,7 @@ pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta
 
 /// Highest possible execution id in key order (ids are ASCII).
 pub(crate) const MAX_ID: &str = "\u{10FFFF}";
+
+/// Sequence number → versioned `AuditEntry` JSON: the audit log of writes made through the
+/// API, oldest first. Opened only by the audit commands, never per batch.
+pub(crate) const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit_log");

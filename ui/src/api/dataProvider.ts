@@ -13,6 +13,7 @@ import type {
 import { HttpError } from 'react-admin';
 import { apiRequest, segment, totalCount, type QueryValue } from './http';
 import type {
+  AuditEntry,
   Execution,
   Job,
   LedgerEntry,
@@ -227,6 +228,12 @@ const dkronCalls = {
   },
   async getSummary(): Promise<Summary> {
     return (await apiRequest<Summary>('/summary')).data;
+  },
+  /** A page of the audit log, newest first, and how many entries it holds. */
+  async getAudit(start: number, end: number): Promise<{ entries: AuditEntry[]; total: number }> {
+    const { data, headers } = await apiRequest<AuditEntry[]>('/audit', { query: { _start: start, _end: end } });
+    const entries = data ?? [];
+    return { entries, total: totalCount(headers, entries.length) };
   },
 };
 

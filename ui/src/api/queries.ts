@@ -29,3 +29,13 @@ export function useNodeStatus() {
   const api = useApi();
   return useQuery({ queryKey: ['dkron', 'node'], queryFn: () => api.getNode(), staleTime: 60_000 });
 }
+
+/** One page of the audit log (`page` counts from 0), refreshed like the cluster views. */
+export function useAuditLog(page: number, perPage: number) {
+  const api = useApi();
+  return useQuery({
+    queryKey: ['dkron', 'audit', page, perPage],
+    queryFn: () => api.getAudit(page * perPage, (page + 1) * perPage),
+    refetchInterval: CLUSTER_REFRESH_MS,
+  });
+}

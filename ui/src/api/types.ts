@@ -143,3 +143,22 @@ export interface SchedulerHealth {
   max_lag_seconds: number;
   occurrences_overloaded: number;
 }
+
+/** One changed field of an audited write; secret fields list changed keys, never values. */
+export interface AuditChange {
+  field: string;
+  from?: string;
+  to?: string;
+  keys?: string[];
+}
+
+/** One write as the audit log keeps it (dkron-rs only). */
+export interface AuditEntry {
+  seq: number;
+  time: string;
+  actor: string;
+  address: string;
+  action: string;
+  target: string;
+  changes: AuditChange[];
+}

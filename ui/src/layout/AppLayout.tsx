@@ -4,6 +4,7 @@ import DashboardIcon from '@mui/icons-material/Dashboard';
 import ScheduleIcon from '@mui/icons-material/Schedule';
 import DirectionsRunIcon from '@mui/icons-material/DirectionsRun';
 import HubIcon from '@mui/icons-material/Hub';
+import HistoryEduIcon from '@mui/icons-material/HistoryEdu';
 import { PauseToggle } from './PauseToggle';
 
 function AppMenu() {
@@ -13,6 +14,7 @@ function AppMenu() {
       <Menu.Item to="/jobs" primaryText="Jobs" leftIcon={<ScheduleIcon />} />
       <Menu.Item to="/busy" primaryText="Running now" leftIcon={<DirectionsRunIcon />} />
       <Menu.Item to="/members" primaryText="Members" leftIcon={<HubIcon />} />
+      <Menu.Item to="/audit" primaryText="Audit log" leftIcon={<HistoryEduIcon />} />
     </Menu>
   );
 }

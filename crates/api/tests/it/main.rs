@@ -5,6 +5,7 @@
 
 mod additions;
 mod browsers;
+mod audit;
 mod cluster;
 mod common;
 mod executions;

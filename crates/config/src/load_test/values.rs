@@ -230,6 +230,7 @@ fn counts_sizes_and_ports_must_not_be_zero() {
         "ledger-retention",
         "max-output-bytes",
         "rpc-port",
+        "audit-retention",
     ] {
         let (error, _) = invalid(with_flags(&[(key, &["0"])]));
         assert_eq!(error, ValidationError::Zero { key });
@@ -300,4 +301,27 @@ fn wrong_types_name_the_key_and_source() {
 
     let error = load(with_flags(&[("mail-port", &["70000"])])).unwrap_err();
     assert!(error.to_string().contains("flag --mail-port"), "{error}");
+}
+
+#[test]
+fn the_audit_log_keeps_ten_thousand_entries_for_ninety_days_unless_told_otherwise() {
+    let defaults = load(with_flags(&[])).unwrap();
+    assert_eq!(defaults.audit_retention, 10_000);
+    assert_eq!(defaults.audit_max_age, Duration::from_secs(90 * 24 * 3600));
+    let set = load(with_flags(&[
+        ("audit-retention", &["50"]),
+        ("audit-max-age", &["0s"]),
+    ]))
+    .unwrap();
+    assert_eq!(set.audit_retention, 50);
+    assert_eq!(set.audit_max_age, Duration::ZERO);
+    let (error, _) = invalid(with_flags(&[("audit-max-age", &["soon"])]));
+    assert_eq!(error.key(), "audit-max-age");
+    let from_env = load(with_env(&[
+        ("DKRON_AUDIT_RETENTION", "7"),
+        ("DKRON_AUDIT_MAX_AGE", "24h"),
+    ]))
+    .unwrap();
+    assert_eq!(from_env.audit_retention, 7);
+    assert_eq!(from_env.audit_max_age, Duration::from_secs(24 * 3600));
 }

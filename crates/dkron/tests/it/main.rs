@@ -5,6 +5,8 @@
 
 mod admin;
 mod allocator;
+mod audit;
+mod audit_cluster;
 mod backup;
 mod bad_input;
 mod catch_up;

@@ -16,6 +16,10 @@ use crate::tables::{ACTIVE, EXECUTIONS, JOBS, LEDGER, META, NOTICES};
 
 /// The tables a command may touch, opened once per batch.
 pub(crate) struct Tables<'txn> {
+    /// The transaction, for the tables only some commands touch (the audit log): those are
+    /// opened by the commands that use them, not here, so a batch of run records opens no
+    /// more tables than it needs.
+    pub(crate) txn: &'txn WriteTransaction,
     pub(crate) jobs: Table<'txn, &'static str, &'static [u8]>,
     pub(crate) executions: Table<'txn, (&'static str, i64, &'static str), &'static [u8]>,
     pub(crate) ledger: Table<'txn, (&'static str, i64), &'static [u8]>,
@@ -41,6 +45,7 @@ impl<'txn> Tables<'txn> {
         let paused = read_paused(&meta)?;
         let notice_settings = notices::read_settings(&meta)?;
         Ok(Tables {
+            txn,
             jobs: txn.open_table(JOBS).map_err(engine("opening jobs"))?,
             executions: txn
                 .open_table(EXECUTIONS)

@@ -1,5 +1,6 @@
 //! Applying commands to the tables inside one write transaction.
 
+mod audit;
 mod batch;
 mod jobs;
 mod notices;
@@ -24,6 +25,12 @@ pub(crate) fn apply(
         Command::ToggleJob { name, now } => jobs::toggle(tables, &name, now),
         Command::DeleteExecutions { job } => jobs::delete_executions(tables, &job),
         Command::PruneAged { now, limit, from } => prune::aged(tables, now, limit, from.as_deref()),
+        Command::AppendAudit { entry, keep } => audit::append(tables, *entry, keep),
+        Command::PruneAudit {
+            now,
+            max_age_secs,
+            limit,
+        } => audit::prune(tables, now, max_age_secs, limit),
         Command::SetPaused { paused } => {
             tables.paused = paused;
             tables.save_paused()?;
