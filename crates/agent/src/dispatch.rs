@@ -17,8 +17,12 @@ use crate::error::PeerError;
 use crate::members;
 use crate::node::Node;
 
-/// Starts `order` on `node_name`.
+/// Starts `order` on `node_name`, stamped with this leader's term unless it already is.
 pub fn send(node: &Arc<Node>, order: RunOrder, node_name: &str) {
+    let order = match order.leader_term {
+        0 => order.in_term(node.raft.current_term()),
+        _ => order,
+    };
     if node_name == node.node_name {
         node.worker.start(order, None);
         return;

@@ -418,6 +418,10 @@ pub struct AgentArgs {
     /// PEM file of extra root certificates to trust for mail (an internal CA)
     #[arg(long, help_heading = NOTIFICATIONS, value_name = "FILE")]
     pub mail_ca_file: Option<String>,
+
+    /// HTTPS and node RPC certificates.
+    #[command(flatten)]
+    pub tls: crate::tls_flags::AgentTlsArgs,
 }
 
 /// Returns the `agent` flags given on the command line, keyed by config key, with their

@@ -10,4 +10,5 @@ pub mod jobs_file;
 pub mod keygen;
 pub mod logging;
 pub mod oneshot;
+pub mod tls_flags;
 pub mod version;
