@@ -28,4 +28,6 @@ mod processors;
 mod retention;
 mod retries;
 mod shutdown;
+mod tls_cluster;
+mod transport;
 mod web;
