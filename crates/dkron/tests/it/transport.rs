@@ -106,20 +106,33 @@ async fn marker_job(server: &Server, name: &str, marker: &Path) -> Value {
     server.get_json(&format!("/v1/jobs/{name}")).await
 }
 
-/// Sends a forged `Node.Run` of `job` and a forged `Node.Leave` with no credential; returns
-/// whether each was accepted.
-async fn forge_run_and_leave(rpc_port: u16, job: Value) -> (bool, bool) {
+/// Sends a `Node.Run` of `job` in leader term `term` with no credential; returns the
+/// refusal's message if it is refused.
+async fn forge_run(rpc_port: u16, job: &Value, term: u64) -> Result<(), String> {
     let channels = Channels::default();
     let addr = format!("127.0.0.1:{rpc_port}");
     let calls = NodeCalls::new(&channels, &addr).with_deadline(Duration::from_secs(5));
     let order = json!({
-        "job": job, "nominal": chrono::Utc::now().to_rfc3339(),
+        "job": job, "nominal": chrono::Utc::now().to_rfc3339(), "leader_term": term,
         "execution_id": format!("{}-forged", chrono::Utc::now().timestamp_nanos_opt().unwrap()),
     });
-    let ran = match calls.run::<_, bool>(&order).await {
-        Ok(mut events) => matches!(events.next_event().await, Ok(Some(_))),
-        Err(_) => false,
-    };
+    let mut events = calls
+        .run::<_, bool>(&order)
+        .await
+        .map_err(|error| error.to_string())?;
+    match events.next_event().await {
+        Ok(Some(_)) => Ok(()),
+        other => Err(format!("{other:?}")),
+    }
+}
+
+/// Sends a forged `Node.Run` of `job` and a forged `Node.Leave` with no credential; returns
+/// whether each was accepted.
+async fn forge_run_and_leave(rpc_port: u16, job: Value) -> (bool, bool) {
+    let ran = forge_run(rpc_port, &job, 0).await.is_ok();
+    let channels = Channels::default();
+    let addr = format!("127.0.0.1:{rpc_port}");
+    let calls = NodeCalls::new(&channels, &addr).with_deadline(Duration::from_secs(5));
     // Leave last: when it is accepted, the node stops.
     let left = calls.leave().await.is_ok();
     (ran, left)
@@ -150,6 +163,41 @@ async fn open_rpc_is_announced_and_runs_forged_orders_and_a_gossip_key_closes_it
     )
     .await;
     assert!(open.terminate().await.success(), "a forged leave stops it");
+
+    tracing::info!(
+        "phase: once the node heard its leader's term, an order of an older term is refused"
+    );
+    let mut fenced = Server::start(&subdir(dir.path(), "fenced")).await;
+    let marker = dir.path().join("fenced-marker");
+    let job = marker_job(&fenced, "fenced-job", &marker).await;
+    assert_eq!(fenced.send("POST", "/v1/jobs/fenced-job", "").await.0, 202);
+    fenced
+        .wait_until(
+            "the leader's own run creates its marker",
+            Duration::from_secs(10),
+            || {
+                let exists = marker.is_file();
+                async move { exists }
+            },
+        )
+        .await;
+    std::fs::remove_file(&marker).unwrap();
+    let refusal = forge_run(fenced.rpc_port, &job, 0).await.unwrap_err();
+    assert!(
+        refusal.contains("this node has already heard from term"),
+        "{refusal}"
+    );
+    assert!(
+        fenced
+            .log()
+            .contains("run order from a deposed leader refused")
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(
+        std::fs::symlink_metadata(&marker).is_err(),
+        "the stale order ran nothing"
+    );
+    assert!(fenced.terminate().await.success());
 
     tracing::info!("phase: only a gossip key: no warning, forged orders refused, nothing runs");
     let mut keyed =
