@@ -17,10 +17,11 @@ use crate::error::PeerError;
 use crate::members;
 use crate::node::Node;
 
-/// Starts `order` on `node_name`, stamped with this leader's term unless it already is.
+/// Starts `order` on `node_name`, stamped with the term this server leads in unless it
+/// already is.
 pub fn send(node: &Arc<Node>, order: RunOrder, node_name: &str) {
     let order = match order.leader_term {
-        0 => order.in_term(node.raft.current_term()),
+        0 => order.in_term(node.order_term()),
         _ => order,
     };
     if node_name == node.node_name {

@@ -34,7 +34,7 @@ impl SchedulerSeam {
                 job: job.to_string(),
                 execution_id: run.execution_id.clone(),
                 replaced: true,
-                leader_term: self.0.raft.current_term(),
+                leader_term: self.0.order_term(),
             };
             let node_name = run.node_name.clone();
             tokio::spawn(async move {
@@ -213,7 +213,7 @@ impl SchedulerBackend for SchedulerSeam {
             }
         };
         // One read of the term per launch, not per run.
-        let term = self.0.raft.current_term();
+        let term = self.0.order_term();
         for run in &launch.runs {
             crate::dispatch::send(
                 &self.0,

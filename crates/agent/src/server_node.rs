@@ -180,6 +180,7 @@ async fn start_server(
         deliveries: Deliveries::with_previous_process(previous_runs),
         shutdown: shutdown.clone(),
         started: std::time::Instant::now(),
+        leader_term: std::sync::atomic::AtomicU64::new(0),
     });
     serve_rpc(
         rpc,

@@ -1,6 +1,6 @@
 //! A cluster with certificates on every port (issue 13): three servers and an agent talk
-//! HTTPS and mutual TLS, run jobs on the agent across a leader's death, and an agent whose
-//! certificate comes from another CA is given no order it can receive.
+//! HTTPS and mutual TLS, run jobs on the agent across a leader's death, and nodes whose
+//! certificate comes from another CA receive no order and get no seat in Raft.
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -90,56 +90,20 @@ async fn a_tls_cluster_runs_jobs_across_a_failover_and_a_node_of_another_ca_gets
     tracing::info!("phase: an agent with a certificate of another CA receives no order");
     let other = make_certificates(dir.path(), "other");
     let marker = dir.path().join("stranger-ran");
-    let stranger_log = std::fs::File::create(dir.path().join("stranger.log")).unwrap();
     let seed = format!("127.0.0.1:{}", cluster.nodes[(leader + 1) % 3].gossip_port);
-    let mut stranger = Command::new(env!("CARGO_BIN_EXE_dkron"))
-        .args([
-            "agent",
-            "--node-name",
-            "stranger",
-            "--profile",
-            "local",
-            "--tag",
-            "pool=strangers",
-        ])
-        .args(["--bind-addr", &format!("127.0.0.1:{}", free_port())])
-        .args([
-            "--rpc-port",
-            &free_port().to_string(),
-            "--retry-join",
-            &seed,
-        ])
-        .arg("--data-dir")
-        .arg(dir.path().join("stranger"))
-        .args(agent_flags(&other))
-        .stdout(Stdio::null())
-        .stderr(stranger_log)
-        .stdin(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut stranger = spawn_stranger(
+        dir.path(),
+        "stranger",
+        &other,
+        &seed,
+        &["--tag", "pool=strangers"],
+    );
     let lure = json!({"name": "to-stranger", "schedule": "@manually", "executor": "shell",
                       "executor_config": {"command": format!("touch {}", marker.display())},
                       "tags": {"pool": "strangers"}});
     let handle = cluster.clone_handle();
     handle.create_job(handle.ports[0], &lure).await;
-    cluster
-        .wait_until(
-            "the stranger is a gossip member",
-            Duration::from_secs(30),
-            |c| {
-                let handle = c.clone_handle();
-                async move {
-                    let members = handle.get_json_any("/v1/members").await;
-                    members.is_some_and(|m| {
-                        m.as_array().is_some_and(|all| {
-                            all.iter()
-                                .any(|m| m["Name"] == "stranger" && m["Status"] == 1)
-                        })
-                    })
-                }
-            },
-        )
-        .await;
+    wait_alive(&cluster, "stranger").await;
     // Every server's gossip view must list the stranger before the leader picks it.
     cluster
         .wait_until(
@@ -176,4 +140,102 @@ async fn a_tls_cluster_runs_jobs_across_a_failover_and_a_node_of_another_ca_gets
     );
     stranger.kill().unwrap();
     stranger.wait().unwrap();
+
+    tracing::info!("phase: a server with a certificate of another CA is not added to raft");
+    let http = format!("127.0.0.1:{}", free_port());
+    let server_flags = ["--server", "--bootstrap-expect", "0", "--http-addr", &http];
+    let mut stranger_server =
+        spawn_stranger(dir.path(), "stranger-server", &other, &seed, &server_flags);
+    wait_alive(&cluster, "stranger-server").await;
+    let leader = cluster.leader_index().await.expect("a leader");
+    cluster
+        .wait_until(
+            "the leader refuses the stranger server",
+            Duration::from_secs(30),
+            |c| {
+                let refused = c.nodes[leader]
+                    .log()
+                    .contains("not adding a server whose rpc does not answer");
+                async move { refused }
+            },
+        )
+        .await;
+    let peers = list_peers(dir.path(), &cluster, leader, &tls);
+    assert!(!peers.contains("stranger-server"), "{peers}");
+    assert!(peers.contains(&cluster.nodes[leader].name), "{peers}");
+    stranger_server.kill().unwrap();
+    stranger_server.wait().unwrap();
+}
+
+/// Starts a node with the certificates `tls` (of another CA), joining through `seed`.
+fn spawn_stranger(
+    dir: &std::path::Path,
+    name: &str,
+    tls: &dkron::tls_flags::ClientTlsArgs,
+    seed: &str,
+    extra: &[&str],
+) -> std::process::Child {
+    let log = std::fs::File::create(dir.join(format!("{name}.log"))).unwrap();
+    Command::new(env!("CARGO_BIN_EXE_dkron"))
+        .args(["agent", "--node-name", name, "--profile", "local"])
+        .args(["--bind-addr", &format!("127.0.0.1:{}", free_port())])
+        .args(["--rpc-port", &free_port().to_string(), "--retry-join", seed])
+        .arg("--data-dir")
+        .arg(dir.join(name))
+        .args(agent_flags(tls))
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(log)
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits until `/v1/members` lists `name` alive.
+async fn wait_alive(cluster: &Cluster, name: &str) {
+    let what = format!("{name} is an alive gossip member");
+    cluster
+        .wait_until(&what, Duration::from_secs(30), |c| {
+            let handle = c.clone_handle();
+            let name = name.to_string();
+            async move {
+                let members = handle.get_json_any("/v1/members").await;
+                members.is_some_and(|m| {
+                    m.as_array().is_some_and(|all| {
+                        all.iter()
+                            .any(|m| m["Name"] == name.as_str() && m["Status"] == 1)
+                    })
+                })
+            }
+        })
+        .await;
+}
+
+/// `dkron raft list-peers` against the server at `index`, with the cluster's certificates.
+fn list_peers(
+    dir: &std::path::Path,
+    cluster: &Cluster,
+    index: usize,
+    tls: &dkron::tls_flags::ClientTlsArgs,
+) -> String {
+    let rpc_addr = format!("127.0.0.1:{}", cluster.nodes[index].rpc_port);
+    let mut args = vec![
+        "raft".to_string(),
+        "list-peers".into(),
+        "--rpc-addr".into(),
+        rpc_addr,
+    ];
+    args.extend(
+        agent_flags(tls)
+            .into_iter()
+            .filter(|flag| flag != "--client-cert-auth"),
+    );
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let output = crate::transport::dkron(dir, &args);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }
