@@ -10,10 +10,23 @@ use anyhow::Context;
 use dkron_config::AgentConfig;
 use dkron_tls::{CertFiles, RpcTls, TlsAcceptLoop, TlsConnection};
 
+/// What node RPC is protected with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RpcCredential {
+    /// Certificates of `trusted-ca-file`.
+    Certificates,
+    /// The CA derived from the gossip key.
+    GossipKey,
+    /// Nothing: anyone reaching the port is obeyed.
+    Open,
+}
+
 /// The TLS of this node's two TCP ports.
 pub(crate) struct Transport {
     /// Node RPC's mutual TLS; `None` leaves RPC open (and warns).
     pub rpc: Option<RpcTls>,
+    /// Where `rpc` comes from.
+    pub rpc_credential: RpcCredential,
     /// The API's HTTPS; `None` serves plain HTTP.
     pub http: Option<Arc<rustls::ServerConfig>>,
 }
@@ -49,12 +62,19 @@ pub(crate) fn transport(config: &AgentConfig) -> anyhow::Result<Transport> {
         )?),
         _ => None,
     };
-    let rpc = rpc_tls(config, files.as_ref())?;
-    Ok(Transport { http, rpc })
+    let (rpc, rpc_credential) = rpc_tls(config, files.as_ref())?;
+    Ok(Transport {
+        http,
+        rpc,
+        rpc_credential,
+    })
 }
 
 /// Certificates win; then the gossip key; with neither, RPC is open and the node says so.
-fn rpc_tls(config: &AgentConfig, files: Option<&CertFiles>) -> anyhow::Result<Option<RpcTls>> {
+fn rpc_tls(
+    config: &AgentConfig,
+    files: Option<&CertFiles>,
+) -> anyhow::Result<(Option<RpcTls>, RpcCredential)> {
     let port = config.rpc_port;
     if let Some(files) = files {
         if let Some(ca_file) = &files.trusted_ca_file {
@@ -63,7 +83,7 @@ fn rpc_tls(config: &AgentConfig, files: Option<&CertFiles>) -> anyhow::Result<Op
                 port,
                 "node rpc: mutual TLS with the certificates of trusted-ca-file"
             );
-            return Ok(Some(tls));
+            return Ok((Some(tls), RpcCredential::Certificates));
         }
         tracing::warn!(
             port,
@@ -77,13 +97,13 @@ fn rpc_tls(config: &AgentConfig, files: Option<&CertFiles>) -> anyhow::Result<Op
             port,
             "node rpc: mutual TLS with a credential derived from the gossip key"
         );
-        return Ok(Some(tls));
+        return Ok((Some(tls), RpcCredential::GossipKey));
     }
     tracing::warn!(
         port,
         "node rpc is NOT authenticated: anyone who can reach port {port} can run commands on this node and stop it; set encrypt (see dkron keygen) or cert-file, key-file and trusted-ca-file"
     );
-    Ok(None)
+    Ok((None, RpcCredential::Open))
 }
 
 /// The HTTPS port as `axum::serve` takes it: connections after their handshake, with the
@@ -106,3 +126,7 @@ impl axum::serve::Listener for HttpsListener {
         Ok(self.0.local_addr())
     }
 }
+
+#[cfg(test)]
+#[path = "transport_test.rs"]
+mod tests;
