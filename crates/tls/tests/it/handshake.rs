@@ -90,3 +90,69 @@ async fn nodes_sharing_a_gossip_key_talk_and_a_node_with_another_key_is_refused(
     assert!(!round_trip(one.server.clone(), outsider.client.clone()).await);
     assert!(!round_trip(outsider.server.clone(), one.client.clone()).await);
 }
+
+/// A client certificate under `ca` with serial `serial`, written to `dir`.
+fn client_with_serial(
+    dir: &std::path::Path,
+    ca: &dkron_tls::IssuedPem,
+    serial: u8,
+) -> dkron_tls::Identity {
+    let ca_key = rcgen::KeyPair::from_pem(&ca.key_pem).unwrap();
+    let issuer = rcgen::Issuer::from_ca_cert_pem(&ca.cert_pem, &ca_key).unwrap();
+    let mut params = rcgen::CertificateParams::new(vec!["client".to_string()]).unwrap();
+    params.serial_number = Some(rcgen::SerialNumber::from_slice(&[serial]));
+    params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = params.signed_by(&key, &issuer).unwrap();
+    let (cert_file, key_file) = super::write_pair(
+        dir,
+        &format!("client-{serial}"),
+        &dkron_tls::IssuedPem {
+            cert_pem: cert.pem(),
+            key_pem: key.serialize_pem(),
+        },
+    );
+    dkron_tls::read_identity(&cert_file, &key_file).unwrap()
+}
+
+#[tokio::test]
+async fn https_with_a_revocation_list_refuses_a_revoked_client_and_admits_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, ca_file) = new_ca(dir.path(), "cluster");
+    let server = node_under(dir.path(), &ca, &ca_file, "server");
+    let ca_key = rcgen::KeyPair::from_pem(&ca.key_pem).unwrap();
+    let issuer = rcgen::Issuer::from_ca_cert_pem(&ca.cert_pem, &ca_key).unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    let crl = rcgen::CertificateRevocationListParams {
+        this_update: now - time::Duration::hours(1),
+        next_update: now + time::Duration::days(1),
+        crl_number: rcgen::SerialNumber::from_slice(&[1]),
+        issuing_distribution_point: None,
+        revoked_certs: vec![rcgen::RevokedCertParams {
+            serial_number: rcgen::SerialNumber::from_slice(&[66]),
+            revocation_time: now - time::Duration::minutes(5),
+            reason_code: None,
+            invalidity_date: None,
+        }],
+        key_identifier_method: rcgen::KeyIdMethod::Sha256,
+    }
+    .signed_by(&issuer)
+    .unwrap();
+    let crl_file = dir.path().join("crl.pem");
+    std::fs::write(&crl_file, crl.pem().unwrap()).unwrap();
+    let files = dkron_tls::CertFiles {
+        client_crl_file: Some(crl_file),
+        ..server.files.clone()
+    };
+    let https = dkron_tls::http_server_config(&files, true).unwrap();
+    let roots = || dkron_tls::read_roots("trusted-ca-file", &ca_file).unwrap();
+    let client = |identity| Arc::new(dkron_tls::client_config(Some(identity), roots()).unwrap());
+
+    let revoked = client_with_serial(dir.path(), &ca, 66);
+    assert!(
+        !round_trip(https.clone(), client(revoked)).await,
+        "a revoked client is refused"
+    );
+    let valid = client_with_serial(dir.path(), &ca, 67);
+    assert!(round_trip(https, client(valid)).await, "others get in");
+}
