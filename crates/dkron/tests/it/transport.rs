@@ -229,6 +229,25 @@ async fn open_rpc_is_announced_and_runs_forged_orders_and_a_gossip_key_closes_it
     let rpc_addr = format!("127.0.0.1:{}", keyed.rpc_port);
     let refused = dkron(dir.path(), &["leave", "--rpc-addr", &rpc_addr]);
     assert!(!refused.status.success(), "{}", text(&refused.stdout));
+    let config = dir.path().join("dkron.yml");
+    std::fs::write(&config, format!("encrypt: {CLUSTER_KEY}\n")).unwrap();
+    let config = config.to_str().unwrap();
+    let listed = dkron(
+        dir.path(),
+        &[
+            "--config",
+            config,
+            "raft",
+            "list-peers",
+            "--rpc-addr",
+            &rpc_addr,
+        ],
+    );
+    assert!(
+        listed.status.success(),
+        "the key is read from --config: {}",
+        text(&listed.stderr)
+    );
     let left = dkron(
         dir.path(),
         &["leave", "--rpc-addr", &rpc_addr, "--encrypt", CLUSTER_KEY],
