@@ -13,15 +13,17 @@ import sys
 LIBRARIES = {
     "dkron-model", "dkron-lifecycle", "dkron-store", "dkron-cluster", "dkron-exec",
     "dkron-worker", "dkron-scheduler", "dkron-api", "dkron-membership", "dkron-config",
-    "dkron-notify", "dkron-ui", "dkron-agent",
+    "dkron-notify", "dkron-ui", "dkron-agent", "dkron-tls",
 }
 
 ALLOWED = {
     "dkron-model": set(),
+    # TLS material: PEM files, rustls configurations, the gossip-key credential, issuing
+    "dkron-tls": set(),
     # the pure rules of an occurrence and its runs (no storage, no clock)
     "dkron-lifecycle": {"dkron-model"},
     "dkron-store": {"dkron-model", "dkron-lifecycle"},
-    "dkron-cluster": {"dkron-model", "dkron-store", "dkron-lifecycle"},
+    "dkron-cluster": {"dkron-model", "dkron-store", "dkron-lifecycle", "dkron-tls"},
     "dkron-exec": {"dkron-model"},
     # the node side of a run; what it needs from the cluster is its own trait (RunRecords)
     "dkron-worker": {"dkron-model", "dkron-exec", "dkron-lifecycle"},

@@ -13,6 +13,7 @@ use crate::startup::{
     addresses, bind_tcp, drain, end_previous_runs, join, node_tags, serve_rpc, start_gossip,
     wait_for_signal, worker_limits,
 };
+use crate::transport::Transport;
 use crate::writer::Writer;
 
 /// Kills processes left by this agent's previous process: an agent has no store, so its runs
@@ -33,7 +34,7 @@ async fn kill_orphans_of_agent(node_name: &str) {
 }
 
 /// Runs an agent: gossip, the `Node` service and a worker; no API, no store.
-pub(crate) async fn run_agent(config: AgentConfig) -> anyhow::Result<()> {
+pub(crate) async fn run_agent(config: AgentConfig, transport: Transport) -> anyhow::Result<()> {
     let addresses = addresses(&config).await?;
     let rpc = bind_tcp(addresses.rpc_bind, "the rpc port").await?;
     // Before gossip: no run has been sent to this process yet, so a process carrying this
@@ -47,7 +48,7 @@ pub(crate) async fn run_agent(config: AgentConfig) -> anyhow::Result<()> {
     }
     let tags = node_tags(&config, &addresses, None);
     let gossip = start_gossip(&config, &addresses, tags).await?;
-    let channels = Channels::default();
+    let channels = Channels::with_tls(transport.rpc_client());
     let recorder = Recorder::start(Arc::new(Writer::Agent {
         gossip: gossip.clone(),
         channels,
@@ -57,7 +58,13 @@ pub(crate) async fn run_agent(config: AgentConfig) -> anyhow::Result<()> {
         worker_limits(&config),
         recorder.clone(),
     ));
-    serve_rpc(rpc, None, worker.clone(), shutdown.clone());
+    serve_rpc(
+        rpc,
+        transport.rpc_server(),
+        None,
+        worker.clone(),
+        shutdown.clone(),
+    );
     join(&config, &gossip).await?;
     tokio::spawn(end_previous_runs(recorder.clone(), worker.clone()));
     tracing::info!(node = %config.node_name, "agent ready: running jobs sent by the leader");

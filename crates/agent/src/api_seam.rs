@@ -365,9 +365,14 @@ impl ApiBackend for ApiSeam {
             job: job.to_string(),
             execution_id: execution_id.to_string(),
             replaced: false,
+            leader_term: self.0.raft.current_term(),
         };
         let killed = match owner {
-            None => self.0.worker.kill(&order),
+            None => self
+                .0
+                .worker
+                .kill(&order)
+                .map_err(|stale| BackendError::Unavailable(stale.to_string()))?,
             Some(addr) => kill_at(&self.0, &addr, &order)
                 .await
                 .map_err(|error| BackendError::Unavailable(error.to_string()))?,

@@ -17,8 +17,13 @@ use crate::error::PeerError;
 use crate::members;
 use crate::node::Node;
 
-/// Starts `order` on `node_name`.
+/// Starts `order` on `node_name`, stamped with the term this server leads in unless it
+/// already is.
 pub fn send(node: &Arc<Node>, order: RunOrder, node_name: &str) {
+    let order = match order.leader_term {
+        0 => order.in_term(node.order_term()),
+        _ => order,
+    };
     if node_name == node.node_name {
         node.worker.start(order, None);
         return;

@@ -11,7 +11,10 @@ use crate::node::Node;
 /// Stops the run on `node_name` (this node or another); returns whether it was running there.
 pub async fn kill_on(node: &Node, node_name: &str, order: &KillOrder) -> Result<bool, PeerError> {
     if node_name == node.node_name {
-        return Ok(node.worker.kill(order));
+        return node
+            .worker
+            .kill(order)
+            .map_err(|stale| PeerError::Answer(stale.to_string()));
     }
     let addr =
         members::rpc_addr_of(&node.gossip, node_name).ok_or_else(|| PeerError::NotAlive {

@@ -102,7 +102,11 @@ async fn lead(node: Arc<Node>, duties: LeaderDuties, term: CancellationToken) {
     if !confirm_leadership(&node, &term).await {
         return;
     }
-    tracing::info!(node = %node.node_name, "this server is the leader");
+    // The term a quorum just confirmed; a later term read from metrics could be a successor's.
+    let leader_term = node.raft.current_term();
+    node.leader_term
+        .store(leader_term, std::sync::atomic::Ordering::Release);
+    tracing::info!(node = %node.node_name, leader_term, "this server is the leader");
     apply_retention(&node, duties.retention).await;
     crate::notices::apply_settings(&node, &duties.notify).await;
     let inherited = match node.raft.store().active_runs(None) {

@@ -29,6 +29,7 @@ mod run_records;
 mod scheduler_seam;
 mod server_node;
 mod startup;
+mod transport;
 mod writer;
 
 pub use run::run;

@@ -48,6 +48,10 @@ pub struct Node {
     pub shutdown: CancellationToken,
     /// When this process started (gossip needs a while to learn the cluster).
     pub started: std::time::Instant,
+    /// The Raft term this server leads in, taken when its leadership is confirmed: what its
+    /// run and kill orders carry, so nodes refuse them once a newer leader spoke (0 before it
+    /// ever led).
+    pub leader_term: std::sync::atomic::AtomicU64,
 }
 
 impl Node {
@@ -82,6 +86,11 @@ impl Node {
             .store()
             .job(name)?
             .map(|stored| self.present(stored, now)))
+    }
+
+    /// Returns the term this server's orders carry: the one it leads in.
+    pub fn order_term(&self) -> u64 {
+        self.leader_term.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// The scheduler while this server leads.

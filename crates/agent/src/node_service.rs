@@ -26,11 +26,18 @@ impl NodeHandler for NodeService {
     type RunState = RunState;
     type KillOrder = KillOrder;
 
-    fn run(&self, order: RunOrder) -> impl Stream<Item = RunStreamEvent<bool>> + Send + 'static {
+    fn run(
+        &self,
+        order: RunOrder,
+    ) -> Result<impl Stream<Item = RunStreamEvent<bool>> + Send + 'static, ServiceError> {
         let (sender, events) = tokio::sync::mpsc::unbounded_channel();
-        let accepted = self.worker.start(order, Some(sender));
-        let first = RunStreamEvent::Accepted {
-            already_known: accepted == Accepted::Duplicate,
+        let first = match self.worker.start(order, Some(sender)) {
+            Accepted::StaleLeader(stale) => {
+                return Err(ServiceError::failed_precondition(stale.to_string()));
+            }
+            accepted => RunStreamEvent::Accepted {
+                already_known: accepted == Accepted::Duplicate,
+            },
         };
         let rest = futures::stream::unfold(events, |mut events| async move {
             let event = match events.recv().await? {
@@ -39,7 +46,10 @@ impl NodeHandler for NodeService {
             };
             Some((event, events))
         });
-        futures::StreamExt::chain(futures::stream::iter([first]), rest)
+        Ok(futures::StreamExt::chain(
+            futures::stream::iter([first]),
+            rest,
+        ))
     }
 
     async fn run_status(&self, runs: Vec<(String, String)>) -> Vec<RunState> {
@@ -59,8 +69,10 @@ impl NodeHandler for NodeService {
         self.shutdown.cancel();
     }
 
-    async fn kill(&self, order: KillOrder) -> bool {
-        self.worker.kill(&order)
+    async fn kill(&self, order: KillOrder) -> Result<bool, ServiceError> {
+        self.worker
+            .kill(&order)
+            .map_err(|stale| ServiceError::failed_precondition(stale.to_string()))
     }
 }
 

@@ -19,6 +19,8 @@ pub fn pending_order(stored: &StoredJob, pending: &PendingRun) -> RunOrder {
         execution_id: pending.execution_id.clone(),
         attempt: pending.attempt,
         not_before: Some(pending.not_before),
+        // Stamped with the sender's term when sent.
+        leader_term: 0,
     }
 }
 

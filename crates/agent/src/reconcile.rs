@@ -49,6 +49,12 @@ pub async fn servers(node: &Node) {
         let known = peers.iter().find(|peer| peer.id == server.raft_id);
         match (server.status, known) {
             (MemberStatus::Alive, None) => {
+                if let Err(error) = answers_rpc(node, &server.rpc_addr).await {
+                    // A server of another CA (or without the gossip key) is visible in gossip
+                    // but must not enter the configuration, even as a learner (ADR 15).
+                    tracing::warn!(server = %server.name, error = %error, "not adding a server whose rpc does not answer with this cluster's credential");
+                    continue;
+                }
                 let added = node
                     .raft
                     .add_voter(
@@ -78,6 +84,19 @@ pub async fn servers(node: &Node) {
             _ => {}
         }
     }
+}
+
+/// How long a server that wants to join has to answer a call over RPC.
+const JOIN_PROBE_LIMIT: Duration = Duration::from_secs(3);
+
+/// Calls the server at `rpc_addr` once; with TLS, the handshake proves it holds this
+/// cluster's credential.
+async fn answers_rpc(node: &Node, rpc_addr: &str) -> Result<(), RpcError> {
+    NodeCalls::new(&node.channels, rpc_addr)
+        .with_deadline(JOIN_PROBE_LIMIT)
+        .running()
+        .await
+        .map(drop)
 }
 
 /// Checks active runs against membership and, depending on `pass`, against their nodes.

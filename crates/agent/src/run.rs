@@ -7,9 +7,12 @@ use crate::server_node::run_server;
 
 /// Runs a node until a signal, `dkron leave` or `POST /v1/leave` stops it.
 pub async fn run(config: AgentConfig) -> anyhow::Result<()> {
+    // First: a bad certificate file stops the agent before it binds or writes anything.
+    let transport = crate::transport::transport(&config)?;
+    tracing::info!(rpc = ?transport.rpc_credential, https = transport.http.is_some(), "transport security");
     if config.server {
-        run_server(config).await
+        run_server(config, transport).await
     } else {
-        run_agent(config).await
+        run_agent(config, transport).await
     }
 }

@@ -34,6 +34,7 @@ impl SchedulerSeam {
                 job: job.to_string(),
                 execution_id: run.execution_id.clone(),
                 replaced: true,
+                leader_term: self.0.order_term(),
             };
             let node_name = run.node_name.clone();
             tokio::spawn(async move {
@@ -211,10 +212,13 @@ impl SchedulerBackend for SchedulerSeam {
                 return;
             }
         };
+        // One read of the term per launch, not per run.
+        let term = self.0.order_term();
         for run in &launch.runs {
             crate::dispatch::send(
                 &self.0,
-                RunOrder::first(job.clone(), launch.nominal, run.execution_id.clone()),
+                RunOrder::first(job.clone(), launch.nominal, run.execution_id.clone())
+                    .in_term(term),
                 &run.node_name,
             );
         }

@@ -25,6 +25,7 @@ use crate::startup::{
     Addresses, addresses, bind_tcp, drain, end_previous_runs, join_in_background, node_tags,
     resolve, serve_rpc, start_gossip, wait_for_signal, worker_limits,
 };
+use crate::transport::{HttpsListener, Transport};
 use crate::writer::Writer;
 
 /// Page cache of the state database: history lives on disk, memory stays bounded.
@@ -84,13 +85,13 @@ fn api_options(config: &AgentConfig, node_name: &str) -> dkron_api::ApiOptions {
 }
 
 /// Runs a server until it is stopped.
-pub(crate) async fn run_server(config: AgentConfig) -> anyhow::Result<()> {
+pub(crate) async fn run_server(config: AgentConfig, transport: Transport) -> anyhow::Result<()> {
     // Bind first: a port conflict must stop the server before it touches anything.
     let http = bind_tcp(resolve(&config.http_addr, "0.0.0.0").await?, "http-addr").await?;
     let addresses = addresses(&config).await?;
     let rpc = bind_tcp(addresses.rpc_bind, "the rpc port").await?;
     let shutdown = CancellationToken::new();
-    let node = start_server(&config, &addresses, rpc, shutdown.clone()).await?;
+    let node = start_server(&config, &addresses, rpc, &transport, shutdown.clone()).await?;
     let mut router = dkron_api::router(
         Arc::new(ApiSeam(node.clone(), audit_retention(&config))),
         api_options(&config, &node.node_name),
@@ -107,23 +108,50 @@ pub(crate) async fn run_server(config: AgentConfig) -> anyhow::Result<()> {
             shutdown.clone(),
         ));
     }
-    tracing::info!(address = %http.local_addr().map(|a| a.to_string()).unwrap_or_default(), "http api listening");
     let signals = tokio::spawn(wait_for_signal(shutdown.clone()));
-    let serve_shutdown = shutdown.clone();
-    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(http, service)
-        .with_graceful_shutdown(async move { serve_shutdown.cancelled().await })
-        .await
-        .context("http server failed")?;
+    serve_http(http, transport.http, router, shutdown.clone()).await?;
     signals.abort();
     stop_server(&node).await;
     Ok(())
+}
+
+/// Serves the API and UI on `http` until `shutdown`: over HTTPS with `tls`, else plain.
+/// Either way handlers see the peer's address (`ConnectInfo`).
+async fn serve_http(
+    http: tokio::net::TcpListener,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    router: axum::Router,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    use axum::serve::ListenerExt;
+
+    let address = http.local_addr().context("cannot read the http address")?;
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let stopped = async move { shutdown.cancelled().await };
+    let Some(tls) = tls else {
+        tracing::info!(%address, "http api listening");
+        return axum::serve(http, service)
+            .with_graceful_shutdown(stopped)
+            .await
+            .context("http server failed");
+    };
+    tracing::info!(%address, "https api listening");
+    let listener = HttpsListener(
+        dkron_tls::TlsAcceptLoop::start(http, tls, "http").context("cannot serve https")?,
+    );
+    // tap_io is a no-op here; it is the wrapper axum derives ConnectInfo<SocketAddr> from
+    // for listeners other than its own TcpListener.
+    axum::serve(listener.tap_io(|_| {}), service)
+        .with_graceful_shutdown(stopped)
+        .await
+        .context("https server failed")
 }
 
 async fn start_server(
     config: &AgentConfig,
     addresses: &Addresses,
     rpc: tokio::net::TcpListener,
+    transport: &Transport,
     shutdown: CancellationToken,
 ) -> anyhow::Result<Arc<Node>> {
     let node_name = config.node_name.clone();
@@ -135,7 +163,7 @@ async fn start_server(
     })?;
     let single = config.bootstrap_expect == 1 || config.bootstrap || config.devmode;
     tracing::info!(node = %node_name, node_id, data_dir = %config.data_dir.display(), "starting server");
-    let channels = Channels::default();
+    let channels = Channels::with_tls(transport.rpc_client());
     let raft = start_consensus(config, addresses, node_id, single, channels.clone()).await?;
     let previous_runs = runs_of_previous_process(&raft, &node_name);
     kill_orphans_of(&previous_runs);
@@ -165,8 +193,15 @@ async fn start_server(
         deliveries: Deliveries::with_previous_process(previous_runs),
         shutdown: shutdown.clone(),
         started: std::time::Instant::now(),
+        leader_term: std::sync::atomic::AtomicU64::new(0),
     });
-    serve_rpc(rpc, Some(node.clone()), worker, shutdown.clone());
+    serve_rpc(
+        rpc,
+        transport.rpc_server(),
+        Some(node.clone()),
+        worker,
+        shutdown.clone(),
+    );
     join_and_lead(config, &node, single, shutdown).await?;
     tracing::info!(node = %node_name, "server ready");
     Ok(node)

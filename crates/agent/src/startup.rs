@@ -171,6 +171,7 @@ pub(crate) async fn bind_tcp(
 /// Serves the node's gRPC services: all of them on a server, `Node` only on an agent.
 pub(crate) fn serve_rpc(
     listener: tokio::net::TcpListener,
+    tls: Option<Arc<rustls::ServerConfig>>,
     server: Option<Arc<Node>>,
     worker: Arc<Worker>,
     shutdown: CancellationToken,
@@ -183,7 +184,9 @@ pub(crate) fn serve_rpc(
         rpc_server = rpc_server.with_server_services(&node.raft, LeaderService(node.clone()));
     }
     tokio::spawn(async move {
-        let served = rpc_server.serve(listener, shutdown.cancelled_owned()).await;
+        let served = rpc_server
+            .serve(listener, tls, shutdown.cancelled_owned())
+            .await;
         if let Err(error) = served {
             tracing::error!(error = %error, "rpc server failed");
         }

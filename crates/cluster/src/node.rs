@@ -283,6 +283,12 @@ impl RaftNode {
             .map(|node| (leader, node.clone()))
     }
 
+    /// Returns the Raft term this server is in (the leader's term, once it has one): what
+    /// orders to other nodes carry so that a deposed leader's are refused.
+    pub fn current_term(&self) -> u64 {
+        self.raft.metrics().borrow_watched().current_term
+    }
+
     /// Returns this server's view of consensus, for metrics.
     pub fn raft_status(&self) -> RaftStatus {
         let metrics = self.raft.metrics().borrow_watched().clone();

@@ -163,6 +163,20 @@ pub struct AgentConfig {
     /// dkron-rs addition).
     #[serde(serialize_with = "go_duration::serialize")]
     pub audit_max_age: Duration,
+    /// PEM certificate (chain) of this node: served by the HTTPS API and, with
+    /// `trusted_ca_file`, presented on node RPC in both directions (Dkron Pro's key).
+    pub cert_file: Option<PathBuf>,
+    /// PEM private key of `cert_file`.
+    pub key_file: Option<PathBuf>,
+    /// PEM certificates of the CA that node certificates (and, with `client_cert_auth`, HTTP
+    /// clients' certificates) must chain to.
+    pub trusted_ca_file: Option<PathBuf>,
+    /// Requires HTTP clients to present a certificate signed by `trusted_ca_file`.
+    pub client_cert_auth: bool,
+    /// PEM certificate revocation lists checked on client certificates (HTTP and RPC).
+    pub client_crl_file: Option<PathBuf>,
+    /// Serves the API and UI over plain HTTP even when `cert_file` is set (RPC keeps TLS).
+    pub disable_http_tls: bool,
 }
 
 impl Default for AgentConfig {
@@ -226,6 +240,12 @@ impl Default for AgentConfig {
             mail_ca_file: None,
             audit_retention: 10_000,
             audit_max_age: Duration::from_secs(90 * 24 * 3600),
+            cert_file: None,
+            key_file: None,
+            trusted_ca_file: None,
+            client_cert_auth: false,
+            client_crl_file: None,
+            disable_http_tls: false,
         }
     }
 }
@@ -249,6 +269,7 @@ impl AgentConfig {
                 tag: format!("{key}={value}"),
             });
         }
+        self.check_tls()?;
         check_headers("pre-webhook-headers", &self.pre_webhook_headers)?;
         check_headers("webhook-headers", &self.webhook_headers)?;
         let nonzero_settings = [
@@ -280,6 +301,39 @@ impl AgentConfig {
             return Err(ValidationError::Zero {
                 key: "advertise-addr",
             });
+        }
+        Ok(())
+    }
+
+    /// Checks that the TLS keys that go together are set together.
+    fn check_tls(&self) -> Result<(), ValidationError> {
+        let needs = |key, needs, why| Err(ValidationError::Needs { key, needs, why });
+        if self.cert_file.is_some() && self.key_file.is_none() {
+            return needs("cert-file", "key-file", "the certificate's private key");
+        }
+        if self.key_file.is_some() && self.cert_file.is_none() {
+            return needs("key-file", "cert-file", "the certificate of that key");
+        }
+        if self.client_cert_auth && self.trusted_ca_file.is_none() {
+            return needs(
+                "client-cert-auth",
+                "trusted-ca-file",
+                "the CA whose certificates clients must present",
+            );
+        }
+        if self.client_cert_auth && (self.cert_file.is_none() || self.disable_http_tls) {
+            return needs(
+                "client-cert-auth",
+                "cert-file",
+                "client certificates are asked for over HTTPS (and not with disable-http-tls)",
+            );
+        }
+        if self.client_crl_file.is_some() && self.trusted_ca_file.is_none() {
+            return needs(
+                "client-crl-file",
+                "trusted-ca-file",
+                "the CA whose certificates the list revokes",
+            );
         }
         Ok(())
     }

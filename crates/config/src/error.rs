@@ -151,6 +151,24 @@ pub enum ValidationError {
         /// The largest accepted value.
         max: u64,
     },
+    /// A setting needs another one that is not set.
+    #[error("{key} needs {needs} to be set too: {why}")]
+    Needs {
+        /// The setting that is set.
+        key: &'static str,
+        /// The setting it needs.
+        needs: &'static str,
+        /// Why.
+        why: &'static str,
+    },
+    /// A Dkron (Pro) setting dkron-rs refuses, with what to use instead.
+    #[error("{key} is not supported by dkron-rs: {instead}")]
+    Unsupported {
+        /// The setting.
+        key: &'static str,
+        /// What to do instead.
+        instead: &'static str,
+    },
 }
 
 impl ValidationError {
@@ -171,7 +189,9 @@ impl ValidationError {
             | ValidationError::InvalidHeader { key, .. }
             | ValidationError::Empty { key }
             | ValidationError::Zero { key }
-            | ValidationError::TooLarge { key, .. } => key,
+            | ValidationError::TooLarge { key, .. }
+            | ValidationError::Needs { key, .. }
+            | ValidationError::Unsupported { key, .. } => key,
         }
     }
 }

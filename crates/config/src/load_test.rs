@@ -4,6 +4,7 @@
 
 mod keys;
 mod sources;
+mod tls;
 mod values;
 
 use std::collections::BTreeMap;

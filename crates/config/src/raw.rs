@@ -82,6 +82,14 @@ pub(crate) struct RawAgentConfig {
     pub(crate) mail_ca_file: Option<Text>,
     pub(crate) audit_retention: Option<u64>,
     pub(crate) audit_max_age: Option<Text>,
+    pub(crate) cert_file: Option<Text>,
+    pub(crate) key_file: Option<Text>,
+    pub(crate) trusted_ca_file: Option<Text>,
+    pub(crate) client_cert_auth: Option<Flag>,
+    pub(crate) client_crl_file: Option<Text>,
+    pub(crate) disable_http_tls: Option<Flag>,
+    /// Dkron Pro's generated certificates; only `false` is accepted (see `read_tls`).
+    pub(crate) auto_tls: Option<Flag>,
 }
 
 impl RawAgentConfig {
@@ -103,7 +111,8 @@ impl RawAgentConfig {
         let config = self.read_metrics(config);
         let config = self.read_history(config)?;
         let config = self.read_notification_policy(config)?;
-        self.read_audit(config)
+        let config = self.read_audit(config)?;
+        self.read_tls(config)
     }
 
     /// Who this node is: server or not, its name, tags, datacenter and region.
@@ -343,6 +352,30 @@ impl RawAgentConfig {
                 self.audit_max_age.take(),
                 defaults.audit_max_age,
             )?,
+            ..defaults
+        })
+    }
+
+    /// Certificates of the HTTPS API and of node RPC (Dkron Pro's keys).
+    fn read_tls(&mut self, defaults: AgentConfig) -> Result<AgentConfig, ValidationError> {
+        if self.auto_tls.take().is_some_and(|Flag(on)| on) {
+            return Err(ValidationError::Unsupported {
+                key: "auto-tls",
+                instead: "make certificates with `dkron tls ca create` and `dkron tls cert \
+                    create` and set cert-file, key-file and trusted-ca-file, or set encrypt to \
+                    protect node RPC with a credential derived from the gossip key",
+            });
+        }
+        let path = |raw: Option<Text>, default: Option<PathBuf>| {
+            optional_text(raw).map(PathBuf::from).or(default)
+        };
+        Ok(AgentConfig {
+            cert_file: path(self.cert_file.take(), defaults.cert_file),
+            key_file: path(self.key_file.take(), defaults.key_file),
+            trusted_ca_file: path(self.trusted_ca_file.take(), defaults.trusted_ca_file),
+            client_cert_auth: flag(self.client_cert_auth.take(), defaults.client_cert_auth),
+            client_crl_file: path(self.client_crl_file.take(), defaults.client_crl_file),
+            disable_http_tls: flag(self.disable_http_tls.take(), defaults.disable_http_tls),
             ..defaults
         })
     }

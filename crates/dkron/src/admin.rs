@@ -2,6 +2,7 @@
 //! `dkron raft remove-peer`: a gRPC call or two to a running node, and a line or a table of
 //! text on stdout, worded as Dkron words them.
 
+use std::path::Path;
 use std::time::Duration;
 
 use dkron_cluster::Peer;
@@ -77,6 +78,9 @@ pub enum AdminError {
         /// The id or name given with `--peer-id`.
         peer: String,
     },
+    /// The TLS flags, the gossip key or the config file cannot be used.
+    #[error("{0}")]
+    Credential(#[from] crate::credential::CredentialError),
     /// The leader declined to remove the peer.
     #[error("cannot remove peer {peer:?}: {message}")]
     RemoveFailed {
@@ -94,9 +98,19 @@ enum Service {
     Server,
 }
 
+/// Returns the channels to dial `target` with, from its TLS flags, `--encrypt` or the
+/// `--config` file.
+fn channels(target: &RpcTarget, config_file: Option<&Path>) -> Result<Channels, AdminError> {
+    Ok(crate::credential::rpc_channels(
+        &target.tls,
+        target.encrypt.as_deref(),
+        config_file,
+    )?)
+}
+
 /// `dkron leave`: asks the node at the target to stop gracefully.
-pub async fn leave(target: RpcTarget) -> Result<String, AdminError> {
-    let channels = Channels::default();
+pub async fn leave(target: RpcTarget, config_file: Option<&Path>) -> Result<String, AdminError> {
+    let channels = channels(&target, config_file)?;
     let address = target.rpc_addr.as_str();
     NodeCalls::new(&channels, address)
         .with_deadline(CALL_DEADLINE)
@@ -107,25 +121,30 @@ pub async fn leave(target: RpcTarget) -> Result<String, AdminError> {
 }
 
 /// `dkron raft <subcommand>`.
-pub async fn raft(command: RaftCommand) -> Result<String, AdminError> {
+pub async fn raft(command: RaftCommand, config_file: Option<&Path>) -> Result<String, AdminError> {
     match command {
-        RaftCommand::ListPeers(target) => list_peers(&target.rpc_addr).await,
-        RaftCommand::RemovePeer(args) => remove_peer(&args).await,
+        RaftCommand::ListPeers(target) => {
+            let channels = channels(&target, config_file)?;
+            list_peers(&channels, &target.rpc_addr).await
+        }
+        RaftCommand::RemovePeer(args) => {
+            let channels = channels(&args.target, config_file)?;
+            remove_peer(&channels, &args).await
+        }
     }
 }
 
-async fn list_peers(address: &str) -> Result<String, AdminError> {
-    let peers = fetch_peers(&Channels::default(), address).await?;
+async fn list_peers(channels: &Channels, address: &str) -> Result<String, AdminError> {
+    let peers = fetch_peers(channels, address).await?;
     Ok(peers_table(&peers))
 }
 
 /// Checks the peer against the configuration first, so an unknown id gets Dkron's message
 /// without a write, then sends the removal to the leader (only the leader may change the
 /// configuration; a follower would refuse).
-async fn remove_peer(args: &RemovePeerArgs) -> Result<String, AdminError> {
-    let channels = Channels::default();
+async fn remove_peer(channels: &Channels, args: &RemovePeerArgs) -> Result<String, AdminError> {
     let asked_address = args.target.rpc_addr.as_str();
-    let peers = fetch_peers(&channels, asked_address).await?;
+    let peers = fetch_peers(channels, asked_address).await?;
     if !peers.iter().any(|peer| is_named(peer, &args.peer_id)) {
         return Err(AdminError::PeerNotFound {
             peer: args.peer_id.clone(),
@@ -135,7 +154,7 @@ async fn remove_peer(args: &RemovePeerArgs) -> Result<String, AdminError> {
         .iter()
         .find(|peer| peer.leader)
         .map_or(asked_address, |leader| leader.address.as_str());
-    let outcome = ServerCalls::new(&channels, leader_address)
+    let outcome = ServerCalls::new(channels, leader_address)
         .with_deadline(CALL_DEADLINE)
         .remove_peer(&args.peer_id)
         .await

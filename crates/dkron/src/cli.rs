@@ -93,6 +93,15 @@ pub enum Command {
         job, a duplicate or a parent loop refuses it all and nothing is created."
     )]
     Restore(RestoreArgs),
+    /// Create the certificates of a TLS cluster (CA, node certificates)
+    #[command(
+        subcommand,
+        long_about = "Create a CA for the cluster (dkron tls ca create) and node \
+        certificates signed by it (dkron tls cert create), as PEM files for cert-file, \
+        key-file and trusted-ca-file. A node certificate is good for both ends of a TLS \
+        connection: it serves HTTPS and RPC and is presented as the client certificate."
+    )]
+    Tls(crate::tls_cmd::TlsCommand),
 }
 
 /// The server whose REST API a command uses.
@@ -101,6 +110,10 @@ pub struct HttpTarget {
     /// HTTP address of a server (its --http-addr)
     #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8080")]
     pub http_addr: String,
+
+    /// The server's HTTPS certificates.
+    #[command(flatten)]
+    pub tls: crate::tls_flags::ClientTlsArgs,
 }
 
 /// Flags of `dkron backup`.
@@ -155,6 +168,15 @@ pub struct RpcTarget {
     #[arg(long, value_name = "HOST:PORT",
         default_value_t = format!("127.0.0.1:{}", DEFAULTS.rpc_port))]
     pub rpc_addr: String,
+
+    /// Certificates of a TLS cluster.
+    #[command(flatten)]
+    pub tls: crate::tls_flags::ClientTlsArgs,
+
+    /// Gossip key of a cluster protected by its key alone (as the agents' --encrypt; also
+    /// read from the --config file)
+    #[arg(long, value_name = "KEY")]
+    pub encrypt: Option<String>,
 }
 
 /// Flags of `dkron raft remove-peer`.
@@ -435,6 +457,10 @@ pub struct AgentArgs {
     /// PEM file of extra root certificates to trust for mail (an internal CA)
     #[arg(long, help_heading = NOTIFICATIONS, value_name = "FILE")]
     pub mail_ca_file: Option<String>,
+
+    /// HTTPS and node RPC certificates.
+    #[command(flatten)]
+    pub tls: crate::tls_flags::AgentTlsArgs,
 }
 
 /// Returns the `agent` flags given on the command line, keyed by config key, with their

@@ -37,6 +37,9 @@ pub enum JobsFileError {
         /// The system's reason.
         message: String,
     },
+    /// The TLS flags cannot be used.
+    #[error("{0}")]
+    Credential(#[from] crate::credential::CredentialError),
     /// The file is not a JSON array of jobs.
     #[error("{path} is not a backup (a JSON array of jobs): {message}")]
     NotABackup {
@@ -51,18 +54,19 @@ fn url(target: &HttpTarget, path: &str) -> String {
     let base = target.http_addr.trim_end_matches('/');
     if base.starts_with("http://") || base.starts_with("https://") {
         format!("{base}{path}")
+    } else if target.tls.trusted_ca_file.is_some() {
+        // Certificates given: the server speaks HTTPS.
+        format!("https://{base}{path}")
     } else {
         format!("http://{base}{path}")
     }
 }
 
-fn client() -> reqwest::Client {
-    // https:// addresses need a TLS provider; plain http does not touch it.
-    let _already_installed = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .timeout(REQUEST_DEADLINE)
-        .build()
-        .unwrap_or_default()
+fn client(target: &HttpTarget) -> Result<reqwest::Client, JobsFileError> {
+    Ok(crate::credential::http_client(
+        &target.tls,
+        REQUEST_DEADLINE,
+    )?)
 }
 
 async fn send(request: reqwest::RequestBuilder, url: &str) -> Result<String, JobsFileError> {
@@ -89,7 +93,7 @@ pub async fn backup(args: BackupArgs) -> Result<String, JobsFileError> {
     // With its secrets, so that the file restores into an empty cluster; the server allows
     // that only while ACLs are off or for a management token.
     let url = url(&args.target, "/v1/backup?pretty&include_secrets=true");
-    let body = send(client().get(&url), &url).await?;
+    let body = send(client(&args.target)?.get(&url), &url).await?;
     let count = serde_json::from_str::<Vec<serde_json::Value>>(&body)
         .map(|jobs| jobs.len())
         .unwrap_or(0);
@@ -137,7 +141,7 @@ pub async fn restore(args: RestoreArgs) -> Result<String, JobsFileError> {
         }
     })?;
     let url = url(&args.target, "/v1/restore");
-    let request = client()
+    let request = client(&args.target)?
         .post(&url)
         .header("content-type", "application/json")
         .body(content);

@@ -6,8 +6,11 @@
 pub mod admin;
 pub mod allocator_restart;
 pub mod cli;
+pub mod credential;
 pub mod jobs_file;
 pub mod keygen;
 pub mod logging;
 pub mod oneshot;
+pub mod tls_cmd;
+pub mod tls_flags;
 pub mod version;

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, FromArgMatches};
 use dkron::cli::{self, Cli, Command};
 use dkron::oneshot::{self, Report};
-use dkron::{admin, allocator_restart, jobs_file, keygen, logging, version};
+use dkron::{admin, allocator_restart, jobs_file, keygen, logging, tls_cmd, version};
 use dkron_config::ConfigSources;
 
 fn main() -> ExitCode {
@@ -31,8 +31,13 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Command::Leave(target) => oneshot::run(admin::leave(target), Report::Stdout),
-        Command::Raft(raft) => oneshot::run(admin::raft(raft), Report::Stdout),
+        Command::Leave(target) => {
+            oneshot::run(admin::leave(target, cli.config.as_deref()), Report::Stdout)
+        }
+        Command::Raft(raft) => {
+            oneshot::run(admin::raft(raft, cli.config.as_deref()), Report::Stdout)
+        }
+        Command::Tls(command) => oneshot::run(async { tls_cmd::run(command) }, Report::Stdout),
         Command::Backup(args) => oneshot::run(jobs_file::backup(args), Report::Stderr),
         Command::Restore(args) => oneshot::run(jobs_file::restore(args), Report::Stdout),
         Command::Agent(_) => {

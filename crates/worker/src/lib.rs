@@ -8,6 +8,7 @@
 //! crashed predecessor left running. This crate's `README.md` states its bounds.
 
 mod job_environment;
+mod leader_term;
 mod order;
 mod orphans;
 mod received;
@@ -19,6 +20,7 @@ mod worker;
 pub mod testsuite;
 
 pub use job_environment::{GLIBC_TUNABLES, ORIGINAL_TUNABLES, job_environment_changes};
+pub use leader_term::{LeaderTerms, StaleLeader};
 pub use order::{Accepted, RunEvent, RunOrder, RunState};
 pub use orphans::{RunIdentity, execution_belongs_to_node, kill_orphans, kill_orphans_of_node};
 pub use received::{ReceivedRuns, RecordedRunBound};

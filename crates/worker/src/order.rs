@@ -26,6 +26,10 @@ pub struct RunOrder {
     /// A retry waits for its backoff: it starts at this time if that is later than `nominal`.
     #[serde(default)]
     pub not_before: Option<chrono::DateTime<Utc>>,
+    /// Raft term of the leader that sent the order; a node refuses orders from a term older
+    /// than one it has heard (0: sent without a term).
+    #[serde(default)]
+    pub leader_term: u64,
 }
 
 fn first_attempt() -> u32 {
@@ -41,6 +45,15 @@ impl RunOrder {
             execution_id,
             attempt: 1,
             not_before: None,
+            leader_term: 0,
+        }
+    }
+
+    /// Returns the order stamped with the sender's leader term.
+    pub fn in_term(self, leader_term: u64) -> RunOrder {
+        RunOrder {
+            leader_term,
+            ..self
         }
     }
 
@@ -82,4 +95,6 @@ pub enum Accepted {
     Started,
     /// This node already has (or had) this run; nothing was started.
     Duplicate,
+    /// The order came from a deposed leader; nothing was started.
+    StaleLeader(crate::StaleLeader),
 }

@@ -13,6 +13,7 @@ use tokio_util::task::TaskTracker;
 
 pub use self::kill::KillOrder;
 use crate::job_environment::builtin_registry;
+use crate::leader_term::LeaderTerms;
 use crate::order::{Accepted, Events, RunKey, RunOrder, RunState};
 use crate::received::ReceivedRuns;
 use crate::records::RunRecords;
@@ -34,6 +35,8 @@ pub struct Worker {
     /// process, as far as runs are concerned.
     created_at: DateTime<Utc>,
     tasks: TaskTracker,
+    /// The newest leader term heard; older leaders' orders are refused.
+    leader_terms: LeaderTerms,
 }
 
 impl Worker {
@@ -53,6 +56,7 @@ impl Worker {
             waiting: Mutex::default(),
             created_at: Utc::now(),
             tasks: TaskTracker::new(),
+            leader_terms: LeaderTerms::default(),
         }
     }
 
@@ -119,7 +123,14 @@ impl Worker {
     /// has it: records its start, runs the executor, records the result; `events` follows the
     /// run's output and end. Orders arrive slightly ahead of their nominal time, so the
     /// transport is not between the tick and the start.
+    ///
+    /// An order from a leader older than one already heard from is refused before anything
+    /// else ([`Accepted::StaleLeader`]): it is not even remembered as received.
     pub fn start(self: &Arc<Self>, order: RunOrder, events: Option<Events>) -> Accepted {
+        if let Err(stale) = self.leader_terms.admit(order.leader_term) {
+            tracing::warn!(job = %order.job.name, execution = %order.execution_id, term = stale.term, highest = stale.highest, "run order from a deposed leader refused");
+            return Accepted::StaleLeader(stale);
+        }
         let key: RunKey = (order.job.name.clone(), order.execution_id.clone());
         if !self
             .received

@@ -4,6 +4,9 @@
 //! addresses: nodes come and go (autoscaled agents, restarts on new ports), and a channel
 //! to an address nobody calls any more is only a connection and a buffer task held open.
 //! Evicting a channel costs its next caller a new dial, nothing more.
+//!
+//! With TLS (certificates or the gossip-key credential, ADR 15) every channel dials through
+//! rustls and presents this node's certificate; without it channels are plain HTTP/2.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -20,6 +23,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 #[derive(Clone)]
 pub struct Channels {
     by_addr: Arc<Mutex<RecentlyUsed<str, Channel>>>,
+    tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 impl Default for Channels {
@@ -33,6 +37,16 @@ impl Channels {
     pub fn with_capacity(capacity: usize) -> Self {
         Channels {
             by_addr: Arc::new(Mutex::new(RecentlyUsed::new(capacity))),
+            tls: None,
+        }
+    }
+
+    /// Returns an empty pool whose channels dial with TLS configuration `tls` (mutual TLS
+    /// to nodes of the cluster CA), or in plain text when it is `None`.
+    pub fn with_tls(tls: Option<Arc<rustls::ClientConfig>>) -> Self {
+        Channels {
+            tls,
+            ..Channels::default()
         }
     }
 
@@ -43,7 +57,7 @@ impl Channels {
         if let Some(channel) = by_addr.get(addr) {
             return Ok(channel.clone());
         }
-        let channel = lazy_channel(addr)?;
+        let channel = lazy_channel(addr, self.tls.clone())?;
         by_addr.insert(Arc::from(addr), channel.clone());
         Ok(channel)
     }
@@ -76,7 +90,8 @@ pub struct BadAddress {
     pub message: String,
 }
 
-fn lazy_channel(addr: &str) -> Result<Channel, BadAddress> {
+fn lazy_channel(addr: &str, tls: Option<Arc<rustls::ClientConfig>>) -> Result<Channel, BadAddress> {
+    // The scheme stays http: with TLS, the connector below does the handshake itself.
     let endpoint = Endpoint::from_shared(format!("http://{addr}"))
         .map_err(|error| BadAddress {
             address: addr.to_string(),
@@ -86,7 +101,19 @@ fn lazy_channel(addr: &str) -> Result<Channel, BadAddress> {
         .tcp_nodelay(true)
         .http2_keep_alive_interval(Duration::from_secs(10))
         .keep_alive_timeout(Duration::from_secs(5));
-    Ok(endpoint.connect_lazy())
+    let Some(tls) = tls else {
+        return Ok(endpoint.connect_lazy());
+    };
+    let connector = tower::service_fn(move |uri: tonic::transport::Uri| {
+        let tls = tls.clone();
+        async move {
+            let host = uri.host().unwrap_or_default().to_string();
+            let port = uri.port_u16().unwrap_or(80);
+            let stream = dkron_tls::connect(tls, &host, port).await?;
+            Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(stream))
+        }
+    });
+    Ok(endpoint.connect_with_connector_lazy(connector))
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ mod server;
 mod server_calls;
 mod service_error;
 mod status;
+mod tls_connection;
 
 pub use channels::{BadAddress, Channels};
 pub use code::RpcCode;

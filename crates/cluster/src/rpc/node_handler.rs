@@ -14,6 +14,7 @@ use super::json::{from_json, json_status};
 use super::proto::node_server::Node;
 use super::proto::{Empty, Json, RunEvent};
 use super::run_stream::{RunStreamEvent, to_wire};
+use super::service_error::ServiceError;
 
 /// What every node (server or agent) does when another node or `dkron leave` calls its
 /// `Node` service. The agent implements it; a malformed request never reaches it (the
@@ -29,11 +30,12 @@ pub trait NodeHandler: Send + Sync + 'static {
     type KillOrder: DeserializeOwned + Send;
 
     /// Takes a run order and returns the run's events: [`RunStreamEvent::Accepted`] first,
-    /// then output, then [`RunStreamEvent::Finished`].
+    /// then output, then [`RunStreamEvent::Finished`]; or refuses the order (a deposed
+    /// leader's, say), which the caller receives as an error.
     fn run(
         &self,
         order: Self::RunOrder,
-    ) -> impl Stream<Item = RunStreamEvent<Self::Summary>> + Send + 'static;
+    ) -> Result<impl Stream<Item = RunStreamEvent<Self::Summary>> + Send + 'static, ServiceError>;
 
     /// Returns what this node knows of each run (job name, execution id), in order.
     fn run_status(
@@ -54,8 +56,11 @@ pub trait NodeHandler: Send + Sync + 'static {
     /// Stops this node gracefully.
     fn leave(&self) -> impl Future<Output = ()> + Send;
 
-    /// Kills one running execution; returns whether it ran here.
-    fn kill(&self, order: Self::KillOrder) -> impl Future<Output = bool> + Send;
+    /// Kills one running execution; returns whether it ran here, or refuses the order.
+    fn kill(
+        &self,
+        order: Self::KillOrder,
+    ) -> impl Future<Output = Result<bool, ServiceError>> + Send;
 }
 
 /// The generated `Node` service over a handler.
@@ -69,7 +74,11 @@ impl<H: NodeHandler> Node for NodeGrpc<H> {
 
     async fn run(&self, request: Request<Json>) -> Result<Response<EventStream>, Status> {
         let order: H::RunOrder = from_json(request.get_ref())?;
-        let events = self.0.run(order).map(|event| Ok(to_wire(event)));
+        let events = self
+            .0
+            .run(order)
+            .map_err(Status::from)?
+            .map(|event| Ok(to_wire(event)));
         Ok(Response::new(Box::pin(events)))
     }
 
@@ -94,6 +103,6 @@ impl<H: NodeHandler> Node for NodeGrpc<H> {
 
     async fn kill(&self, request: Request<Json>) -> Result<Response<Json>, Status> {
         let order: H::KillOrder = from_json(request.get_ref())?;
-        json_status(&self.0.kill(order).await)
+        json_status(&self.0.kill(order).await?)
     }
 }

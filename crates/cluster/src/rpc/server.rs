@@ -12,13 +12,20 @@ use super::proto::leader_server::LeaderServer;
 use super::proto::node_server::NodeServer;
 use super::proto::raft_server::RaftServer;
 use super::proto::server_server::ServerServer;
+use super::tls_connection::TlsConnection;
 use crate::node::RaftNode;
 use crate::server_service::ServerService;
 
 /// Why the gRPC server stopped serving.
 #[derive(Debug, thiserror::Error)]
-#[error(transparent)]
-pub struct ServeError(tonic::transport::Error);
+pub enum ServeError {
+    /// The transport failed.
+    #[error(transparent)]
+    Transport(tonic::transport::Error),
+    /// The listener's address cannot be read.
+    #[error("cannot use the rpc listener: {0}")]
+    Listener(std::io::Error),
+}
 
 /// The gRPC services one node offers, ready to serve.
 pub struct RpcServer {
@@ -52,16 +59,34 @@ impl RpcServer {
     }
 
     /// Serves connections accepted on `listener` (with `TCP_NODELAY`) until `shutdown`
-    /// completes.
+    /// completes: in plain text when `tls` is `None`, otherwise only to clients whose
+    /// certificate `tls` accepts (the cluster CA's; ADR 15).
     pub async fn serve(
         self,
         listener: tokio::net::TcpListener,
+        tls: Option<Arc<rustls::ServerConfig>>,
         shutdown: impl Future<Output = ()>,
     ) -> Result<(), ServeError> {
+        let Some(tls) = tls else {
+            return self
+                .routes
+                .serve_with_incoming_shutdown(incoming(listener), shutdown)
+                .await
+                .map_err(ServeError::Transport);
+        };
+        let accepted =
+            dkron_tls::TlsAcceptLoop::start(listener, tls, "rpc").map_err(ServeError::Listener)?;
+        let connections = futures::stream::unfold(accepted, |mut accepted| async move {
+            let (connection, peer) = accepted.next().await?;
+            Some((
+                Ok::<_, std::io::Error>(TlsConnection { connection, peer }),
+                accepted,
+            ))
+        });
         self.routes
-            .serve_with_incoming_shutdown(incoming(listener), shutdown)
+            .serve_with_incoming_shutdown(connections, shutdown)
             .await
-            .map_err(ServeError)
+            .map_err(ServeError::Transport)
     }
 }
 

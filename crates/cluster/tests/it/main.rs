@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod node_rpc_tls;
+
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -21,6 +21,8 @@ pub struct ClusterNode {
     pub tags: Vec<String>,
     /// Further command-line arguments (servers only).
     pub extra_args: Vec<String>,
+    /// Further command-line arguments of every node (certificates, say).
+    pub node_args: Vec<String>,
     child: Option<Child>,
 }
 
@@ -29,6 +31,8 @@ pub struct Cluster {
     pub nodes: Vec<ClusterNode>,
     client: reqwest::Client,
     expect: usize,
+    /// `http`, or `https` for a cluster started with certificates.
+    scheme: &'static str,
 }
 
 impl ClusterNode {
@@ -62,6 +66,7 @@ impl ClusterNode {
         for tag in &self.tags {
             command.args(["--tag", tag]);
         }
+        command.args(&self.node_args);
         if self.server {
             command
                 .args(["--server", "--bootstrap-expect", &expect.to_string()])
@@ -122,22 +127,52 @@ impl Cluster {
         let _already_installed = rustls::crypto::ring::default_provider()
             .install_default()
             .is_err();
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .unwrap();
+        Cluster::launch(dir, servers, agents, server_args, &[], client, "http").await
+    }
+
+    /// Like `start`, with `node_args` (certificate flags) for every node, talking HTTPS to
+    /// the servers through `client`.
+    pub async fn start_secured(
+        dir: &Path,
+        servers: usize,
+        agents: &[&[&str]],
+        node_args: &[&str],
+        client: reqwest::Client,
+    ) -> Cluster {
+        Cluster::launch(dir, servers, agents, &[], node_args, client, "https").await
+    }
+
+    async fn launch(
+        dir: &Path,
+        servers: usize,
+        agents: &[&[&str]],
+        server_args: &[&str],
+        node_args: &[&str],
+        client: reqwest::Client,
+        scheme: &'static str,
+    ) -> Cluster {
+        let owned = |args: &[&str]| args.iter().map(|arg| arg.to_string()).collect::<Vec<_>>();
         let mut nodes = Vec::new();
         for index in 1..=servers {
             let mut node = new_node(dir, &format!("server{index}"), true, &[]);
-            node.extra_args = server_args.iter().map(|arg| arg.to_string()).collect();
+            node.extra_args = owned(server_args);
             nodes.push(node);
         }
         for (index, tags) in agents.iter().enumerate() {
             nodes.push(new_node(dir, &format!("agent{}", index + 1), false, tags));
         }
+        for node in &mut nodes {
+            node.node_args = owned(node_args);
+        }
         let mut cluster = Cluster {
             nodes,
-            client: reqwest::Client::builder()
-                .timeout(Duration::from_secs(10))
-                .build()
-                .unwrap(),
+            client,
             expect: servers,
+            scheme,
         };
         let seeds = cluster.seeds();
         for node in &mut cluster.nodes {
@@ -228,6 +263,7 @@ impl Cluster {
                 .map(|node| node.http_port)
                 .collect(),
             client: self.client.clone(),
+            scheme: self.scheme,
         }
     }
 
@@ -303,6 +339,7 @@ fn new_node(dir: &Path, name: &str, server: bool, tags: &[&str]) -> ClusterNode 
         log_path: dir.join(format!("{name}.log")),
         tags: tags.iter().map(|tag| tag.to_string()).collect(),
         extra_args: Vec::new(),
+        node_args: Vec::new(),
         child: None,
     }
 }
@@ -326,13 +363,15 @@ fn tail(text: &str, lines: usize) -> String {
 pub struct Handle {
     pub ports: Vec<u16>,
     pub client: reqwest::Client,
+    /// `http` or `https`.
+    pub scheme: &'static str,
 }
 
 impl Handle {
     /// GET from the first running server that answers.
     pub async fn get_json_any(&self, path: &str) -> Option<Value> {
         for port in &self.ports {
-            let url = format!("http://127.0.0.1:{port}{path}");
+            let url = format!("{}://127.0.0.1:{port}{path}", self.scheme);
             if let Ok(response) = self.client.get(&url).send().await
                 && response.status().is_success()
                 && let Ok(value) = response.json().await
@@ -347,7 +386,7 @@ impl Handle {
     pub async fn leader_name(&self) -> Option<String> {
         let mut seen = None;
         for port in &self.ports {
-            let url = format!("http://127.0.0.1:{port}/v1/leader");
+            let url = format!("{}://127.0.0.1:{port}/v1/leader", self.scheme);
             let response = self.client.get(&url).send().await.ok()?;
             let value: Value = response.json().await.ok()?;
             let name = value["Name"].as_str()?.to_string();
@@ -367,7 +406,7 @@ impl Handle {
 
     /// POST to a given server; returns status and body.
     pub async fn post(&self, port: u16, path: &str, body: &str) -> (u16, String) {
-        let url = format!("http://127.0.0.1:{port}{path}");
+        let url = format!("{}://127.0.0.1:{port}{path}", self.scheme);
         let response = self
             .client
             .post(&url)

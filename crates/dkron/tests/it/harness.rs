@@ -22,6 +22,8 @@ pub struct Server {
     child: Option<Child>,
     client: reqwest::Client,
     log_path: PathBuf,
+    /// `http`, or `https` for a server started with certificates.
+    scheme: &'static str,
 }
 
 /// Returns a TCP port nobody listens on right now (its UDP twin is used for gossip).
@@ -49,6 +51,25 @@ impl Server {
         let _already_installed = rustls::crypto::ring::default_provider()
             .install_default()
             .is_err();
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap();
+        Server::start_over(dir, extra_args, client, "http").await
+    }
+
+    /// Starts a server with certificate flags among `extra_args`, talking HTTPS to it
+    /// through `client`.
+    pub async fn start_https(dir: &Path, extra_args: &[&str], client: reqwest::Client) -> Server {
+        Server::start_over(dir, extra_args, client, "https").await
+    }
+
+    async fn start_over(
+        dir: &Path,
+        extra_args: &[&str],
+        client: reqwest::Client,
+        scheme: &'static str,
+    ) -> Server {
         let mut server = Server {
             data_dir: dir.join("data"),
             http_port: free_port(),
@@ -60,11 +81,9 @@ impl Server {
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect(),
             child: None,
-            client: reqwest::Client::builder()
-                .timeout(Duration::from_secs(30))
-                .build()
-                .unwrap(),
+            client,
             log_path: dir.join("server.log"),
+            scheme,
         };
         server.spawn().await;
         server
@@ -186,7 +205,7 @@ impl Server {
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.http_port)
+        format!("{}://127.0.0.1:{}{path}", self.scheme, self.http_port)
     }
 
     pub fn log(&self) -> String {

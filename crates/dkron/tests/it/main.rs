@@ -31,4 +31,6 @@ mod retention;
 mod retries;
 mod secrets;
 mod shutdown;
+mod tls_cluster;
+mod transport;
 mod web;

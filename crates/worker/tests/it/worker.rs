@@ -96,8 +96,9 @@ async fn a_killed_run_is_recorded_as_killed_and_not_retried() {
         job: "long".to_string(),
         execution_id: order.execution_id.clone(),
         replaced: false,
+        leader_term: 0,
     };
-    assert!(worker.kill(&kill));
+    assert_eq!(worker.kill(&kill), Ok(true));
     let report = records
         .wait_result(&order.execution_id, RESULT_LIMIT)
         .await
@@ -110,7 +111,11 @@ async fn a_killed_run_is_recorded_as_killed_and_not_retried() {
         report.output.starts_with("killed on request\n"),
         "{report:?}"
     );
-    assert!(!worker.kill(&kill), "the run is no longer running");
+    assert_eq!(
+        worker.kill(&kill),
+        Ok(false),
+        "the run is no longer running"
+    );
 }
 
 #[tokio::test]
@@ -128,5 +133,51 @@ async fn a_run_past_its_timeout_is_stopped_and_may_be_retried() {
             .output
             .starts_with("killed: the job's timeout of 200ms passed\n"),
         "{report:?}"
+    );
+}
+
+#[tokio::test]
+async fn orders_from_a_deposed_leader_are_refused_and_start_or_kill_nothing() {
+    let (worker, records) = worker();
+    let current = order("fenced", "sleep 600", "").in_term(7);
+    assert_eq!(worker.start(current.clone(), None), Accepted::Started);
+
+    let stale = order("fenced-old", "echo stale", "").in_term(6);
+    let refused = worker.start(stale.clone(), None);
+    assert!(
+        matches!(refused, Accepted::StaleLeader(s) if s.term == 6 && s.highest == 7),
+        "{refused:?}"
+    );
+    assert_eq!(
+        worker.states(&[key(&stale)]),
+        vec![RunState::Unknown],
+        "a refused order is not remembered, so the rightful leader may still send it"
+    );
+    let stale_kill = KillOrder {
+        job: "fenced".to_string(),
+        execution_id: current.execution_id.clone(),
+        replaced: false,
+        leader_term: 6,
+    };
+    assert!(worker.kill(&stale_kill).is_err());
+    assert_eq!(
+        worker.states(&[key(&current)]),
+        vec![RunState::Running],
+        "still running"
+    );
+
+    let newer_kill = KillOrder {
+        leader_term: 8,
+        ..stale_kill
+    };
+    assert_eq!(worker.kill(&newer_kill), Ok(true));
+    records
+        .wait_result(&current.execution_id, RESULT_LIMIT)
+        .await
+        .expect("the run ends on the newer leader's kill");
+    assert_eq!(
+        records.starts().len(),
+        1,
+        "only the current leader's run started"
     );
 }
