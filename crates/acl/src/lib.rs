@@ -16,6 +16,6 @@ pub use capability::Capability;
 pub use decision::{AccessRequest, Denial, authorize, needs_no_token, required_capability};
 pub use error::PolicyError;
 pub use glob::PathGlob;
-pub use rules::Rules;
+pub use rules::{DEFAULT_POLICY_NAME, DEFAULT_POLICY_RULES, Rules};
 pub use secret::{SecretHash, hash_secret};
-pub use token::{Token, TokenKind};
+pub use token::{Policy, Token, TokenKind};

@@ -20,6 +20,29 @@ struct PathEntry {
     capabilities: Vec<String>,
 }
 
+/// The rules of the `default` policy the bootstrap creates: Dkron Pro's documented default
+/// policy (jobs, their runs and executions, members, leadership, leave and restore; no ACL
+/// routes, no backup).
+pub const DEFAULT_POLICY_RULES: &str = r#"{
+    "path": {
+        "/v1/members": { "capabilities": ["read"] },
+        "/v1/jobs": { "capabilities": ["list", "read", "create", "update", "delete"] },
+        "/v1/jobs/*": { "capabilities": ["create", "read", "update", "delete"] },
+        "/v1/jobs/*/run": { "capabilities": ["create"] },
+        "/v1/jobs/*/toggle": { "capabilities": ["create"] },
+        "/v1/jobs/*/executions*": { "capabilities": ["read"] },
+        "/v1/jobs/*/executions/*": { "capabilities": ["read"] },
+        "/v1/leader": { "capabilities": ["read"] },
+        "/v1/isleader": { "capabilities": ["read"] },
+        "/v1/leave": { "capabilities": ["create"] },
+        "/v1/restore": { "capabilities": ["create"] },
+        "/v1/busy": { "capabilities": ["read"] }
+    }
+}"#;
+
+/// Name of the policy the bootstrap creates, and client tokens get when none is named.
+pub const DEFAULT_POLICY_NAME: &str = "default";
+
 /// Parsed rules: which capabilities each path glob grants.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rules {

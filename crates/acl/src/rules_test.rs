@@ -1,25 +1,8 @@
 //! The rules against Dkron Pro's documented policies, typed in here as fixtures.
 
 use super::*;
+use crate::DEFAULT_POLICY_RULES as PRO_DEFAULT_POLICY;
 use Capability::{Create, Delete, List, Read, Update};
-
-/// Pro's documented default policy.
-pub(crate) const PRO_DEFAULT_POLICY: &str = r#"{
-    "path": {
-        "/v1/members": { "capabilities": ["read"] },
-        "/v1/jobs": { "capabilities": ["list", "read", "create", "update", "delete"] },
-        "/v1/jobs/*": { "capabilities": ["create", "read", "update", "delete"] },
-        "/v1/jobs/*/run": { "capabilities": ["create"] },
-        "/v1/jobs/*/toggle": { "capabilities": ["create"] },
-        "/v1/jobs/*/executions*": { "capabilities": ["read"] },
-        "/v1/jobs/*/executions/*": { "capabilities": ["read"] },
-        "/v1/leader": { "capabilities": ["read"] },
-        "/v1/isleader": { "capabilities": ["read"] },
-        "/v1/leave": { "capabilities": ["create"] },
-        "/v1/restore": { "capabilities": ["create"] },
-        "/v1/busy": { "capabilities": ["read"] }
-    }
-}"#;
 
 /// Pro's documented read-only policy.
 pub(crate) const PRO_READONLY_POLICY: &str = r#"{

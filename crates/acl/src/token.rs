@@ -60,3 +60,13 @@ impl Token {
         self.expiration_time.is_some_and(|expiry| expiry <= now)
     }
 }
+
+/// A named policy as stored and served: Pro's `{Name, Rules}` with the rules as text, kept
+/// exactly as submitted (after they parsed) so that `policy info` shows what was applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    /// The name tokens refer to it by.
+    pub name: String,
+    /// The policy document (see [`crate::Rules::parse`]).
+    pub rules: String,
+}

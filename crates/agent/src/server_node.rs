@@ -78,14 +78,18 @@ pub(crate) async fn run_server(config: AgentConfig) -> anyhow::Result<()> {
     let rpc = bind_tcp(addresses.rpc_bind, "the rpc port").await?;
     let shutdown = CancellationToken::new();
     let node = start_server(&config, &addresses, rpc, shutdown.clone()).await?;
-    let mut router = dkron_api::router(
-        Arc::new(ApiSeam(node.clone())),
-        dkron_api::ApiOptions::new(node.node_name.clone()),
-    );
+    let seam = Arc::new(ApiSeam(node.clone()));
+    let options = dkron_api::ApiOptions {
+        acl_enabled: config.acl_enabled,
+        ..dkron_api::ApiOptions::new(node.node_name.clone())
+    };
+    let mut router = dkron_api::router(seam.clone(), options);
     if config.ui {
         router = router.merge(dkron_ui::router());
     }
-    router = router.merge(metrics_routes(&config, &node, &shutdown));
+    // With ACLs on, /metrics needs a token with `read` on the path `/metrics` (ADR 16).
+    let metrics = metrics_routes(&config, &node, &shutdown);
+    router = router.merge(dkron_api::protect(metrics, seam, config.acl_enabled));
     let statsd = crate::metrics::statsd::sinks(&config);
     if !statsd.is_empty() {
         tokio::spawn(crate::metrics::statsd::run(

@@ -35,6 +35,12 @@ pub(crate) enum ApiError {
         /// The most streams served at once.
         limit: usize,
     },
+    /// ACLs are on and the request has no valid token: none, unknown, or expired.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// ACLs are on and the token may not do this; the message names what is missing.
+    #[error("{0}")]
+    Forbidden(String),
     /// The backend refused or failed.
     #[error(transparent)]
     Backend(#[from] BackendError),
@@ -70,6 +76,8 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Paused | ApiError::TooManyStreams { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Render(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -99,7 +107,14 @@ impl IntoResponse for ApiError {
             ApiError::AtField { field, .. } => Some(*field),
             _ => None,
         };
+        let unauthorized = matches!(self, ApiError::Unauthorized(_));
         let mut response = plain_text(status, self.to_string());
+        if unauthorized {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"dkron\""),
+            );
+        }
         if let Some(field) = field {
             response
                 .headers_mut()

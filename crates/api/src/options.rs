@@ -16,6 +16,9 @@ pub struct ApiOptions {
     pub max_restore_body_bytes: usize,
     /// Most live output streams served at once; a further one gets `503` until one closes.
     pub max_output_streams: usize,
+    /// Enforce ACL tokens and policies (`acl.enabled`; ADR 16). Off: every caller is
+    /// anonymous and may do everything, as in Dkron's open-source version.
+    pub acl_enabled: bool,
 }
 
 impl ApiOptions {
@@ -26,6 +29,7 @@ impl ApiOptions {
             max_job_body_bytes: DEFAULT_MAX_JOB_BODY_BYTES,
             max_restore_body_bytes: DEFAULT_MAX_RESTORE_BODY_BYTES,
             max_output_streams: dkron_model::limits::MAX_OUTPUT_STREAM_FOLLOWERS,
+            acl_enabled: false,
         }
     }
 }

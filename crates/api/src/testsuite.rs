@@ -42,6 +42,8 @@ struct Inner {
 pub struct InMemoryBackend {
     info: AgentInfo,
     inner: Mutex<Inner>,
+    /// The ACL state (see `testsuite_acl.rs`).
+    pub(crate) acl: Mutex<crate::testsuite_acl::AclMemory>,
 }
 
 impl InMemoryBackend {
@@ -62,6 +64,7 @@ impl InMemoryBackend {
                 stats: StringMap::from([("members".to_owned(), "1".to_owned())]),
             },
             inner: Mutex::new(inner),
+            acl: Mutex::default(),
         }
     }
 

@@ -20,6 +20,7 @@ const RAFT: &str = "Consensus and storage";
 const LOGGING: &str = "Logging";
 const NOTIFICATIONS: &str = "Notifications";
 const METRICS: &str = "Metrics and tracing";
+const SECURITY: &str = "Security";
 const SCHEDULING: &str = "Scheduling and history (dkron-rs additions)";
 
 /// Open source distributed job scheduling system (dkron-rs, a Rust implementation of Dkron).
@@ -362,6 +363,12 @@ pub struct AgentArgs {
         value_parser = BoolishValueParser::new(), default_value_t = DEFAULTS.enable_prometheus)]
     pub enable_prometheus: bool,
 
+    /// Enforce ACL tokens and policies (Dkron Pro's acl.enabled; see docs/security.md)
+    #[arg(long, help_heading = SECURITY, action = ArgAction::Set, num_args = 0..=1,
+        require_equals = true, default_missing_value = "true", value_name = "BOOL",
+        value_parser = BoolishValueParser::new(), default_value_t = DEFAULTS.acl_enabled)]
+    pub acl_enabled: bool,
+
     /// OTLP endpoint to export traces to
     #[arg(long, help_heading = METRICS, value_name = "URL")]
     pub otel_endpoint: Option<String>,
@@ -533,7 +540,7 @@ mod tests {
             assert!(known_keys().contains(flag), "--{flag} is not a config key");
         }
         // Dkron reads these keys from the config file (and environment) only.
-        let file_only = ["tags", "bootstrap", "devmode", "reconcileinterval"];
+        let file_only = ["tags", "bootstrap", "devmode", "reconcileinterval", "acl"];
         for key in known_keys() {
             assert!(
                 flags.contains(key) || file_only.contains(key),

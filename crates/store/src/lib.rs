@@ -5,6 +5,7 @@
 //! transaction; the consensus layer (crate `dkron-cluster`) decides the order. The store
 //! never looks at the clock: time travels inside commands.
 
+mod acl_reads;
 mod apply;
 mod command;
 mod error;
@@ -16,6 +17,7 @@ mod snapshot;
 mod state_store;
 mod tables;
 
+pub use apply::ALREADY_BOOTSTRAPPED;
 pub use command::{ApplyError, Command, CommandResult, Followups, Retention};
 pub use dkron_lifecycle::{
     PendingRun, QueuedLaunch, RunPlan, RunReport, StoredExecution, StoredJob,

@@ -2,6 +2,7 @@
 //! decodes through older versions.
 
 use chrono::{DateTime, Utc};
+use dkron_acl::{Policy, Token};
 use dkron_lifecycle::{StoredExecution, StoredJob};
 use dkron_model::LedgerEntry;
 use serde::{Deserialize, Serialize};
@@ -20,6 +21,20 @@ enum JobVersions {
 enum ExecutionVersions {
     #[serde(rename = "1")]
     V1(StoredExecution),
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "v")]
+enum TokenVersions {
+    #[serde(rename = "1")]
+    V1(Token),
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "v")]
+enum PolicyVersions {
+    #[serde(rename = "1")]
+    V1(Policy),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -96,6 +111,28 @@ impl Record for StoredExecution {
     fn decode(key: &str, bytes: &[u8]) -> Result<StoredExecution, StoreError> {
         decode_versioned(bytes, |ExecutionVersions::V1(execution)| execution)
             .map_err(|e| corrupt("execution", key, e))
+    }
+}
+
+impl Record for Token {
+    fn encode(&self) -> Vec<u8> {
+        encode_v1(self)
+    }
+
+    fn decode(key: &str, bytes: &[u8]) -> Result<Token, StoreError> {
+        decode_versioned(bytes, |TokenVersions::V1(token)| token)
+            .map_err(|e| corrupt("acl token", key, e))
+    }
+}
+
+impl Record for Policy {
+    fn encode(&self) -> Vec<u8> {
+        encode_v1(self)
+    }
+
+    fn decode(key: &str, bytes: &[u8]) -> Result<Policy, StoreError> {
+        decode_versioned(bytes, |PolicyVersions::V1(policy)| policy)
+            .map_err(|e| corrupt("acl policy", key, e))
     }
 }
 

@@ -3,6 +3,7 @@
 // Helpers outside `#[test]` functions panic on purpose when a fixture is broken.
 #![allow(clippy::unwrap_used)]
 
+mod acl;
 mod additions;
 mod cluster;
 mod common;

@@ -16,6 +16,9 @@ use crate::tables::{ACTIVE, EXECUTIONS, JOBS, LEDGER, META, NOTICES};
 
 /// The tables a command may touch, opened once per batch.
 pub(crate) struct Tables<'txn> {
+    /// The transaction, for commands that open tables of their own (the ACL commands):
+    /// tables no per-run command touches are not opened for every batch.
+    pub(crate) txn: &'txn WriteTransaction,
     pub(crate) jobs: Table<'txn, &'static str, &'static [u8]>,
     pub(crate) executions: Table<'txn, (&'static str, i64, &'static str), &'static [u8]>,
     pub(crate) ledger: Table<'txn, (&'static str, i64), &'static [u8]>,
@@ -41,6 +44,7 @@ impl<'txn> Tables<'txn> {
         let paused = read_paused(&meta)?;
         let notice_settings = notices::read_settings(&meta)?;
         Ok(Tables {
+            txn,
             jobs: txn.open_table(JOBS).map_err(engine("opening jobs"))?,
             executions: txn
                 .open_table(EXECUTIONS)

@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod acl;
 mod chaining;
 mod notices;
 mod occurrences;
