@@ -92,6 +92,14 @@ pub enum Command {
         job, a duplicate or a parent loop refuses it all and nothing is created."
     )]
     Restore(RestoreArgs),
+    /// Control ACL policies and tokens
+    #[command(
+        subcommand,
+        long_about = "Manage access control (see docs/security.md): the one-time \
+        bootstrap, policies and tokens. Talks to a server's REST API (--http-addr) with the \
+        token from --token or DKRON_TOKEN."
+    )]
+    Acl(crate::acl_args::AclCommand),
 }
 
 /// The server whose REST API a command uses.
@@ -100,6 +108,15 @@ pub struct HttpTarget {
     /// HTTP address of a server (its --http-addr)
     #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8080")]
     pub http_addr: String,
+
+    /// ACL token secret, for servers with ACLs enabled
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "DKRON_TOKEN",
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
 }
 
 /// Flags of `dkron backup`.

@@ -47,7 +47,7 @@ pub enum JobsFileError {
     },
 }
 
-fn url(target: &HttpTarget, path: &str) -> String {
+pub(crate) fn url(target: &HttpTarget, path: &str) -> String {
     let base = target.http_addr.trim_end_matches('/');
     if base.starts_with("http://") || base.starts_with("https://") {
         format!("{base}{path}")
@@ -56,7 +56,7 @@ fn url(target: &HttpTarget, path: &str) -> String {
     }
 }
 
-fn client() -> reqwest::Client {
+pub(crate) fn client() -> reqwest::Client {
     // https:// addresses need a TLS provider; plain http does not touch it.
     let _already_installed = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
@@ -65,7 +65,21 @@ fn client() -> reqwest::Client {
         .unwrap_or_default()
 }
 
-async fn send(request: reqwest::RequestBuilder, url: &str) -> Result<String, JobsFileError> {
+/// Adds the target's ACL token, if any, to a request.
+pub(crate) fn with_token(
+    request: reqwest::RequestBuilder,
+    target: &HttpTarget,
+) -> reqwest::RequestBuilder {
+    match &target.token {
+        Some(token) => request.header("x-dkron-token", token),
+        None => request,
+    }
+}
+
+pub(crate) async fn send(
+    request: reqwest::RequestBuilder,
+    url: &str,
+) -> Result<String, JobsFileError> {
     let unreachable = |error: reqwest::Error| JobsFileError::Unreachable {
         url: url.to_string(),
         message: error.to_string(),
@@ -87,7 +101,7 @@ async fn send(request: reqwest::RequestBuilder, url: &str) -> Result<String, Job
 /// `dkron backup`: writes every job to the file (or stdout); returns the summary line.
 pub async fn backup(args: BackupArgs) -> Result<String, JobsFileError> {
     let url = url(&args.target, "/v1/backup?pretty");
-    let body = send(client().get(&url), &url).await?;
+    let body = send(with_token(client().get(&url), &args.target), &url).await?;
     let count = serde_json::from_str::<Vec<serde_json::Value>>(&body)
         .map(|jobs| jobs.len())
         .unwrap_or(0);
@@ -120,8 +134,7 @@ pub async fn restore(args: RestoreArgs) -> Result<String, JobsFileError> {
         }
     })?;
     let url = url(&args.target, "/v1/restore");
-    let request = client()
-        .post(&url)
+    let request = with_token(client().post(&url), &args.target)
         .header("content-type", "application/json")
         .body(content);
     let answer = send(request, &url).await?;

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod acl;
 mod admin;
 mod allocator;
 mod backup;
