@@ -96,6 +96,15 @@ async fn check_rights(server: &Server, client: &str, manager: &str) {
     );
     let (status, body) = with_token(server, "GET", "/v1/acl/tokens", "x-dkron-token", client).await;
     assert_eq!(status, 403, "{body}");
+    assert_eq!(server.get("/metrics").await.0, 401, "/metrics is protected");
+    let (status, body) = with_token(server, "GET", "/metrics", "x-dkron-token", client).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(
+        body,
+        "permission denied: missing capability \"read\" on path /metrics"
+    );
+    let (status, _) = with_token(server, "GET", "/metrics", "x-dkron-token", manager).await;
+    assert_eq!(status, 200);
     let (status, _) = with_token(server, "GET", "/v1/acl/tokens", "x-dkron-token", manager).await;
     assert_eq!(status, 200);
 }
@@ -103,7 +112,8 @@ async fn check_rights(server: &Server, client: &str, manager: &str) {
 #[tokio::test]
 async fn a_read_only_token_reads_a_management_token_writes_and_both_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let mut server = Server::start_with(dir.path(), &["--acl-enabled"]).await;
+    let flags = ["--acl-enabled", "--enable-prometheus"];
+    let mut server = Server::start_with(dir.path(), &flags).await;
 
     tracing::info!("without a token only /health answers");
     assert_eq!(server.get("/health").await.0, 200);
