@@ -192,6 +192,22 @@ mod tests {
         assert!(StoredJob::decode("a", unknown_version.as_bytes()).is_err());
     }
 
+    /// Frozen version-1 ACL records: decoding them must keep working when fields are added.
+    const TOKEN_V1: &str = r#"{"v":"1","accessor_id":"a-1","name":"alice","kind":"client","policies":["readonly"],"create_time":"2026-12-06T12:00:00Z","secret_hash":"ab12"}"#;
+    const POLICY_V1: &str = r#"{"v":"1","name":"readonly","rules":"{\"path\":{}}"}"#;
+
+    #[test]
+    fn decodes_frozen_v1_acl_records() {
+        let token = Token::decode("ab12", TOKEN_V1.as_bytes()).unwrap();
+        assert_eq!(token.name, "alice");
+        assert_eq!(token.kind, dkron_acl::TokenKind::Client);
+        assert_eq!(token.expiration_time, None);
+        assert_eq!(token.encode(), TOKEN_V1.as_bytes());
+        let policy = Policy::decode("readonly", POLICY_V1.as_bytes()).unwrap();
+        assert_eq!(policy.rules, r#"{"path":{}}"#);
+        assert_eq!(policy.encode(), POLICY_V1.as_bytes());
+    }
+
     #[test]
     fn corrupt_values_are_reported_not_panicked() {
         assert!(StoredJob::decode("a", b"{oops").is_err());

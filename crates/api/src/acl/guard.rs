@@ -153,9 +153,70 @@ fn token_secret(headers: &HeaderMap) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use std::net::SocketAddr;
+
+    use axum::Router;
+    use axum::body::{Body, to_bytes};
+    use axum::extract::connect_info::MockConnectInfo;
     use axum::http::HeaderValue;
+    use axum::middleware::from_fn_with_state;
+    use axum::routing::get;
+    use dkron_acl::hash_secret;
+    use tower::ServiceExt;
 
     use super::*;
+    use crate::testsuite::InMemoryBackend;
+
+    async fn describe(caller: Caller) -> String {
+        format!("{} {:?} {:?}", caller.actor, caller.role, caller.address)
+    }
+
+    /// Who the guard says sent a GET of `/v1/jobs` with `secret`.
+    async fn caller_seen(enabled: bool, secret: Option<&str>) -> String {
+        let backend = Arc::new(InMemoryBackend::new("node"));
+        backend.insert_acl_token(Token {
+            accessor_id: "a".into(),
+            name: "deployer".into(),
+            kind: TokenKind::Management,
+            policies: Vec::new(),
+            create_time: Utc::now(),
+            expiration_time: None,
+            secret_hash: hash_secret("s3cret"),
+        });
+        let peer: SocketAddr = "127.0.0.1:40000".parse().unwrap();
+        let app = Router::new()
+            .route("/v1/jobs", get(describe))
+            .layer(from_fn_with_state(
+                AclGuard::new(backend, enabled),
+                identify_caller::<InMemoryBackend>,
+            ))
+            .layer(MockConnectInfo(peer));
+        let mut request = Request::get("/v1/jobs");
+        if let Some(secret) = secret {
+            request = request.header(TOKEN_HEADER, secret);
+        }
+        let response = app
+            .oneshot(request.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let body = to_bytes(response.into_body(), 1024).await.unwrap();
+        String::from_utf8_lossy(&body).into_owned()
+    }
+
+    #[tokio::test]
+    async fn with_acls_off_every_caller_is_anonymous_with_its_address() {
+        let seen = caller_seen(false, Some("anything")).await;
+        assert_eq!(seen, "anonymous Open Some(127.0.0.1:40000)");
+        assert!(Caller::anonymous(None).sees_secrets());
+    }
+
+    #[tokio::test]
+    async fn with_acls_on_the_caller_is_the_token_by_name() {
+        let seen = caller_seen(true, Some("s3cret")).await;
+        assert_eq!(seen, "deployer Management Some(127.0.0.1:40000)");
+        let refused = caller_seen(true, None).await;
+        assert!(refused.starts_with("ACL token missing"), "{refused}");
+    }
 
     #[test]
     fn the_token_comes_from_either_header() {
