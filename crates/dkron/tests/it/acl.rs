@@ -186,6 +186,52 @@ async fn a_read_only_token_reads_a_management_token_writes_and_both_survive_a_re
         !listed.contains(&client) && !listed.contains(&manager),
         "secrets are shown once"
     );
+    let info = acl(
+        &server,
+        dir.path(),
+        &["policy", "info", "readonly", "--token", &manager],
+    )
+    .await;
+    assert!(info.starts_with("Name: readonly\nRules: "), "{info}");
+    assert!(info.contains("/v1/jobs/*/executions*"), "{info}");
+    let policies = acl(
+        &server,
+        dir.path(),
+        &["policy", "list", "--token", &manager],
+    )
+    .await;
+    assert!(
+        policies.contains("Name: default") && policies.contains("Name: readonly"),
+        "{policies}"
+    );
+
+    tracing::info!("a deleted token stops working at once");
+    let accessor = listed
+        .split("\n\n")
+        .find(|block| block.contains("Name: alice"))
+        .and_then(|block| block.lines().next())
+        .and_then(|line| line.strip_prefix("Accessor ID: "))
+        .expect("alice's accessor id is listed")
+        .to_owned();
+    let info = acl(
+        &server,
+        dir.path(),
+        &["token", "info", &accessor, "--token", &manager],
+    )
+    .await;
+    assert!(
+        info.contains("Name: alice") && !info.contains("Secret:"),
+        "{info}"
+    );
+    acl(
+        &server,
+        dir.path(),
+        &["token", "delete", &accessor, "--token", &manager],
+    )
+    .await;
+    let (status, body) = with_token(&server, "GET", "/v1/jobs", "x-dkron-token", &client).await;
+    assert_eq!(status, 401, "{body}");
+
     let address = format!("127.0.0.1:{}", server.http_port);
     let again = dkron(dir.path(), &["acl", "bootstrap", "--http-addr", &address]).await;
     assert!(!again.status.success());
