@@ -318,3 +318,28 @@ async fn with_acls_off_the_acl_routes_say_so_and_everything_else_is_open() {
     assert!(reply.body.contains("--acl-enabled"), "{}", reply.body);
     api.get("/v1/jobs").await.expect(200);
 }
+
+#[tokio::test]
+async fn preflights_and_health_pass_without_a_token() {
+    let api = acl_api("/nothing", &["read"]).await;
+    let preflight = Request::builder()
+        .method("OPTIONS")
+        .uri("/v1/jobs")
+        .header("origin", "http://127.0.0.1:5173")
+        .header("access-control-request-method", "POST")
+        .body(Body::empty())
+        .unwrap();
+    let reply = api.send(preflight).await;
+    assert!(
+        ![StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN].contains(&reply.status),
+        "{} {}",
+        reply.status,
+        reply.body
+    );
+    api.get("/health").await.expect(200);
+    let reply = api.get("/v1/jobs").await.expect(401);
+    assert_eq!(
+        reply.header("www-authenticate"),
+        Some("Bearer realm=\"dkron\"")
+    );
+}
