@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod acl;
+mod acl_cluster;
 mod admin;
 mod allocator;
 mod backup;
