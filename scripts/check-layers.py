@@ -13,7 +13,7 @@ import sys
 LIBRARIES = {
     "dkron-model", "dkron-lifecycle", "dkron-store", "dkron-cluster", "dkron-exec",
     "dkron-worker", "dkron-scheduler", "dkron-api", "dkron-membership", "dkron-config",
-    "dkron-notify", "dkron-ui", "dkron-agent", "dkron-tls",
+    "dkron-notify", "dkron-ui", "dkron-agent", "dkron-tls", "dkron-acl",
 }
 
 ALLOWED = {
@@ -22,13 +22,15 @@ ALLOWED = {
     "dkron-tls": set(),
     # the pure rules of an occurrence and its runs (no storage, no clock)
     "dkron-lifecycle": {"dkron-model"},
-    "dkron-store": {"dkron-model", "dkron-lifecycle"},
+    # the pure access rules (policies, globs, tokens, decisions): no workspace crate
+    "dkron-acl": set(),
+    "dkron-store": {"dkron-model", "dkron-lifecycle", "dkron-acl"},
     "dkron-cluster": {"dkron-model", "dkron-store", "dkron-lifecycle", "dkron-tls"},
     "dkron-exec": {"dkron-model"},
     # the node side of a run; what it needs from the cluster is its own trait (RunRecords)
     "dkron-worker": {"dkron-model", "dkron-exec", "dkron-lifecycle"},
     "dkron-scheduler": {"dkron-model"},
-    "dkron-api": {"dkron-model"},
+    "dkron-api": {"dkron-model", "dkron-acl"},
     "dkron-membership": {"dkron-model"},
     # the agent's settings: Dkron's keys, defaults, loading and validation
     "dkron-config": {"dkron-model"},

@@ -52,7 +52,7 @@ async function freePort() {
 }
 
 /** Starts a single-node dkron server; returns its base URL, an API helper and stop(). */
-export async function startDkron({ nodeName = 'ui-test' } = {}) {
+export async function startDkron({ nodeName = 'ui-test', extraArgs = [] } = {}) {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'dkron-ui-e2e-'));
   const [httpPort, bindPort, rpcPort] = [await freePort(), await freePort(), await freePort()];
   const args = [
@@ -62,6 +62,7 @@ export async function startDkron({ nodeName = 'ui-test' } = {}) {
     '--bind-addr', `127.0.0.1:${bindPort}`,
     '--rpc-port', String(rpcPort),
     '--log-level', 'info',
+    ...extraArgs,
   ];
   const child = spawn(DKRON_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
@@ -85,7 +86,9 @@ export async function startDkron({ nodeName = 'ui-test' } = {}) {
   try {
     await waitFor('the dkron leader', async () => {
       if (child.exitCode !== null) throw new Error(`dkron exited with ${child.exitCode}:\n${log}`);
-      return (await fetch(`${baseUrl}/v1/leader`)).ok;
+      // With ACLs on, a running server answers 401 until a token is used.
+      const response = await fetch(`${baseUrl}/v1/leader`);
+      return response.ok || response.status === 401;
     }, { timeoutMs: 30_000 });
   } catch (error) {
     await stop();

@@ -3,6 +3,8 @@ import { Admin, CustomRoutes, Resource } from 'react-admin';
 import { BrowserRouter, Route } from 'react-router-dom';
 import ScheduleIcon from '@mui/icons-material/Schedule';
 import { dataProvider } from './api/dataProvider';
+import { authProvider } from './auth/authProvider';
+import { TokenLogin } from './auth/TokenLogin';
 import { AppLayout } from './layout/AppLayout';
 import { darkTheme, lightTheme } from './layout/theme';
 import { Dashboard } from './dashboard/Dashboard';
@@ -26,6 +28,8 @@ export function App() {
       <Admin
         title="dkron-rs"
         dataProvider={dataProvider}
+        authProvider={authProvider}
+        loginPage={TokenLogin}
         dashboard={Dashboard}
         layout={AppLayout}
         theme={lightTheme}

@@ -42,11 +42,13 @@ fn apply_error(error: ApplyError) -> BackendError {
         }
         ApplyError::ParentNotFound => BackendError::ParentNotFound,
         ApplyError::Rejected(message) => BackendError::Rejected(message),
+        ApplyError::AclNotFound(message) => BackendError::NotFound(message),
     }
 }
 
 impl ApiSeam {
-    async fn write(&self, command: Command) -> Result<CommandResult, BackendError> {
+    /// Proposes a command through Raft (forwarded to the leader) and returns its result.
+    pub(crate) async fn write(&self, command: Command) -> Result<CommandResult, BackendError> {
         match self.0.recorder.record(command).await {
             Ok(CommandResult::Failed(error)) => Err(apply_error(error)),
             Ok(result) => Ok(result),

@@ -7,6 +7,7 @@
 mod agent_node;
 pub mod allocator;
 mod api_seam;
+mod api_seam_acl;
 mod audit_log;
 mod bootstrap;
 mod chaining;

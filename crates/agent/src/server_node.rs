@@ -75,6 +75,7 @@ fn metrics_routes(
 fn api_options(config: &AgentConfig, node_name: &str) -> dkron_api::ApiOptions {
     let mut options = dkron_api::ApiOptions::new(node_name);
     options.cors_allowed_origins = config.cors_allowed_origins.clone();
+    options.acl_enabled = config.acl_enabled;
     if dkron_api::AllowedOrigins::new(&options.cors_allowed_origins).allows_any() {
         tracing::warn!(
             "cors-allowed-origins lists *: any web page a user opens can call this API from \
@@ -92,14 +93,14 @@ pub(crate) async fn run_server(config: AgentConfig, transport: Transport) -> any
     let rpc = bind_tcp(addresses.rpc_bind, "the rpc port").await?;
     let shutdown = CancellationToken::new();
     let node = start_server(&config, &addresses, rpc, &transport, shutdown.clone()).await?;
-    let mut router = dkron_api::router(
-        Arc::new(ApiSeam(node.clone(), audit_retention(&config))),
-        api_options(&config, &node.node_name),
-    );
+    let seam = Arc::new(ApiSeam(node.clone(), audit_retention(&config)));
+    let mut router = dkron_api::router(seam.clone(), api_options(&config, &node.node_name));
     if config.ui {
         router = router.merge(dkron_ui::router());
     }
-    router = router.merge(metrics_routes(&config, &node, &shutdown));
+    // With ACLs on, /metrics needs a token with `read` on the path `/metrics` (ADR 16).
+    let metrics = metrics_routes(&config, &node, &shutdown);
+    router = router.merge(dkron_api::protect(metrics, seam, config.acl_enabled));
     let statsd = crate::metrics::statsd::sinks(&config);
     if !statsd.is_empty() {
         tokio::spawn(crate::metrics::statsd::run(

@@ -64,7 +64,7 @@ pub struct SchedulerHealth {
 }
 
 /// Everything the REST API asks of the node it runs on.
-pub trait ApiBackend: Send + Sync + 'static {
+pub trait ApiBackend: crate::acl::AclBackend + Send + Sync + 'static {
     /// Returns this node's identity and tags.
     fn agent_info(&self) -> AgentInfo;
 

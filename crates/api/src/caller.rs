@@ -1,6 +1,6 @@
 //! Who sent a request: the actor the audit log names and the access checks answer for.
 //!
-//! The caller middleware puts one [`Caller`] in every request's extensions before any
+//! The caller middleware (`acl::identify_caller`) puts one [`Caller`] in every request's extensions before any
 //! handler runs; handlers and later middleware read it with the [`Caller`] extractor. With
 //! ACLs off every caller is [`Role::Open`] and named [`ANONYMOUS`].
 
@@ -10,8 +10,6 @@ use std::net::SocketAddr;
 use axum::extract::connect_info::MockConnectInfo;
 use axum::extract::{ConnectInfo, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::middleware::Next;
-use axum::response::Response;
 
 /// The actor recorded for requests made while ACLs are off.
 pub const ANONYMOUS: &str = "anonymous";
@@ -54,15 +52,8 @@ impl Caller {
     }
 }
 
-/// Names the caller of every request (anonymous while ACLs are off).
-pub(crate) async fn identify_caller(mut request: Request, next: Next) -> Response {
-    let address = peer_address(&request);
-    request.extensions_mut().insert(Caller::anonymous(address));
-    next.run(request).await
-}
-
 /// The connection's peer, from the server's connect info (or a test's stand-in for it).
-fn peer_address(request: &Request) -> Option<SocketAddr> {
+pub(crate) fn peer_address(request: &Request) -> Option<SocketAddr> {
     let extensions = request.extensions();
     extensions
         .get::<ConnectInfo<SocketAddr>>()
@@ -85,37 +76,5 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
             .get::<Caller>()
             .cloned()
             .unwrap_or_else(|| Caller::anonymous(None)))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-
-    use axum::Router;
-    use axum::body::{Body, to_bytes};
-    use axum::routing::get;
-    use tower::ServiceExt;
-
-    use super::*;
-
-    async fn describe(caller: Caller) -> String {
-        format!("{} {:?} {:?}", caller.actor, caller.role, caller.address)
-    }
-
-    #[tokio::test]
-    async fn with_acls_off_every_caller_is_anonymous_with_its_address() {
-        let peer: SocketAddr = "127.0.0.1:40000".parse().unwrap();
-        let app = Router::new()
-            .route("/", get(describe))
-            .layer(axum::middleware::from_fn(identify_caller))
-            .layer(MockConnectInfo(peer));
-        let response = app
-            .oneshot(Request::get("/").body(Body::empty()).unwrap())
-            .await
-            .unwrap();
-        let body = to_bytes(response.into_body(), 1024).await.unwrap();
-        assert_eq!(body, "anonymous Open Some(127.0.0.1:40000)");
-        assert!(Caller::anonymous(None).sees_secrets());
     }
 }

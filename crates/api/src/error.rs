@@ -19,7 +19,8 @@ pub(crate) enum ApiError {
     /// The request itself is wrong (query, body, path); the message says how.
     #[error("{0}")]
     BadRequest(String),
-    /// The caller may not do what it asked; the message says why and what would allow it.
+    /// The caller may not do what it asked (a token without the capability, a write from a
+    /// foreign web origin); the message says why and what would allow it.
     #[error("{0}")]
     Forbidden(String),
     /// A browser sent a body that is not JSON where JSON is expected.
@@ -43,6 +44,9 @@ pub(crate) enum ApiError {
         /// The most streams served at once.
         limit: usize,
     },
+    /// ACLs are on and the request has no valid token: none, unknown, or expired.
+    #[error("{0}")]
+    Unauthorized(String),
     /// The backend refused or failed.
     #[error(transparent)]
     Backend(#[from] BackendError),
@@ -78,6 +82,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -109,7 +114,14 @@ impl IntoResponse for ApiError {
             ApiError::AtField { field, .. } => HeaderValue::from_str(field).ok(),
             _ => None,
         };
+        let unauthorized = matches!(self, ApiError::Unauthorized(_));
         let mut response = plain_text(status, self.to_string());
+        if unauthorized {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"dkron\""),
+            );
+        }
         if let Some(field) = field {
             response.headers_mut().insert(X_ERROR_FIELD, field);
         }

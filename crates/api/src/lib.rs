@@ -5,6 +5,7 @@
 //! Go's escaping, `X-Whom`, `X-Total-Count`, CORS). Every error is mapped to a status in one
 //! place (`error.rs`). See `docs/api.md` for every route and for our differences from Dkron.
 
+mod acl;
 mod audit;
 mod backend;
 mod backup;
@@ -34,7 +35,10 @@ mod validation;
 
 #[cfg(any(test, feature = "testsuite"))]
 pub mod testsuite;
+#[cfg(any(test, feature = "testsuite"))]
+mod testsuite_acl;
 
+pub use acl::{AclBackend, AclChange};
 pub use audit::{AuditNote, AuditQuery};
 pub use backend::{AgentInfo, ApiBackend, BackendError, SchedulerHealth};
 pub use caller::{ANONYMOUS, Caller, Role};
@@ -42,4 +46,4 @@ pub use openapi_document::OPENAPI_YAML;
 pub use options::{ApiOptions, DEFAULT_MAX_JOB_BODY_BYTES, DEFAULT_MAX_RESTORE_BODY_BYTES};
 pub use origins::AllowedOrigins;
 pub use render::to_go_json;
-pub use routes::{RouteSpec, route_table, router};
+pub use routes::{RouteSpec, protect, route_table, router};

@@ -19,6 +19,9 @@ pub struct ApiOptions {
     /// Web origins (`scheme://host[:port]`, or `*` for any) whose pages may call the API from
     /// a browser; empty (the default) allows only the server's own pages.
     pub cors_allowed_origins: Vec<String>,
+    /// Enforce ACL tokens and policies (`acl.enabled`; ADR 16). Off: every caller is
+    /// anonymous and may do everything, as in Dkron's open-source version.
+    pub acl_enabled: bool,
 }
 
 impl ApiOptions {
@@ -30,6 +33,7 @@ impl ApiOptions {
             max_restore_body_bytes: DEFAULT_MAX_RESTORE_BODY_BYTES,
             max_output_streams: dkron_model::limits::MAX_OUTPUT_STREAM_FOLLOWERS,
             cors_allowed_origins: Vec::new(),
+            acl_enabled: false,
         }
     }
 }

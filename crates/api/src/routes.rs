@@ -15,6 +15,7 @@ use axum::response::Response;
 use axum::routing::{MethodRouter, get, post, put};
 use tower_http::trace::TraceLayer;
 
+use crate::acl::{self, AclGuard};
 use crate::backend::ApiBackend;
 use crate::browser::guard_browser_requests;
 use crate::cors::{V1Headers, v1_headers};
@@ -71,6 +72,7 @@ fn root_routes<B: ApiBackend>() -> Routes<SharedState<B>> {
 fn v1_routes<B: ApiBackend>(options: &ApiOptions) -> Routes<SharedState<B>> {
     let routes = cluster_routes::<B>(Routes::new(), options);
     let routes = job_routes::<B>(routes, options);
+    let routes = acl_routes::<B>(routes);
     execution_routes::<B>(routes)
         .add("/v1/summary", &[Method::GET], get(summary::summary::<B>))
         .add("/v1/audit", &[Method::GET], get(audit::list_audit::<B>))
@@ -157,6 +159,33 @@ fn job_routes<B: ApiBackend>(
         )
 }
 
+/// The ACL routes (ADR 16): bootstrap, policies, tokens.
+fn acl_routes<B: ApiBackend>(routes: Routes<SharedState<B>>) -> Routes<SharedState<B>> {
+    use Method as M;
+    routes
+        .add("/v1/acl/bootstrap", &[M::POST], post(acl::bootstrap::<B>))
+        .add("/v1/acl/policies", &[M::GET], get(acl::list_policies::<B>))
+        .add(
+            "/v1/acl/policies/{name}",
+            &[M::GET, M::POST, M::PUT, M::DELETE],
+            get(acl::get_policy::<B>)
+                .post(acl::upsert_policy::<B>)
+                .put(acl::upsert_policy::<B>)
+                .delete(acl::delete_policy::<B>),
+        )
+        .add(
+            "/v1/acl/tokens",
+            &[M::GET, M::POST],
+            get(acl::list_tokens::<B>).post(acl::create_token::<B>),
+        )
+        .add(
+            "/v1/acl/tokens/{accessor}",
+            &[M::GET, M::DELETE],
+            get(acl::get_token::<B>).delete(acl::delete_token::<B>),
+        )
+        .add("/v1/acl/token/self", &[M::GET], get(acl::token_self::<B>))
+}
+
 /// A job's executions and ledger: lists, one execution, its live output, kill.
 fn execution_routes<B: ApiBackend>(routes: Routes<SharedState<B>>) -> Routes<SharedState<B>> {
     use Method as M;
@@ -194,6 +223,7 @@ pub fn router<B: ApiBackend>(backend: Arc<B>, options: ApiOptions) -> Router {
     let allowed_origins = AllowedOrigins::new(&options.cors_allowed_origins);
     let headers = V1Headers::new(&options.node_name, allowed_origins.clone());
     let v1_routes = v1_routes::<B>(&options);
+    let guard = AclGuard::new(backend.clone(), options.acl_enabled);
     let state: SharedState<B> = Arc::new(AppState::new(backend, options));
     // A route layer runs after routing, so the audit middleware sees the matched route.
     let v1 = v1_routes
@@ -206,8 +236,17 @@ pub fn router<B: ApiBackend>(backend: Arc<B>, options: ApiOptions) -> Router {
         .merge(v1)
         .fallback(not_found)
         .with_state(state)
-        .layer(axum::middleware::from_fn(crate::caller::identify_caller))
+        .layer(from_fn_with_state(guard, acl::identify_caller::<B>))
         .layer(TraceLayer::new_for_http())
+}
+
+/// Puts the same caller check in front of routes served beside the API (`/metrics`): with
+/// ACLs on, a token whose policies grant `read` on the path is needed (ADR 16).
+pub fn protect<B: ApiBackend>(router: Router, backend: Arc<B>, acl_enabled: bool) -> Router {
+    router.layer(from_fn_with_state(
+        AclGuard::new(backend, acl_enabled),
+        acl::identify_caller::<B>,
+    ))
 }
 
 /// Returns every path the router serves with its methods (trailing-slash twins not listed).

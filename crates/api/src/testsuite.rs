@@ -47,6 +47,8 @@ struct Inner {
 pub struct InMemoryBackend {
     info: AgentInfo,
     inner: Mutex<Inner>,
+    /// The ACL state (see `testsuite_acl.rs`).
+    pub(crate) acl: Mutex<crate::testsuite_acl::AclMemory>,
 }
 
 impl InMemoryBackend {
@@ -67,6 +69,7 @@ impl InMemoryBackend {
                 stats: StringMap::from([("members".to_owned(), "1".to_owned())]),
             },
             inner: Mutex::new(inner),
+            acl: Mutex::default(),
         }
     }
 

@@ -130,6 +130,9 @@ pub struct AgentConfig {
     pub dog_statsd_tags: Vec<String>,
     /// Serves Prometheus metrics at `/metrics`.
     pub enable_prometheus: bool,
+    /// Enforces ACL tokens and policies on the API and `/metrics` (`acl: {enabled: true}`,
+    /// `--acl-enabled`, `DKRON_ACL_ENABLED`; ADR 16).
+    pub acl_enabled: bool,
     /// OTLP endpoint that traces are exported to; `None` disables export.
     pub otel_endpoint: Option<String>,
     /// Accepted for compatibility: dkron-rs never sends usage statistics.
@@ -227,6 +230,7 @@ impl Default for AgentConfig {
             dog_statsd_addr: None,
             dog_statsd_tags: Vec::new(),
             enable_prometheus: false,
+            acl_enabled: false,
             otel_endpoint: None,
             disable_usage_stats: false,
             execution_retention: 100,

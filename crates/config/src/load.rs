@@ -40,7 +40,7 @@ const LIST_KEYS: [&str; 7] = [
 ];
 
 /// Keys read only from the config file, never from the environment or flags.
-const FILE_ONLY_KEYS: [&str; 1] = ["tags"];
+const FILE_ONLY_KEYS: [&str; 2] = ["tags", "acl"];
 
 /// Names of the figment providers, used to tell where a value came from.
 const HOSTNAME_LAYER: &str = "hostname";

@@ -2,6 +2,7 @@
 //! validation error. Sources are in-memory maps and temp files; the process environment is
 //! never read. The shared helpers are here, the tests in one child module per topic.
 
+mod acl;
 mod keys;
 mod sources;
 mod tls;

@@ -90,6 +90,16 @@ pub(crate) struct RawAgentConfig {
     pub(crate) disable_http_tls: Option<Flag>,
     /// Dkron Pro's generated certificates; only `false` is accepted (see `read_tls`).
     pub(crate) auto_tls: Option<Flag>,
+    /// Dkron Pro's ACL section (`acl: {enabled: true}`), read from the config file only.
+    pub(crate) acl: Option<RawAcl>,
+    /// The same switch as `--acl-enabled` and `DKRON_ACL_ENABLED`; wins over `acl.enabled`.
+    pub(crate) acl_enabled: Option<Flag>,
+}
+
+/// The `acl` section of the config file.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RawAcl {
+    pub(crate) enabled: Option<Flag>,
 }
 
 impl RawAgentConfig {
@@ -110,6 +120,7 @@ impl RawAgentConfig {
         let config = self.read_webhooks(config);
         let config = self.read_metrics(config);
         let config = self.read_history(config)?;
+        let config = self.read_access(config);
         let config = self.read_notification_policy(config)?;
         let config = self.read_audit(config)?;
         self.read_tls(config)
@@ -207,6 +218,15 @@ impl RawAgentConfig {
             devmode: flag(self.devmode.take(), defaults.devmode),
             ..defaults
         })
+    }
+
+    /// Access control: whether ACL tokens are enforced (ADR 16).
+    fn read_access(&mut self, defaults: AgentConfig) -> AgentConfig {
+        let nested = self.acl.take().and_then(|acl| acl.enabled);
+        AgentConfig {
+            acl_enabled: flag(self.acl_enabled.take().or(nested), defaults.acl_enabled),
+            ..defaults
+        }
     }
 
     /// The web UI and the logs.

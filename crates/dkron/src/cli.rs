@@ -20,6 +20,7 @@ const RAFT: &str = "Consensus and storage";
 const LOGGING: &str = "Logging";
 const NOTIFICATIONS: &str = "Notifications";
 const METRICS: &str = "Metrics and tracing";
+const SECURITY: &str = "Security";
 const SCHEDULING: &str = "Scheduling and history (dkron-rs additions)";
 
 /// Open source distributed job scheduling system (dkron-rs, a Rust implementation of Dkron).
@@ -102,6 +103,14 @@ pub enum Command {
         connection: it serves HTTPS and RPC and is presented as the client certificate."
     )]
     Tls(crate::tls_cmd::TlsCommand),
+    /// Control ACL policies and tokens
+    #[command(
+        subcommand,
+        long_about = "Manage access control (see docs/security.md): the one-time \
+        bootstrap, policies and tokens. Talks to a server's REST API (--http-addr) with the \
+        token from --token or DKRON_TOKEN."
+    )]
+    Acl(crate::acl_args::AclCommand),
 }
 
 /// The server whose REST API a command uses.
@@ -114,6 +123,14 @@ pub struct HttpTarget {
     /// The server's HTTPS certificates.
     #[command(flatten)]
     pub tls: crate::tls_flags::ClientTlsArgs,
+    /// ACL token secret, for servers with ACLs enabled
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "DKRON_TOKEN",
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
 }
 
 /// Flags of `dkron backup`.
@@ -391,6 +408,12 @@ pub struct AgentArgs {
         value_parser = BoolishValueParser::new(), default_value_t = DEFAULTS.enable_prometheus)]
     pub enable_prometheus: bool,
 
+    /// Enforce ACL tokens and policies (Dkron Pro's acl.enabled; see docs/security.md)
+    #[arg(long, help_heading = SECURITY, action = ArgAction::Set, num_args = 0..=1,
+        require_equals = true, default_missing_value = "true", value_name = "BOOL",
+        value_parser = BoolishValueParser::new(), default_value_t = DEFAULTS.acl_enabled)]
+    pub acl_enabled: bool,
+
     /// OTLP endpoint to export traces to
     #[arg(long, help_heading = METRICS, value_name = "URL")]
     pub otel_endpoint: Option<String>,
@@ -576,7 +599,7 @@ mod tests {
             assert!(known_keys().contains(flag), "--{flag} is not a config key");
         }
         // Dkron reads these keys from the config file (and environment) only.
-        let file_only = ["tags", "bootstrap", "devmode", "reconcileinterval"];
+        let file_only = ["tags", "bootstrap", "devmode", "reconcileinterval", "acl"];
         for key in known_keys() {
             assert!(
                 flags.contains(key) || file_only.contains(key),

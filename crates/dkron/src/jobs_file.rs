@@ -50,7 +50,7 @@ pub enum JobsFileError {
     },
 }
 
-fn url(target: &HttpTarget, path: &str) -> String {
+pub(crate) fn url(target: &HttpTarget, path: &str) -> String {
     let base = target.http_addr.trim_end_matches('/');
     if base.starts_with("http://") || base.starts_with("https://") {
         format!("{base}{path}")
@@ -62,14 +62,28 @@ fn url(target: &HttpTarget, path: &str) -> String {
     }
 }
 
-fn client(target: &HttpTarget) -> Result<reqwest::Client, JobsFileError> {
+pub(crate) fn client(target: &HttpTarget) -> Result<reqwest::Client, JobsFileError> {
     Ok(crate::credential::http_client(
         &target.tls,
         REQUEST_DEADLINE,
     )?)
 }
 
-async fn send(request: reqwest::RequestBuilder, url: &str) -> Result<String, JobsFileError> {
+/// Adds the target's ACL token, if any, to a request.
+pub(crate) fn with_token(
+    request: reqwest::RequestBuilder,
+    target: &HttpTarget,
+) -> reqwest::RequestBuilder {
+    match &target.token {
+        Some(token) => request.header("x-dkron-token", token),
+        None => request,
+    }
+}
+
+pub(crate) async fn send(
+    request: reqwest::RequestBuilder,
+    url: &str,
+) -> Result<String, JobsFileError> {
     let unreachable = |error: reqwest::Error| JobsFileError::Unreachable {
         url: url.to_string(),
         message: error.to_string(),
@@ -93,7 +107,11 @@ pub async fn backup(args: BackupArgs) -> Result<String, JobsFileError> {
     // With its secrets, so that the file restores into an empty cluster; the server allows
     // that only while ACLs are off or for a management token.
     let url = url(&args.target, "/v1/backup?pretty&include_secrets=true");
-    let body = send(client(&args.target)?.get(&url), &url).await?;
+    let body = send(
+        with_token(client(&args.target)?.get(&url), &args.target),
+        &url,
+    )
+    .await?;
     let count = serde_json::from_str::<Vec<serde_json::Value>>(&body)
         .map(|jobs| jobs.len())
         .unwrap_or(0);
@@ -141,8 +159,7 @@ pub async fn restore(args: RestoreArgs) -> Result<String, JobsFileError> {
         }
     })?;
     let url = url(&args.target, "/v1/restore");
-    let request = client(&args.target)?
-        .post(&url)
+    let request = with_token(client(&args.target)?.post(&url), &args.target)
         .header("content-type", "application/json")
         .body(content);
     let answer = send(request, &url).await?;

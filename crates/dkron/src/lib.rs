@@ -3,6 +3,8 @@
 //!
 //! `main.rs` dispatches; the agent itself is `dkron-agent`.
 
+pub mod acl;
+pub mod acl_args;
 pub mod admin;
 pub mod allocator_restart;
 pub mod cli;

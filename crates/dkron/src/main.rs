@@ -40,6 +40,7 @@ fn main() -> ExitCode {
         Command::Tls(command) => oneshot::run(async { tls_cmd::run(command) }, Report::Stdout),
         Command::Backup(args) => oneshot::run(jobs_file::backup(args), Report::Stderr),
         Command::Restore(args) => oneshot::run(jobs_file::restore(args), Report::Stdout),
+        Command::Acl(command) => oneshot::run(dkron::acl::run(command), Report::Stdout),
         Command::Agent(_) => {
             // Before any thread exists: glibc reads its tunables only at process start.
             allocator_restart::restart_with_one_arena();

@@ -4,6 +4,7 @@
 //! clock or on configuration (`now`, retention limits) travels inside the command.
 
 use chrono::{DateTime, Utc};
+use dkron_acl::{Policy, Token};
 use dkron_lifecycle::{RunPlan, RunReport};
 use dkron_model::{AuditEntry, Job, SkipReason, Trigger};
 use serde::{Deserialize, Serialize};
@@ -203,6 +204,28 @@ pub enum Command {
     },
     /// Several commands applied in one write; results come back in order.
     Batch(Vec<Command>),
+    /// Stores the first management token; refused once any bootstrap happened (ADR 16).
+    AclBootstrap {
+        /// The token, with only its secret's hash.
+        token: Box<Token>,
+    },
+    /// Creates or replaces a policy (its rules must parse).
+    AclUpsertPolicy(Policy),
+    /// Deletes a policy; tokens naming it keep the name and get nothing from it.
+    AclDeletePolicy {
+        /// Policy name.
+        name: String,
+    },
+    /// Stores a new token (refused if its accessor or secret is already in use).
+    AclCreateToken {
+        /// The token, with only its secret's hash.
+        token: Box<Token>,
+    },
+    /// Deletes a token by accessor id.
+    AclDeleteToken {
+        /// Accessor id.
+        accessor_id: String,
+    },
 }
 
 /// What every command takes in a log entry besides its variable part (names, times, ids).
@@ -259,6 +282,9 @@ pub enum ApplyError {
     /// A rule forbids the change; the message says which.
     #[error("{0}")]
     Rejected(String),
+    /// An ACL policy or token does not exist; the message names it.
+    #[error("{0}")]
+    AclNotFound(String),
 }
 
 /// The answer to a command.
@@ -299,6 +325,8 @@ pub enum CommandResult {
     Failed(ApplyError),
     /// Results of a batch, in order.
     Batch(Vec<CommandResult>),
+    /// The ACL token stored by the command.
+    AclToken(Box<Token>),
 }
 
 /// What a recorded run result leaves the leader to do.
@@ -366,6 +394,17 @@ impl std::fmt::Display for Command {
             }
             Command::PruneAudit { limit, .. } => write!(formatter, "prune_audit({limit})"),
             Command::Batch(commands) => write!(formatter, "batch({})", commands.len()),
+            Command::AclBootstrap { .. } => formatter.write_str("acl_bootstrap"),
+            Command::AclUpsertPolicy(policy) => {
+                write!(formatter, "acl_upsert_policy({})", policy.name)
+            }
+            Command::AclDeletePolicy { name } => write!(formatter, "acl_delete_policy({name})"),
+            Command::AclCreateToken { token } => {
+                write!(formatter, "acl_create_token({})", token.accessor_id)
+            }
+            Command::AclDeleteToken { accessor_id } => {
+                write!(formatter, "acl_delete_token({accessor_id})")
+            }
         }
     }
 }

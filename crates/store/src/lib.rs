@@ -5,6 +5,7 @@
 //! transaction; the consensus layer (crate `dkron-cluster`) decides the order. The store
 //! never looks at the clock: time travels inside commands.
 
+mod acl_reads;
 mod apply;
 mod audit;
 mod audit_read;
@@ -18,6 +19,7 @@ mod snapshot;
 mod state_store;
 mod tables;
 
+pub use apply::ALREADY_BOOTSTRAPPED;
 pub use audit::{
     AUDIT_PRUNE_PER_APPEND, AuditFilter, AuditRetention, DEFAULT_AUDIT_MAX_AGE_SECS,
     DEFAULT_AUDIT_MAX_ENTRIES,

@@ -2,6 +2,7 @@
 //! decodes through older versions.
 
 use chrono::{DateTime, Utc};
+use dkron_acl::{Policy, Token};
 use dkron_lifecycle::{StoredExecution, StoredJob};
 use dkron_model::LedgerEntry;
 use serde::{Deserialize, Serialize};
@@ -20,6 +21,20 @@ enum JobVersions {
 enum ExecutionVersions {
     #[serde(rename = "1")]
     V1(StoredExecution),
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "v")]
+enum TokenVersions {
+    #[serde(rename = "1")]
+    V1(Token),
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "v")]
+enum PolicyVersions {
+    #[serde(rename = "1")]
+    V1(Policy),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -99,6 +114,28 @@ impl Record for StoredExecution {
     }
 }
 
+impl Record for Token {
+    fn encode(&self) -> Vec<u8> {
+        encode_v1(self)
+    }
+
+    fn decode(key: &str, bytes: &[u8]) -> Result<Token, StoreError> {
+        decode_versioned(bytes, |TokenVersions::V1(token)| token)
+            .map_err(|e| corrupt("acl token", key, e))
+    }
+}
+
+impl Record for Policy {
+    fn encode(&self) -> Vec<u8> {
+        encode_v1(self)
+    }
+
+    fn decode(key: &str, bytes: &[u8]) -> Result<Policy, StoreError> {
+        decode_versioned(bytes, |PolicyVersions::V1(policy)| policy)
+            .map_err(|e| corrupt("acl policy", key, e))
+    }
+}
+
 pub(crate) fn encode_ledger(entry: &LedgerEntry) -> Vec<u8> {
     encode_v1(entry)
 }
@@ -153,6 +190,22 @@ mod tests {
         assert_eq!(stored.job.name, "a");
         let unknown_version = r#"{"v":"9","job":{"name":"a","schedule":"@every 1s"}}"#;
         assert!(StoredJob::decode("a", unknown_version.as_bytes()).is_err());
+    }
+
+    /// Frozen version-1 ACL records: decoding them must keep working when fields are added.
+    const TOKEN_V1: &str = r#"{"v":"1","accessor_id":"a-1","name":"alice","kind":"client","policies":["readonly"],"create_time":"2026-12-06T12:00:00Z","secret_hash":"ab12"}"#;
+    const POLICY_V1: &str = r#"{"v":"1","name":"readonly","rules":"{\"path\":{}}"}"#;
+
+    #[test]
+    fn decodes_frozen_v1_acl_records() {
+        let token = Token::decode("ab12", TOKEN_V1.as_bytes()).unwrap();
+        assert_eq!(token.name, "alice");
+        assert_eq!(token.kind, dkron_acl::TokenKind::Client);
+        assert_eq!(token.expiration_time, None);
+        assert_eq!(token.encode(), TOKEN_V1.as_bytes());
+        let policy = Policy::decode("readonly", POLICY_V1.as_bytes()).unwrap();
+        assert_eq!(policy.rules, r#"{"path":{}}"#);
+        assert_eq!(policy.encode(), POLICY_V1.as_bytes());
     }
 
     #[test]

@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::error::engine;
-use crate::tables::{ACTIVE, AUDIT, EXECUTIONS, JOBS, LEDGER, META, NOTICES};
+use crate::tables::{
+    ACL_POLICIES, ACL_TOKENS, ACTIVE, AUDIT, EXECUTIONS, JOBS, LEDGER, META, NOTICES,
+};
 use crate::{StateStore, StoreError};
 
 const FORMAT_VERSION: u32 = 1;
@@ -64,13 +66,9 @@ impl StateStore {
             .map_err(engine("reading for a snapshot"))?;
         writeln!(writer, "{}", json!({ "format": FORMAT_VERSION }))
             .map_err(snapshot_error("writing"))?;
-        let table = txn
-            .open_table(JOBS)
-            .map_err(engine("reading for a snapshot"))?;
-        for item in table.iter().map_err(engine("reading for a snapshot"))? {
-            let (key, value) = item.map_err(engine("reading for a snapshot"))?;
-            write_row(writer, "jobs", json!([key.value()]), text(value.value()))?;
-        }
+        write_named_rows(&txn, writer, JOBS, "jobs")?;
+        write_named_rows(&txn, writer, ACL_POLICIES, "acl_policies")?;
+        write_named_rows(&txn, writer, ACL_TOKENS, "acl_tokens")?;
         let table = txn
             .open_table(EXECUTIONS)
             .map_err(engine("reading for a snapshot"))?;
@@ -156,6 +154,23 @@ impl StateStore {
     }
 }
 
+/// Writes every row of a table keyed by one name (jobs, ACL policies and tokens).
+fn write_named_rows(
+    txn: &redb::ReadTransaction,
+    writer: &mut impl Write,
+    definition: redb::TableDefinition<&str, &[u8]>,
+    name: &str,
+) -> Result<(), StoreError> {
+    let table = txn
+        .open_table(definition)
+        .map_err(engine("reading for a snapshot"))?;
+    for item in table.iter().map_err(engine("reading for a snapshot"))? {
+        let (key, value) = item.map_err(engine("reading for a snapshot"))?;
+        write_row(writer, name, json!([key.value()]), text(value.value()))?;
+    }
+    Ok(())
+}
+
 fn bad_row(message: String) -> StoreError {
     StoreError::Snapshot {
         action: "reading",
@@ -184,6 +199,8 @@ struct EmptiedTables<'txn> {
     meta: redb::Table<'txn, &'static str, &'static [u8]>,
     notices: redb::Table<'txn, u64, &'static [u8]>,
     audit: redb::Table<'txn, u64, &'static [u8]>,
+    acl_policies: redb::Table<'txn, &'static str, &'static [u8]>,
+    acl_tokens: redb::Table<'txn, &'static str, &'static [u8]>,
 }
 
 impl<'txn> EmptiedTables<'txn> {
@@ -209,6 +226,12 @@ impl<'txn> EmptiedTables<'txn> {
                 .map_err(engine("installing a snapshot"))?,
             audit: txn
                 .open_table(AUDIT)
+                .map_err(engine("installing a snapshot"))?,
+            acl_policies: txn
+                .open_table(ACL_POLICIES)
+                .map_err(engine("installing a snapshot"))?,
+            acl_tokens: txn
+                .open_table(ACL_TOKENS)
                 .map_err(engine("installing a snapshot"))?,
         };
         tables.clear()?;
@@ -237,6 +260,12 @@ impl<'txn> EmptiedTables<'txn> {
         self.audit
             .retain(|_, _| false)
             .map_err(engine("clearing the audit log"))?;
+        self.acl_policies
+            .retain(|_, _| false)
+            .map_err(engine("clearing acl policies"))?;
+        self.acl_tokens
+            .retain(|_, _| false)
+            .map_err(engine("clearing acl tokens"))?;
         Ok(())
     }
 
@@ -263,6 +292,8 @@ impl<'txn> EmptiedTables<'txn> {
                 )
                 .map(drop),
             "meta" => self.meta.insert(key(0).as_str(), value).map(drop),
+            "acl_policies" => self.acl_policies.insert(key(0).as_str(), value).map(drop),
+            "acl_tokens" => self.acl_tokens.insert(key(0).as_str(), value).map(drop),
             "notices" => self
                 .notices
                 .insert(row.k[0].as_u64().unwrap_or_default(), value)

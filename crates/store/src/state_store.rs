@@ -56,6 +56,10 @@ impl StateStore {
             .map_err(engine("initialising tables"))?;
         txn.open_table(AUDIT)
             .map_err(engine("initialising tables"))?;
+        txn.open_table(crate::tables::ACL_POLICIES)
+            .map_err(engine("initialising tables"))?;
+        txn.open_table(crate::tables::ACL_TOKENS)
+            .map_err(engine("initialising tables"))?;
         txn.commit().map_err(engine("initialising tables"))?;
         Ok(StateStore { db })
     }

@@ -22,6 +22,13 @@ pub(crate) const ACTIVE: TableDefinition<(&str, &str, i64, &str), ()> =
 /// Sequence number → versioned `Notice` JSON: notifications not sent yet (the outbox).
 pub(crate) const NOTICES: TableDefinition<u64, &[u8]> = TableDefinition::new("notices");
 
+/// Policy name → versioned `Policy` JSON (ACLs; opened only by the ACL commands).
+pub(crate) const ACL_POLICIES: TableDefinition<&str, &[u8]> = TableDefinition::new("acl_policies");
+
+/// SHA-256 of a token's secret (hex) → versioned `Token` JSON (ACLs; opened only by the ACL
+/// commands). Keyed by the hash so that checking a request's token is one lookup.
+pub(crate) const ACL_TOKENS: TableDefinition<&str, &[u8]> = TableDefinition::new("acl_tokens");
+
 /// Opaque values owned by the consensus layer (last applied log id, membership).
 pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 

@@ -1,5 +1,6 @@
 import { HttpError } from 'react-admin';
 import { parseApiJson } from './json';
+import { authorizationHeader } from './token';
 
 /** The API root: same origin as the UI. */
 export const API_ROOT = '/v1';
@@ -47,15 +48,27 @@ export async function apiRequest<T>(path: string, request: ApiRequest = {}): Pro
   const response = await fetch(apiUrl(path, query), {
     method,
     signal,
-    headers: body === undefined ? undefined : { 'Content-Type': 'application/json' },
+    headers: {
+      ...authorizationHeader(),
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
   if (!response.ok) {
+    if (response.status === 401) unauthorizedHandler(text.trim());
     throw errorFromResponse(response, text);
   }
   const data = text === '' ? (null as T) : parseApiJson<T>(text);
   return { data, headers: response.headers, status: response.status };
+}
+
+/** What to do when the server asks for a token (ACLs on, none or a bad one sent). */
+let unauthorizedHandler: (message: string) => void = () => {};
+
+/** Sets what happens on a 401 answer: the app shows its token sign-in page. */
+export function onUnauthorized(handler: (message: string) => void): void {
+  unauthorizedHandler = handler;
 }
 
 function errorFromResponse(response: Response, text: string): HttpError {

@@ -1,11 +1,23 @@
-import { Suspense, type ReactNode } from 'react';
-import { AppBar, Layout, Loading, Menu, TitlePortal, ToggleThemeButton } from 'react-admin';
+import { Suspense, useEffect, type ReactNode } from 'react';
+import {
+  AppBar,
+  Layout,
+  Loading,
+  Logout,
+  Menu,
+  TitlePortal,
+  ToggleThemeButton,
+  UserMenu,
+  useLogout,
+} from 'react-admin';
 import DashboardIcon from '@mui/icons-material/Dashboard';
 import ScheduleIcon from '@mui/icons-material/Schedule';
 import DirectionsRunIcon from '@mui/icons-material/DirectionsRun';
 import HubIcon from '@mui/icons-material/Hub';
 import HistoryEduIcon from '@mui/icons-material/HistoryEdu';
 import { PauseToggle } from './PauseToggle';
+import { onUnauthorized } from '../api/http';
+import { storedToken } from '../api/token';
 
 function AppMenu() {
   return (
@@ -19,9 +31,18 @@ function AppMenu() {
   );
 }
 
+/** The user menu, with "Sign out", only while a token is in use (servers with ACLs). */
+function TokenUserMenu() {
+  return (
+    <UserMenu>
+      <Logout />
+    </UserMenu>
+  );
+}
+
 function TopBar() {
   return (
-    <AppBar toolbar={<TopBarTools />} userMenu={false}>
+    <AppBar toolbar={<TopBarTools />} userMenu={storedToken() ? <TokenUserMenu /> : false}>
       <TitlePortal />
     </AppBar>
   );
@@ -36,7 +57,19 @@ function TopBarTools() {
   );
 }
 
+/** Sends the user to the token sign-in page whenever the API answers 401. */
+function useSignInOnUnauthorized() {
+  const logout = useLogout();
+  useEffect(() => {
+    onUnauthorized(() => {
+      void logout();
+    });
+    return () => onUnauthorized(() => {});
+  }, [logout]);
+}
+
 export function AppLayout({ children }: { children: ReactNode }) {
+  useSignInOnUnauthorized();
   return (
     // min-width 0 lets wide tables scroll inside their card instead of widening the page.
     <Layout appBar={TopBar} menu={AppMenu} sx={{ minWidth: 0, '& .RaLayout-appFrame, & .RaLayout-contentWithSidebar, & .RaLayout-content': { minWidth: 0 } }}>

@@ -3,9 +3,10 @@
 // Helpers outside `#[test]` functions panic on purpose when a fixture is broken.
 #![allow(clippy::unwrap_used)]
 
+mod acl;
 mod additions;
-mod browsers;
 mod audit;
+mod browsers;
 mod cluster;
 mod common;
 mod executions;

@@ -29,6 +29,8 @@ pub struct ClusterNode {
 /// Servers and agents started from the built binary.
 pub struct Cluster {
     pub nodes: Vec<ClusterNode>,
+    /// With `--acl-enabled` servers: the bootstrap (management) token every request sends.
+    pub token: Option<String>,
     client: reqwest::Client,
     expect: usize,
     /// `http`, or `https` for a cluster started with certificates.
@@ -170,6 +172,7 @@ impl Cluster {
         }
         let mut cluster = Cluster {
             nodes,
+            token: None,
             client,
             expect: servers,
             scheme,
@@ -179,6 +182,9 @@ impl Cluster {
             node.spawn(&seeds, servers);
         }
         let total = cluster.nodes.len();
+        if server_args.contains(&"--acl-enabled") {
+            cluster.token = Some(cluster.bootstrap_acl().await);
+        }
         let deadline = Instant::now() + Duration::from_secs(60);
         while !cluster.formed(total).await {
             cluster.respawn_port_clashes();
@@ -188,6 +194,29 @@ impl Cluster {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
         cluster
+    }
+
+    /// Makes the first management token once a leader can take the write.
+    async fn bootstrap_acl(&mut self) -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            for port in self.clone_handle().ports {
+                // Servers still starting refuse connections; a leader not yet elected is 503.
+                let url = format!("{}://127.0.0.1:{port}/v1/acl/bootstrap", self.scheme);
+                let Ok(response) = self.client.post(&url).send().await else {
+                    continue;
+                };
+                if response.status().is_success() {
+                    let answer: Value = response.json().await.unwrap();
+                    return answer["SecretID"].as_str().unwrap().to_string();
+                }
+            }
+            self.respawn_port_clashes();
+            if Instant::now() > deadline {
+                self.fail("the ACL bootstrap succeeds");
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
     }
 
     async fn formed(&self, total: usize) -> bool {
@@ -264,6 +293,7 @@ impl Cluster {
                 .collect(),
             client: self.client.clone(),
             scheme: self.scheme,
+            token: self.token.clone(),
         }
     }
 
@@ -365,14 +395,25 @@ pub struct Handle {
     pub client: reqwest::Client,
     /// `http` or `https`.
     pub scheme: &'static str,
+    /// The ACL token sent with every request, when the servers enforce ACLs.
+    pub token: Option<String>,
 }
 
 impl Handle {
+    /// A request carrying the cluster's ACL token, if it has one.
+    fn request(&self, method: reqwest::Method, url: &str) -> reqwest::RequestBuilder {
+        let request = self.client.request(method, url);
+        match &self.token {
+            Some(token) => request.header("x-dkron-token", token),
+            None => request,
+        }
+    }
+
     /// GET from the first running server that answers.
     pub async fn get_json_any(&self, path: &str) -> Option<Value> {
         for port in &self.ports {
             let url = format!("{}://127.0.0.1:{port}{path}", self.scheme);
-            if let Ok(response) = self.client.get(&url).send().await
+            if let Ok(response) = self.request(reqwest::Method::GET, &url).send().await
                 && response.status().is_success()
                 && let Ok(value) = response.json().await
             {
@@ -387,7 +428,7 @@ impl Handle {
         let mut seen = None;
         for port in &self.ports {
             let url = format!("{}://127.0.0.1:{port}/v1/leader", self.scheme);
-            let response = self.client.get(&url).send().await.ok()?;
+            let response = self.request(reqwest::Method::GET, &url).send().await.ok()?;
             let value: Value = response.json().await.ok()?;
             let name = value["Name"].as_str()?.to_string();
             if seen.as_ref().is_some_and(|seen| seen != &name) {
@@ -408,8 +449,7 @@ impl Handle {
     pub async fn post(&self, port: u16, path: &str, body: &str) -> (u16, String) {
         let url = format!("{}://127.0.0.1:{port}{path}", self.scheme);
         let response = self
-            .client
-            .post(&url)
+            .request(reqwest::Method::POST, &url)
             .header("content-type", "application/json")
             .body(body.to_string())
             .send()

@@ -55,18 +55,19 @@ impl Server {
             .timeout(Duration::from_secs(30))
             .build()
             .unwrap();
-        Server::start_over(dir, extra_args, client, "http").await
+        Server::start_over(dir, extra_args, env, client, "http").await
     }
 
     /// Starts a server with certificate flags among `extra_args`, talking HTTPS to it
     /// through `client`.
     pub async fn start_https(dir: &Path, extra_args: &[&str], client: reqwest::Client) -> Server {
-        Server::start_over(dir, extra_args, client, "https").await
+        Server::start_over(dir, extra_args, &[], client, "https").await
     }
 
     async fn start_over(
         dir: &Path,
         extra_args: &[&str],
+        env: &[(&str, &str)],
         client: reqwest::Client,
         scheme: &'static str,
     ) -> Server {

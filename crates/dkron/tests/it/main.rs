@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod acl;
+mod acl_cluster;
 mod admin;
 mod allocator;
 mod audit;

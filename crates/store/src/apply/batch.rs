@@ -16,8 +16,8 @@ use crate::tables::{ACTIVE, EXECUTIONS, JOBS, LEDGER, META, NOTICES};
 
 /// The tables a command may touch, opened once per batch.
 pub(crate) struct Tables<'txn> {
-    /// The transaction, for the tables only some commands touch (the audit log): those are
-    /// opened by the commands that use them, not here, so a batch of run records opens no
+    /// The transaction, for the tables only some commands touch (the audit log, the ACL
+    /// tables): those commands open them, not `open`, so a batch of run records opens no
     /// more tables than it needs.
     pub(crate) txn: &'txn WriteTransaction,
     pub(crate) jobs: Table<'txn, &'static str, &'static [u8]>,

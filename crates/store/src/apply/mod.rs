@@ -1,5 +1,6 @@
 //! Applying commands to the tables inside one write transaction.
 
+mod acl;
 mod audit;
 mod batch;
 mod jobs;
@@ -8,6 +9,8 @@ mod prune;
 mod retention;
 mod runs;
 
+pub use acl::ALREADY_BOOTSTRAPPED;
+pub(crate) use acl::{ACL_BOOTSTRAPPED_KEY, find_by_accessor};
 pub(crate) use batch::Tables;
 
 use crate::StoreError;
@@ -56,6 +59,11 @@ pub(crate) fn apply(
             }
             Ok(CommandResult::Batch(results))
         }
+        Command::AclBootstrap { token } => acl::bootstrap(tables, *token),
+        Command::AclUpsertPolicy(policy) => acl::upsert_policy(tables, policy),
+        Command::AclDeletePolicy { name } => acl::delete_policy(tables, &name),
+        Command::AclCreateToken { token } => acl::create_token(tables, *token),
+        Command::AclDeleteToken { accessor_id } => acl::delete_token(tables, &accessor_id),
         occurrence_command @ (Command::Launch { .. }
         | Command::Skip { .. }
         | Command::SkipRange { .. }

@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod acl;
 mod audit;
 mod chaining;
 mod notices;
