@@ -43,9 +43,14 @@ fn token(name: &str, kind: TokenKind, secret: &str, expired: bool) -> Token {
 
 /// A server with ACLs on, a job, a policy `granted` giving `capabilities` on `path`, and
 /// three tokens: management, client (with `granted`), and an expired client.
+const UI_DEV_ORIGIN: &str = "http://127.0.0.1:5173";
+
 async fn acl_api(path: &str, capabilities: &[&str]) -> TestApi {
+    // The UI's development server may call the API from a browser: its preflights must
+    // pass the token check (they never carry a token).
     let options = ApiOptions {
         acl_enabled: true,
+        cors_allowed_origins: vec![UI_DEV_ORIGIN.to_owned()],
         ..ApiOptions::new(NODE)
     };
     let api = api_with(options);
@@ -325,7 +330,7 @@ async fn preflights_and_health_pass_without_a_token() {
     let preflight = Request::builder()
         .method("OPTIONS")
         .uri("/v1/jobs")
-        .header("origin", "http://127.0.0.1:5173")
+        .header("origin", UI_DEV_ORIGIN)
         .header("access-control-request-method", "POST")
         .body(Body::empty())
         .unwrap();
