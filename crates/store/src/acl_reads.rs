@@ -1,7 +1,7 @@
 //! Reading the ACL state: policies, tokens, and whether the bootstrap happened.
 
 use dkron_acl::{Policy, SecretHash, Token};
-use redb::{ReadableDatabase, ReadableTable};
+use redb::{ReadableDatabase, ReadableTable, TableDefinition};
 
 use crate::apply::{ACL_BOOTSTRAPPED_KEY, find_by_accessor};
 use crate::error::engine;
@@ -9,69 +9,35 @@ use crate::records::Record;
 use crate::tables::{ACL_POLICIES, ACL_TOKENS, META};
 use crate::{StateStore, StoreError};
 
+/// An ACL table: rows keyed by a name (policies) or a secret's hash (tokens).
+type AclTable = TableDefinition<'static, &'static str, &'static [u8]>;
+
 impl StateStore {
     /// Returns every ACL policy in name order.
     pub fn acl_policies(&self) -> Result<Vec<Policy>, StoreError> {
-        let txn = self
-            .db
-            .begin_read()
-            .map_err(engine("listing acl policies"))?;
-        let table = txn
-            .open_table(ACL_POLICIES)
-            .map_err(engine("listing acl policies"))?;
-        let mut policies = Vec::new();
-        for item in table.iter().map_err(engine("listing acl policies"))? {
-            let (key, value) = item.map_err(engine("listing acl policies"))?;
-            policies.push(Policy::decode(key.value(), value.value())?);
-        }
-        Ok(policies)
+        self.acl_rows(ACL_POLICIES, "listing acl policies", Policy::decode)
     }
 
     /// Returns one ACL policy.
     pub fn acl_policy(&self, name: &str) -> Result<Option<Policy>, StoreError> {
-        let txn = self
-            .db
-            .begin_read()
-            .map_err(engine("reading an acl policy"))?;
-        let table = txn
-            .open_table(ACL_POLICIES)
-            .map_err(engine("reading an acl policy"))?;
-        let value = table.get(name).map_err(engine("reading an acl policy"))?;
-        value
-            .map(|bytes| Policy::decode(name, bytes.value()))
-            .transpose()
+        self.acl_row(ACL_POLICIES, name, "reading an acl policy", Policy::decode)
     }
 
-    /// Returns every ACL token (hashes only, never secrets).
+    /// Returns every ACL token (hashes only, never secrets), oldest first.
     pub fn acl_tokens(&self) -> Result<Vec<Token>, StoreError> {
-        let txn = self.db.begin_read().map_err(engine("listing acl tokens"))?;
-        let table = txn
-            .open_table(ACL_TOKENS)
-            .map_err(engine("listing acl tokens"))?;
-        let mut tokens = Vec::new();
-        for item in table.iter().map_err(engine("listing acl tokens"))? {
-            let (key, value) = item.map_err(engine("listing acl tokens"))?;
-            tokens.push(Token::decode(key.value(), value.value())?);
-        }
+        let mut tokens = self.acl_rows(ACL_TOKENS, "listing acl tokens", Token::decode)?;
         tokens.sort_by_key(|token| token.create_time);
         Ok(tokens)
     }
 
     /// Returns the token whose secret has this hash: one lookup, on every request.
     pub fn acl_token_by_secret(&self, hash: &SecretHash) -> Result<Option<Token>, StoreError> {
-        let txn = self
-            .db
-            .begin_read()
-            .map_err(engine("reading an acl token"))?;
-        let table = txn
-            .open_table(ACL_TOKENS)
-            .map_err(engine("reading an acl token"))?;
-        let value = table
-            .get(hash.as_str())
-            .map_err(engine("reading an acl token"))?;
-        value
-            .map(|bytes| Token::decode(hash.as_str(), bytes.value()))
-            .transpose()
+        self.acl_row(
+            ACL_TOKENS,
+            hash.as_str(),
+            "reading an acl token",
+            Token::decode,
+        )
     }
 
     /// Returns the token with this accessor id.
@@ -94,5 +60,36 @@ impl StateStore {
             .get(ACL_BOOTSTRAPPED_KEY)
             .map_err(engine("reading meta"))?
             .is_some())
+    }
+
+    /// Decodes every row of an ACL table, in key order.
+    fn acl_rows<T>(
+        &self,
+        definition: AclTable,
+        action: &'static str,
+        decode: impl Fn(&str, &[u8]) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        let txn = self.db.begin_read().map_err(engine(action))?;
+        let table = txn.open_table(definition).map_err(engine(action))?;
+        let mut rows = Vec::new();
+        for item in table.iter().map_err(engine(action))? {
+            let (key, value) = item.map_err(engine(action))?;
+            rows.push(decode(key.value(), value.value())?);
+        }
+        Ok(rows)
+    }
+
+    /// Decodes the row of an ACL table under `key`, if there is one.
+    fn acl_row<T>(
+        &self,
+        definition: AclTable,
+        key: &str,
+        action: &'static str,
+        decode: impl Fn(&str, &[u8]) -> Result<T, StoreError>,
+    ) -> Result<Option<T>, StoreError> {
+        let txn = self.db.begin_read().map_err(engine(action))?;
+        let table = txn.open_table(definition).map_err(engine(action))?;
+        let value = table.get(key).map_err(engine(action))?;
+        value.map(|bytes| decode(key, bytes.value())).transpose()
     }
 }
