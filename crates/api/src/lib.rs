@@ -37,6 +37,8 @@ mod validation;
 pub mod testsuite;
 #[cfg(any(test, feature = "testsuite"))]
 mod testsuite_acl;
+#[cfg(any(test, feature = "testsuite"))]
+mod testsuite_acl_memory;
 
 pub use acl::{AclBackend, AclChange};
 pub use audit::{AuditNote, AuditQuery};

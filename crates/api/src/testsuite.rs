@@ -47,8 +47,8 @@ struct Inner {
 pub struct InMemoryBackend {
     info: AgentInfo,
     inner: Mutex<Inner>,
-    /// The ACL state (see `testsuite_acl.rs`).
-    pub(crate) acl: Mutex<crate::testsuite_acl::AclMemory>,
+    /// The ACL state (see `testsuite_acl_memory.rs`).
+    pub(crate) acl: Mutex<crate::testsuite_acl_memory::AclMemory>,
 }
 
 impl InMemoryBackend {

@@ -1,7 +1,6 @@
-//! The in-memory backend's ACL state: the same rules as the store (bootstrap once, tokens
-//! keyed by their secret's hash, policies by name).
+//! The in-memory backend's ACL routes: its `AclBackend` over the state kept in
+//! `testsuite_acl_memory.rs`, and helpers for tests to put tokens and policies in place.
 
-use std::collections::BTreeMap;
 use std::sync::MutexGuard;
 
 use dkron_acl::{Policy, SecretHash, Token};
@@ -9,62 +8,7 @@ use dkron_acl::{Policy, SecretHash, Token};
 use crate::acl::{AclBackend, AclChange};
 use crate::backend::BackendError;
 use crate::testsuite::InMemoryBackend;
-
-/// Policies, tokens and the bootstrap flag.
-#[derive(Debug, Default)]
-pub(crate) struct AclMemory {
-    policies: BTreeMap<String, Policy>,
-    tokens: BTreeMap<SecretHash, Token>,
-    bootstrapped: bool,
-}
-
-impl AclMemory {
-    fn insert_token(&mut self, token: Token) -> Result<Option<Token>, BackendError> {
-        let accessor_taken = self
-            .tokens
-            .values()
-            .any(|stored| stored.accessor_id == token.accessor_id);
-        if accessor_taken || self.tokens.contains_key(&token.secret_hash) {
-            return Err(BackendError::Rejected("ACL token is already in use".into()));
-        }
-        self.tokens.insert(token.secret_hash.clone(), token.clone());
-        Ok(Some(token))
-    }
-
-    fn apply(&mut self, change: AclChange) -> Result<Option<Token>, BackendError> {
-        match change {
-            AclChange::Bootstrap(_) if self.bootstrapped => {
-                Err(BackendError::Rejected("ACL bootstrap already done".into()))
-            }
-            AclChange::Bootstrap(token) => {
-                self.bootstrapped = true;
-                self.insert_token(token)
-            }
-            AclChange::CreateToken(token) => self.insert_token(token),
-            AclChange::UpsertPolicy(policy) => {
-                self.policies.insert(policy.name.clone(), policy);
-                Ok(None)
-            }
-            AclChange::DeletePolicy(name) => match self.policies.remove(&name) {
-                Some(_) => Ok(None),
-                None => Err(BackendError::NotFound(format!(
-                    "ACL policy {name} not found"
-                ))),
-            },
-            AclChange::DeleteToken(accessor) => {
-                let key = self
-                    .tokens
-                    .iter()
-                    .find(|(_, token)| token.accessor_id == accessor)
-                    .map(|(key, _)| key.clone())
-                    .ok_or_else(|| {
-                        BackendError::NotFound(format!("ACL token {accessor} not found"))
-                    })?;
-                Ok(self.tokens.remove(&key))
-            }
-        }
-    }
-}
+use crate::testsuite_acl_memory::AclMemory;
 
 impl InMemoryBackend {
     fn acl_memory(&self) -> MutexGuard<'_, AclMemory> {
