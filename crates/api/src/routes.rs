@@ -225,10 +225,14 @@ pub fn router<B: ApiBackend>(backend: Arc<B>, options: ApiOptions) -> Router {
     let v1_routes = v1_routes::<B>(&options);
     let guard = AclGuard::new(backend.clone(), options.acl_enabled);
     let state: SharedState<B> = Arc::new(AppState::new(backend, options));
-    // A route layer runs after routing, so the audit middleware sees the matched route.
+    // Outermost first for a request: CORS and preflights, the browser guard, the caller and
+    // its token, then (a route layer, so it sees the matched route) the audit log. The CORS
+    // layer wraps the token check so that a 401 or 403 reaches an allowed origin's page,
+    // which must read it to ask for a token.
     let v1 = v1_routes
         .router
         .route_layer(from_fn_with_state(state.clone(), audit::record_writes::<B>))
+        .layer(from_fn_with_state(guard, acl::identify_caller::<B>))
         .layer(from_fn_with_state(allowed_origins, guard_browser_requests))
         .layer(from_fn_with_state(headers, v1_headers));
     root_routes::<B>()
@@ -236,7 +240,6 @@ pub fn router<B: ApiBackend>(backend: Arc<B>, options: ApiOptions) -> Router {
         .merge(v1)
         .fallback(not_found)
         .with_state(state)
-        .layer(from_fn_with_state(guard, acl::identify_caller::<B>))
         .layer(TraceLayer::new_for_http())
 }
 

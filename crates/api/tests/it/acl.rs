@@ -342,6 +342,18 @@ async fn preflights_and_health_pass_without_a_token() {
         reply.body
     );
     api.get("/health").await.expect(200);
+    // A page of an allowed origin must be able to read the 401 to ask for a token.
+    let from_ui = Request::builder()
+        .uri("/v1/jobs")
+        .header("origin", UI_DEV_ORIGIN)
+        .body(Body::empty())
+        .unwrap();
+    let reply = api.send(from_ui).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.body);
+    assert_eq!(
+        reply.header("access-control-allow-origin"),
+        Some(UI_DEV_ORIGIN)
+    );
     let reply = api.get("/v1/jobs").await.expect(401);
     assert_eq!(
         reply.header("www-authenticate"),
