@@ -244,13 +244,24 @@ async fn a_read_only_token_reads_a_management_token_writes_and_both_survive_a_re
     let actor_of = |action: &str| {
         entries
             .iter()
-            .find(|entry| entry["action"].as_str().is_some_and(|a| a.starts_with(action)))
+            .find(|entry| {
+                entry["action"]
+                    .as_str()
+                    .is_some_and(|a| a.starts_with(action))
+            })
             .map(|entry| entry["actor"].as_str().unwrap_or_default().to_owned())
     };
-    assert_eq!(actor_of("job.create").as_deref(), Some("bootstrap"), "{body}");
+    assert_eq!(
+        actor_of("job.create").as_deref(),
+        Some("bootstrap"),
+        "{body}"
+    );
     assert_eq!(actor_of("acl.").as_deref(), Some("bootstrap"), "{body}");
     let (status, body) = with_token(&server, "GET", "/v1/audit", "x-dkron-token", &client).await;
-    assert_eq!(status, 401, "the deleted client token reads no audit log: {body}");
+    assert_eq!(
+        status, 401,
+        "the deleted client token reads no audit log: {body}"
+    );
 
     tracing::info!("no secret is on disk or in the log");
     for secret in [&client, &manager] {
