@@ -92,6 +92,9 @@ async fn a_tls_cluster_runs_jobs_across_a_failover_and_a_node_of_another_ca_gets
     let seed = format!("127.0.0.1:{}", cluster.nodes[(leader + 1) % 3].gossip_port);
     a_stranger_agent_is_refused_and_never_a_target(&cluster, dir.path(), &other, &seed).await;
 
+    tracing::info!("phase: the stranger, restarted with the cluster's certificate, is admitted");
+    a_fixed_stranger_is_admitted(&cluster, dir.path(), &tls, &seed).await;
+
     tracing::info!("phase: a server with a certificate of another CA is not added to raft");
     let http = format!("127.0.0.1:{}", free_port());
     let server_flags = ["--server", "--bootstrap-expect", "0", "--http-addr", &http];
@@ -172,6 +175,71 @@ async fn a_stranger_agent_is_refused_and_never_a_target(
     );
     stranger.kill().unwrap();
     stranger.wait().unwrap();
+}
+
+/// The stranger restarted (on new ports) with a certificate of the cluster's CA: the servers
+/// probe it at its new address, drop the refusal, and a job for its tag runs on it.
+async fn a_fixed_stranger_is_admitted(
+    cluster: &Cluster,
+    dir: &std::path::Path,
+    tls: &dkron::tls_flags::ClientTlsArgs,
+    seed: &str,
+) {
+    let mut fixed = spawn_stranger(dir, "stranger", tls, seed, &["--tag", "pool=workers"]);
+    cluster
+        .wait_until(
+            "the fixed stranger is admitted",
+            Duration::from_secs(60),
+            |c| {
+                let handle = c.clone_handle();
+                async move {
+                    let members = handle.get_json_any("/v1/members").await;
+                    members
+                        .as_ref()
+                        .and_then(Value::as_array)
+                        .is_some_and(|all| {
+                            all.iter().any(|member| {
+                                member["Name"] == "stranger"
+                                    && member["Status"] == 1
+                                    && member["Tags"].get("dkron_rpc_trust").is_none()
+                            })
+                        })
+                        && !refused_anywhere(&handle, "stranger").await
+                }
+            },
+        )
+        .await;
+    let handle = cluster.clone_handle();
+    let job = json!({"name": "on-fixed", "schedule": "@manually", "executor": "shell",
+                     "executor_config": {"command": "echo hello"},
+                     "tags": {"pool": "workers"}});
+    handle.create_job(handle.ports[0], &job).await;
+    run_and_wait_for(cluster, "on-fixed", "stranger", 1).await;
+    fixed.kill().unwrap();
+    fixed.wait().unwrap();
+}
+
+/// Whether any server's `/v1/members` tags `name` as refused.
+async fn refused_anywhere(handle: &Handle, name: &str) -> bool {
+    for port in &handle.ports {
+        if is_refused_at(handle, *port, name).await {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether the server on `port` lists `name` with `dkron_rpc_trust: refused`.
+async fn is_refused_at(handle: &Handle, port: u16, name: &str) -> bool {
+    let members = handle.get_json_at(port, "/v1/members").await;
+    members
+        .as_ref()
+        .and_then(Value::as_array)
+        .is_some_and(|all| {
+            all.iter().any(|member| {
+                member["Name"] == name && member["Tags"]["dkron_rpc_trust"] == "refused"
+            })
+        })
 }
 
 /// Whether every server's `/v1/members` tags `name` as refused.
