@@ -82,13 +82,9 @@ async fn probe(node: Arc<Node>, member: Due) {
             RpcError::Remote { .. } | RpcError::Unimplemented { .. } | RpcError::Malformed { .. },
         ) => Probe::Trusted,
         Err(error) if error.is_handshake_refused() => {
-            let detail = match &error {
-                RpcError::Unreachable { detail, .. } => detail.clone(),
-                other => other.to_string(),
-            };
             // The connection may be kept: a later call must dial again, not reuse it.
             node.channels.forget(&member.rpc_addr);
-            Probe::Refused(detail)
+            Probe::Refused(handshake_reason(&error))
         }
         Err(_) => Probe::Unanswered,
     };
@@ -98,8 +94,40 @@ async fn probe(node: Arc<Node>, member: Due) {
         _ => String::new(),
     };
     if node.peer_trust.record(&member, found, Instant::now()) {
-        tracing::warn!(member = %member.name, rpc_addr = %member.rpc_addr, reason = %reason, "member refused: its node rpc does not hold this cluster's credential (tls handshake failed); it is never chosen to run jobs");
+        warn_refused(&member, &reason);
     } else if trusted {
         tracing::debug!(member = %member.name, rpc_addr = %member.rpc_addr, "member holds this cluster's credential");
     }
+}
+
+/// Marks `target` refused when an order to it at `rpc_addr` failed the TLS handshake, so the
+/// next occurrences skip it even if no probe has reached it yet.
+pub fn refused_by_call(node: &Node, target: &str, rpc_addr: &str, error: &RpcError) {
+    if !error.is_handshake_refused() {
+        return;
+    }
+    let member = Due {
+        name: target.to_string(),
+        rpc_addr: rpc_addr.to_string(),
+    };
+    let reason = handshake_reason(error);
+    node.channels.forget(rpc_addr);
+    if node
+        .peer_trust
+        .refuse(&member, reason.clone(), Instant::now())
+    {
+        warn_refused(&member, &reason);
+    }
+}
+
+/// The handshake's reason with the transport's causes (the top message may be vague).
+fn handshake_reason(error: &RpcError) -> String {
+    match error {
+        RpcError::Unreachable { detail, .. } => detail.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn warn_refused(member: &Due, reason: &str) {
+    tracing::warn!(member = %member.name, rpc_addr = %member.rpc_addr, reason = %reason, "member refused: its node rpc does not hold this cluster's credential (tls handshake failed); it is never chosen to run jobs");
 }

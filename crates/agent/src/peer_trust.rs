@@ -136,6 +136,29 @@ impl PeerTrust {
         news
     }
 
+    /// Records that another call (an order) failed the TLS handshake with `member`, so the
+    /// member is refused before or without a probe; returns true when this is news worth a
+    /// warning, as [`PeerTrust::record`] does.
+    pub fn refuse(&self, member: &Due, reason: String, now: Instant) -> bool {
+        let mut entries = self.lock();
+        if !entries.contains_key(&member.name) && entries.len() >= self.capacity {
+            return false;
+        }
+        let entry = entries.entry(member.name.clone()).or_insert(Entry {
+            rpc_addr: member.rpc_addr.clone(),
+            verdict: Probe::Unanswered,
+            checked: now,
+            in_flight: false,
+        });
+        entry.rpc_addr.clone_from(&member.rpc_addr);
+        entry.checked = now;
+        let found = Probe::Refused(reason);
+        let news = entry.verdict != found;
+        entry.verdict = found;
+        self.count_refused(&entries);
+        news
+    }
+
     /// Why the member `name` at `rpc_addr` is refused, if it is.
     pub fn refusal(&self, name: &str, rpc_addr: Option<&str>) -> Option<String> {
         if self.refused.load(Ordering::Acquire) == 0 {

@@ -104,3 +104,21 @@ fn probes_under_way_are_bounded() {
     assert_eq!(trust.due(&many, now).len(), MAX_PROBES_IN_FLIGHT);
     assert!(trust.due(&many, now).is_empty());
 }
+
+#[test]
+fn an_order_that_fails_the_handshake_refuses_the_member_without_a_probe() {
+    let trust = PeerTrust::default();
+    let now = Instant::now();
+    let stranger = member("stranger", "127.0.0.1:7000");
+    assert!(trust.refuse(&stranger, "invalid peer certificate".into(), now));
+    assert!(
+        !trust.refuse(&stranger, "invalid peer certificate".into(), now),
+        "warned once"
+    );
+    assert!(trust.refusal("stranger", Some("127.0.0.1:7000")).is_some());
+    // It is probed again later like any refused member, and admitted once it proves itself.
+    let later = now + RETRY_REFUSED_AFTER;
+    assert_eq!(trust.due(std::slice::from_ref(&stranger), later).len(), 1);
+    trust.record(&stranger, Probe::Trusted, later);
+    assert!(!trust.any_refused());
+}
