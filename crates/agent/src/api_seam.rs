@@ -411,7 +411,7 @@ impl ApiBackend for ApiSeam {
     }
 
     async fn members(&self) -> Result<Vec<Member>, BackendError> {
-        Ok(members::dkron_members(&self.0.gossip))
+        Ok(crate::peer_probe::members_with_trust(&self.0))
     }
 
     async fn leader(&self) -> Result<Option<Member>, BackendError> {

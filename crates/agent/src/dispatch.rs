@@ -51,6 +51,7 @@ async fn deliver(node: &Node, order: &RunOrder, target: &str) -> Result<(), Peer
         .run::<_, bool>(order)
         .await
         .map_err(|error| {
+            crate::peer_probe::refused_by_call(node, target, &addr, &error);
             PeerError::Answer(error.about_peer(format_args!("node {target} at {addr}")))
         })?;
     let answered = began.elapsed();

@@ -22,6 +22,8 @@ mod metrics;
 mod node;
 mod node_service;
 mod notices;
+mod peer_probe;
+mod peer_trust;
 mod pending_runs;
 mod reconcile;
 mod recorder;

@@ -75,11 +75,6 @@ pub fn status_of(gossip: &Gossip, node_name: &str) -> Option<MemberStatus> {
     gossip.member(node_name).map(|member| member.status)
 }
 
-/// Every member in Dkron's JSON shape.
-pub fn dkron_members(gossip: &Gossip) -> Vec<Member> {
-    gossip.members().into_iter().map(to_member).collect()
-}
-
 /// One member in Dkron's JSON shape (Serf's fields).
 pub fn to_member(member: MemberView) -> Member {
     Member::new(

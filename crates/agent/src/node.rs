@@ -18,6 +18,7 @@ use dkron_worker::Worker;
 use tokio_util::sync::CancellationToken;
 
 use crate::deliveries::Deliveries;
+use crate::peer_trust::PeerTrust;
 use crate::recorder::Recorder;
 
 /// Everything the API and scheduler seams share.
@@ -52,6 +53,8 @@ pub struct Node {
     /// run and kill orders carry, so nodes refuse them once a newer leader spoke (0 before it
     /// ever led).
     pub leader_term: std::sync::atomic::AtomicU64,
+    /// Members whose node RPC failed this cluster's TLS handshake: never job targets.
+    pub peer_trust: PeerTrust,
 }
 
 impl Node {
@@ -117,15 +120,18 @@ impl Node {
     /// Picks the nodes that run an occurrence of `job` (Dkron §5): alive members of this
     /// server's region carrying every tag of the job, at most the tag count of them, chosen
     /// at random. `members` is a snapshot of gossip taken once for a whole batch of decisions.
+    /// A member whose node RPC refused this cluster's credential is never a candidate.
     pub fn pick_targets(&self, job: &Job, members: &[MemberView]) -> Vec<String> {
         let spec = parse_job_tags(job.tags.as_ref());
         for warning in &spec.warnings {
             tracing::warn!(job = %job.name, "{warning}");
         }
         let region = self.tags.get("region");
+        let any_refused = self.peer_trust.any_refused();
         let candidates = members
             .iter()
             .filter(|member| member.tags.get("region") == region)
+            .filter(|member| !any_refused || !self.is_refused(member))
             .map(|member| Candidate {
                 name: &member.name,
                 tags: &member.tags,
@@ -137,5 +143,11 @@ impl Node {
             (random.finish() % count.max(1) as u64) as usize
         };
         select_targets(&spec, candidates, &mut pick)
+    }
+
+    /// Whether the member failed this cluster's TLS handshake at the address it advertises.
+    pub fn is_refused(&self, member: &MemberView) -> bool {
+        let rpc_addr = member.tags.get("rpc_addr").map(String::as_str);
+        self.peer_trust.refusal(&member.name, rpc_addr).is_some()
     }
 }

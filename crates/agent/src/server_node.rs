@@ -195,6 +195,7 @@ async fn start_server(
         shutdown: shutdown.clone(),
         started: std::time::Instant::now(),
         leader_term: std::sync::atomic::AtomicU64::new(0),
+        peer_trust: crate::peer_trust::PeerTrust::default(),
     });
     serve_rpc(
         rpc,
@@ -274,6 +275,7 @@ async fn join_and_lead(
     } else {
         tokio::spawn(end_previous_runs(recorder, node.worker.clone()));
     }
+    tokio::spawn(crate::peer_probe::follow(node.clone(), shutdown.clone()));
     let duties = leader_duties(config);
     tokio::spawn(leadership::follow(node.clone(), duties, shutdown));
     Ok(())

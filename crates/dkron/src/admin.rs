@@ -328,6 +328,7 @@ mod tests {
             RpcError::Unreachable {
                 message: "tcp connect error".into(),
                 detail: "tcp connect error".into(),
+                handshake_refused: false,
             },
         );
         assert_eq!(

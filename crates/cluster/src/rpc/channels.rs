@@ -50,6 +50,12 @@ impl Channels {
         }
     }
 
+    /// Whether calls are made over TLS with this cluster's credential, so a call that
+    /// succeeds proves the peer holds it too.
+    pub fn is_protected(&self) -> bool {
+        self.tls.is_some()
+    }
+
     /// Returns the channel to `addr` (`host:port`), creating it on first use. Nothing is
     /// dialled until the first call; a dead peer costs a failed call, not a blocked caller.
     pub fn get(&self, addr: &str) -> Result<Channel, BadAddress> {

@@ -30,6 +30,10 @@ pub enum RpcError {
         message: String,
         /// The message and its causes.
         detail: String,
+        /// Whether the TCP connection was made but the TLS handshake failed: the peer's
+        /// certificate is not from this cluster's CA (or ours is not from its CA), or it does
+        /// not speak TLS at all. A peer that is down or slow is not this.
+        handshake_refused: bool,
     },
     /// The peer does not offer the call (`Unimplemented`): a node from before the call was
     /// added, an agent asked what only servers do, or not a dkron-rs node at all.
@@ -69,6 +73,19 @@ pub enum RpcError {
 }
 
 impl RpcError {
+    /// Whether the call failed because the peer and this node do not trust each other's
+    /// credential (see [`RpcError::Unreachable`]'s `handshake_refused`), rather than because
+    /// the peer is down, slow or answered with an error.
+    pub fn is_handshake_refused(&self) -> bool {
+        matches!(
+            self,
+            RpcError::Unreachable {
+                handshake_refused: true,
+                ..
+            }
+        )
+    }
+
     /// Returns the error worded about the peer called, as nodes log and report it: "`peer`
     /// did not answer in time" for a timeout, "`peer`: message" for what the peer or the
     /// transport answered, and the reason alone for a failure on this side (a bad address, a
@@ -100,7 +117,9 @@ mod tests {
         let refused = RpcError::Unreachable {
             message: "tcp connect error".into(),
             detail: "tcp connect error: Connection refused (os error 111)".into(),
+            handshake_refused: false,
         };
+        assert!(!refused.is_handshake_refused());
         assert_eq!(
             refused.about_peer(format_args!("node {} at {}", "a", "10.0.0.1:6868")),
             "node a at 10.0.0.1:6868: tcp connect error"

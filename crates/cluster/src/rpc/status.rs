@@ -14,7 +14,11 @@ pub(crate) fn rpc_error(status: &Status) -> RpcError {
     let message = status.message().to_string();
     let detail = describe(status);
     match status.code() {
-        Code::Unavailable => RpcError::Unreachable { message, detail },
+        Code::Unavailable => RpcError::Unreachable {
+            message,
+            detail,
+            handshake_refused: tls_failed(status),
+        },
         Code::Unimplemented => RpcError::Unimplemented {
             message,
             detail,
@@ -43,6 +47,23 @@ fn answered_by_grpc(status: &Status) -> bool {
         .get("content-type")
         .and_then(|content_type| content_type.to_str().ok())
         .is_some_and(|content_type| content_type.starts_with("application/grpc"))
+}
+
+/// Whether a cause of the status is a TLS error: the connection was made, but the handshake
+/// (or the first TLS record) failed. rustls hands its errors to the transport wrapped in an
+/// `io::Error`, whose own `source` skips the wrapped error, so each I/O error is opened here.
+fn tls_failed(status: &Status) -> bool {
+    let mut cause = std::error::Error::source(status);
+    while let Some(error) = cause {
+        let wrapped = error
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref);
+        if error.is::<rustls::Error>() || wrapped.is_some_and(|inner| inner.is::<rustls::Error>()) {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
 }
 
 /// Returns the status message followed by the causes that are not already part of it, since
@@ -97,12 +118,18 @@ mod tests {
             RpcError::Unreachable {
                 message: "tcp connect error".into(),
                 detail: "tcp connect error".into(),
+                handshake_refused: false,
             }
         );
 
         let mut with_cause = Status::unavailable("tcp connect error");
         with_cause.set_source(std::sync::Arc::new(Refused));
-        let RpcError::Unreachable { message, detail } = rpc_error(&with_cause) else {
+        let RpcError::Unreachable {
+            message,
+            detail,
+            handshake_refused,
+        } = rpc_error(&with_cause)
+        else {
             panic!("an unavailable status is unreachable");
         };
         assert_eq!(message, "tcp connect error");
@@ -110,6 +137,19 @@ mod tests {
             detail,
             "tcp connect error: Connection refused (os error 111)"
         );
+        assert!(
+            !handshake_refused,
+            "a refused connection is not a refused credential"
+        );
+
+        // A peer whose certificate is not from our CA: rustls's error inside an I/O error.
+        let mut foreign = Status::unavailable("tcp connect error");
+        foreign.set_source(std::sync::Arc::new(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer),
+        )));
+        let foreign = rpc_error(&foreign);
+        assert!(foreign.is_handshake_refused(), "{foreign:?}");
 
         let agent = rpc_error(&grpc_unimplemented());
         assert!(

@@ -409,6 +409,16 @@ impl Handle {
         }
     }
 
+    /// GET from the server on `port`; `None` unless it answers with success and JSON.
+    pub async fn get_json_at(&self, port: u16, path: &str) -> Option<Value> {
+        let url = format!("{}://127.0.0.1:{port}{path}", self.scheme);
+        let response = self.request(reqwest::Method::GET, &url).send().await.ok()?;
+        if !response.status().is_success() {
+            return None;
+        }
+        response.json().await.ok()
+    }
+
     /// GET from the first running server that answers.
     pub async fn get_json_any(&self, path: &str) -> Option<Value> {
         for port in &self.ports {

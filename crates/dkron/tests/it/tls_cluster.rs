@@ -89,57 +89,11 @@ async fn a_tls_cluster_runs_jobs_across_a_failover_and_a_node_of_another_ca_gets
 
     tracing::info!("phase: an agent with a certificate of another CA receives no order");
     let other = make_certificates(dir.path(), "other");
-    let marker = dir.path().join("stranger-ran");
     let seed = format!("127.0.0.1:{}", cluster.nodes[(leader + 1) % 3].gossip_port);
-    let mut stranger = spawn_stranger(
-        dir.path(),
-        "stranger",
-        &other,
-        &seed,
-        &["--tag", "pool=strangers"],
-    );
-    let lure = json!({"name": "to-stranger", "schedule": "@manually", "executor": "shell",
-                      "executor_config": {"command": format!("touch {}", marker.display())},
-                      "tags": {"pool": "strangers"}});
-    let handle = cluster.clone_handle();
-    handle.create_job(handle.ports[0], &lure).await;
-    wait_alive(&cluster, "stranger").await;
-    // Every server's gossip view must list the stranger before the leader picks it.
-    cluster
-        .wait_until(
-            "a run for the stranger is launched",
-            Duration::from_secs(30),
-            |c| {
-                let handle = c.clone_handle();
-                async move {
-                    handle
-                        .post(handle.ports[0], "/v1/jobs/to-stranger", "")
-                        .await
-                        .0
-                        == 202
-                }
-            },
-        )
-        .await;
-    cluster
-        .wait_latest_occurrence("to-stranger", "failed")
-        .await;
-    let executions = handle
-        .get_json_any("/v1/jobs/to-stranger/executions")
-        .await
-        .unwrap();
-    let output = executions[0]["output"].as_str().unwrap_or_default();
-    assert!(
-        output.contains("could not be delivered to node stranger"),
-        "{executions}"
-    );
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    assert!(
-        std::fs::symlink_metadata(&marker).is_err(),
-        "the stranger never ran an order"
-    );
-    stranger.kill().unwrap();
-    stranger.wait().unwrap();
+    a_stranger_agent_is_refused_and_never_a_target(&cluster, dir.path(), &other, &seed).await;
+
+    tracing::info!("phase: the stranger, restarted with the cluster's certificate, is admitted");
+    a_fixed_stranger_is_admitted(&cluster, dir.path(), &tls, &seed).await;
 
     tracing::info!("phase: a server with a certificate of another CA is not added to raft");
     let http = format!("127.0.0.1:{}", free_port());
@@ -165,6 +119,146 @@ async fn a_tls_cluster_runs_jobs_across_a_failover_and_a_node_of_another_ca_gets
     assert!(peers.contains(&cluster.nodes[leader].name), "{peers}");
     stranger_server.kill().unwrap();
     stranger_server.wait().unwrap();
+}
+
+/// An agent with a certificate of another CA, tagged like the cluster's own agent: it joins
+/// gossip, every server marks it refused in `/v1/members` and the leader says why; a job
+/// for every node of its tag then runs on the cluster's agent only, with no undelivered run.
+async fn a_stranger_agent_is_refused_and_never_a_target(
+    cluster: &Cluster,
+    dir: &std::path::Path,
+    other: &dkron::tls_flags::ClientTlsArgs,
+    seed: &str,
+) {
+    let mut stranger = spawn_stranger(dir, "stranger", other, seed, &["--tag", "pool=workers"]);
+    wait_alive(cluster, "stranger").await;
+    cluster
+        .wait_until(
+            "every server marks the stranger refused",
+            Duration::from_secs(30),
+            |c| {
+                let handle = c.clone_handle();
+                async move { refused_everywhere(&handle, "stranger").await }
+            },
+        )
+        .await;
+    let leader = cluster.leader_index().await.expect("a leader");
+    let log = cluster.nodes[leader].log();
+    let warning = log
+        .lines()
+        .find(|line| line.contains("member refused") && line.contains("stranger"))
+        .unwrap_or_else(|| panic!("the leader says why the stranger is refused:\n{log}"));
+    assert!(warning.contains("WARN"), "{warning}");
+    assert!(warning.contains("rpc_addr="), "{warning}");
+
+    let job = json!({"name": "everywhere", "schedule": "@manually", "executor": "shell",
+                     "executor_config": {"command": "echo hello"}, "tags": {"pool": "workers"}});
+    let handle = cluster.clone_handle();
+    handle.create_job(handle.ports[0], &job).await;
+    for count in 1..=3 {
+        run_and_wait_for(cluster, "everywhere", "agent1", count).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let executions = handle
+        .get_json_any("/v1/jobs/everywhere/executions")
+        .await
+        .unwrap();
+    let all = executions.as_array().expect("a list of executions");
+    assert_eq!(all.len(), 3, "{executions}");
+    for execution in all {
+        assert_eq!(execution["node_name"], "agent1", "{executions}");
+        assert_eq!(execution["success"], true, "{executions}");
+    }
+    assert!(
+        !executions.to_string().contains("could not be delivered"),
+        "{executions}"
+    );
+    stranger.kill().unwrap();
+    stranger.wait().unwrap();
+}
+
+/// The stranger restarted (on new ports) with a certificate of the cluster's CA: the servers
+/// probe it at its new address, drop the refusal, and a job for its tag runs on it.
+async fn a_fixed_stranger_is_admitted(
+    cluster: &Cluster,
+    dir: &std::path::Path,
+    tls: &dkron::tls_flags::ClientTlsArgs,
+    seed: &str,
+) {
+    let mut fixed = spawn_stranger(dir, "stranger", tls, seed, &["--tag", "pool=workers"]);
+    cluster
+        .wait_until(
+            "the fixed stranger is admitted",
+            Duration::from_secs(60),
+            |c| {
+                let handle = c.clone_handle();
+                async move {
+                    let members = handle.get_json_any("/v1/members").await;
+                    members
+                        .as_ref()
+                        .and_then(Value::as_array)
+                        .is_some_and(|all| {
+                            all.iter().any(|member| {
+                                member["Name"] == "stranger"
+                                    && member["Status"] == 1
+                                    && member["Tags"].get("dkron_rpc_trust").is_none()
+                            })
+                        })
+                        && !refused_anywhere(&handle, "stranger").await
+                }
+            },
+        )
+        .await;
+    let handle = cluster.clone_handle();
+    let job = json!({"name": "on-fixed", "schedule": "@manually", "executor": "shell",
+                     "executor_config": {"command": "echo hello"},
+                     "tags": {"pool": "workers"}});
+    handle.create_job(handle.ports[0], &job).await;
+    run_and_wait_for(cluster, "on-fixed", "stranger", 1).await;
+    fixed.kill().unwrap();
+    fixed.wait().unwrap();
+}
+
+/// Whether any server's `/v1/members` tags `name` as refused.
+async fn refused_anywhere(handle: &Handle, name: &str) -> bool {
+    for port in &handle.ports {
+        if is_refused_at(handle, *port, name).await {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether the server on `port` lists `name` with `dkron_rpc_trust: refused`.
+async fn is_refused_at(handle: &Handle, port: u16, name: &str) -> bool {
+    let members = handle.get_json_at(port, "/v1/members").await;
+    members
+        .as_ref()
+        .and_then(Value::as_array)
+        .is_some_and(|all| {
+            all.iter().any(|member| {
+                member["Name"] == name && member["Tags"]["dkron_rpc_trust"] == "refused"
+            })
+        })
+}
+
+/// Whether every server's `/v1/members` tags `name` as refused.
+async fn refused_everywhere(handle: &Handle, name: &str) -> bool {
+    for port in &handle.ports {
+        let members = handle.get_json_at(*port, "/v1/members").await;
+        let refused = members
+            .as_ref()
+            .and_then(Value::as_array)
+            .is_some_and(|all| {
+                all.iter().any(|member| {
+                    member["Name"] == name && member["Tags"]["dkron_rpc_trust"] == "refused"
+                })
+            });
+        if !refused {
+            return false;
+        }
+    }
+    true
 }
 
 /// Starts a node with the certificates `tls` (of another CA), joining through `seed`.
