@@ -85,9 +85,11 @@ async fn store_submitted_job<B: ApiBackend>(
             .at_field("name"));
         }
     }
-    keep_stored_secrets(state, &mut job).await?;
+    // One read of the stored job serves the post-back rule and the audit note.
+    let stored = state.backend.get_job(&job.name).await?;
+    keep_stored_secrets(&mut job, stored.as_ref())?;
     validate(&job)?;
-    let note = job_write_note(state, &job).await?;
+    let note = job_write_note(&job, stored.as_ref());
     state
         .backend
         .upsert_job(job.clone())
@@ -111,17 +113,13 @@ async fn store_submitted_job<B: ApiBackend>(
 
 /// The audit note of a job write: created or updated, and which fields it changes compared
 /// with the job stored before it (read just before the write).
-async fn job_write_note<B: ApiBackend>(
-    state: &AppState<B>,
-    job: &Job,
-) -> Result<AuditNote, ApiError> {
-    let before = state.backend.get_job(&job.name).await?;
+fn job_write_note(job: &Job, before: Option<&Job>) -> AuditNote {
     let action = if before.is_some() {
         "job.update"
     } else {
         "job.create"
     };
-    Ok(AuditNote::new(action, &job.name).with_changes(job_changes(before.as_ref(), job)))
+    AuditNote::new(action, &job.name).with_changes(job_changes(before, job))
 }
 
 impl AuditNote {
@@ -135,15 +133,11 @@ impl AuditNote {
 
 /// Applies the post-back rule: a secret field holding the placeholder keeps the stored
 /// secret; a placeholder with no stored secret behind it is refused, naming the field.
-async fn keep_stored_secrets<B: ApiBackend>(
-    state: &AppState<B>,
-    job: &mut Job,
-) -> Result<(), ApiError> {
+fn keep_stored_secrets(job: &mut Job, stored: Option<&Job>) -> Result<(), ApiError> {
     if !holds_redacted_secrets(job) {
         return Ok(());
     }
-    let stored = state.backend.get_job(&job.name).await?;
-    restore_redacted_secrets(job, stored.as_ref())
+    restore_redacted_secrets(job, stored)
         .map_err(|error| ApiError::BadRequest(error.to_string()).at_field(error.field.clone()))
 }
 
