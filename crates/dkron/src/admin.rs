@@ -329,6 +329,7 @@ mod tests {
                 message: "tcp connect error".into(),
                 detail: "tcp connect error".into(),
                 handshake_refused: false,
+                not_connected: true,
             },
         );
         assert_eq!(

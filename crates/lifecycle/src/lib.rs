@@ -22,6 +22,9 @@
 //! 4. **Lost** ([`lost_report`], [`is_lost`]): a run whose node died or restarted ends as
 //!    lost, decided like a report.
 //!
+//! Between launch and start, a run whose order never reached its node may move to another
+//! node that fits ([`move_run`]).
+//!
 //! Each function takes plain values (the job with its bookkeeping, the ledger entry, the
 //! report, the time) and returns what to write; the store loads, calls, and writes
 //! (`crates/store/src/apply/runs.rs`). Nothing here does I/O or reads a clock, so the tests
@@ -34,6 +37,7 @@ mod ledger;
 mod lost;
 mod parents;
 mod refusal;
+mod relocate;
 mod retention;
 mod run;
 mod start;
@@ -54,6 +58,7 @@ pub use launch::{Launch, LaunchIntent, LaunchOutcome, SkippedRange, launch, skip
 pub use lost::{LostRun, is_lost, lost_report};
 pub use parents::parent_succeeded;
 pub use refusal::Refusal;
+pub use relocate::{MoveFacts, MoveRequest, move_run};
 pub use retention::{excess, executions_kept};
 pub use run::{RunPlan, RunReport, StoredExecution, group_of};
 pub use start::{StartFacts, StartReport, Started, start};

@@ -19,6 +19,14 @@ pub enum Refusal {
     NotActive(String),
     /// A final report for a run that already has one.
     AlreadyFinished(String),
+    /// A run cannot move to another node (it may have reached its node, or the new node
+    /// does not fit).
+    NotMovable {
+        /// Execution id.
+        execution_id: String,
+        /// Why it stays.
+        why: String,
+    },
 }
 
 impl std::fmt::Display for Refusal {
@@ -35,6 +43,9 @@ impl std::fmt::Display for Refusal {
             }
             Refusal::AlreadyFinished(execution_id) => {
                 write!(formatter, "run {execution_id} already has a final result")
+            }
+            Refusal::NotMovable { execution_id, why } => {
+                write!(formatter, "run {execution_id} cannot move: {why}")
             }
         }
     }

@@ -39,5 +39,7 @@ pub use schedule::{
     resolve_time_zone,
 };
 pub use status::{STATUS_FAILED, STATUS_PARTIALLY_FAILED, STATUS_SUCCESS, group_status};
-pub use tags::{Candidate, TargetSpec, parse_job_tags, select_targets};
+pub use tags::{
+    Candidate, TargetSpec, node_matches, parse_job_tags, select_targets, select_targets_avoiding,
+};
 pub use validation::{ValidationError, parent_cycle, parent_cycle_error, validate_job};

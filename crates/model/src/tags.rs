@@ -90,6 +90,38 @@ pub fn select_targets<'a>(
         .collect()
 }
 
+/// Like [`select_targets`], but nodes for which `avoided` holds (say, ones the leader just
+/// failed to reach) are chosen only to fill places no other qualifying node can: a job with
+/// one target runs elsewhere while another node qualifies, and on an avoided node rather than
+/// nowhere.
+pub fn select_targets_avoiding<'a>(
+    spec: &TargetSpec,
+    candidates: impl IntoIterator<Item = Candidate<'a>>,
+    avoided: impl Fn(&str) -> bool,
+    pick: &mut impl FnMut(usize) -> usize,
+) -> Vec<String> {
+    let (last_resort, preferred): (Vec<Candidate<'a>>, Vec<Candidate<'a>>) = candidates
+        .into_iter()
+        .partition(|candidate| avoided(candidate.name));
+    let mut chosen = select_targets(spec, preferred, pick);
+    let wanted = usize::try_from(spec.cardinality.max(0)).unwrap_or(usize::MAX);
+    if chosen.len() < wanted && !last_resort.is_empty() {
+        let missing = i64::try_from(wanted - chosen.len()).unwrap_or(i64::MAX);
+        let rest = TargetSpec {
+            cardinality: missing,
+            ..spec.clone()
+        };
+        chosen.extend(select_targets(&rest, last_resort, pick));
+    }
+    chosen
+}
+
+/// Returns true when a node with `node_tags` carries every tag the job asks for (its count
+/// aside): the node may run the job.
+pub fn node_matches(spec: &TargetSpec, node_tags: &StringMap) -> bool {
+    carries_all(node_tags, &spec.tags)
+}
+
 /// Returns true when the node has every wanted tag with exactly the wanted value.
 fn carries_all(node_tags: &StringMap, wanted: &StringMap) -> bool {
     wanted
@@ -194,5 +226,61 @@ mod tests {
         assert_eq!(draws, [4, 3]);
         let mut last = |n: usize| n - 1;
         assert_eq!(select_targets(&spec, nodes, &mut last), ["c", "d"]);
+    }
+
+    #[test]
+    fn avoided_nodes_only_fill_places_no_other_node_can() {
+        // Issue 14: a node the leader cannot reach is not chosen while another qualifies.
+        let web = map(&[("role", "web")]);
+        let nodes = [
+            Candidate {
+                name: "a",
+                tags: &web,
+                alive: true,
+            },
+            Candidate {
+                name: "b",
+                tags: &web,
+                alive: true,
+            },
+        ];
+        let one = parse_job_tags(Some(&map(&[("role", "web:1")])));
+        let avoid_a = |name: &str| name == "a";
+        for draw in 0..2 {
+            let mut pick = |_: usize| draw;
+            assert_eq!(
+                select_targets_avoiding(&one, nodes, avoid_a, &mut pick),
+                ["b"]
+            );
+        }
+        let mut first = |_: usize| 0;
+        // Every qualifying node avoided: better one of them than none.
+        let both = |_: &str| true;
+        assert_eq!(
+            select_targets_avoiding(&one, nodes, both, &mut first).len(),
+            1
+        );
+        // Two places and one node avoided: the other first, then the avoided one.
+        let two = parse_job_tags(Some(&map(&[("role", "web:2")])));
+        assert_eq!(
+            select_targets_avoiding(&two, nodes, avoid_a, &mut first),
+            ["b", "a"]
+        );
+        // No count: every qualifying node runs it, avoided or not.
+        let all = parse_job_tags(Some(&map(&[("role", "web")])));
+        assert_eq!(
+            select_targets_avoiding(&all, nodes, avoid_a, &mut first),
+            ["b", "a"]
+        );
+        let none = parse_job_tags(Some(&map(&[("role", "web:0")])));
+        assert!(select_targets_avoiding(&none, nodes, avoid_a, &mut first).is_empty());
+    }
+
+    #[test]
+    fn a_node_matches_when_it_carries_every_tag_whatever_the_count() {
+        let spec = parse_job_tags(Some(&map(&[("role", "web:1")])));
+        assert!(node_matches(&spec, &map(&[("role", "web"), ("dc", "x")])));
+        assert!(!node_matches(&spec, &map(&[("role", "db")])));
+        assert!(!node_matches(&spec, &map(&[])));
     }
 }

@@ -150,6 +150,24 @@ pub enum Command {
         /// Leader time.
         at: DateTime<Utc>,
     },
+    /// Moves an active run that never reached its node to another node (issue 14, ADR 19):
+    /// the leader sends it there once this is committed. Answers `Done`, or `Failed` when
+    /// the lifecycle refuses (`dkron_lifecycle::move_run`): the run started, ended, is no
+    /// longer on `from_node`, or `to_node` does not fit.
+    MoveRun {
+        /// Job name.
+        job: String,
+        /// Nominal time of the occurrence.
+        nominal: DateTime<Utc>,
+        /// Execution id (unchanged by the move).
+        execution_id: String,
+        /// The node the run is on, which never received it.
+        from_node: String,
+        /// The node it moves to.
+        to_node: String,
+        /// The new node's tags as the leader saw them, checked against the job's.
+        to_node_tags: dkron_model::StringMap,
+    },
     /// Sets the history limits every replica enforces from now on.
     SetRetention(Retention),
     /// Deletes executions and ledger entries older than their job's age limit (the job's
@@ -379,6 +397,11 @@ impl std::fmt::Display for Command {
             }
             Command::LoseRuns { node_name, .. } => write!(formatter, "lose_runs({node_name})"),
             Command::LoseRun { execution_id, .. } => write!(formatter, "lose_run({execution_id})"),
+            Command::MoveRun {
+                execution_id,
+                to_node,
+                ..
+            } => write!(formatter, "move_run({execution_id} to {to_node})"),
             Command::DeleteExecutions { job } => write!(formatter, "delete_executions({job})"),
             Command::SetRetention(_) => formatter.write_str("set_retention"),
             Command::SetPaused { paused } => write!(formatter, "set_paused({paused})"),

@@ -34,6 +34,10 @@ pub enum RpcError {
         /// certificate is not from this cluster's CA (or ours is not from its CA), or it does
         /// not speak TLS at all. A peer that is down or slow is not this.
         handshake_refused: bool,
+        /// Whether no connection was made (TCP connect refused or timed out, or the TLS
+        /// handshake did not finish), so not one byte of the request left this node. False
+        /// when a connection existed and broke or stalled: the peer may have read the call.
+        not_connected: bool,
     },
     /// The peer does not offer the call (`Unimplemented`): a node from before the call was
     /// added, an agent asked what only servers do, or not a dkron-rs node at all.
@@ -86,6 +90,23 @@ impl RpcError {
         )
     }
 
+    /// Whether the peer certainly never received the call: no connection was made, or our
+    /// TLS handshake with it failed (it holds no credential of this cluster and no request
+    /// was processed). A call that timed out, or broke on a connection that existed, may
+    /// have been read; this is false for it.
+    pub fn never_reached_peer(&self) -> bool {
+        matches!(
+            self,
+            RpcError::Unreachable {
+                not_connected: true,
+                ..
+            } | RpcError::Unreachable {
+                handshake_refused: true,
+                ..
+            } | RpcError::BadAddress { .. }
+        )
+    }
+
     /// Returns the error worded about the peer called, as nodes log and report it: "`peer`
     /// did not answer in time" for a timeout, "`peer`: message" for what the peer or the
     /// transport answered, and the reason alone for a failure on this side (a bad address, a
@@ -118,8 +139,14 @@ mod tests {
             message: "tcp connect error".into(),
             detail: "tcp connect error: Connection refused (os error 111)".into(),
             handshake_refused: false,
+            not_connected: true,
         };
         assert!(!refused.is_handshake_refused());
+        assert!(refused.never_reached_peer());
+        assert!(
+            !timeout.never_reached_peer(),
+            "a call that timed out may have been read"
+        );
         assert_eq!(
             refused.about_peer(format_args!("node {} at {}", "a", "10.0.0.1:6868")),
             "node a at 10.0.0.1:6868: tcp connect error"

@@ -13,11 +13,21 @@ use super::service_error::ServiceError;
 pub(crate) fn rpc_error(status: &Status) -> RpcError {
     let message = status.message().to_string();
     let detail = describe(status);
+    let not_connected = connect_failed(status);
     match status.code() {
         Code::Unavailable => RpcError::Unreachable {
             message,
             detail,
             handshake_refused: tls_failed(status),
+            not_connected,
+        },
+        // A connect timeout through a custom connector (the TLS dialer) reaches tonic as a
+        // bare I/O error, which it calls `Unknown`: it is still a peer never reached.
+        _ if not_connected => RpcError::Unreachable {
+            message,
+            detail,
+            handshake_refused: tls_failed(status),
+            not_connected,
         },
         Code::Unimplemented => RpcError::Unimplemented {
             message,
@@ -59,6 +69,25 @@ fn tls_failed(status: &Status) -> bool {
             .downcast_ref::<std::io::Error>()
             .and_then(std::io::Error::get_ref);
         if error.is::<rustls::Error>() || wrapped.is_some_and(|inner| inner.is::<rustls::Error>()) {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
+}
+
+/// Whether the call failed while connecting, before any request could be written: the
+/// transport marks every dialer failure (TCP or TLS) as a `ConnectError`, and the connect
+/// timeout around a custom dialer is an I/O `TimedOut` error wrapping tokio's `Elapsed`.
+fn connect_failed(status: &Status) -> bool {
+    let mut cause = std::error::Error::source(status);
+    while let Some(error) = cause {
+        let wrapped = error
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref);
+        if error.is::<tonic::ConnectError>()
+            || wrapped.is_some_and(|inner| inner.is::<tokio::time::error::Elapsed>())
+        {
             return true;
         }
         cause = error.source();
@@ -119,6 +148,7 @@ mod tests {
                 message: "tcp connect error".into(),
                 detail: "tcp connect error".into(),
                 handshake_refused: false,
+                not_connected: false,
             }
         );
 

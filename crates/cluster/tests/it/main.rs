@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod node_rpc_tls;
+mod unreached_peers;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -6,6 +6,7 @@ mod batch;
 mod jobs;
 mod notices;
 mod prune;
+mod relocate;
 mod retention;
 mod runs;
 
@@ -58,6 +59,22 @@ pub(crate) fn apply(
                 results.push(apply(tables, command)?);
             }
             Ok(CommandResult::Batch(results))
+        }
+        Command::MoveRun {
+            job,
+            nominal,
+            execution_id,
+            from_node,
+            to_node,
+            to_node_tags,
+        } => {
+            let request = dkron_lifecycle::MoveRequest {
+                execution_id: &execution_id,
+                from_node: &from_node,
+                to_node: &to_node,
+                to_node_tags: &to_node_tags,
+            };
+            relocate::move_run(tables, &job, nominal, request)
         }
         Command::AclBootstrap { token } => acl::bootstrap(tables, *token),
         Command::AclUpsertPolicy(policy) => acl::upsert_policy(tables, policy),

@@ -20,7 +20,7 @@ use crate::notices::NoticeKind;
 use crate::records::{Record, decode_ledger, encode_ledger, nanos};
 use crate::tables::MAX_ID;
 
-fn refused(refusal: Refusal) -> Result<CommandResult, StoreError> {
+pub(super) fn refused(refusal: Refusal) -> Result<CommandResult, StoreError> {
     let error = match refusal {
         Refusal::JobNotFound(job) => ApplyError::JobNotFound(job),
         other => ApplyError::Rejected(other.to_string()),
@@ -37,7 +37,7 @@ fn ledger_key(job: &str, nominal: DateTime<Utc>) -> String {
 }
 
 impl Tables<'_> {
-    fn load_ledger(
+    pub(super) fn load_ledger(
         &self,
         job: &str,
         nominal: DateTime<Utc>,
@@ -51,7 +51,7 @@ impl Tables<'_> {
             .transpose()
     }
 
-    fn save_ledger(&mut self, entry: &LedgerEntry) -> Result<(), StoreError> {
+    pub(super) fn save_ledger(&mut self, entry: &LedgerEntry) -> Result<(), StoreError> {
         self.ledger
             .insert(
                 (entry.job_name.as_str(), nanos(entry.nominal_time)),
@@ -61,7 +61,7 @@ impl Tables<'_> {
         Ok(())
     }
 
-    fn load_execution(
+    pub(super) fn load_execution(
         &self,
         job: &str,
         nominal: DateTime<Utc>,
@@ -98,7 +98,7 @@ impl Tables<'_> {
         Ok(())
     }
 
-    fn is_active(
+    pub(super) fn is_active(
         &self,
         node_name: &str,
         job: &str,

@@ -5,6 +5,7 @@
 mod acl;
 mod audit;
 mod chaining;
+mod moves;
 mod notices;
 mod occurrences;
 mod overlap;
