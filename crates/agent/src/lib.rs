@@ -14,6 +14,7 @@ mod chaining;
 mod deliveries;
 mod dispatch;
 mod error;
+mod failover;
 mod identity;
 mod kill;
 mod leadership;
@@ -33,6 +34,7 @@ mod scheduler_seam;
 mod server_node;
 mod startup;
 mod transport;
+mod unreachable;
 mod writer;
 
 pub use run::run;

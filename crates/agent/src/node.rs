@@ -11,6 +11,7 @@ use dkron_cluster::rpc::Channels;
 use dkron_membership::{Gossip, MemberView};
 use dkron_model::{
     Candidate, Job, MemberStatus, Schedule, ScheduleError, gotime, parse_job_tags, select_targets,
+    select_targets_avoiding,
 };
 use dkron_scheduler::SchedulerHandle;
 use dkron_store::{StoreError, StoredJob};
@@ -20,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 use crate::deliveries::Deliveries;
 use crate::peer_trust::PeerTrust;
 use crate::recorder::Recorder;
+use crate::unreachable::Unreachable;
 
 /// Everything the API and scheduler seams share.
 pub struct Node {
@@ -55,6 +57,9 @@ pub struct Node {
     pub leader_term: std::sync::atomic::AtomicU64,
     /// Members whose node RPC failed this cluster's TLS handshake: never job targets.
     pub peer_trust: PeerTrust,
+    /// Members this server failed to reach over node RPC a moment ago: other matching
+    /// members are chosen first while the mark holds.
+    pub unreachable: Unreachable,
 }
 
 impl Node {
@@ -120,7 +125,8 @@ impl Node {
     /// Picks the nodes that run an occurrence of `job` (Dkron §5): alive members of this
     /// server's region carrying every tag of the job, at most the tag count of them, chosen
     /// at random. `members` is a snapshot of gossip taken once for a whole batch of decisions.
-    /// A member whose node RPC refused this cluster's credential is never a candidate.
+    /// A member whose node RPC refused this cluster's credential is never a candidate; one
+    /// this server just failed to reach is chosen only when no other member qualifies.
     pub fn pick_targets(&self, job: &Job, members: &[MemberView]) -> Vec<String> {
         let spec = parse_job_tags(job.tags.as_ref());
         for warning in &spec.warnings {
@@ -142,7 +148,13 @@ impl Node {
             random.write_u8(1);
             (random.finish() % count.max(1) as u64) as usize
         };
-        select_targets(&spec, candidates, &mut pick)
+        // The usual case, nobody marked, stays the plain draw (the per-run path is counted).
+        if !self.unreachable.any() {
+            return select_targets(&spec, candidates, &mut pick);
+        }
+        let now = std::time::Instant::now();
+        let avoided = |name: &str| self.unreachable.is_marked(name, now);
+        select_targets_avoiding(&spec, candidates, avoided, &mut pick)
     }
 
     /// Whether the member failed this cluster's TLS handshake at the address it advertises.

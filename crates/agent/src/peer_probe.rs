@@ -86,8 +86,17 @@ async fn probe(node: Arc<Node>, member: Due) {
             node.channels.forget(&member.rpc_addr);
             Probe::Refused(handshake_reason(&error))
         }
-        Err(_) => Probe::Unanswered,
+        Err(error) => {
+            if error.never_reached_peer() {
+                // Issue 14: a member the leader cannot connect to gets no new runs for a while.
+                node.unreachable.mark(&member.name, Instant::now());
+            }
+            Probe::Unanswered
+        }
     };
+    if found == Probe::Trusted {
+        node.unreachable.clear(&member.name);
+    }
     let trusted = found == Probe::Trusted;
     let reason = match &found {
         Probe::Refused(reason) => reason.clone(),

@@ -196,6 +196,7 @@ async fn start_server(
         started: std::time::Instant::now(),
         leader_term: std::sync::atomic::AtomicU64::new(0),
         peer_trust: crate::peer_trust::PeerTrust::default(),
+        unreachable: crate::unreachable::Unreachable::default(),
     });
     serve_rpc(
         rpc,

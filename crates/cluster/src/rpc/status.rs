@@ -158,6 +158,7 @@ mod tests {
             message,
             detail,
             handshake_refused,
+            not_connected,
         } = rpc_error(&with_cause)
         else {
             panic!("an unavailable status is unreachable");
@@ -170,6 +171,10 @@ mod tests {
         assert!(
             !handshake_refused,
             "a refused connection is not a refused credential"
+        );
+        assert!(
+            !not_connected,
+            "only the transport's own connect errors say no connection was made"
         );
 
         // A peer whose certificate is not from our CA: rustls's error inside an I/O error.
@@ -228,6 +233,37 @@ mod tests {
             ),
             "{slow:?}"
         );
+    }
+
+    #[test]
+    fn a_failure_while_connecting_says_no_connection_was_made() {
+        // Issue 14: only such a failure lets the leader send the run to another node.
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        let mut status = Status::unavailable("tcp connect error");
+        status.set_source(std::sync::Arc::new(tonic::ConnectError(Box::new(refused))));
+        let error = rpc_error(&status);
+        assert!(error.never_reached_peer(), "{error:?}");
+
+        // A connection that broke after it was made: the peer may have read the call.
+        let broken = rpc_error(&Status::unavailable("connection reset"));
+        assert!(!broken.never_reached_peer(), "{broken:?}");
+        let slow = rpc_error(&Status::deadline_exceeded("Timeout expired"));
+        assert!(!slow.never_reached_peer(), "{slow:?}");
+    }
+
+    #[tokio::test]
+    async fn a_connect_timeout_through_the_tls_dialer_is_a_peer_never_reached() {
+        // The timeout wrapper of a custom dialer gives tonic a bare I/O error, which it
+        // calls `Unknown`.
+        let elapsed = tokio::time::timeout(std::time::Duration::ZERO, std::future::pending::<()>())
+            .await
+            .expect_err("a zero timeout elapses");
+        let timed_out = std::io::Error::new(std::io::ErrorKind::TimedOut, elapsed);
+        let mut status = Status::unknown("connection timed out");
+        status.set_source(std::sync::Arc::new(timed_out));
+        let error = rpc_error(&status);
+        assert!(error.never_reached_peer(), "{error:?}");
+        assert!(matches!(error, RpcError::Unreachable { .. }), "{error:?}");
     }
 
     #[test]
