@@ -165,13 +165,10 @@ async fn runs_for_a_killed_agent_go_to_the_other_one_until_gossip_notices() {
         "{} runs undelivered after the kill: {undelivered:#?}",
         undelivered.len()
     );
-    let moved = cluster.nodes[cluster.index_of("server1")]
-        .log()
-        .contains("run moved")
-        || cluster
-            .nodes
-            .iter()
-            .any(|node| node.log().contains("run moved to another node"));
+    let moved = cluster
+        .nodes
+        .iter()
+        .any(|node| node.log().contains("run moved to another node"));
     assert!(moved, "no run was moved\n{}", cluster.log_tails(40));
     let succeeded = states.get("succeeded").copied().unwrap_or_default();
     let total: usize = states.values().sum();
