@@ -21,8 +21,14 @@ const JOBS: usize = 6;
 const UNDELIVERED_ALLOWED_AFTER_KILL: usize = 2;
 
 async fn start_pool(dir: &Path) -> (Cluster, PathBuf) {
-    let runs_file = dir.join("runs.txt");
     let cluster = Cluster::start(dir, 3, &[&["pool=workers"], &["pool=workers"]]).await;
+    let runs_file = create_jobs(&cluster, dir).await;
+    (cluster, runs_file)
+}
+
+/// Creates the jobs; returns the file their runs append `job execution-id` lines to.
+async fn create_jobs(cluster: &Cluster, dir: &Path) -> PathBuf {
+    let runs_file = dir.join("runs.txt");
     let handle = cluster.clone_handle();
     for index in 0..JOBS {
         let job = json!({
@@ -35,7 +41,7 @@ async fn start_pool(dir: &Path) -> (Cluster, PathBuf) {
         });
         handle.create_job(handle.ports[index % 3], &job).await;
     }
-    (cluster, runs_file)
+    runs_file
 }
 
 /// How many times each occurrence (job, nominal nanos) ran, from the file the runs append to.
@@ -209,5 +215,69 @@ async fn a_stopped_agent_that_wakes_up_runs_no_occurrence_a_second_time() {
     assert!(
         total >= JOBS * 10,
         "the window held occurrences: {states:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_gossip_lists_alive_but_rpc_cannot_reach_loses_no_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cluster = Cluster::start(dir.path(), 3, &[&["pool=workers"], &["pool=workers"]]).await;
+
+    tracing::info!("phase: agent1 comes back advertising an rpc port where nothing listens");
+    let agent = cluster.index_of("agent1");
+    cluster.nodes[agent].kill();
+    let closed_port = crate::harness::free_port();
+    cluster.nodes[agent].node_args =
+        vec!["--advertise-rpc-port".to_string(), closed_port.to_string()];
+    cluster.restart(agent);
+    let advertised = format!("127.0.0.1:{closed_port}");
+    cluster
+        .wait_until(
+            "gossip lists agent1 alive at its unreachable rpc address",
+            Duration::from_secs(30),
+            |c| {
+                let h = c.clone_handle();
+                let advertised = advertised.clone();
+                async move {
+                    let members = h.get_json_any("/v1/members").await;
+                    members.is_some_and(|members| {
+                        members.as_array().unwrap().iter().any(|member| {
+                            member["Name"] == "agent1"
+                                && member["Status"] == 1
+                                && member["Tags"]["rpc_addr"] == advertised.as_str()
+                        })
+                    })
+                }
+            },
+        )
+        .await;
+    let runs_file = create_jobs(&cluster, dir.path()).await;
+    let from = Utc::now();
+    tokio::time::sleep(Duration::from_secs(12)).await;
+    let window_end = Utc::now() - TimeDelta::seconds(1);
+    wait_settled(&cluster, window_end).await;
+
+    tracing::info!("phase: every occurrence ran on agent2 though gossip offered agent1");
+    let handle = cluster.clone_handle();
+    let undelivered = undelivered_between(&handle, from, window_end).await;
+    let states = states_between(&handle, from, window_end).await;
+    let ran = assert_no_occurrence_twice(&runs_file);
+    eprintln!(
+        "with agent1 unreachable over rpc: {} undelivered, ledger states {states:?}, {ran} occurrences ran",
+        undelivered.len()
+    );
+    assert!(
+        undelivered.len() <= UNDELIVERED_ALLOWED_AFTER_KILL,
+        "{} runs undelivered: {undelivered:#?}",
+        undelivered.len()
+    );
+    let marked = cluster
+        .nodes
+        .iter()
+        .any(|node| node.log().contains("node unreachable over rpc"));
+    assert!(
+        marked,
+        "no node was marked unreachable\n{}",
+        cluster.log_tails(40)
     );
 }
