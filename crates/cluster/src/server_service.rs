@@ -7,6 +7,7 @@ use tonic::{Request, Response, Status};
 
 use crate::error::ClusterError;
 use crate::forward;
+use crate::leader_view::LeaderView;
 use crate::node::RaftNode;
 use crate::rpc::proto::server_server::Server;
 use crate::rpc::proto::{Empty, Json};
@@ -82,6 +83,10 @@ impl Server for ServerService {
         // A forwarded write is never passed on again: at worst it fails as `NotLeader`.
         let answer: WriteAnswer = if self.raft.is_leader() || forwarded {
             self.raft.write_indexed(command).await
+        } else if let LeaderView::Unknown(reason) = self.raft.leader_view() {
+            // A follower cut off from its leader says so at once, so that an agent tries
+            // another server instead of waiting on this one.
+            Err(ClusterError::LeaderUnknown(reason))
         } else {
             match self.raft.leader_node() {
                 Some((_, leader)) => {
