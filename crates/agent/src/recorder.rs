@@ -178,9 +178,7 @@ async fn write_loop(
             batch.push(first);
         }
         drain(&mut lane, &mut batch);
-        // A caller that stopped waiting (an API write answered 503 after its time bound)
-        // was told its write may not apply: make that true for what was not sent yet.
-        batch.retain(|(_, reply)| !matches!(reply, Reply::Caller(caller) if caller.is_closed()));
+        drop_abandoned(&mut batch);
         if batch.is_empty() {
             continue;
         }
@@ -222,6 +220,12 @@ async fn write_loop(
         }
     }
     tracing::debug!(lane = lane_name, "recorder lane stopped");
+}
+
+/// Drops the commands whose caller stopped waiting: an API write answered 503 after its
+/// time bound was told it may not apply, and one not sent yet then never does.
+fn drop_abandoned(batch: &mut Vec<Queued>) {
+    batch.retain(|(_, reply)| !matches!(reply, Reply::Caller(caller) if caller.is_closed()));
 }
 
 /// Waits until the recorder gives up, and returns why (never, if its sender is gone).
@@ -376,5 +380,52 @@ mod tests {
         let mut next = Vec::new();
         drain(&mut lane, &mut next);
         assert_eq!(next.len(), 1, "the small record follows in the next batch");
+    }
+
+    #[test]
+    fn unwritten_commands_are_named_one_by_one_inside_batches() {
+        let (run_end, _) = finished(1);
+        let batch = Command::Batch(vec![
+            run_end,
+            Command::Batch(vec![Command::DeleteJob { name: "old".into() }]),
+        ]);
+        let named: Vec<String> = unbatched(&batch).into_iter().map(describe).collect();
+        assert_eq!(
+            named,
+            ["the end of run 1-node of job job", "delete_job(old)"]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_queued_write_whose_caller_left_is_never_sent() {
+        let (sender, mut lane) = mpsc::unbounded_channel();
+        let (reply, answer) = oneshot::channel();
+        sender
+            .send((
+                Command::DeleteJob {
+                    name: "gone".into(),
+                },
+                Reply::Caller(reply),
+            ))
+            .unwrap();
+        drop(answer);
+        let (reply, _waiting) = oneshot::channel();
+        sender
+            .send((
+                Command::DeleteJob {
+                    name: "kept".into(),
+                },
+                Reply::Caller(reply),
+            ))
+            .unwrap();
+        sender.send(finished(1)).unwrap();
+        let mut batch = Vec::new();
+        drain(&mut lane, &mut batch);
+        drop_abandoned(&mut batch);
+        let left: Vec<String> = batch
+            .iter()
+            .map(|(command, _)| command.to_string())
+            .collect();
+        assert_eq!(left, ["delete_job(kept)", "run_finished(1-node)"]);
     }
 }
