@@ -424,11 +424,13 @@ impl ApiBackend for ApiSeam {
     }
 
     async fn leader(&self) -> Result<Option<Member>, BackendError> {
-        if let LeaderView::Unknown(reason) = self.0.raft.leader_view() {
+        let id = match self.0.raft.leader_view() {
             // Each reason starts with what is missing: "no leader is …", "no quorum …".
-            return Err(BackendError::NotFound(reason.to_string()));
-        }
-        let Some((_, leader)) = self.0.raft.leader_node() else {
+            LeaderView::Unknown(reason) => return Err(BackendError::NotFound(reason.to_string())),
+            LeaderView::Me => self.0.raft.node_id(),
+            LeaderView::Other(id) => id,
+        };
+        let Some(leader) = self.0.raft.server_node_of(id) else {
             return Ok(None);
         };
         Ok(self.0.gossip.member(&leader.name).map(members::to_member))

@@ -350,12 +350,20 @@ impl RaftNode {
     /// Returns the current leader's id and address, if known.
     pub fn leader_node(&self) -> Option<(u64, ServerNode)> {
         let leader = self.leader()?;
-        let metrics = self.raft.metrics().borrow_watched().clone();
+        self.server_node_of(leader).map(|node| (leader, node))
+    }
+
+    /// Returns the name and address of server `id` in the Raft configuration. Used with the
+    /// id of a [`LeaderView`], which is read from openraft's metrics directly: the leader
+    /// watch behind [`RaftNode::leader_node`] may lag it by a moment on a loaded machine.
+    pub fn server_node_of(&self, id: u64) -> Option<ServerNode> {
+        let metrics = self.raft.metrics();
+        let metrics = metrics.borrow_watched();
         metrics
             .membership_config
             .membership()
-            .get_node(&leader)
-            .map(|node| (leader, node.clone()))
+            .get_node(&id)
+            .cloned()
     }
 
     /// Returns the Raft term this server is in (the leader's term, once it has one): what
@@ -444,10 +452,10 @@ impl RaftNode {
         match self.wait_leader_view(LEADER_WAIT_LIMIT).await {
             LeaderView::Me => self.write(command).await,
             LeaderView::Unknown(reason) => Err(ClusterError::LeaderUnknown(reason)),
-            LeaderView::Other(_) => {
-                let (_, leader) = self
-                    .leader_node()
-                    .ok_or(ClusterError::NotLeader { leader: None })?;
+            LeaderView::Other(id) => {
+                let leader = self
+                    .server_node_of(id)
+                    .ok_or(ClusterError::NotLeader { leader: Some(id) })?;
                 let (result, index) =
                     forward::write(&self.channels, &leader.addr, &command).await?;
                 self.wait_applied(index, READ_YOUR_WRITE_LIMIT).await;

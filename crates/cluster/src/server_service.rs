@@ -83,16 +83,18 @@ impl Server for ServerService {
         // A forwarded write is never passed on again: at worst it fails as `NotLeader`.
         let answer: WriteAnswer = if self.raft.is_leader() || forwarded {
             self.raft.write_indexed(command).await
-        } else if let LeaderView::Unknown(reason) = self.raft.leader_view() {
-            // A follower cut off from its leader says so at once, so that an agent tries
-            // another server instead of waiting on this one.
-            Err(ClusterError::LeaderUnknown(reason))
         } else {
-            match self.raft.leader_node() {
-                Some((_, leader)) => {
-                    forward::submit(self.raft.channels(), &leader.addr, &command, true).await
-                }
-                None => Err(ClusterError::NotLeader { leader: None }),
+            match self.raft.leader_view() {
+                // A follower cut off from its leader says so at once, so that an agent
+                // tries another server instead of waiting on this one.
+                LeaderView::Unknown(reason) => Err(ClusterError::LeaderUnknown(reason)),
+                LeaderView::Me => self.raft.write_indexed(command).await,
+                LeaderView::Other(id) => match self.raft.server_node_of(id) {
+                    Some(leader) => {
+                        forward::submit(self.raft.channels(), &leader.addr, &command, true).await
+                    }
+                    None => Err(ClusterError::NotLeader { leader: Some(id) }),
+                },
             }
         }
         .map_err(|error| error.to_string());
