@@ -64,16 +64,21 @@ pub(crate) async fn run_agent(config: AgentConfig, transport: Transport) -> anyh
         None,
         worker.clone(),
         shutdown.clone(),
+        shutdown.clone(),
     );
+    tokio::spawn(crate::shutdown::watchdog(shutdown.clone()));
     join(&config, &gossip).await?;
     tokio::spawn(end_previous_runs(recorder.clone(), worker.clone()));
     tracing::info!(node = %config.node_name, "agent ready: running jobs sent by the leader");
     wait_for_signal(shutdown.clone()).await;
     drain(&worker).await;
-    if let Err(error) = recorder.flush().await {
-        tracing::warn!(error = %error, "last run records may not have been written");
-    }
-    gossip.leave().await;
+    crate::shutdown::write_last_records(&recorder).await;
+    crate::shutdown::step(
+        "leave the gossip cluster",
+        crate::shutdown::LEAVE_LIMIT,
+        gossip.leave(),
+    )
+    .await;
     tracing::info!("stopped");
     Ok(())
 }

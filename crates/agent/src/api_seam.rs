@@ -5,11 +5,13 @@ use std::time::Duration;
 
 use chrono::Utc;
 use dkron_api::{AgentInfo, ApiBackend, AuditQuery, BackendError, SchedulerHealth};
+use dkron_cluster::LeaderView;
 use dkron_cluster::rpc::{LeaderCalls, NodeCalls, RpcError};
 use dkron_model::{AuditEntry, Execution, Job, LedgerEntry, Member, MemberStatus};
 use dkron_store::{ApplyError, AuditRetention, Command, CommandResult, StoreError};
 use dkron_worker::{KillOrder, execution_belongs_to_node};
 
+use crate::bounded_write::{API_WRITE_LIMIT, answer_by, require_believable_leader};
 use crate::error::PeerError;
 use crate::kill::kill_at;
 use crate::members;
@@ -48,12 +50,18 @@ fn apply_error(error: ApplyError) -> BackendError {
 
 impl ApiSeam {
     /// Proposes a command through Raft (forwarded to the leader) and returns its result.
+    /// Answers within `API_WRITE_LIMIT` (issue 14).
     pub(crate) async fn write(&self, command: Command) -> Result<CommandResult, BackendError> {
-        match self.0.recorder.record(command).await {
-            Ok(CommandResult::Failed(error)) => Err(apply_error(error)),
-            Ok(result) => Ok(result),
-            Err(error) => Err(BackendError::Unavailable(error.to_string())),
-        }
+        let deadline = tokio::time::Instant::now() + API_WRITE_LIMIT;
+        require_believable_leader(&self.0.raft).await?;
+        answer_by(deadline, async {
+            match self.0.recorder.record(command).await {
+                Ok(CommandResult::Failed(error)) => Err(apply_error(error)),
+                Ok(result) => Ok(result),
+                Err(error) => Err(BackendError::Unavailable(error.to_string())),
+            }
+        })
+        .await
     }
 
     async fn write_job(&self, command: Command) -> Result<Job, BackendError> {
@@ -89,6 +97,7 @@ impl ApiSeam {
 
     /// Starts a manual run: on the leader's scheduler, here or over gRPC.
     async fn start_run(&self, name: &str) -> Result<chrono::DateTime<Utc>, BackendError> {
+        require_believable_leader(&self.0.raft).await?;
         if let Some(scheduler) = self.own_scheduler().await {
             let launch =
                 tokio::time::timeout(RUN_ACCEPT_LIMIT, scheduler.run_now(name, Utc::now()))
@@ -415,7 +424,13 @@ impl ApiBackend for ApiSeam {
     }
 
     async fn leader(&self) -> Result<Option<Member>, BackendError> {
-        let Some((_, leader)) = self.0.raft.leader_node() else {
+        let id = match self.0.raft.leader_view() {
+            // Each reason starts with what is missing: "no leader is …", "no quorum …".
+            LeaderView::Unknown(reason) => return Err(BackendError::NotFound(reason.to_string())),
+            LeaderView::Me => self.0.raft.node_id(),
+            LeaderView::Other(id) => id,
+        };
+        let Some(leader) = self.0.raft.server_node_of(id) else {
             return Ok(None);
         };
         Ok(self.0.gossip.member(&leader.name).map(members::to_member))
@@ -435,7 +450,8 @@ impl ApiBackend for ApiSeam {
     }
 
     async fn is_leader(&self) -> bool {
-        self.0.raft.is_leader()
+        // A leader without a quorum behind it does not call itself one (issue 14).
+        self.0.raft.leader_view() == LeaderView::Me
     }
 
     async fn leave(&self) -> Result<(), BackendError> {

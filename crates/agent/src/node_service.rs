@@ -30,6 +30,12 @@ impl NodeHandler for NodeService {
         &self,
         order: RunOrder,
     ) -> Result<impl Stream<Item = RunStreamEvent<bool>> + Send + 'static, ServiceError> {
+        if self.shutdown.is_cancelled() {
+            // A stopping node would have to kill the run moments later.
+            return Err(ServiceError::unavailable(
+                "this node is stopping; it takes no new runs",
+            ));
+        }
         let (sender, events) = tokio::sync::mpsc::unbounded_channel();
         let first = match self.worker.start(order, Some(sender)) {
             Accepted::StaleLeader(stale) => {

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use dkron_model::limits::MAX_RECORD_BATCH_BYTES;
 use dkron_store::{Command, CommandResult};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::error::WriteError;
 use crate::writer::Writer;
@@ -48,6 +48,9 @@ type Queued = (Command, Reply);
 pub struct Recorder {
     urgent: mpsc::UnboundedSender<Queued>,
     background: mpsc::UnboundedSender<Queued>,
+    /// Set once at shutdown: the writer tasks stop trying, and log what they could not write.
+    give_up: Arc<watch::Sender<Option<String>>>,
+    lanes: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
 }
 
 impl Recorder {
@@ -55,9 +58,44 @@ impl Recorder {
     pub fn start(writer: Arc<Writer>) -> Recorder {
         let (urgent, urgent_queue) = mpsc::unbounded_channel();
         let (background, background_queue) = mpsc::unbounded_channel();
-        tokio::spawn(write_loop(writer.clone(), urgent_queue, "intents"));
-        tokio::spawn(write_loop(writer, background_queue, "run records"));
-        Recorder { urgent, background }
+        let (give_up, given_up) = watch::channel(None);
+        let lanes = vec![
+            tokio::spawn(write_loop(
+                writer.clone(),
+                urgent_queue,
+                "intents",
+                given_up.clone(),
+            )),
+            tokio::spawn(write_loop(
+                writer,
+                background_queue,
+                "run records",
+                given_up,
+            )),
+        ];
+        Recorder {
+            urgent,
+            background,
+            give_up: Arc::new(give_up),
+            lanes: Arc::new(std::sync::Mutex::new(lanes)),
+        }
+    }
+
+    /// At shutdown, once waiting longer is not an option: stops writing, logs every command
+    /// still unwritten with `reason` (`shutdown: could not record …`), and returns once both
+    /// writer tasks have stopped (or after `limit`).
+    pub async fn give_up(&self, reason: &str, limit: Duration) {
+        self.give_up.send_replace(Some(reason.to_owned()));
+        let lanes = std::mem::take(
+            &mut *self
+                .lanes
+                .lock()
+                .expect("recorder lane lock is never poisoned"),
+        );
+        let stopped = futures::future::join_all(lanes);
+        if tokio::time::timeout(limit, stopped).await.is_err() {
+            tracing::warn!("shutdown: the recorder did not stop in time");
+        }
     }
 
     /// Queues a command ahead of run records and waits for its result.
@@ -117,27 +155,43 @@ fn drain(lane: &mut mpsc::UnboundedReceiver<Queued>, batch: &mut Vec<Queued>) {
     }
 }
 
-/// Writes one lane's commands, a batch at a time, until every sender is gone.
+/// Writes one lane's commands, a batch at a time, until every sender is gone or the
+/// recorder gives up (shutdown without a leader to take them).
 async fn write_loop(
     writer: Arc<Writer>,
     mut lane: mpsc::UnboundedReceiver<Queued>,
     lane_name: &'static str,
+    mut given_up: watch::Receiver<Option<String>>,
 ) {
     let mut retry: Vec<Queued> = Vec::new();
     let mut pause = RETRY_FIRST;
     loop {
         let mut batch = std::mem::take(&mut retry);
         if batch.is_empty() {
-            let Some(first) = lane.recv().await else {
+            let first = tokio::select! {
+                first = lane.recv() => first,
+                _ = reason_to_give_up(&mut given_up) => None,
+            };
+            let Some(first) = first else {
                 break;
             };
             batch.push(first);
         }
         drain(&mut lane, &mut batch);
+        drop_abandoned(&mut batch);
+        if batch.is_empty() {
+            continue;
+        }
         let (commands, replies): (Vec<Command>, Vec<Reply>) = batch.into_iter().unzip();
         let count = commands.len();
         let started = std::time::Instant::now();
-        let outcome = writer.write(Command::Batch(commands.clone())).await;
+        let outcome = tokio::select! {
+            outcome = writer.write(Command::Batch(commands.clone())) => outcome,
+            reason = reason_to_give_up(&mut given_up) => {
+                report_unwritten(&reason, commands.iter(), &mut lane);
+                return;
+            }
+        };
         tracing::debug!(
             lane = lane_name,
             commands = count,
@@ -153,13 +207,77 @@ async fn write_loop(
                 retry = keep_run_records(commands, replies, &error);
                 if !retry.is_empty() {
                     tracing::warn!(lane = lane_name, error = %error, records = retry.len(), retry_in_ms = pause.as_millis() as u64, "run records not written yet; retrying");
-                    tokio::time::sleep(pause).await;
+                    tokio::select! {
+                        () = tokio::time::sleep(pause) => {}
+                        reason = reason_to_give_up(&mut given_up) => {
+                            report_unwritten(&reason, retry.iter().map(|(command, _)| command), &mut lane);
+                            return;
+                        }
+                    }
                     pause = (pause * 2).min(RETRY_MAX);
                 }
             }
         }
     }
     tracing::debug!(lane = lane_name, "recorder lane stopped");
+}
+
+/// Drops the commands whose caller stopped waiting: an API write answered 503 after its
+/// time bound was told it may not apply, and one not sent yet then never does.
+fn drop_abandoned(batch: &mut Vec<Queued>) {
+    batch.retain(|(_, reply)| !matches!(reply, Reply::Caller(caller) if caller.is_closed()));
+}
+
+/// Waits until the recorder gives up, and returns why (never, if its sender is gone).
+async fn reason_to_give_up(given_up: &mut watch::Receiver<Option<String>>) -> String {
+    let reason = given_up
+        .wait_for(Option::is_some)
+        .await
+        .map(|reason| reason.clone().unwrap_or_default());
+    match reason {
+        Ok(reason) => reason,
+        Err(_) => std::future::pending().await,
+    }
+}
+
+/// Logs, at shutdown, each command that will not be written: those of the batch in hand
+/// and those still queued.
+fn report_unwritten<'a>(
+    reason: &str,
+    in_hand: impl Iterator<Item = &'a Command>,
+    lane: &mut mpsc::UnboundedReceiver<Queued>,
+) {
+    let mut report = |command: &Command| {
+        for part in unbatched(command) {
+            tracing::warn!("shutdown: could not record {}: {reason}", describe(part));
+        }
+    };
+    in_hand.for_each(&mut report);
+    while let Ok((command, _)) = lane.try_recv() {
+        report(&command);
+    }
+}
+
+/// The commands inside `command`, batches opened.
+fn unbatched(command: &Command) -> Vec<&Command> {
+    match command {
+        Command::Batch(commands) => commands.iter().flat_map(unbatched).collect(),
+        single => vec![single],
+    }
+}
+
+/// What an unwritten command was, in words an operator can look up.
+fn describe(command: &Command) -> String {
+    match command {
+        Command::RunFinished { report } => format!(
+            "the end of run {} of job {}",
+            report.execution_id, report.job
+        ),
+        Command::RunStarted {
+            job, execution_id, ..
+        } => format!("the start of run {execution_id} of job {job}"),
+        other => other.to_string(),
+    }
 }
 
 /// After a failed write: callers waiting for an answer get the error; run records (queued
@@ -262,5 +380,52 @@ mod tests {
         let mut next = Vec::new();
         drain(&mut lane, &mut next);
         assert_eq!(next.len(), 1, "the small record follows in the next batch");
+    }
+
+    #[test]
+    fn unwritten_commands_are_named_one_by_one_inside_batches() {
+        let (run_end, _) = finished(1);
+        let batch = Command::Batch(vec![
+            run_end,
+            Command::Batch(vec![Command::DeleteJob { name: "old".into() }]),
+        ]);
+        let named: Vec<String> = unbatched(&batch).into_iter().map(describe).collect();
+        assert_eq!(
+            named,
+            ["the end of run 1-node of job job", "delete_job(old)"]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_queued_write_whose_caller_left_is_never_sent() {
+        let (sender, mut lane) = mpsc::unbounded_channel();
+        let (reply, answer) = oneshot::channel();
+        sender
+            .send((
+                Command::DeleteJob {
+                    name: "gone".into(),
+                },
+                Reply::Caller(reply),
+            ))
+            .unwrap();
+        drop(answer);
+        let (reply, _waiting) = oneshot::channel();
+        sender
+            .send((
+                Command::DeleteJob {
+                    name: "kept".into(),
+                },
+                Reply::Caller(reply),
+            ))
+            .unwrap();
+        sender.send(finished(1)).unwrap();
+        let mut batch = Vec::new();
+        drain(&mut lane, &mut batch);
+        drop_abandoned(&mut batch);
+        let left: Vec<String> = batch
+            .iter()
+            .map(|(command, _)| command.to_string())
+            .collect();
+        assert_eq!(left, ["delete_job(kept)", "run_finished(1-node)"]);
     }
 }

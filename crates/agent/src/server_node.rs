@@ -92,7 +92,10 @@ pub(crate) async fn run_server(config: AgentConfig, transport: Transport) -> any
     let addresses = addresses(&config).await?;
     let rpc = bind_tcp(addresses.rpc_bind, "the rpc port").await?;
     let shutdown = CancellationToken::new();
-    let node = start_server(&config, &addresses, rpc, &transport, shutdown.clone()).await?;
+    tokio::spawn(crate::shutdown::watchdog(shutdown.clone()));
+    let rpc_stop = CancellationToken::new();
+    let tokens = (shutdown.clone(), rpc_stop.clone());
+    let node = start_server(&config, &addresses, rpc, &transport, tokens).await?;
     let seam = Arc::new(ApiSeam(node.clone(), audit_retention(&config)));
     let mut router = dkron_api::router(seam.clone(), api_options(&config, &node.node_name));
     if config.ui {
@@ -113,6 +116,8 @@ pub(crate) async fn run_server(config: AgentConfig, transport: Transport) -> any
     serve_http(http, transport.http, router, shutdown.clone()).await?;
     signals.abort();
     stop_server(&node).await;
+    rpc_stop.cancel();
+    tracing::info!("stopped");
     Ok(())
 }
 
@@ -128,13 +133,17 @@ async fn serve_http(
 
     let address = http.local_addr().context("cannot read the http address")?;
     let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let stopped = async move { shutdown.cancelled().await };
+    let stopped = || shutdown.clone().cancelled_owned();
     let Some(tls) = tls else {
         tracing::info!(%address, "http api listening");
-        return axum::serve(http, service)
-            .with_graceful_shutdown(stopped)
-            .await
-            .context("http server failed");
+        return bounded_close(
+            axum::serve(http, service)
+                .with_graceful_shutdown(stopped())
+                .into_future(),
+            stopped(),
+        )
+        .await
+        .context("http server failed");
     };
     tracing::info!(%address, "https api listening");
     let listener = HttpsListener(
@@ -142,10 +151,34 @@ async fn serve_http(
     );
     // tap_io is a no-op here; it is the wrapper axum derives ConnectInfo<SocketAddr> from
     // for listeners other than its own TcpListener.
-    axum::serve(listener.tap_io(|_| {}), service)
-        .with_graceful_shutdown(stopped)
-        .await
-        .context("https server failed")
+    bounded_close(
+        axum::serve(listener.tap_io(|_| {}), service)
+            .with_graceful_shutdown(stopped())
+            .into_future(),
+        stopped(),
+    )
+    .await
+    .context("https server failed")
+}
+
+/// Serves until `stopped`, then gives open requests (a write waiting for its answer, a
+/// live output stream) up to `shutdown::STEP_LIMIT` to end before dropping them.
+async fn bounded_close(
+    serving: impl Future<Output = std::io::Result<()>>,
+    stopped: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    tokio::pin!(serving);
+    tokio::select! {
+        served = &mut serving => return served,
+        () = stopped => {}
+    }
+    crate::shutdown::step(
+        "end the open http requests",
+        crate::shutdown::STEP_LIMIT,
+        serving,
+    )
+    .await
+    .unwrap_or(Ok(()))
 }
 
 async fn start_server(
@@ -153,7 +186,7 @@ async fn start_server(
     addresses: &Addresses,
     rpc: tokio::net::TcpListener,
     transport: &Transport,
-    shutdown: CancellationToken,
+    (shutdown, rpc_stop): (CancellationToken, CancellationToken),
 ) -> anyhow::Result<Arc<Node>> {
     let node_name = config.node_name.clone();
     let node_id = identity::node_id(&config.data_dir, &node_name).with_context(|| {
@@ -204,6 +237,7 @@ async fn start_server(
         Some(node.clone()),
         worker,
         shutdown.clone(),
+        rpc_stop,
     );
     join_and_lead(config, &node, single, shutdown).await?;
     tracing::info!(node = %node_name, "server ready");
@@ -323,7 +357,10 @@ fn kill_orphans_of(in_flight: &HashSet<RunIdentity>) {
     }
 }
 
+/// Stops a server, each step within its own deadline (ADR 20): the scheduler, running
+/// jobs, the last run records, launches that never started, gossip, Raft.
 async fn stop_server(node: &Node) {
+    use crate::shutdown::{LEAVE_LIMIT, STEP_LIMIT, step};
     tracing::info!("stopping: no new runs are scheduled");
     let scheduler = node
         .scheduler
@@ -331,29 +368,27 @@ async fn stop_server(node: &Node) {
         .expect("scheduler slot lock is never poisoned")
         .take();
     let undispatched = match scheduler {
-        Some(scheduler) => scheduler.stop().await.len(),
+        Some(scheduler) => step("stop the scheduler", STEP_LIMIT, scheduler.stop())
+            .await
+            .map_or(0, |launches| launches.len()),
         None => 0,
     };
     drain(&node.worker).await;
-    if let Err(error) = node.recorder.flush().await {
-        tracing::warn!(error = %error, "last run records may not have been written");
-    }
     if undispatched > 0 {
-        // Every started run has its result written by now, so what is still active here was
+        // Every started run has its result queued by now, so what is still active here was
         // committed ahead of its nominal time and never started.
-        let closed = node
-            .recorder
-            .record(Command::LoseRuns {
-                node_name: node.node_name.clone(),
-                reason: "the server stopped before the run's nominal time; it was not started"
-                    .into(),
-                at: Utc::now(),
-                started_before: None,
-            })
-            .await;
-        tracing::info!(launches = undispatched, result = ?closed, "ended launches that never started");
+        node.recorder.record_later(Command::LoseRuns {
+            node_name: node.node_name.clone(),
+            reason: "the server stopped before the run's nominal time; it was not started".into(),
+            at: Utc::now(),
+            started_before: None,
+        });
+        tracing::info!(
+            launches = undispatched,
+            "ending launches that never started"
+        );
     }
-    node.gossip.leave().await;
-    node.raft.shutdown().await;
-    tracing::info!("stopped");
+    crate::shutdown::write_last_records(&node.recorder).await;
+    step("leave the gossip cluster", LEAVE_LIMIT, node.gossip.leave()).await;
+    step("stop raft", STEP_LIMIT, node.raft.shutdown()).await;
 }

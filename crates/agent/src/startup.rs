@@ -168,13 +168,18 @@ pub(crate) async fn bind_tcp(
         .with_context(|| format!("cannot listen on {what} {address}"))
 }
 
-/// Serves the node's gRPC services: all of them on a server, `Node` only on an agent.
+/// Serves the node's gRPC services: all of them on a server, `Node` only on an agent,
+/// until `serve_until` fires. `shutdown` is what `dkron leave` fires; once it has, the node
+/// takes no new runs. A server keeps serving through its stop (until Raft has stopped), so
+/// that the other servers, stopping at the same moment, can still reach a quorum to record
+/// their last runs.
 pub(crate) fn serve_rpc(
     listener: tokio::net::TcpListener,
     tls: Option<Arc<rustls::ServerConfig>>,
     server: Option<Arc<Node>>,
     worker: Arc<Worker>,
     shutdown: CancellationToken,
+    serve_until: CancellationToken,
 ) {
     let mut rpc_server = RpcServer::new(NodeService {
         worker,
@@ -185,7 +190,7 @@ pub(crate) fn serve_rpc(
     }
     tokio::spawn(async move {
         let served = rpc_server
-            .serve(listener, tls, shutdown.cancelled_owned())
+            .serve(listener, tls, serve_until.cancelled_owned())
             .await;
         if let Err(error) = served {
             tracing::error!(error = %error, "rpc server failed");
@@ -233,7 +238,12 @@ pub(crate) async fn drain(worker: &Worker) {
     {
         tracing::warn!("running jobs did not finish in time; killing them");
         worker.cancel_all();
-        worker.wait_idle().await;
+        crate::shutdown::step(
+            "see the killed jobs end",
+            crate::shutdown::STEP_LIMIT,
+            worker.wait_idle(),
+        )
+        .await;
     }
 }
 

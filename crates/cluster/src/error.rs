@@ -31,6 +31,10 @@ pub enum ClusterError {
     /// `peers.json` could not be applied.
     #[error("cannot recover the raft configuration from {0}")]
     Recovery(String),
+    /// No believable leader can take the write now (none elected, this leader has no quorum,
+    /// the last leader went silent); the write was not appended to any log.
+    #[error("{0}; the write was not made")]
+    LeaderUnknown(crate::UnknownLeader),
     /// No leader was elected in time.
     #[error("no leader elected within {0:?}")]
     NoLeader(std::time::Duration),

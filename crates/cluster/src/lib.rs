@@ -4,6 +4,8 @@
 
 mod error;
 mod forward;
+mod leader_contact;
+mod leader_view;
 mod log_purge;
 mod log_store;
 mod network;
@@ -19,6 +21,7 @@ mod types;
 
 pub use error::ClusterError;
 pub use forward::write as forward_write;
+pub use leader_view::{LeaderView, UnknownLeader};
 pub use log_store::LogStore;
 pub use network::GrpcNetwork;
 pub use node::{

@@ -13,6 +13,8 @@ use tokio::sync::watch;
 
 use crate::error::ClusterError;
 use crate::forward;
+use crate::leader_contact::LeaderContact;
+use crate::leader_view::{self, LeaderFacts, LeaderView, UnknownLeader};
 use crate::log_store::LogStore;
 use crate::network::GrpcNetwork;
 use crate::raft_service::RaftService;
@@ -73,6 +75,13 @@ pub const ELECTION_MIN_MS: u64 = 300;
 /// Longest election timeout at multiplier 1.
 pub const ELECTION_MAX_MS: u64 = 500;
 
+/// How many of the longest election timeouts a leader may go without a quorum's
+/// acknowledgement, or a follower without a message from its leader, before it stops
+/// naming that leader (issue 14): 3 × 500 ms = 1.5 s at `raft-multiplier` 1. Followers
+/// start an election after one timeout, so a leader that heard from none for three has
+/// lost them; the margin keeps a loaded machine from flapping.
+const BELIEVE_LEADER_ELECTIONS: u64 = 3;
+
 /// Longest a follower waits to see its own forwarded write applied locally.
 const READ_YOUR_WRITE_LIMIT: Duration = Duration::from_secs(5);
 
@@ -80,6 +89,9 @@ const READ_YOUR_WRITE_LIMIT: Duration = Duration::from_secs(5);
 /// election timeouts, so a client writing during a leader change is answered instead of
 /// refused, while a cluster without a quorum still answers `NotLeader` soon.
 const LEADER_WAIT_LIMIT: Duration = Duration::from_secs(2);
+
+/// How often a write waiting for a believable leader looks again.
+const LEADER_VIEW_POLL: Duration = Duration::from_millis(20);
 
 /// This server's view of consensus.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,6 +119,8 @@ pub struct RaftNode {
     channels: Channels,
     snapshot_dir: PathBuf,
     leader: watch::Receiver<Option<u64>>,
+    contact: LeaderContact,
+    believe_window: Duration,
     job_changes: tokio::sync::broadcast::Receiver<crate::state_machine::JobChange>,
     run_observations: tokio::sync::broadcast::Receiver<crate::RunObservation>,
 }
@@ -186,6 +200,9 @@ impl RaftNode {
         .map_err(stopped)?;
         let node = ServerNode::new(options.node_name.clone(), options.rpc_addr.clone());
         let leader = watch_leader(&raft);
+        let believe_window = Duration::from_millis(
+            BELIEVE_LEADER_ELECTIONS * ELECTION_MAX_MS * options.raft_multiplier.clamp(1, 10),
+        );
         let server = RaftNode {
             raft,
             store,
@@ -194,6 +211,8 @@ impl RaftNode {
             channels,
             snapshot_dir,
             leader,
+            contact: LeaderContact::new(),
+            believe_window,
             job_changes,
             run_observations,
         };
@@ -211,7 +230,11 @@ impl RaftNode {
 
     /// The service answering peers' Raft RPCs.
     pub(crate) fn raft_service(&self) -> RaftService {
-        RaftService::new(self.raft.clone(), self.snapshot_dir.clone())
+        RaftService::new(
+            self.raft.clone(),
+            self.snapshot_dir.clone(),
+            self.contact.clone(),
+        )
     }
 
     /// Returns the replicated state for reads (local, possibly stale on a follower).
@@ -272,15 +295,75 @@ impl RaftNode {
         self.leader.clone()
     }
 
+    /// Returns whether a leader that can take a write is known right now: this server with a
+    /// quorum behind it, or another one heard from lately (see `leader_view`). Unlike
+    /// [`RaftNode::leader`], a leader cut off from the other servers is not named.
+    pub fn leader_view(&self) -> LeaderView {
+        let facts = {
+            let metrics = self.raft.metrics();
+            let metrics = metrics.borrow_watched();
+            let membership = metrics.membership_config.membership();
+            let mut voters = membership.voter_ids();
+            let alone_is_quorum = voters.next() == Some(self.node_id) && voters.next().is_none();
+            LeaderFacts {
+                me: self.node_id,
+                named_leader: metrics.current_leader,
+                alone_is_quorum,
+                quorum_acked_ago: metrics
+                    .last_quorum_acked
+                    .as_ref()
+                    .map(|at| openraft::async_runtime::Instant::elapsed(&**at)),
+                leader_heard_ago: self.contact.heard_ago(),
+            }
+        };
+        leader_view::judge(&facts, self.believe_window)
+    }
+
+    /// Waits up to `limit` for a believable leader (an election under way, a new leader's
+    /// first acknowledgements) and returns the view at the end.
+    pub async fn wait_leader_view(&self, limit: Duration) -> LeaderView {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let view = self.leader_view();
+            if !matches!(view, LeaderView::Unknown(_)) || tokio::time::Instant::now() >= deadline {
+                return view;
+            }
+            tokio::time::sleep(LEADER_VIEW_POLL).await;
+        }
+    }
+
+    /// Refuses a write on a leader that has no quorum behind it (after waiting a little for
+    /// one), so that nothing is appended that could only commit after a partition heals.
+    async fn refuse_without_quorum(&self) -> Result<(), ClusterError> {
+        if !self.is_leader() {
+            // openraft answers `ForwardToLeader` at once.
+            return Ok(());
+        }
+        match self.wait_leader_view(LEADER_WAIT_LIMIT).await {
+            LeaderView::Unknown(reason @ UnknownLeader::NoQuorum { .. }) => {
+                Err(ClusterError::LeaderUnknown(reason))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Returns the current leader's id and address, if known.
     pub fn leader_node(&self) -> Option<(u64, ServerNode)> {
         let leader = self.leader()?;
-        let metrics = self.raft.metrics().borrow_watched().clone();
+        self.server_node_of(leader).map(|node| (leader, node))
+    }
+
+    /// Returns the name and address of server `id` in the Raft configuration. Used with the
+    /// id of a [`LeaderView`], which is read from openraft's metrics directly: the leader
+    /// watch behind [`RaftNode::leader_node`] may lag it by a moment on a loaded machine.
+    pub fn server_node_of(&self, id: u64) -> Option<ServerNode> {
+        let metrics = self.raft.metrics();
+        let metrics = metrics.borrow_watched();
         metrics
             .membership_config
             .membership()
-            .get_node(&leader)
-            .map(|node| (leader, node.clone()))
+            .get_node(&id)
+            .cloned()
     }
 
     /// Returns the Raft term this server is in (the leader's term, once it has one): what
@@ -343,6 +426,7 @@ impl RaftNode {
         &self,
         command: Command,
     ) -> Result<(CommandResult, u64), ClusterError> {
+        self.refuse_without_quorum().await?;
         match self.raft.client_write(command).await {
             Ok(response) => Ok((response.data, response.log_id.index)),
             Err(RaftError::APIError(ClientWriteError::ForwardToLeader(forward))) => {
@@ -358,24 +442,26 @@ impl RaftNode {
     /// Replicates a command: on the leader directly, on a follower by forwarding it. A
     /// follower returns once its own state shows the write, so a read that follows sees it.
     ///
-    /// While no leader is known (an election is under way) the write waits for one, up to
-    /// `LEADER_WAIT_LIMIT`. Leadership is read before the write, so the command (a batch of
-    /// up to thousands of records) is never copied; if it changes in between, the caller gets
-    /// `NotLeader` and retries as after any leader change.
+    /// While no believable leader is known (an election under way, a leader cut off from a
+    /// quorum) the write waits for one, up to `LEADER_WAIT_LIMIT`, then fails with
+    /// [`ClusterError::LeaderUnknown`] without having been appended anywhere. Leadership is
+    /// read before the write, so the command (a batch of up to thousands of records) is never
+    /// copied; if it changes in between, the caller gets `NotLeader` and retries as after
+    /// any leader change.
     pub async fn write_anywhere(&self, command: Command) -> Result<CommandResult, ClusterError> {
-        if self.leader().is_none() {
-            // The answer is checked below: still no leader means `NotLeader`.
-            let _no_leader_yet = self.wait_for_leader(LEADER_WAIT_LIMIT).await;
+        match self.wait_leader_view(LEADER_WAIT_LIMIT).await {
+            LeaderView::Me => self.write(command).await,
+            LeaderView::Unknown(reason) => Err(ClusterError::LeaderUnknown(reason)),
+            LeaderView::Other(id) => {
+                let leader = self
+                    .server_node_of(id)
+                    .ok_or(ClusterError::NotLeader { leader: Some(id) })?;
+                let (result, index) =
+                    forward::write(&self.channels, &leader.addr, &command).await?;
+                self.wait_applied(index, READ_YOUR_WRITE_LIMIT).await;
+                Ok(result)
+            }
         }
-        if self.is_leader() {
-            return self.write(command).await;
-        }
-        let (_, leader) = self
-            .leader_node()
-            .ok_or(ClusterError::NotLeader { leader: None })?;
-        let (result, index) = forward::write(&self.channels, &leader.addr, &command).await?;
-        self.wait_applied(index, READ_YOUR_WRITE_LIMIT).await;
-        Ok(result)
     }
 
     /// Waits until the local state machine applied `index` (or `limit` passes).

@@ -8,6 +8,7 @@ use openraft::Raft;
 use tokio::io::AsyncWriteExt;
 use tonic::{Request, Response, Status, Streaming};
 
+use crate::leader_contact::LeaderContact;
 use crate::log_store::SLOW_APPEND;
 use crate::network::SnapshotHeader;
 use crate::rpc::proto::raft_server::Raft as RaftRpc;
@@ -23,14 +24,20 @@ pub(crate) struct RaftService {
     raft: Raft<TypeConfig, StateMachine>,
     incoming_dir: PathBuf,
     received: AtomicU64,
+    contact: LeaderContact,
 }
 
 impl RaftService {
-    pub(crate) fn new(raft: Raft<TypeConfig, StateMachine>, incoming_dir: PathBuf) -> RaftService {
+    pub(crate) fn new(
+        raft: Raft<TypeConfig, StateMachine>,
+        incoming_dir: PathBuf,
+        contact: LeaderContact,
+    ) -> RaftService {
         RaftService {
             raft,
             incoming_dir,
             received: AtomicU64::new(0),
+            contact,
         }
     }
 
@@ -81,6 +88,9 @@ impl RaftRpc for RaftService {
         let entries = rpc.entries.len();
         let started = std::time::Instant::now();
         let result = self.raft.append_entries(rpc).await;
+        if result.is_ok() {
+            self.contact.heard_now();
+        }
         let elapsed = started.elapsed();
         if elapsed >= SLOW_APPEND {
             // The leader gives up on an append after a few seconds and calls this server
@@ -121,6 +131,9 @@ impl RaftRpc for RaftService {
             snapshot: SnapshotFile { path },
         };
         let result = self.raft.install_full_snapshot(header.vote, snapshot).await;
+        if result.is_ok() {
+            self.contact.heard_now();
+        }
         json_status(&result.map_err(|error| error.to_string()))
     }
 }

@@ -7,6 +7,7 @@ use tonic::{Request, Response, Status};
 
 use crate::error::ClusterError;
 use crate::forward;
+use crate::leader_view::LeaderView;
 use crate::node::RaftNode;
 use crate::rpc::proto::server_server::Server;
 use crate::rpc::proto::{Empty, Json};
@@ -83,11 +84,17 @@ impl Server for ServerService {
         let answer: WriteAnswer = if self.raft.is_leader() || forwarded {
             self.raft.write_indexed(command).await
         } else {
-            match self.raft.leader_node() {
-                Some((_, leader)) => {
-                    forward::submit(self.raft.channels(), &leader.addr, &command, true).await
-                }
-                None => Err(ClusterError::NotLeader { leader: None }),
+            match self.raft.leader_view() {
+                // A follower cut off from its leader says so at once, so that an agent
+                // tries another server instead of waiting on this one.
+                LeaderView::Unknown(reason) => Err(ClusterError::LeaderUnknown(reason)),
+                LeaderView::Me => self.raft.write_indexed(command).await,
+                LeaderView::Other(id) => match self.raft.server_node_of(id) {
+                    Some(leader) => {
+                        forward::submit(self.raft.channels(), &leader.addr, &command, true).await
+                    }
+                    None => Err(ClusterError::NotLeader { leader: Some(id) }),
+                },
             }
         }
         .map_err(|error| error.to_string());

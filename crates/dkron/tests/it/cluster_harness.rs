@@ -96,6 +96,23 @@ impl ClusterNode {
             .unwrap();
     }
 
+    /// Waits up to `limit` for the process to exit by itself; returns how long it took, or
+    /// `None` if it still runs (it is left running).
+    pub async fn wait_exit(&mut self, limit: Duration) -> Option<Duration> {
+        let started = Instant::now();
+        loop {
+            let child = self.child.as_mut().expect("node is running");
+            if child.try_wait().unwrap().is_some() {
+                self.child = None;
+                return Some(started.elapsed());
+            }
+            if started.elapsed() > limit {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     pub fn running(&self) -> bool {
         self.child.is_some()
     }
