@@ -40,4 +40,6 @@ pub use schedule::{
 };
 pub use status::{STATUS_FAILED, STATUS_PARTIALLY_FAILED, STATUS_SUCCESS, group_status};
 pub use tags::{Candidate, TargetSpec, parse_job_tags, select_targets};
-pub use validation::{ValidationError, parent_cycle, parent_cycle_error, validate_job};
+pub use validation::{
+    MAX_JOB_NAME_CHARS, ValidationError, parent_cycle, parent_cycle_error, validate_job,
+};
