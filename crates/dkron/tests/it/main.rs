@@ -21,6 +21,7 @@ mod crash;
 mod encryption;
 mod getting_started;
 mod harness;
+mod http_limits;
 mod mail;
 mod metrics;
 mod node_restart;
