@@ -7,6 +7,9 @@
 pub mod audit;
 mod duration;
 mod execution;
+#[cfg(test)]
+#[path = "fuzz_test.rs"]
+mod fuzz;
 pub mod gotime;
 mod job;
 pub mod limits;
