@@ -22,6 +22,7 @@ mod encryption;
 mod getting_started;
 mod harness;
 mod http_limits;
+mod job_names;
 mod mail;
 mod metrics;
 mod node_restart;
