@@ -151,6 +151,10 @@ async fn serve_connection<Io>(
     let mut stopping = false;
     loop {
         tokio::select! {
+            // The connection first: bytes waiting in the socket are read (and counted as
+            // activity) before the watchdog judges, so a request that just arrived is never
+            // taken for idleness.
+            biased;
             served = connection.as_mut() => {
                 if let Err(error) = served {
                     tracing::debug!(%peer, error = %error, "http connection ended");

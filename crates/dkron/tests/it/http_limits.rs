@@ -167,3 +167,43 @@ async fn idle_connections_past_the_file_limit_leave_the_api_and_runs_working() {
     }
     assert_eq!(closed, flood.len(), "every idle connection is closed");
 }
+
+#[tokio::test]
+async fn a_quiet_live_output_stream_outlives_the_idle_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(dir.path(), &["--http-idle-timeout", "1s"]).await;
+    let quiet = r#"{"name":"quiet","schedule":"@manually","executor":"shell","executor_config":{"shell":"true","command":"echo begin; sleep 4; echo end"}}"#;
+    let (status, body) = server.send("POST", "/v1/jobs", quiet).await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = server.send("POST", "/v1/jobs/quiet/run", "").await;
+    assert_eq!(status, 202, "{body}");
+    server
+        .wait_until("the run has started", Duration::from_secs(20), || async {
+            let busy = server.get_json("/v1/busy").await;
+            !busy.as_array().unwrap().is_empty()
+        })
+        .await;
+    let busy = server.get_json("/v1/busy").await;
+    let id = busy[0]["id"].as_str().unwrap().to_owned();
+
+    tracing::info!("phase: the stream stays open through four quiet seconds");
+    let url = server.url(&format!("/v1/jobs/quiet/executions/{id}/stream"));
+    let mut response = reqwest::get(&url).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let mut seen = String::new();
+    let read = async {
+        while let Ok(Some(chunk)) = response.chunk().await {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+            if seen.contains("event: done") {
+                break;
+            }
+        }
+    };
+    let finished = tokio::time::timeout(Duration::from_secs(30), read).await;
+    assert!(finished.is_ok(), "the stream hung: {seen}");
+    assert!(seen.contains("begin"), "{seen}");
+    assert!(
+        seen.contains("end") && seen.contains("event: done"),
+        "the stream was cut: {seen}"
+    );
+}
