@@ -10,8 +10,10 @@ pub async fn run(config: AgentConfig) -> anyhow::Result<()> {
     // First: a bad certificate file stops the agent before it binds or writes anything.
     let transport = crate::transport::transport(&config)?;
     tracing::info!(rpc = ?transport.rpc_credential, https = transport.http.is_some(), "transport security");
+    // Jobs, connections and the cluster share one descriptor table: use all of it (ADR 22).
+    let open_files = crate::open_files::raise_open_files_limit();
     if config.server {
-        run_server(config, transport).await
+        run_server(config, transport, open_files).await
     } else {
         run_agent(config, transport).await
     }

@@ -12,20 +12,24 @@ use dkron_cluster::{Bootstrap, RaftNode, RaftOptions};
 use dkron_config::AgentConfig;
 use dkron_scheduler::SchedulerConfig;
 use dkron_store::{Command, Retention};
+use dkron_tls::ConnectionCap;
 use dkron_worker::{RunIdentity, Worker};
 use tokio_util::sync::CancellationToken;
 
 use crate::api_seam::ApiSeam;
 use crate::deliveries::Deliveries;
+use crate::http_activity::ConnectionDeadlines;
+use crate::http_server::{HttpListener, serve_http};
 use crate::identity::{self, ServerTags};
 use crate::leadership::{self, LeaderDuties};
 use crate::node::Node;
+use crate::open_files::{OpenFilesLimit, http_connection_cap};
 use crate::recorder::Recorder;
 use crate::startup::{
     Addresses, addresses, bind_tcp, drain, end_previous_runs, join_in_background, node_tags,
     resolve, serve_rpc, start_gossip, wait_for_signal, worker_limits,
 };
-use crate::transport::{HttpsListener, Transport};
+use crate::transport::Transport;
 use crate::writer::Writer;
 
 /// Page cache of the state database: history lives on disk, memory stays bounded.
@@ -86,7 +90,11 @@ fn api_options(config: &AgentConfig, node_name: &str) -> dkron_api::ApiOptions {
 }
 
 /// Runs a server until it is stopped.
-pub(crate) async fn run_server(config: AgentConfig, transport: Transport) -> anyhow::Result<()> {
+pub(crate) async fn run_server(
+    config: AgentConfig,
+    transport: Transport,
+    open_files: OpenFilesLimit,
+) -> anyhow::Result<()> {
     // Bind first: a port conflict must stop the server before it touches anything.
     let http = bind_tcp(resolve(&config.http_addr, "0.0.0.0").await?, "http-addr").await?;
     let addresses = addresses(&config).await?;
@@ -113,7 +121,7 @@ pub(crate) async fn run_server(config: AgentConfig, transport: Transport) -> any
         ));
     }
     let signals = tokio::spawn(wait_for_signal(shutdown.clone()));
-    serve_http(http, transport.http, router, shutdown.clone()).await?;
+    serve_api(http, transport.http, router, &config, open_files, &shutdown).await?;
     signals.abort();
     stop_server(&node).await;
     rpc_stop.cancel();
@@ -121,44 +129,52 @@ pub(crate) async fn run_server(config: AgentConfig, transport: Transport) -> any
     Ok(())
 }
 
-/// Serves the API and UI on `http` until `shutdown`: over HTTPS with `tls`, else plain.
-/// Either way handlers see the peer's address (`ConnectInfo`).
-async fn serve_http(
+/// Serves the API and UI on `http` until `shutdown`: over HTTPS with `tls`, else plain,
+/// with the connection cap and deadlines of ADR 22.
+async fn serve_api(
     http: tokio::net::TcpListener,
     tls: Option<Arc<rustls::ServerConfig>>,
     router: axum::Router,
-    shutdown: CancellationToken,
+    config: &AgentConfig,
+    open_files: OpenFilesLimit,
+    shutdown: &CancellationToken,
 ) -> anyhow::Result<()> {
-    use axum::serve::ListenerExt;
-
     let address = http.local_addr().context("cannot read the http address")?;
-    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let stopped = || shutdown.clone().cancelled_owned();
-    let Some(tls) = tls else {
-        tracing::info!(%address, "http api listening");
-        return bounded_close(
-            axum::serve(http, service)
-                .with_graceful_shutdown(stopped())
-                .into_future(),
-            stopped(),
-        )
-        .await
-        .context("http server failed");
+    let (max_connections, lowered) =
+        http_connection_cap(config.http_max_connections, open_files.soft);
+    if let Some(reason) = lowered {
+        tracing::warn!("{reason}");
+    }
+    let cap = ConnectionCap::new(max_connections);
+    let deadlines = ConnectionDeadlines {
+        idle: config.http_idle_timeout,
+        header: config.http_header_timeout,
     };
-    tracing::info!(%address, "https api listening");
-    let listener = HttpsListener(
-        dkron_tls::TlsAcceptLoop::start(http, tls, "http").context("cannot serve https")?,
+    let listener = match tls {
+        None => HttpListener::Plain(http),
+        Some(tls) => HttpListener::Tls(
+            dkron_tls::TlsAcceptLoop::start_capped(http, tls, "http", cap.clone())
+                .context("cannot serve https")?,
+        ),
+    };
+    tracing::info!(
+        %address,
+        https = matches!(listener, HttpListener::Tls(_)),
+        max_connections,
+        idle_timeout_ms = u64::try_from(deadlines.idle.as_millis()).unwrap_or(u64::MAX),
+        header_timeout_ms = u64::try_from(deadlines.header.as_millis()).unwrap_or(u64::MAX),
+        "http api listening"
     );
-    // tap_io is a no-op here; it is the wrapper axum derives ConnectInfo<SocketAddr> from
-    // for listeners other than its own TcpListener.
+    let stopped = shutdown.clone().cancelled_owned();
     bounded_close(
-        axum::serve(listener.tap_io(|_| {}), service)
-            .with_graceful_shutdown(stopped())
-            .into_future(),
-        stopped(),
+        async {
+            serve_http(listener, router, cap, deadlines, shutdown.clone()).await;
+            Ok(())
+        },
+        stopped,
     )
     .await
-    .context("https server failed")
+    .context("http server failed")
 }
 
 /// Serves until `stopped`, then gives open requests (a write waiting for its answer, a

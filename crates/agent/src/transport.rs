@@ -3,12 +3,11 @@
 //! Read before anything else at start, so a bad file stops the agent before it touches its
 //! data directory or its ports.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
 use dkron_config::AgentConfig;
-use dkron_tls::{CertFiles, RpcTls, TlsAcceptLoop, TlsConnection};
+use dkron_tls::{CertFiles, RpcTls};
 
 /// What node RPC is protected with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,27 +103,6 @@ fn rpc_tls(
         "node rpc is NOT authenticated: anyone who can reach port {port} can run commands on this node and stop it; set encrypt (see dkron keygen) or cert-file, key-file and trusted-ca-file"
     );
     Ok((None, RpcCredential::Open))
-}
-
-/// The HTTPS port as `axum::serve` takes it: connections after their handshake, with the
-/// peer's address for `ConnectInfo`.
-pub(crate) struct HttpsListener(pub(crate) TlsAcceptLoop);
-
-impl axum::serve::Listener for HttpsListener {
-    type Io = TlsConnection;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (TlsConnection, SocketAddr) {
-        match self.0.next().await {
-            Some(accepted) => accepted,
-            // The accept loop only stops when this listener is dropped.
-            None => std::future::pending().await,
-        }
-    }
-
-    fn local_addr(&self) -> std::io::Result<SocketAddr> {
-        Ok(self.0.local_addr())
-    }
 }
 
 #[cfg(test)]

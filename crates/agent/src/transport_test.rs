@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use axum::extract::ConnectInfo;
-use axum::serve::ListenerExt;
+use std::net::SocketAddr;
+
 use dkron_config::{AgentConfig, GossipKey};
 
 use super::*;
@@ -119,16 +120,25 @@ async fn https_handlers_see_the_clients_address() {
     let tcp = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bound");
-    let listener = HttpsListener(TlsAcceptLoop::start(tcp, tls, "http").expect("started"));
-    let port = listener.0.local_addr().port();
+    let cap = dkron_tls::ConnectionCap::new(4);
+    let tls_loop =
+        dkron_tls::TlsAcceptLoop::start_capped(tcp, tls, "http", cap.clone()).expect("started");
+    let port = tls_loop.local_addr().port();
     let router = axum::Router::new().route(
         "/peer",
         axum::routing::get(|ConnectInfo(peer): ConnectInfo<SocketAddr>| async move {
             peer.ip().to_string()
         }),
     );
-    let service = router.into_make_service_with_connect_info::<SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener.tap_io(|_| {}), service).await });
+    let deadlines = crate::http_activity::ConnectionDeadlines {
+        idle: std::time::Duration::from_secs(60),
+        header: std::time::Duration::from_secs(10),
+    };
+    let listener = crate::http_server::HttpListener::Tls(tls_loop);
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    tokio::spawn(crate::http_server::serve_http(
+        listener, router, cap, deadlines, shutdown,
+    ));
 
     let roots = dkron_tls::read_roots("trusted-ca-file", &files.ca).expect("the CA");
     let mut client_tls = dkron_tls::client_config(None, roots).expect("a client config");

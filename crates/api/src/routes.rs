@@ -126,10 +126,11 @@ fn job_routes<B: ApiBackend>(
     routes
         .add(
             "/v1/jobs",
-            &[M::GET, M::POST, M::PATCH],
+            &[M::GET, M::POST, M::PATCH, M::DELETE],
             get(jobs::list_jobs::<B>)
                 .post(jobs::submit_job::<B>)
                 .patch(jobs::submit_job::<B>)
+                .delete(jobs::delete_job_named_in_body::<B>)
                 .layer(job_body_limit),
         )
         .add(

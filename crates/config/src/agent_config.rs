@@ -45,6 +45,16 @@ pub struct AgentConfig {
     pub advertise_addr: Option<HostPort>,
     /// Address of the HTTP API and web UI (servers only).
     pub http_addr: HostPort,
+    /// How long an HTTP connection may stay open with no request in progress and no bytes
+    /// moving (a dkron-rs addition, ADR 22).
+    #[serde(serialize_with = "go_duration::serialize")]
+    pub http_idle_timeout: Duration,
+    /// How long a client may take to send a request's headers (a dkron-rs addition).
+    #[serde(serialize_with = "go_duration::serialize")]
+    pub http_header_timeout: Duration,
+    /// Most HTTP connections open at once; 0 picks the open-files limit minus a reserve for
+    /// jobs, consensus and storage (a dkron-rs addition, ADR 22).
+    pub http_max_connections: u32,
     /// Web origins (`scheme://host[:port]`, or `*`) whose pages may call the API from a
     /// browser; empty allows only the server's own pages (a dkron-rs addition).
     pub cors_allowed_origins: Vec<String>,
@@ -193,6 +203,9 @@ impl Default for AgentConfig {
             bind_addr: HostPort::new("0.0.0.0", DEFAULT_GOSSIP_PORT),
             advertise_addr: None,
             http_addr: HostPort::new("", 8080),
+            http_idle_timeout: Duration::from_secs(60),
+            http_header_timeout: Duration::from_secs(10),
+            http_max_connections: 0,
             cors_allowed_origins: Vec::new(),
             rpc_port: 6868,
             advertise_rpc_port: None,
@@ -284,6 +297,11 @@ impl AgentConfig {
             ("ledger-retention", u64::from(self.ledger_retention)),
             ("max-output-bytes", self.max_output_bytes),
             ("audit-retention", self.audit_retention),
+            ("http-idle-timeout", duration_millis(self.http_idle_timeout)),
+            (
+                "http-header-timeout",
+                duration_millis(self.http_header_timeout),
+            ),
         ];
         for (key, value) in nonzero_settings {
             if value == 0 {
@@ -362,4 +380,9 @@ fn check_headers(key: &'static str, headers: &[String]) -> Result<(), Validation
         }
     }
     Ok(())
+}
+
+/// Returns `duration` in whole milliseconds, saturating (for the zero checks).
+fn duration_millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }

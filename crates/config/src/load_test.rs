@@ -3,6 +3,7 @@
 //! never read. The shared helpers are here, the tests in one child module per topic.
 
 mod acl;
+mod http_limits;
 mod keys;
 mod sources;
 mod tls;

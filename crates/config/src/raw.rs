@@ -30,6 +30,9 @@ pub(crate) struct RawAgentConfig {
     pub(crate) advertise_addr: Option<Text>,
     pub(crate) http_addr: Option<Text>,
     pub(crate) cors_allowed_origins: Option<TextList>,
+    pub(crate) http_idle_timeout: Option<Text>,
+    pub(crate) http_header_timeout: Option<Text>,
+    pub(crate) http_max_connections: Option<u32>,
     pub(crate) rpc_port: Option<u16>,
     pub(crate) advertise_rpc_port: Option<u16>,
     pub(crate) profile: Option<Text>,
@@ -157,6 +160,19 @@ impl RawAgentConfig {
                 None => defaults.advertise_addr,
             },
             http_addr: address("http-addr", self.http_addr.take(), None, defaults.http_addr)?,
+            http_idle_timeout: duration(
+                "http-idle-timeout",
+                self.http_idle_timeout.take(),
+                defaults.http_idle_timeout,
+            )?,
+            http_header_timeout: duration(
+                "http-header-timeout",
+                self.http_header_timeout.take(),
+                defaults.http_header_timeout,
+            )?,
+            http_max_connections: self
+                .http_max_connections
+                .unwrap_or(defaults.http_max_connections),
             cors_allowed_origins: list(
                 self.cors_allowed_origins.take(),
                 defaults.cors_allowed_origins,

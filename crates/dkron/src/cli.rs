@@ -258,6 +258,24 @@ pub struct AgentArgs {
         default_value_t = DEFAULTS.http_addr.to_string())]
     pub http_addr: String,
 
+    /// Close an HTTP connection idle this long: no request in progress, no bytes moving (Go
+    /// duration; dkron-rs addition)
+    #[arg(long, help_heading = NETWORK, value_name = "DURATION",
+        default_value_t = format_go_duration(DEFAULTS.http_idle_timeout))]
+    pub http_idle_timeout: String,
+
+    /// Close an HTTP connection whose request headers take longer than this (Go duration;
+    /// dkron-rs addition)
+    #[arg(long, help_heading = NETWORK, value_name = "DURATION",
+        default_value_t = format_go_duration(DEFAULTS.http_header_timeout))]
+    pub http_header_timeout: String,
+
+    /// Most HTTP connections open at once; 0 = the open-files limit minus a reserve
+    /// (dkron-rs addition)
+    #[arg(long, help_heading = NETWORK, value_name = "COUNT",
+        default_value_t = DEFAULTS.http_max_connections)]
+    pub http_max_connections: u32,
+
     /// Web origin (scheme://host[:port]) whose pages may call the API from a browser; repeat
     /// for more, `*` for any [default: only the server's own pages]
     #[arg(long, help_heading = NETWORK, value_name = "ORIGIN", action = ArgAction::Append)]

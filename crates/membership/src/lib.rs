@@ -12,6 +12,9 @@ mod config;
 mod error;
 mod event;
 mod frame;
+#[cfg(test)]
+#[path = "fuzz_test.rs"]
+mod fuzz;
 mod gossip;
 mod identity;
 mod log_limit;

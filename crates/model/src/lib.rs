@@ -7,6 +7,9 @@
 pub mod audit;
 mod duration;
 mod execution;
+#[cfg(test)]
+#[path = "fuzz_test.rs"]
+mod fuzz;
 pub mod gotime;
 mod job;
 pub mod limits;
@@ -42,4 +45,6 @@ pub use status::{STATUS_FAILED, STATUS_PARTIALLY_FAILED, STATUS_SUCCESS, group_s
 pub use tags::{
     Candidate, TargetSpec, node_matches, parse_job_tags, select_targets, select_targets_avoiding,
 };
-pub use validation::{ValidationError, parent_cycle, parent_cycle_error, validate_job};
+pub use validation::{
+    MAX_JOB_NAME_CHARS, ValidationError, parent_cycle, parent_cycle_error, validate_job,
+};

@@ -18,6 +18,12 @@ const SHELL_EXECUTOR: &str = "shell";
 /// How far `parent_cycle` follows parents before it stops looking.
 const MAX_PARENT_CHAIN: usize = 10_000;
 
+/// Longest job name, in characters (our addition; Dkron has no limit, ADR 22). A name travels
+/// in request paths (`/v1/jobs/{job}/executions/{id}`): 256 characters of up to 4 UTF-8 bytes,
+/// percent-encoded, stay near 3 KiB, well inside every proxy's and client's URL limit and
+/// hyper's 64 KiB, while leaving room for any name a person would choose.
+pub const MAX_JOB_NAME_CHARS: usize = 256;
+
 /// Characters a job name may not contain: anything but Unicode lowercase letters (general
 /// category Ll, not the wider "Lowercase" property), ASCII digits, `_` and `-`.
 static ILLEGAL_NAME_CHARACTER: LazyLock<Regex> =
@@ -32,6 +38,14 @@ pub enum ValidationError {
     /// The name holds a character outside `\p{Ll}`, `0-9`, `_` and `-`.
     #[error("name contains illegal character '{0}'")]
     IllegalNameCharacter(char),
+    /// The name is longer than [`MAX_JOB_NAME_CHARS`] (our addition).
+    #[error("name is {length} characters long, the most allowed is {max}")]
+    NameTooLong {
+        /// The name's length in characters.
+        length: usize,
+        /// [`MAX_JOB_NAME_CHARS`].
+        max: usize,
+    },
     /// `parent_job` names the job itself.
     #[error("the job can not have itself as parent")]
     OwnParent,
@@ -91,7 +105,9 @@ impl ValidationError {
     /// can show the message next to it.
     pub fn field(&self) -> &'static str {
         match self {
-            ValidationError::EmptyName | ValidationError::IllegalNameCharacter(_) => "name",
+            ValidationError::EmptyName
+            | ValidationError::IllegalNameCharacter(_)
+            | ValidationError::NameTooLong { .. } => "name",
             ValidationError::OwnParent | ValidationError::ParentCycle { .. } => "parent_job",
             ValidationError::Schedule(_) => "schedule",
             ValidationError::Concurrency => "concurrency",
@@ -122,6 +138,13 @@ pub fn validate_job(job: &Job) -> Result<(), ValidationError> {
     if let Some(illegal) = ILLEGAL_NAME_CHARACTER.find(&job.name) {
         let character = illegal.as_str().chars().next().unwrap_or_default();
         return Err(ValidationError::IllegalNameCharacter(character));
+    }
+    let length = job.name.chars().count();
+    if length > MAX_JOB_NAME_CHARS {
+        return Err(ValidationError::NameTooLong {
+            length,
+            max: MAX_JOB_NAME_CHARS,
+        });
     }
     if job.parents().contains(&job.name) {
         return Err(ValidationError::OwnParent);

@@ -74,6 +74,21 @@ fn checks_the_name() {
     );
 }
 
+/// Issue 14, failure 7: a 100,000-character name was stored and then could not be addressed.
+#[test]
+fn limits_the_name_length_in_characters() {
+    let longest = "é".repeat(MAX_JOB_NAME_CHARS);
+    validate_job(&job(&longest, "@daily")).unwrap();
+    let too_long = job(&"a".repeat(MAX_JOB_NAME_CHARS + 1), "@daily");
+    assert_eq!(
+        message(&too_long),
+        "name is 257 characters long, the most allowed is 256"
+    );
+    assert_eq!(validate_job(&too_long).unwrap_err().field(), "name");
+    let huge = job(&"a".repeat(100_000), "@daily");
+    assert!(message(&huge).starts_with("name is 100000 characters long"));
+}
+
 #[test]
 fn checks_the_schedule_unless_a_child_has_none() {
     assert_eq!(

@@ -7,8 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio_rustls::TlsAcceptor;
+
+use crate::ConnectionCap;
 
 /// A finished server-side handshake.
 pub type TlsConnection = tokio_rustls::server::TlsStream<TcpStream>;
@@ -20,9 +22,20 @@ const HANDSHAKES_IN_FLIGHT: usize = 256;
 /// Finished connections waiting for the server to take them.
 const READY_QUEUE: usize = 64;
 
+/// A connection that finished its handshake.
+pub struct TlsAccepted {
+    /// The connection.
+    pub connection: TlsConnection,
+    /// The peer's address.
+    pub peer: SocketAddr,
+    /// The connection's place under the cap given to [`TlsAcceptLoop::start_capped`]; the
+    /// place is free again once this is dropped.
+    pub slot: Option<OwnedSemaphorePermit>,
+}
+
 /// Connections that finished their handshake, from a listener served in the background.
 pub struct TlsAcceptLoop {
-    ready: mpsc::Receiver<(TlsConnection, SocketAddr)>,
+    ready: mpsc::Receiver<TlsAccepted>,
     local_addr: SocketAddr,
 }
 
@@ -34,20 +47,43 @@ impl TlsAcceptLoop {
         config: Arc<rustls::ServerConfig>,
         what: &'static str,
     ) -> std::io::Result<TlsAcceptLoop> {
+        TlsAcceptLoop::start_with(listener, config, what, None)
+    }
+
+    /// Like [`TlsAcceptLoop::start`], but no more than `cap` connections are open at once: at the cap the loop stops accepting, and new connections wait in the
+    /// kernel's backlog until one closes.
+    pub fn start_capped(
+        listener: TcpListener,
+        config: Arc<rustls::ServerConfig>,
+        what: &'static str,
+        cap: ConnectionCap,
+    ) -> std::io::Result<TlsAcceptLoop> {
+        TlsAcceptLoop::start_with(listener, config, what, Some(cap))
+    }
+
+    fn start_with(
+        listener: TcpListener,
+        config: Arc<rustls::ServerConfig>,
+        what: &'static str,
+        cap: Option<ConnectionCap>,
+    ) -> std::io::Result<TlsAcceptLoop> {
         let local_addr = listener.local_addr()?;
         let (sender, ready) = mpsc::channel(READY_QUEUE);
-        tokio::spawn(accept_loop(
-            listener,
-            TlsAcceptor::from(config),
-            sender,
-            what,
-        ));
+        let acceptor = TlsAcceptor::from(config);
+        tokio::spawn(accept_loop(listener, acceptor, sender, what, cap));
         Ok(TlsAcceptLoop { ready, local_addr })
     }
 
     /// Returns the next connection that finished its handshake, or `None` once the loop
     /// has stopped.
     pub async fn next(&mut self) -> Option<(TlsConnection, SocketAddr)> {
+        let accepted = self.ready.recv().await?;
+        Some((accepted.connection, accepted.peer))
+    }
+
+    /// Returns the next connection with its place under the cap, or `None` once the loop
+    /// has stopped.
+    pub async fn next_accepted(&mut self) -> Option<TlsAccepted> {
         self.ready.recv().await
     }
 
@@ -60,11 +96,19 @@ impl TlsAcceptLoop {
 async fn accept_loop(
     listener: TcpListener,
     acceptor: TlsAcceptor,
-    ready: mpsc::Sender<(TlsConnection, SocketAddr)>,
+    ready: mpsc::Sender<TlsAccepted>,
     what: &'static str,
+    cap: Option<ConnectionCap>,
 ) {
     let in_flight = Arc::new(Semaphore::new(HANDSHAKES_IN_FLIGHT));
     loop {
+        let slot = match &cap {
+            None => None,
+            Some(cap) => tokio::select! {
+                () = ready.closed() => return,
+                slot = cap.take(what) => Some(slot),
+            },
+        };
         let permit = tokio::select! {
             () = ready.closed() => return,
             permit = in_flight.clone().acquire_owned() => {
@@ -90,7 +134,12 @@ async fn accept_loop(
             let _permit = permit;
             match tokio::time::timeout(HANDSHAKE_LIMIT, acceptor.accept(stream)).await {
                 Ok(Ok(connection)) => {
-                    let _closed_means_stopping = ready.send((connection, peer)).await;
+                    let accepted = TlsAccepted {
+                        connection,
+                        peer,
+                        slot,
+                    };
+                    let _closed_means_stopping = ready.send(accepted).await;
                 }
                 Ok(Err(error)) => {
                     tracing::info!(port = what, peer = %peer, error = %error, "tls handshake refused");

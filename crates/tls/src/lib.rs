@@ -7,6 +7,7 @@
 //! holding a certificate of the cluster CA is what makes a node a member; see ADR 15).
 
 mod accept;
+mod cap;
 mod chain_only;
 mod connect;
 mod derived;
@@ -16,7 +17,8 @@ mod issue;
 mod provider;
 mod rpc;
 
-pub use accept::{TlsAcceptLoop, TlsConnection};
+pub use accept::{TlsAcceptLoop, TlsAccepted, TlsConnection};
+pub use cap::ConnectionCap;
 pub use connect::connect;
 pub use derived::derive_rpc_tls;
 pub use error::TlsError;

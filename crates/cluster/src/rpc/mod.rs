@@ -11,6 +11,9 @@ mod call;
 mod channels;
 mod code;
 mod error;
+#[cfg(test)]
+#[path = "fuzz_test.rs"]
+mod fuzz;
 mod json;
 mod leader_calls;
 mod leader_handler;

@@ -38,7 +38,9 @@ pub(crate) fn to_wire<F: Serialize>(event: RunStreamEvent<F>) -> RunEvent {
     RunEvent { event: Some(event) }
 }
 
-fn from_wire<F: DeserializeOwned>(event: RunEvent) -> Result<RunStreamEvent<F>, RpcError> {
+pub(super) fn from_wire<F: DeserializeOwned>(
+    event: RunEvent,
+) -> Result<RunStreamEvent<F>, RpcError> {
     match event.event {
         Some(Event::Accepted(already_known)) => Ok(RunStreamEvent::Accepted { already_known }),
         Some(Event::Output(chunk)) => Ok(RunStreamEvent::Output(chunk)),

@@ -19,6 +19,8 @@ pub struct Server {
     pub extra_args: Vec<String>,
     /// Extra environment variables for every start of this server.
     pub extra_env: Vec<(String, String)>,
+    /// A program (and its arguments) the binary is started through, e.g. `prlimit`.
+    pub launcher: Vec<String>,
     child: Option<Child>,
     client: reqwest::Client,
     log_path: PathBuf,
@@ -55,13 +57,27 @@ impl Server {
             .timeout(Duration::from_secs(30))
             .build()
             .unwrap();
-        Server::start_over(dir, extra_args, env, client, "http").await
+        Server::start_over(dir, extra_args, env, client, "http", Vec::new()).await
+    }
+
+    /// Starts a server through `launcher` (a program that runs the command line it is
+    /// given, such as `prlimit --nofile=256:512 --`) with extra flags.
+    pub async fn start_launched(dir: &Path, launcher: &[&str], extra_args: &[&str]) -> Server {
+        let _already_installed = rustls::crypto::ring::default_provider()
+            .install_default()
+            .is_err();
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap();
+        let launcher = launcher.iter().map(|arg| arg.to_string()).collect();
+        Server::start_over(dir, extra_args, &[], client, "http", launcher).await
     }
 
     /// Starts a server with certificate flags among `extra_args`, talking HTTPS to it
     /// through `client`.
     pub async fn start_https(dir: &Path, extra_args: &[&str], client: reqwest::Client) -> Server {
-        Server::start_over(dir, extra_args, &[], client, "https").await
+        Server::start_over(dir, extra_args, &[], client, "https", Vec::new()).await
     }
 
     async fn start_over(
@@ -70,6 +86,7 @@ impl Server {
         env: &[(&str, &str)],
         client: reqwest::Client,
         scheme: &'static str,
+        launcher: Vec<String>,
     ) -> Server {
         let mut server = Server {
             data_dir: dir.join("data"),
@@ -81,6 +98,7 @@ impl Server {
                 .iter()
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect(),
+            launcher,
             child: None,
             client,
             log_path: dir.join("server.log"),
@@ -145,7 +163,16 @@ impl Server {
             .append(true)
             .open(&self.log_path)
             .unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_dkron"))
+        let binary = env!("CARGO_BIN_EXE_dkron");
+        let mut command = match self.launcher.split_first() {
+            Some((program, args)) => {
+                let mut command = Command::new(program);
+                command.args(args).arg(binary);
+                command
+            }
+            None => Command::new(binary),
+        };
+        let child = command
             .args([
                 "agent",
                 "--server",

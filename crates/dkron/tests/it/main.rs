@@ -22,6 +22,8 @@ mod dispatch_failover;
 mod encryption;
 mod getting_started;
 mod harness;
+mod http_limits;
+mod job_names;
 mod mail;
 mod mass_shutdown;
 mod metrics;
