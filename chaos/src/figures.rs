@@ -2,11 +2,11 @@
 //! force at their nominal time (or within a settling time after it healed) and grouped by
 //! reason. Pure.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::check::LedgerEntry;
+use crate::check::{FileLine, LedgerEntry};
 
 /// One fault as it happened: what, on which node, from when to when.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,6 +83,24 @@ pub fn explain_failures(ledger: &mut [LedgerEntry], outputs: &BTreeMap<String, S
     }
 }
 
+/// How many `lost` occurrences had a run that wrote its line all the same.
+pub fn lost_but_ran(ledger: &[LedgerEntry], lines: &[FileLine]) -> usize {
+    let ran: BTreeSet<&str> = lines
+        .iter()
+        .map(|line| line.execution_id.as_str())
+        .collect();
+    ledger
+        .iter()
+        .filter(|entry| entry.state == "lost")
+        .filter(|entry| {
+            entry
+                .runs
+                .iter()
+                .any(|run| ran.contains(run.execution_id.as_str()))
+        })
+        .count()
+}
+
 /// The entry's reason with digits folded to `#` (node names, times and counts differ from
 /// one occurrence to the next; the cause does not), capped in length.
 fn reason_of(entry: &LedgerEntry) -> String {
@@ -149,5 +167,25 @@ mod tests {
         assert_eq!((kill.faults, kill.lost, kill.failed), (1, 2, 0));
         assert_eq!(kill.reasons["lost: node s# restarted"], 2);
         assert_eq!(figures.kinds["none"].skipped, 1);
+    }
+
+    #[test]
+    fn a_lost_occurrence_whose_run_wrote_its_line_is_counted() {
+        let mut lost = entry(3, "lost", "node a1 failed during the run");
+        lost.runs.push(crate::check::LedgerRun {
+            execution_id: "x-a1".into(),
+            node: "a1".into(),
+            success: false,
+            exit_code: 0,
+        });
+        let other = entry(4, "lost", "node a1 failed during the run");
+        let line = FileLine {
+            job: "a".into(),
+            nominal: at(3),
+            node: "a1".into(),
+            execution_id: "x-a1".into(),
+        };
+        assert_eq!(lost_but_ran(&[lost.clone(), other.clone()], &[line]), 1);
+        assert_eq!(lost_but_ran(&[lost, other], &[]), 0);
     }
 }

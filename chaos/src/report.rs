@@ -15,6 +15,8 @@ pub struct Outcome {
     pub write_totals: (usize, usize, usize),
     pub figures: Figures,
     pub lines: usize,
+    /// Occurrences recorded `lost` whose run did write its line (it ran; the result was lost).
+    pub lost_but_ran: usize,
     /// Nodes that did not exit within the limit after SIGTERM to all at once.
     pub hung_at_stop: Vec<String>,
 }
@@ -26,6 +28,11 @@ impl Outcome {
 }
 
 const SHOWN: usize = 40;
+
+/// A progress line, with the wall-clock time (to match against the nodes' logs).
+pub fn say(text: &str) {
+    println!("{} {text}", chrono::Utc::now().format("%H:%M:%S"));
+}
 
 pub fn print_outcome(seed: u64, outcome: &Outcome) {
     let states: Vec<String> = outcome
@@ -39,6 +46,10 @@ pub fn print_outcome(seed: u64, outcome: &Outcome) {
         outcome.figures.states.values().sum::<usize>(),
         states.join(", "),
         outcome.lines
+    );
+    println!(
+        "lost occurrences whose run wrote its line all the same (it ran; the cluster lost its result): {}",
+        outcome.lost_but_ran
     );
     println!(
         "\nunavailability per fault (occurrences blamed on the fault in force at their nominal time, or healed < 10 s before):"
@@ -71,7 +82,7 @@ pub fn print_outcome(seed: u64, outcome: &Outcome) {
     }
     if !outcome.hung_at_stop.is_empty() {
         println!(
-            "\nnot exited 30 s after SIGTERM to every node at once (killed): {}",
+            "\nnot exited 20 s after SIGTERM to every node at once (killed): {}",
             outcome.hung_at_stop.join(", ")
         );
     }

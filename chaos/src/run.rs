@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use tokio::sync::watch;
 
+use crate::acks::WriteLog;
 use crate::api::Api;
 use crate::check::{LedgerEntry, check};
 use crate::cluster::Cluster;
@@ -16,7 +17,7 @@ use crate::figures::FaultWindow;
 use crate::jobs::{PlannedJob, job_json, job_plan, parse_lines};
 use crate::node::{Launch, Node};
 use crate::plan::fault_plan;
-use crate::report::{Outcome, print_outcome};
+use crate::report::{Outcome, print_outcome, say};
 use crate::writes;
 
 /// What the command line asks for.
@@ -48,20 +49,20 @@ pub async fn run_inside(settings: &Settings) -> anyhow::Result<bool> {
     } else {
         DelayMethod::Shaping
     };
-    println!("delay fault: {}", delay.describe());
+    say(&format!("delay fault: {}", delay.describe()));
     cluster.start_all()?;
     let leader = cluster.wait_ready(Duration::from_secs(120)).await?;
-    println!("cluster ready, leader {leader}");
+    say(&format!("cluster ready, leader {leader}"));
     let jobs = job_plan(settings.seed, settings.jobs);
     let out = out_file(&settings.work_dir);
     let base = cluster.base_of(&leader).unwrap_or_default();
     put_jobs(&cluster.api, &base, &jobs, &out, false).await?;
-    println!(
+    say(&format!(
         "{} jobs created; faults for {:?}, one every {:?}",
         jobs.len(),
         settings.run,
         settings.every
-    );
+    ));
     let (stop_writes, stopped) = watch::channel(false);
     let writer = tokio::spawn(writes::write_until(
         cluster.api.clone(),
@@ -71,29 +72,45 @@ pub async fn run_inside(settings: &Settings) -> anyhow::Result<bool> {
     let windows = inject_faults(&mut cluster, settings, delay).await;
     heal_everything(&mut cluster).await;
     let leader = cluster.wait_ready(Duration::from_secs(180)).await?;
+    say(&format!("settled, leader {leader}; disabling the jobs"));
     let _sent = stop_writes.send(true);
     let write_log = writer.await?;
     let base = cluster.base_of(&leader).unwrap_or_default();
-    put_jobs(&cluster.api, &base, &jobs, &out, true).await?;
-    let ledger = quiet_ledgers(&cluster.api, &base, &jobs).await?;
-    let (lines, torn) = parse_lines(&std::fs::read_to_string(&out).unwrap_or_default());
+    let outcome = finish(&mut cluster, &base, &jobs, &out, write_log, &windows).await?;
+    print_outcome(settings.seed, &outcome);
+    Ok(outcome.is_clean())
+}
+
+/// Disables the jobs, waits for quiet, reads the ledgers and the file, judges, stops the
+/// cluster.
+async fn finish(
+    cluster: &mut Cluster,
+    base: &str,
+    jobs: &[PlannedJob],
+    out: &Path,
+    write_log: WriteLog,
+    windows: &[FaultWindow],
+) -> anyhow::Result<Outcome> {
+    put_jobs(&cluster.api, base, jobs, out, true).await?;
+    let ledger = quiet_ledgers(&cluster.api, base, jobs).await?;
+    let (lines, torn) = parse_lines(&std::fs::read_to_string(out).unwrap_or_default());
     let shapes: Vec<_> = jobs.iter().map(|job| job.shape.clone()).collect();
-    let found = writes::versions(&cluster.api, &base, &write_log).await?;
+    let found = writes::versions(&cluster.api, base, &write_log).await?;
     let violations = check(&shapes, &lines, &ledger);
     let mut ledger = ledger;
-    let outputs = failed_run_outputs(&cluster.api, &base, &ledger).await;
+    let outputs = failed_run_outputs(&cluster.api, base, &ledger).await;
     crate::figures::explain_failures(&mut ledger, &outputs);
-    let outcome = Outcome {
+    say("checked; stopping every node at once (SIGTERM)");
+    Ok(Outcome {
         violations,
         torn,
         lost_writes: write_log.lost(&found),
         write_totals: write_log.totals(),
-        figures: crate::figures::figures(&ledger, &windows, chrono::Duration::seconds(10)),
+        figures: crate::figures::figures(&ledger, windows, chrono::Duration::seconds(10)),
+        lost_but_ran: crate::figures::lost_but_ran(&ledger, &lines),
         lines: lines.len(),
-        hung_at_stop: cluster.stop_all(Duration::from_secs(30)).await,
-    };
-    print_outcome(settings.seed, &outcome);
-    Ok(outcome.is_clean())
+        hung_at_stop: cluster.stop_all(Duration::from_secs(20)).await,
+    })
 }
 
 /// Creates (or disables) every job, retrying each until a server acknowledges it.
@@ -133,16 +150,16 @@ async fn inject_faults(
         let active = match faults::inject(cluster, &fault, delay).await {
             Ok(active) => active,
             Err(error) => {
-                println!(
+                say(&format!(
                     "{:>5}s {} could not be injected: {error:#}",
                     fault.at.as_secs(),
                     fault.kind.name()
-                );
+                ));
                 continue;
             }
         };
         let nodes = active.nodes.join("+");
-        println!(
+        say(&format!(
             "{:>5}s {} on {nodes} for {}s{}",
             fault.at.as_secs(),
             fault.kind.name(),
@@ -152,10 +169,10 @@ async fn inject_faults(
             } else {
                 String::new()
             }
-        );
+        ));
         tokio::time::sleep_until((start + fault.at + fault.lasts).into()).await;
         if let Err(error) = faults::heal(cluster, active) {
-            println!("      healing {} failed: {error:#}", fault.kind.name());
+            say(&format!("healing {} failed: {error:#}", fault.kind.name()));
         }
         windows.push(FaultWindow {
             kind: fault.kind.name().into(),
@@ -181,10 +198,10 @@ async fn heal_everything(cluster: &mut Cluster) {
         .filter(|node| !Node::is_running(node))
     {
         if let Err(error) = node.start(&launch) {
-            println!("restarting {} failed: {error:#}", node.name());
+            say(&format!("restarting {} failed: {error:#}", node.name()));
         }
     }
-    println!("faults over; waiting for the cluster to settle");
+    say("faults over; waiting for the cluster to settle");
 }
 
 /// Waits until no run is going on and no occurrence is still `launched` (bounded), then
@@ -207,10 +224,10 @@ async fn quiet_ledgers(
             .filter(|entry| entry.state == "launched")
             .count();
         if (busy == 0 && launched == 0) || Instant::now() > deadline {
-            println!(
+            say(&format!(
                 "quiet: {busy} runs busy, {launched} occurrences launched, {} in the ledgers",
                 ledger.len()
-            );
+            ));
             return Ok(ledger);
         }
     }
