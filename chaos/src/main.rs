@@ -66,6 +66,6 @@ async fn inside(args: Args) -> anyhow::Result<ExitCode> {
     };
     tokio::select! {
         clean = run::run_inside(&settings) => Ok(if clean? { ExitCode::SUCCESS } else { ExitCode::from(1) }),
-        _ = tokio::signal::ctrl_c() => anyhow::bail!("interrupted; the nodes are stopped"),
+        () = outer::interrupted() => anyhow::bail!("interrupted; the nodes are stopped"),
     }
 }

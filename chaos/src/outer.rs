@@ -7,6 +7,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use tokio::signal::unix::{SignalKind, signal};
 
 use crate::cli::Args;
 use crate::cluster::{addresses, seeds};
@@ -101,6 +104,18 @@ pub async fn outer(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(status))
 }
 
+/// Ctrl-C (SIGINT) or SIGTERM.
+pub async fn interrupted() {
+    let Ok(mut terminate) = signal(SignalKind::terminate()) else {
+        let _interrupted = tokio::signal::ctrl_c().await;
+        return;
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
+    }
+}
+
 /// Runs this program again as the controller inside the bridge namespace, and waits for it
 /// (on Ctrl-C, which the controller also receives, it waits for it to stop its nodes).
 async fn run_controller(
@@ -124,8 +139,12 @@ async fn run_controller(
         .context("cannot start the controller")?;
     let status = tokio::select! {
         status = child.wait() => status?,
-        _ = tokio::signal::ctrl_c() => {
-            println!("interrupted: waiting for the controller to stop the nodes");
+        () = interrupted() => {
+            println!("interrupted: the controller stops the nodes, then everything is removed");
+            if let Some(pid) = child.id() {
+                // the controller may not have seen the signal (sent to this process only)
+                let _forwarded = kill(Pid::from_raw(pid as i32), Signal::SIGINT);
+            }
             match tokio::time::timeout(Duration::from_secs(60), child.wait()).await {
                 Ok(status) => status?,
                 Err(_) => {
