@@ -3,6 +3,7 @@
 //! a small tmpfs of their own (so it can be filled).
 
 use std::fs::File;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
@@ -106,11 +107,18 @@ impl Node {
             // jobs inherit it: the line a run appends names the node it ran on
             .env("CHAOS_NODE", self.name())
             .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log);
-        let child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command
             .spawn()
             .with_context(|| format!("cannot start {}", self.name()))?;
+        // a node that floods its log must not fill the host's disk: each stream is capped
+        if let Some(stdout) = child.stdout.take() {
+            copy_capped(stdout, log.try_clone()?, self.name().to_string());
+        }
+        if let Some(stderr) = child.stderr.take() {
+            copy_capped(stderr, log, self.name().to_string());
+        }
         self.child = Some(child);
         Ok(())
     }
@@ -181,6 +189,35 @@ impl Drop for Node {
         let _running = self.signal(Signal::SIGCONT);
         self.kill();
     }
+}
+
+/// Most bytes of one output stream of one node process kept in its log file.
+const LOG_CAP_BYTES: u64 = 200 << 20;
+
+/// Copies a node's output into its log file on a thread of its own, up to the cap; past it
+/// the output is read and dropped (so the node never blocks on a full pipe) and the flood is
+/// reported once.
+fn copy_capped(mut from: impl Read + Send + 'static, mut to: File, node: String) {
+    std::thread::spawn(move || {
+        let mut buffer = vec![0u8; 64 << 10];
+        let mut written = 0u64;
+        let mut reported = false;
+        while let Ok(read) = from.read(&mut buffer) {
+            if read == 0 {
+                return;
+            }
+            if written < LOG_CAP_BYTES {
+                written += read as u64;
+                let _kept = to.write_all(&buffer[..read]);
+            } else if !reported {
+                reported = true;
+                crate::report::say(&format!(
+                    "LOG FLOOD: {node} wrote more than {} MiB of log in one start; the rest is dropped",
+                    LOG_CAP_BYTES >> 20
+                ));
+            }
+        }
+    });
 }
 
 /// Writes a node's wall-clock offset in seconds (libfaketime reads it at every call).
