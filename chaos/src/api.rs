@@ -59,6 +59,34 @@ impl Api {
         (count * 2 > self.servers.len()).then_some(name)
     }
 
+    /// `/health` as `<status> <body>`, or the error, and the leader the server names.
+    pub async fn health_and_leader(&self, base: &str) -> (String, String) {
+        let health = match self
+            .client
+            .get(format!("{base}/health"))
+            .timeout(QUICK)
+            .send()
+            .await
+        {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                format!(
+                    "{status} {}",
+                    response.text().await.unwrap_or_default().trim()
+                )
+            }
+            Err(error) => format!("no answer: {error}"),
+        };
+        let leader = match self
+            .get_json_within(&format!("{base}/v1/leader"), QUICK)
+            .await
+        {
+            Ok(leader) => text(&leader, "Name"),
+            Err(error) => format!("({error})"),
+        };
+        (health, leader)
+    }
+
     /// How many members a server sees alive.
     pub async fn alive_members(&self, base: &str) -> usize {
         let Ok(Value::Array(members)) = self

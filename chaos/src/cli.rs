@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use clap::Parser;
 
+use crate::plan::FaultKind;
+
 /// Chaos suite for dkron-rs (run as root: it creates network namespaces and tmpfs mounts).
 #[derive(Debug, Clone, Parser)]
 #[command(name = "dkron-chaos")]
@@ -18,6 +20,10 @@ pub struct Args {
     /// A fault starts this often (`20s`); each lasts between half and three quarters of it.
     #[arg(long, default_value = "20s", value_parser = parse_duration)]
     pub fault_every: Duration,
+    /// Only these kinds of fault, comma-separated (`disk-full,sigstop`; default: every kind).
+    /// A narrowed run draws another plan than the full one for the same seed.
+    #[arg(long, value_delimiter = ',', value_parser = parse_fault_kind)]
+    pub faults: Vec<FaultKind>,
     /// Number of scheduled jobs (`@every 1s`–`5s`).
     #[arg(long, default_value_t = 52)]
     pub jobs: usize,
@@ -30,6 +36,13 @@ pub struct Args {
     /// Internal: this process is the controller inside the bridge namespace.
     #[arg(long, hide = true)]
     pub inside: bool,
+}
+
+fn parse_fault_kind(text: &str) -> Result<FaultKind, String> {
+    FaultKind::named(text).ok_or_else(|| {
+        let names: Vec<&str> = FaultKind::ALL.iter().map(|kind| kind.name()).collect();
+        format!("unknown fault {text:?} (one of {})", names.join(", "))
+    })
 }
 
 /// `90`, `90s`, `10m`, `1h`.

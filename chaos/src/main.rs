@@ -61,6 +61,7 @@ async fn inside(args: Args) -> anyhow::Result<ExitCode> {
         run: args.duration,
         every: args.fault_every,
         jobs: args.jobs,
+        kinds: args.faults,
         binary: args.dkron,
         work_dir: args.work_dir,
     };

@@ -104,6 +104,15 @@ pub async fn outer(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(status))
 }
 
+/// `--faults a,b` for the controller when the run is narrowed, nothing otherwise.
+fn faults_argument(kinds: &[crate::plan::FaultKind]) -> Vec<String> {
+    if kinds.is_empty() {
+        return Vec::new();
+    }
+    let names: Vec<&str> = kinds.iter().map(|kind| kind.name()).collect();
+    vec!["--faults".into(), names.join(",")]
+}
+
 /// Ctrl-C (SIGINT) or SIGTERM.
 pub async fn interrupted() {
     let Ok(mut terminate) = signal(SignalKind::terminate()) else {
@@ -131,6 +140,7 @@ async fn run_controller(
         .args(["--duration", &format!("{}s", args.duration.as_secs())])
         .args(["--fault-every", &format!("{}s", args.fault_every.as_secs())])
         .args(["--jobs", &args.jobs.to_string()])
+        .args(faults_argument(&args.faults))
         .arg("--dkron")
         .arg(binary)
         .arg("--work-dir")

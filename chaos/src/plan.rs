@@ -46,6 +46,11 @@ impl FaultKind {
         FaultKind::ClockJump,
     ];
 
+    /// The kind a name stands for (as `name` writes it).
+    pub fn named(name: &str) -> Option<FaultKind> {
+        FaultKind::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             FaultKind::LeaderKill => "leader-kill",
@@ -76,8 +81,19 @@ pub struct PlannedFault {
     pub amount: i64,
 }
 
-/// The whole plan of a run.
+/// The whole plan of a run, with every kind of fault.
+#[cfg(test)]
 pub fn fault_plan(seed: u64, run: Duration, every: Duration) -> Vec<PlannedFault> {
+    fault_plan_of(seed, run, every, &FaultKind::ALL)
+}
+
+/// The whole plan of a run, drawing only from `kinds` (all of them unless narrowed by hand).
+pub fn fault_plan_of(
+    seed: u64,
+    run: Duration,
+    every: Duration,
+    kinds_allowed: &[FaultKind],
+) -> Vec<PlannedFault> {
     let mut rng = Rng::new(seed);
     let every_secs = every.as_secs().max(2);
     let shortest = (every_secs / 2).clamp(1, 5);
@@ -91,7 +107,7 @@ pub fn fault_plan(seed: u64, run: Duration, every: Duration) -> Vec<PlannedFault
             return plan;
         }
         if kinds.is_empty() {
-            kinds = shuffled_kinds(&mut rng);
+            kinds = shuffled_kinds(&mut rng, kinds_allowed);
         }
         let kind = kinds.remove(0);
         plan.push(PlannedFault {
@@ -106,8 +122,12 @@ pub fn fault_plan(seed: u64, run: Duration, every: Duration) -> Vec<PlannedFault
 }
 
 /// Every kind once, in a seeded order: a short run still meets every fault.
-fn shuffled_kinds(rng: &mut Rng) -> Vec<FaultKind> {
-    let mut kinds = FaultKind::ALL.to_vec();
+fn shuffled_kinds(rng: &mut Rng, allowed: &[FaultKind]) -> Vec<FaultKind> {
+    let mut kinds = if allowed.is_empty() {
+        FaultKind::ALL.to_vec()
+    } else {
+        allowed.to_vec()
+    };
     for i in (1..kinds.len()).rev() {
         let j = rng.index(i + 1);
         kinds.swap(i, j);
@@ -159,6 +179,16 @@ mod tests {
                 "{kind:?} missing"
             );
         }
+    }
+
+    #[test]
+    fn a_narrowed_plan_draws_only_the_kinds_asked_for() {
+        let only = [FaultKind::DiskFull, FaultKind::Pause];
+        let plan = fault_plan_of(4, Duration::from_secs(600), Duration::from_secs(20), &only);
+        assert!(plan.len() > 20);
+        assert!(plan.iter().all(|fault| only.contains(&fault.kind)));
+        assert_eq!(FaultKind::named("disk-full"), Some(FaultKind::DiskFull));
+        assert_eq!(FaultKind::named("meteor"), None);
     }
 
     #[test]
