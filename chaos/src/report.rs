@@ -19,11 +19,17 @@ pub struct Outcome {
     pub lost_but_ran: usize,
     /// Nodes that did not exit within the limit after SIGTERM to all at once.
     pub hung_at_stop: Vec<String>,
+    /// Why the cluster took no write after every fault healed (the jobs could not be
+    /// disabled), if it did not.
+    pub not_recovered: Option<String>,
 }
 
 impl Outcome {
     pub fn is_clean(&self) -> bool {
-        self.violations.is_empty() && self.torn.is_empty() && self.lost_writes.is_empty()
+        self.violations.is_empty()
+            && self.torn.is_empty()
+            && self.lost_writes.is_empty()
+            && self.not_recovered.is_none()
     }
 }
 
@@ -85,6 +91,9 @@ pub fn print_outcome(seed: u64, outcome: &Outcome) {
             "\nnot exited 20 s after SIGTERM to every node at once (killed): {}",
             outcome.hung_at_stop.join(", ")
         );
+    }
+    if let Some(reason) = &outcome.not_recovered {
+        println!("NOT RECOVERED: the cluster took no write once every fault had healed: {reason}");
     }
     for line in outcome.torn.iter().take(SHOWN) {
         println!("TORN LINE {line:?}");

@@ -93,8 +93,13 @@ async fn finish(
     write_log: WriteLog,
     windows: &[FaultWindow],
 ) -> anyhow::Result<Outcome> {
-    put_jobs(&cluster.api, base, jobs, out, true).await?;
     report_servers(cluster).await;
+    // A cluster that takes no write once every fault healed did not recover: a finding, and
+    // the ledgers are still read and checked as they are.
+    let not_recovered = put_jobs(&cluster.api, base, jobs, out, true)
+        .await
+        .err()
+        .map(|error| format!("{error:#}"));
     let ledger = quiet_ledgers(&cluster.api, base, jobs).await?;
     let (lines, torn) = parse_lines(&std::fs::read_to_string(out).unwrap_or_default());
     let shapes: Vec<_> = jobs.iter().map(|job| job.shape.clone()).collect();
@@ -113,6 +118,7 @@ async fn finish(
         lost_but_ran: crate::figures::lost_but_ran(&ledger, &lines),
         lines: lines.len(),
         hung_at_stop: cluster.stop_all(Duration::from_secs(20)).await,
+        not_recovered,
     })
 }
 
@@ -130,9 +136,14 @@ async fn put_jobs(
         loop {
             match api.put_job(base, &body).await {
                 Ok(status) if (200..300).contains(&status) => break,
-                answer if Instant::now() > deadline => {
-                    anyhow::bail!("cannot write job {}: {answer:?}", job.shape.name)
-                }
+                answer if Instant::now() > deadline => anyhow::bail!(
+                    "no write taken for 60 s (job {}): {}",
+                    job.shape.name,
+                    match answer {
+                        Ok(status) => format!("status {status}"),
+                        Err(error) => format!("{error:#}"),
+                    }
+                ),
                 _ => tokio::time::sleep(Duration::from_millis(500)).await,
             }
         }
