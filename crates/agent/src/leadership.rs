@@ -59,19 +59,30 @@ pub async fn follow(node: Arc<Node>, duties: LeaderDuties, stop: CancellationTok
             let term = term.clone();
             let mut leader = leader.clone();
             async move {
-                let _lost = leader.wait_for(|leader| *leader != Some(me)).await;
+                // An error means the watch closed: Raft itself stopped.
+                let raft_stopped = leader.wait_for(|leader| *leader != Some(me)).await.is_err();
                 term.cancel();
+                raft_stopped
             }
         };
         let mut ended_by_itself = false;
+        let mut raft_stopped = false;
         tokio::select! {
             _ = stop.cancelled() => { term.cancel(); }
-            () = lost => {}
+            stopped = lost => { raft_stopped = stopped; }
             () = lead(node.clone(), duties.clone(), term.clone()) => { ended_by_itself = true; }
         }
         term.cancel();
         step_down(&node).await;
         if stop.is_cancelled() {
+            return;
+        }
+        if raft_stopped {
+            // A closed watch keeps its last value (this server), so looping would lead again
+            // at once, forever.
+            tracing::error!(
+                "raft stopped on this server: it no longer leads; see the earlier error"
+            );
             return;
         }
         if ended_by_itself {
