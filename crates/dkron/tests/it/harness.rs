@@ -19,6 +19,9 @@ pub struct Server {
     pub extra_args: Vec<String>,
     /// Extra environment variables for every start of this server.
     pub extra_env: Vec<(String, String)>,
+    /// A command the binary is started through (its path and arguments follow), such as
+    /// `unshare` to give the server a mount namespace of its own; empty: none.
+    pub wrapper: Vec<String>,
     child: Option<Child>,
     client: reqwest::Client,
     log_path: PathBuf,
@@ -58,6 +61,22 @@ impl Server {
         Server::start_over(dir, extra_args, env, client, "http").await
     }
 
+    /// Starts a server through `wrapper` (a command the binary's path and arguments are
+    /// appended to), kept for restarts.
+    pub async fn start_wrapped(dir: &Path, wrapper: &[String], extra_args: &[&str]) -> Server {
+        let _already_installed = rustls::crypto::ring::default_provider()
+            .install_default()
+            .is_err();
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap();
+        let mut server = Server::unstarted(dir, extra_args, &[], client, "http");
+        server.wrapper = wrapper.to_vec();
+        server.spawn().await;
+        server
+    }
+
     /// Starts a server with certificate flags among `extra_args`, talking HTTPS to it
     /// through `client`.
     pub async fn start_https(dir: &Path, extra_args: &[&str], client: reqwest::Client) -> Server {
@@ -71,7 +90,19 @@ impl Server {
         client: reqwest::Client,
         scheme: &'static str,
     ) -> Server {
-        let mut server = Server {
+        let mut server = Server::unstarted(dir, extra_args, env, client, scheme);
+        server.spawn().await;
+        server
+    }
+
+    fn unstarted(
+        dir: &Path,
+        extra_args: &[&str],
+        env: &[(&str, &str)],
+        client: reqwest::Client,
+        scheme: &'static str,
+    ) -> Server {
+        Server {
             data_dir: dir.join("data"),
             http_port: free_port(),
             gossip_port: free_port(),
@@ -81,13 +112,12 @@ impl Server {
                 .iter()
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect(),
+            wrapper: Vec::new(),
             child: None,
             client,
             log_path: dir.join("server.log"),
             scheme,
-        };
-        server.spawn().await;
-        server
+        }
     }
 
     /// Starts the process again on the same data directory (and ports, unless another test
@@ -145,7 +175,15 @@ impl Server {
             .append(true)
             .open(&self.log_path)
             .unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_dkron"))
+        let mut command = match self.wrapper.split_first() {
+            Some((program, args)) => {
+                let mut command = Command::new(program);
+                command.args(args).arg(env!("CARGO_BIN_EXE_dkron"));
+                command
+            }
+            None => Command::new(env!("CARGO_BIN_EXE_dkron")),
+        };
+        let child = command
             .args([
                 "agent",
                 "--server",
