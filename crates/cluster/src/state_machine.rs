@@ -514,6 +514,10 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         meta: &SnapshotMeta,
         snapshot: SnapshotFile,
     ) -> Result<(), io::Error> {
+        // Not retried when it fails: a failed install is an error to openraft.
+        if let Some(disk) = &self.disk {
+            disk.wait_for_room("raft snapshot install").await;
+        }
         let machine = self.clone();
         let meta = meta.clone();
         tokio::task::spawn_blocking(move || {
