@@ -589,6 +589,31 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_failed_batch_is_read_back_from_the_log_in_the_order_it_was_applied() {
+        use openraft::entry::RaftEntry;
+        let dir = tempfile::tempdir().unwrap();
+        let log = LogStore::open(&dir.path().join("raft-log.redb")).unwrap();
+        let machine = machine(dir.path()).watch_disk(DiskWatch::start(dir.path()), log.clone());
+        let leader = openraft::impls::leader_id_adv::LeaderId {
+            term: 1,
+            node_id: 1,
+        };
+        let delete = |name: &str| Command::DeleteJob { name: name.into() };
+        log.append_now(vec![
+            crate::types::Entry::new_normal(LogId::new(leader, 1), delete("a")),
+            crate::types::Entry::new_blank(LogId::new(leader, 2)),
+            crate::types::Entry::new_normal(LogId::new(leader, 3), delete("b")),
+        ])
+        .await
+        .unwrap();
+
+        let commands = machine.read_back(&(1..=3)).await.unwrap();
+        assert_eq!(commands, vec![delete("a"), delete("b")]);
+        let missing = machine.read_back(&(1..=4)).await.unwrap_err();
+        assert!(missing.to_string().contains("3 of 4"), "{missing}");
+    }
+
+    #[tokio::test]
     async fn a_restarted_server_measures_its_next_snapshot_against_the_dump_on_disk() {
         let dir = tempfile::tempdir().unwrap();
         {

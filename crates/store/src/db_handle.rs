@@ -130,3 +130,50 @@ impl std::ops::DerefMut for Write {
         &mut self.txn
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use redb::TableDefinition;
+
+    const TABLE: TableDefinition<u64, u64> = TableDefinition::new("t");
+
+    fn write(handle: &DbHandle, key: u64) {
+        let txn = handle.begin_write().unwrap();
+        txn.open_table(TABLE).unwrap().insert(key, key).unwrap();
+        txn.commit().unwrap();
+    }
+
+    fn read(txn: &Read, key: u64) -> Option<u64> {
+        let table = txn.open_table(TABLE).unwrap();
+        table.get(key).unwrap().map(|value| value.value())
+    }
+
+    #[test]
+    fn a_closed_handle_reopens_on_next_use_once_its_transactions_ended() {
+        let dir = tempfile::tempdir().unwrap();
+        let handle = DbHandle::open(&dir.path().join("db.redb"), 1 << 20).unwrap();
+        write(&handle, 1);
+        let in_flight = handle.begin_read().unwrap();
+
+        handle.close_failed();
+        assert_eq!(
+            read(&in_flight, 1),
+            Some(1),
+            "a read begun before the close goes on"
+        );
+        let too_early = handle
+            .begin_read()
+            .err()
+            .expect("the old file is still open");
+        assert!(
+            too_early.to_string().contains(REOPEN_PENDING),
+            "{too_early}"
+        );
+
+        drop(in_flight);
+        assert_eq!(read(&handle.begin_read().unwrap(), 1), Some(1));
+        write(&handle, 2);
+        assert_eq!(read(&handle.begin_read().unwrap(), 2), Some(2));
+    }
+}
