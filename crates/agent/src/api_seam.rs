@@ -454,6 +454,10 @@ impl ApiBackend for ApiSeam {
         self.0.raft.leader_view() == LeaderView::Me
     }
 
+    fn health_problems(&self) -> Vec<String> {
+        self.0.raft.disk().refusal().into_iter().collect()
+    }
+
     async fn leave(&self) -> Result<(), BackendError> {
         tracing::info!("leave requested through the API; stopping this node");
         self.0.shutdown.cancel();

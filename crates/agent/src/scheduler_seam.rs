@@ -174,8 +174,15 @@ impl SchedulerBackend for SchedulerSeam {
             .recorder
             .record(Command::Batch(commands))
             .await
-            .map_err(|error| SchedulerError::NotLeader {
-                detail: error.to_string(),
+            .map_err(|error| {
+                // A full data volume passes once space is freed: the scheduler keeps its
+                // batch and retries, where a lost leadership stops it.
+                let detail = error.to_string();
+                if dkron_cluster::is_disk_full(&detail) {
+                    backend_error(detail)
+                } else {
+                    SchedulerError::NotLeader { detail }
+                }
             })?;
         tracing::debug!(
             decisions = decisions.len(),

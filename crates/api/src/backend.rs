@@ -171,6 +171,13 @@ pub trait ApiBackend: crate::acl::AclBackend + Send + Sync + 'static {
     /// leader, or it cannot be reached).
     fn scheduler_health(&self) -> impl Future<Output = Option<SchedulerHealth>> + Send;
 
+    /// Returns why this node cannot do its work now (each reason a sentence for the operator,
+    /// such as a full data volume); empty while it is healthy. `/health` answers 503 with
+    /// them.
+    fn health_problems(&self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// Returns the newest ledger entries of a job, newest first, at most `limit`.
     fn ledger(
         &self,

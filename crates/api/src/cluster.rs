@@ -181,12 +181,31 @@ fn pause_note(paused: bool) -> AuditNote {
 }
 
 /// `GET /health`: always healthy while the process serves HTTP.
-pub(crate) async fn health() -> Result<Response, ApiError> {
+/// `GET /health`: 200 `{"status":"healthy"}` while the node can do its work, else 503
+/// `{"status":"unhealthy","reasons":[..]}` (a full data volume, for one), so that a load
+/// balancer or an orchestrator stops sending it writes.
+pub(crate) async fn health<B: ApiBackend>(
+    State(state): State<SharedState<B>>,
+) -> Result<Response, ApiError> {
     #[derive(Serialize)]
     struct Health {
         status: &'static str,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        reasons: Vec<String>,
     }
-    Format::default().json(StatusCode::OK, &Health { status: "healthy" })
+    let reasons = state.backend.health_problems();
+    if reasons.is_empty() {
+        let healthy = Health {
+            status: "healthy",
+            reasons,
+        };
+        return Format::default().json(StatusCode::OK, &healthy);
+    }
+    let unhealthy = Health {
+        status: "unhealthy",
+        reasons,
+    };
+    Format::default().json(StatusCode::SERVICE_UNAVAILABLE, &unhealthy)
 }
 
 #[cfg(test)]

@@ -65,7 +65,7 @@ impl<S: Clone + Send + Sync + 'static> Routes<S> {
 
 /// Routes outside `/v1`: no `X-Whom`, no CORS, as in Dkron.
 fn root_routes<B: ApiBackend>() -> Routes<SharedState<B>> {
-    Routes::new().add("/health", &[Method::GET], get(cluster::health))
+    Routes::new().add("/health", &[Method::GET], get(cluster::health::<B>))
 }
 
 /// The `/v1` routes.

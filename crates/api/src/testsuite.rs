@@ -37,6 +37,7 @@ struct Inner {
     left: bool,
     write_error: Option<BackendError>,
     scheduler: Option<SchedulerHealth>,
+    health_problems: Vec<String>,
     /// The audit log, oldest first.
     audit: Vec<AuditEntry>,
     audit_error: Option<BackendError>,
@@ -132,6 +133,11 @@ impl InMemoryBackend {
     /// Makes every write fail with `error` (or succeed again with `None`).
     pub fn set_write_error(&self, error: Option<BackendError>) {
         self.lock().write_error = error;
+    }
+
+    /// Sets what `health_problems` answers.
+    pub fn set_health_problems(&self, problems: Vec<String>) {
+        self.lock().health_problems = problems;
     }
 
     /// Sets what `scheduler_health` answers.
@@ -385,6 +391,10 @@ impl ApiBackend for InMemoryBackend {
 
     async fn scheduler_health(&self) -> Option<SchedulerHealth> {
         self.lock().scheduler.clone()
+    }
+
+    fn health_problems(&self) -> Vec<String> {
+        self.lock().health_problems.clone()
     }
 
     async fn paused(&self) -> Result<bool, BackendError> {

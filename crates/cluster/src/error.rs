@@ -1,5 +1,15 @@
 //! Errors of the consensus layer.
 
+/// How the text of [`ClusterError::DiskFull`] starts: callers that only see the text (it
+/// crosses the recorder and RPC as a string) tell a full disk, which passes, from a lost
+/// leadership with [`is_disk_full`].
+pub const DISK_FULL_TEXT: &str = "write refused, not applied";
+
+/// Returns true when an error's text is a [`ClusterError::DiskFull`]'s.
+pub fn is_disk_full(text: &str) -> bool {
+    text.contains(DISK_FULL_TEXT)
+}
+
 /// Why a replicated write or the node itself failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
@@ -22,6 +32,10 @@ pub enum ClusterError {
     /// Raft stopped (storage failure or shutdown).
     #[error("consensus stopped: {0}")]
     Stopped(String),
+    /// The data volume is full (or a write failed for lack of room): the write was refused
+    /// before it reached the log, so it was not applied.
+    #[error("write refused, not applied: {0}")]
+    DiskFull(String),
     /// Raft refused or failed the operation.
     #[error("consensus error: {0}")]
     Raft(String),
@@ -38,4 +52,18 @@ pub enum ClusterError {
     /// No leader was elected in time.
     #[error("no leader elected within {0:?}")]
     NoLeader(std::time::Duration),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_disk_full_refusal_is_told_by_its_text() {
+        let text = ClusterError::DiskFull("the data volume is full".into()).to_string();
+        assert!(is_disk_full(&text), "{text}");
+        assert!(!is_disk_full(
+            &ClusterError::NotLeader { leader: None }.to_string()
+        ));
+    }
 }

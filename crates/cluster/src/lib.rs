@@ -2,6 +2,8 @@
 //! `dkron-store`, with gRPC between servers (Raft traffic, writes forwarded to the leader,
 //! administration) and recovery of a lost quorum from `peers.json`.
 
+mod disk_space;
+mod disk_watch;
 mod error;
 mod forward;
 mod leader_contact;
@@ -19,7 +21,9 @@ mod snapshot_pace;
 mod state_machine;
 mod types;
 
-pub use error::ClusterError;
+pub use disk_space::{SpaceLevel, SpaceThresholds};
+pub use disk_watch::{DiskStatus, DiskWatch};
+pub use error::{ClusterError, DISK_FULL_TEXT, is_disk_full};
 pub use forward::write as forward_write;
 pub use leader_view::{LeaderView, UnknownLeader};
 pub use log_store::LogStore;

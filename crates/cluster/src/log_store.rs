@@ -4,7 +4,8 @@ use std::fmt::Debug;
 use std::io;
 use std::ops::{Bound, RangeBounds};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
 
 use openraft::storage::{IOFlushed, LogState, RaftLogStorage};
 use openraft::{OptionalSend, RaftLogReader};
@@ -12,6 +13,8 @@ use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinitio
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::disk_space;
+use crate::disk_watch::DiskWatch;
 use crate::log_purge::Purger;
 use crate::snapshot_pace::SnapshotPace;
 use crate::types::{Entry, LogId, TypeConfig, Vote};
@@ -25,7 +28,12 @@ const PURGED: &str = "last_purged";
 /// The Raft log store; clones share the same database.
 #[derive(Clone)]
 pub struct LogStore {
-    db: Arc<Database>,
+    /// The open database; empty between closing a handle that failed for lack of room and
+    /// opening it again (redb refuses everything on a handle after an I/O error).
+    db: Arc<RwLock<Option<Arc<Database>>>>,
+    path: Arc<Path>,
+    /// The data volume's free space: writes wait while it is full.
+    disk: Option<Arc<DiskWatch>>,
     /// Told the size of every entry written, which paces snapshots.
     appended: Arc<SnapshotPace>,
     /// The purge mark, and the task deleting the entries behind it.
@@ -35,6 +43,11 @@ pub struct LogStore {
 /// An append (to this log, or answering the leader's) that takes this long is logged as a
 /// warning: the leader calls a follower unreachable after a few seconds.
 pub(crate) const SLOW_APPEND: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The first pause before a write that failed for lack of room is tried again; it doubles up
+/// to [`RETRY_LAST`].
+const RETRY_FIRST: Duration = Duration::from_millis(200);
+const RETRY_LAST: Duration = Duration::from_secs(5);
 
 fn io_error(error: impl std::fmt::Display) -> io::Error {
     io::Error::other(error.to_string())
@@ -51,24 +64,60 @@ fn decode<T: DeserializeOwned>(bytes: &[u8]) -> io::Result<T> {
 impl LogStore {
     /// Opens (or creates) the log database at `path` with a small page cache.
     pub fn open(path: &Path) -> io::Result<LogStore> {
-        let db = Database::builder()
-            .set_cache_size(8 << 20)
-            .create(path)
-            .map_err(io_error)?;
+        let db = Arc::new(open_database(path)?);
         let txn = db.begin_write().map_err(io_error)?;
         txn.open_table(LOG).map_err(io_error)?;
         txn.open_table(META).map_err(io_error)?;
         txn.commit().map_err(io_error)?;
         let store = LogStore {
-            db: Arc::new(db),
+            db: Arc::new(RwLock::new(Some(db.clone()))),
+            path: Arc::from(path),
+            disk: None,
             appended: Arc::default(),
             purger: Arc::new(Purger::new(LOG)),
         };
         // Entries a crash left behind the purge mark are deleted again.
         if let Some(purged) = store.read_meta::<LogId>(PURGED)? {
-            store.purger.purge_upto(&store.db, purged.index);
+            store.purger.purge_upto(&db, purged.index);
         }
         Ok(store)
+    }
+
+    /// Makes writes wait while `disk` finds the volume full, and retry (reopening the
+    /// database) when one fails for lack of room, instead of failing: openraft stops for good
+    /// on a storage error.
+    pub fn watch_disk(mut self, disk: Arc<DiskWatch>) -> LogStore {
+        self.disk = Some(disk);
+        self
+    }
+
+    /// Returns the open database, opening it again after a failed write closed it.
+    fn db(&self) -> io::Result<Arc<Database>> {
+        if let Some(db) = self
+            .db
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+        {
+            return Ok(db.clone());
+        }
+        let mut slot = self.db.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(db) = slot.as_ref() {
+            return Ok(db.clone());
+        }
+        let db = Arc::new(open_database(&self.path)?);
+        *slot = Some(db.clone());
+        tracing::info!(path = %self.path.display(), "raft log database reopened");
+        Ok(db)
+    }
+
+    /// Drops this store's handle on a database that failed: the next use opens it again
+    /// (once every reader still holding the old handle is done with it).
+    fn close_failed(&self) {
+        self.db
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
     }
 
     /// Reports the bytes of every entry written from now on to `pace` (the state machine's).
@@ -92,18 +141,56 @@ impl LogStore {
     }
 
     fn read_meta<T: DeserializeOwned>(&self, key: &str) -> io::Result<Option<T>> {
-        let txn = self.db.begin_read().map_err(io_error)?;
+        // The handle lives as long as the transaction (a closed database fails its readers).
+        let db = self.db()?;
+        let txn = db.begin_read().map_err(io_error)?;
         let table = txn.open_table(META).map_err(io_error)?;
         let value = table.get(key).map_err(io_error)?;
         value.map(|bytes| decode(bytes.value())).transpose()
     }
 
-    /// Runs a durable write on a blocking thread: redb commits fsync.
+    /// Runs a durable write on a blocking thread (redb commits fsync). While the volume is
+    /// full it waits; a write that fails for lack of room is tried again, on a reopened
+    /// database, until it succeeds. Every write here is idempotent (the same rows, the same
+    /// marks), and a failed redb commit leaves the previous state.
     async fn write(
         &self,
-        work: impl FnOnce(&redb::WriteTransaction) -> Result<(), redb::Error> + Send + 'static,
+        what: &'static str,
+        work: impl Fn(&redb::WriteTransaction) -> Result<(), redb::Error> + Send + Sync + 'static,
     ) -> io::Result<()> {
-        let db = self.db.clone();
+        let work = Arc::new(work);
+        let mut pause = RETRY_FIRST;
+        loop {
+            if let Some(disk) = &self.disk {
+                disk.wait_for_room(what).await;
+            }
+            let result = self.write_once(work.clone()).await;
+            let Some(disk) = &self.disk else {
+                return result;
+            };
+            match result {
+                Err(error) if disk_space::needs_reopen(&error.to_string()) => {
+                    disk.write_failed(what, &error.to_string());
+                    self.close_failed();
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(RETRY_LAST);
+                }
+                Ok(()) => {
+                    disk.write_succeeded();
+                    return Ok(());
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
+    async fn write_once(
+        &self,
+        work: Arc<
+            impl Fn(&redb::WriteTransaction) -> Result<(), redb::Error> + Send + Sync + 'static,
+        >,
+    ) -> io::Result<()> {
+        let db = self.db()?;
         tokio::task::spawn_blocking(move || {
             let mut txn = db.begin_write().map_err(io_error)?;
             txn.set_durability(Durability::Immediate)
@@ -118,7 +205,7 @@ impl LogStore {
     /// Appends entries outside openraft (configuration recovery, before Raft starts).
     pub(crate) async fn append_now(&self, entries: Vec<Entry>) -> io::Result<()> {
         let rows = self.encode_entries(entries)?;
-        self.write(move |txn| {
+        self.write("raft log append", move |txn| {
             let mut table = txn.open_table(LOG)?;
             for (index, bytes) in &rows {
                 table.insert(*index, bytes.as_slice())?;
@@ -130,12 +217,19 @@ impl LogStore {
 
     async fn write_meta<T: Serialize>(&self, key: &'static str, value: &T) -> io::Result<()> {
         let bytes = encode(value)?;
-        self.write(move |txn| {
+        self.write("raft log mark", move |txn| {
             txn.open_table(META)?.insert(key, bytes.as_slice())?;
             Ok(())
         })
         .await
     }
+}
+
+fn open_database(path: &Path) -> io::Result<Database> {
+    Database::builder()
+        .set_cache_size(8 << 20)
+        .create(path)
+        .map_err(io_error)
 }
 
 fn to_owned_bounds(range: impl RangeBounds<u64>) -> (Bound<u64>, Bound<u64>) {
@@ -188,7 +282,7 @@ impl RaftLogReader<TypeConfig> for LogStore {
         &mut self,
         range: RB,
     ) -> Result<Vec<Entry>, io::Error> {
-        let db = self.db.clone();
+        let db = self.db()?;
         let bounds = readable(to_owned_bounds(range), self.purger.first_readable());
         if is_empty(bounds) {
             return Ok(Vec::new());
@@ -217,7 +311,9 @@ impl RaftLogStorage<TypeConfig> for LogStore {
 
     async fn get_log_state(&mut self) -> Result<LogState<TypeConfig>, io::Error> {
         let last_purged_log_id: Option<LogId> = self.read_meta(PURGED)?;
-        let txn = self.db.begin_read().map_err(io_error)?;
+        // The handle lives as long as the transaction (a closed database fails its readers).
+        let db = self.db()?;
+        let txn = db.begin_read().map_err(io_error)?;
         let table = txn.open_table(LOG).map_err(io_error)?;
         let newest_entry = match table.last().map_err(io_error)? {
             Some((_, value)) => Some(decode::<Entry>(value.value())?.log_id),
@@ -259,7 +355,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         let encoded_ms = started.elapsed().as_millis() as u64;
         let bytes: usize = rows.iter().map(|(_, row)| row.len()).sum();
         let result = self
-            .write(move |txn| {
+            .write("raft log append", move |txn| {
                 let mut table = txn.open_table(LOG)?;
                 for (index, bytes) in &rows {
                     table.insert(*index, bytes.as_slice())?;
@@ -295,7 +391,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
 
     async fn truncate_after(&mut self, last_log_id: Option<LogId>) -> Result<(), io::Error> {
         let first_removed = last_log_id.map_or(0, |log_id| log_id.index + 1);
-        self.write(move |txn| {
+        self.write("raft log truncation", move |txn| {
             txn.open_table(LOG)?
                 .retain_in(first_removed.., |_, _| false)?;
             Ok(())
@@ -307,7 +403,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     /// (see `log_purge`), because openraft's core waits for this call.
     async fn purge(&mut self, log_id: LogId) -> Result<(), io::Error> {
         self.write_meta(PURGED, &log_id).await?;
-        self.purger.purge_upto(&self.db, log_id.index);
+        self.purger.purge_upto(&self.db()?, log_id.index);
         Ok(())
     }
 }
@@ -393,7 +489,7 @@ mod tests {
             .collect();
         log.append_now(entries).await.unwrap();
         let stored_first = |log: &LogStore| {
-            let txn = log.db.begin_read().unwrap();
+            let txn = log.db().unwrap().begin_read().unwrap();
             let table = txn.open_table(LOG).unwrap();
             table.first().unwrap().map(|(key, _)| key.value())
         };

@@ -11,6 +11,7 @@ use openraft::errors::{ClientWriteError, RaftError};
 use openraft::{ChangeMembers, Config, Raft, SnapshotPolicy};
 use tokio::sync::watch;
 
+use crate::disk_watch::DiskWatch;
 use crate::error::ClusterError;
 use crate::forward;
 use crate::leader_contact::LeaderContact;
@@ -114,6 +115,7 @@ pub struct RaftStatus {
 pub struct RaftNode {
     raft: Raft<TypeConfig, StateMachine>,
     store: Arc<StateStore>,
+    disk: Arc<DiskWatch>,
     node_id: u64,
     node: ServerNode,
     channels: Channels,
@@ -169,9 +171,11 @@ impl RaftNode {
         let dir = &options.data_dir;
         std::fs::create_dir_all(dir)
             .map_err(|e| open_error("data directory", dir)(e.to_string()))?;
+        let disk = DiskWatch::start(dir);
         let log_path = dir.join("raft-log.redb");
         let log_store = LogStore::open(&log_path)
-            .map_err(|e| open_error("raft log", &log_path)(e.to_string()))?;
+            .map_err(|e| open_error("raft log", &log_path)(e.to_string()))?
+            .watch_disk(disk.clone());
         crate::recovery::apply_peers_file(dir, &log_store, options.node_id, &options.node_name)
             .await?;
         let state_path = dir.join("state.redb");
@@ -182,6 +186,7 @@ impl RaftNode {
         let state_machine = StateMachine::new(store.clone(), &snapshot_dir)
             .map_err(|e| open_error("snapshot directory", &snapshot_dir)(e.to_string()))?;
         let log_store = log_store.report_appends_to(state_machine.snapshot_pace());
+        let state_machine = state_machine.watch_disk(disk.clone(), log_store.clone());
         let job_changes = state_machine.job_changes();
         let run_observations = state_machine.run_observations();
         let config = raft_config(
@@ -206,6 +211,7 @@ impl RaftNode {
         let server = RaftNode {
             raft,
             store,
+            disk,
             node_id: options.node_id,
             node,
             channels,
@@ -240,6 +246,11 @@ impl RaftNode {
     /// Returns the replicated state for reads (local, possibly stale on a follower).
     pub fn store(&self) -> &Arc<StateStore> {
         &self.store
+    }
+
+    /// Returns the watcher of the data volume's free space.
+    pub fn disk(&self) -> &Arc<DiskWatch> {
+        &self.disk
     }
 
     /// Returns this server's id.
@@ -426,6 +437,11 @@ impl RaftNode {
         &self,
         command: Command,
     ) -> Result<(CommandResult, u64), ClusterError> {
+        // A write accepted now would wait in the log until space is back, holding its client;
+        // refusing it leaves no doubt that it was not applied.
+        if let Some(problem) = self.disk.refusal() {
+            return Err(ClusterError::DiskFull(problem));
+        }
         self.refuse_without_quorum().await?;
         match self.raft.client_write(command).await {
             Ok(response) => Ok((response.data, response.log_id.index)),

@@ -13,6 +13,8 @@ use openraft::storage::{EntryResponder, RaftStateMachine};
 use openraft::{EntryPayload, OptionalSend, RaftSnapshotBuilder};
 use serde::{Deserialize, Serialize};
 
+use crate::disk_watch::DiskWatch;
+use crate::log_store::LogStore;
 use crate::observations::{self, RunObservation};
 use crate::snapshot_pace::{PacedWriter, SnapshotPace};
 use crate::types::{LogId, StoredMembership, TypeConfig};
@@ -23,6 +25,7 @@ type SnapshotMeta = openraft::alias::SnapshotMetaOf<TypeConfig>;
 const LAST_APPLIED: &str = "raft_last_applied";
 const MEMBERSHIP: &str = "raft_membership";
 const CURRENT_SNAPSHOT: &str = "current.json";
+const BUILDING_SNAPSHOT: &str = "building.jsonl.tmp";
 
 /// A snapshot on disk: a JSON-lines dump written by `StateStore::write_snapshot`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +65,10 @@ pub struct StateMachine {
     changes: tokio::sync::broadcast::Sender<JobChange>,
     observations: tokio::sync::broadcast::Sender<RunObservation>,
     pace: Arc<SnapshotPace>,
+    /// The data volume: writes wait while it is full and retry after failing for lack of room.
+    disk: Option<Arc<DiskWatch>>,
+    /// The log, to read a batch again after its write failed (its commands were consumed).
+    log: Option<LogStore>,
 }
 
 fn collect_job_changes(command: &Command, changes: &mut Vec<JobChange>) {
@@ -122,6 +129,8 @@ impl StateMachine {
             changes: tokio::sync::broadcast::channel(CHANGE_FEED_DEPTH).0,
             observations: tokio::sync::broadcast::channel(CHANGE_FEED_DEPTH).0,
             pace: Arc::default(),
+            disk: None,
+            log: None,
         };
         if let Some(current) = machine.current()? {
             let path = snapshot_dir.join(current.file);
@@ -130,6 +139,15 @@ impl StateMachine {
                 .dump_finished(std::fs::metadata(path).map_or(0, |m| m.len()));
         }
         Ok(machine)
+    }
+
+    /// Makes applies and snapshots wait while `disk` finds the volume full, and try a batch
+    /// again (read back from `log`) when its write fails for lack of room, instead of
+    /// failing: openraft stops for good on a storage error.
+    pub fn watch_disk(mut self, disk: Arc<DiskWatch>, log: LogStore) -> StateMachine {
+        self.disk = Some(disk);
+        self.log = Some(log);
+        self
     }
 
     /// The log written since the last snapshot against its size: the log store reports
@@ -190,6 +208,105 @@ impl StateMachine {
     }
 }
 
+/// The first pause before a batch whose write failed for lack of room is tried again; it
+/// doubles up to [`RETRY_LAST`].
+const RETRY_FIRST: std::time::Duration = std::time::Duration::from_millis(200);
+const RETRY_LAST: std::time::Duration = std::time::Duration::from_secs(5);
+
+type Meta = Vec<(&'static str, Vec<u8>)>;
+
+impl StateMachine {
+    /// Stores one batch of commands with its metadata in one transaction. While the volume
+    /// is full it waits; when the write fails for lack of room it closes the database, waits,
+    /// and applies the same entries again, read back from the log (a failed redb commit
+    /// leaves the previous state, and `LAST_APPLIED` shows if it landed after all).
+    async fn store_batch(
+        &self,
+        commands: Vec<Command>,
+        meta: Meta,
+        batch: std::ops::RangeInclusive<u64>,
+    ) -> io::Result<Vec<CommandResult>> {
+        if let Some(disk) = &self.disk {
+            disk.wait_for_room("state machine apply").await;
+        }
+        let meta = Arc::new(meta);
+        let mut commands = Some(commands);
+        let mut pause = RETRY_FIRST;
+        loop {
+            let outcome = match commands.take() {
+                Some(commands) => self.store_once(commands, meta.clone()).await,
+                None => match self.read_back(&batch).await {
+                    Ok(commands) => self.store_once(commands, meta.clone()).await,
+                    Err(error) => Err(error),
+                },
+            };
+            let message = match (outcome, &self.disk) {
+                (Ok(results), Some(disk)) => {
+                    disk.write_succeeded();
+                    return Ok(results);
+                }
+                (Ok(results), None) => return Ok(results),
+                (Err(error), Some(_)) if crate::disk_space::needs_reopen(&error.to_string()) => {
+                    error.to_string()
+                }
+                (Err(error), _) => return Err(error),
+            };
+            let disk = self.disk.as_ref().expect("matched above");
+            disk.write_failed("state machine apply", &message);
+            self.store.close_after_failure();
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(RETRY_LAST);
+            disk.wait_for_room("state machine apply").await;
+            if let Ok((Some(applied), _)) = self.applied()
+                && applied.index >= *batch.end()
+            {
+                // Not seen with redb (a failed commit is not durable), but applying the batch
+                // again would apply it twice: stopping is the only safe answer left.
+                return Err(io_error(format!(
+                    "the batch up to log index {} was stored although its write failed; its results are lost",
+                    batch.end()
+                )));
+            }
+        }
+    }
+
+    async fn store_once(
+        &self,
+        commands: Vec<Command>,
+        meta: Arc<Meta>,
+    ) -> io::Result<Vec<CommandResult>> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || store.apply(commands, &meta))
+            .await
+            .map_err(io_error)?
+            .map_err(io_error)
+    }
+
+    /// Reads a batch's commands back from the log, in the order `apply` collected them.
+    async fn read_back(&self, batch: &std::ops::RangeInclusive<u64>) -> io::Result<Vec<Command>> {
+        use openraft::RaftLogReader;
+        let mut log = self
+            .log
+            .clone()
+            .ok_or_else(|| io_error("no log to read a failed batch back from"))?;
+        let entries = log.try_get_log_entries(batch.clone()).await?;
+        let expected = batch.end() - batch.start() + 1;
+        if entries.len() as u64 != expected {
+            return Err(io_error(format!(
+                "reading a failed batch back: {} of {expected} log entries found",
+                entries.len()
+            )));
+        }
+        Ok(entries
+            .into_iter()
+            .filter_map(|entry| match entry.payload {
+                EntryPayload::Normal(command) => Some(command),
+                _ => None,
+            })
+            .collect())
+    }
+}
+
 fn decode_pair(
     last: Option<&[u8]>,
     membership: Option<&[u8]>,
@@ -219,13 +336,41 @@ impl RaftSnapshotBuilder<TypeConfig> for StateMachine {
     type SnapshotData = SnapshotFile;
 
     async fn build_snapshot(&mut self) -> Result<Snapshot, io::Error> {
-        let machine = self.clone();
-        tokio::task::spawn_blocking(move || {
+        let mut pause = RETRY_FIRST;
+        loop {
+            if let Some(disk) = &self.disk {
+                disk.wait_for_room("raft snapshot").await;
+            }
+            let machine = self.clone();
+            let built = tokio::task::spawn_blocking(move || machine.build_snapshot_now())
+                .await
+                .map_err(io_error)?;
+            let (Err(error), Some(disk)) = (&built, &self.disk) else {
+                return built;
+            };
+            if !crate::disk_space::is_out_of_space(&error.to_string()) {
+                return built;
+            }
+            // A dump cut short is useless and takes the room that is missing.
+            let _maybe_never_created =
+                std::fs::remove_file(self.snapshot_dir.join(BUILDING_SNAPSHOT));
+            disk.write_failed("raft snapshot", &error.to_string());
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(RETRY_LAST);
+        }
+    }
+}
+
+impl StateMachine {
+    /// Writes a snapshot of the state as it is now (blocking).
+    fn build_snapshot_now(&self) -> io::Result<Snapshot> {
+        let machine = self;
+        {
             // The dump and its label come from the same read transaction: an apply racing with
             // the dump must not end up in the data without being in `last_log_id`, or it would
             // be applied twice after installing the snapshot.
             let started = std::time::Instant::now();
-            let temporary = machine.snapshot_dir.join("building.jsonl.tmp");
+            let temporary = machine.snapshot_dir.join(BUILDING_SNAPSHOT);
             let file = std::fs::File::create(&temporary)?;
             let mut writer = PacedWriter::new(BufWriter::new(file));
             let meta_rows = machine
@@ -260,9 +405,7 @@ impl RaftSnapshotBuilder<TypeConfig> for StateMachine {
                 meta,
                 snapshot: SnapshotFile { path },
             })
-        })
-        .await
-        .map_err(io_error)?
+        }
     }
 }
 
@@ -282,11 +425,13 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
     {
         let mut commands = Vec::new();
         let mut responders = Vec::new();
+        let mut first_index = None;
         let mut last_applied = None;
         let mut membership = None;
         let mut changed = Vec::new();
         while let Some(item) = entries.next().await {
             let (entry, responder) = item?;
+            first_index.get_or_insert(entry.log_id.index);
             last_applied = Some(entry.log_id);
             let slot = match entry.payload {
                 EntryPayload::Blank => None,
@@ -302,7 +447,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
             };
             responders.push((slot, responder));
         }
-        let Some(last_applied) = last_applied else {
+        let (Some(first_index), Some(last_applied)) = (first_index, last_applied) else {
             return Ok(());
         };
         let mut meta = vec![(
@@ -315,14 +460,11 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
                 serde_json::to_vec(&membership).map_err(io_error)?,
             ));
         }
-        let store = self.store.clone();
         let command_count = commands.len();
         let observed = observations::collect(&commands);
         let started = std::time::Instant::now();
-        let results = tokio::task::spawn_blocking(move || store.apply(commands, &meta))
-            .await
-            .map_err(io_error)?
-            .map_err(io_error)?;
+        let batch = first_index..=last_applied.index;
+        let results = self.store_batch(commands, meta, batch).await?;
         tracing::debug!(
             commands = command_count,
             elapsed_ms = started.elapsed().as_millis() as u64,
@@ -372,6 +514,10 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         meta: &SnapshotMeta,
         snapshot: SnapshotFile,
     ) -> Result<(), io::Error> {
+        // Not retried when it fails: a failed install is an error to openraft.
+        if let Some(disk) = &self.disk {
+            disk.wait_for_room("raft snapshot install").await;
+        }
         let machine = self.clone();
         let meta = meta.clone();
         tokio::task::spawn_blocking(move || {
@@ -440,6 +586,31 @@ mod tests {
         assert!(machine.try_create_snapshot_builder(true).await.is_some());
         machine.pace.logged(dump_bytes);
         assert!(machine.try_create_snapshot_builder(false).await.is_some());
+    }
+
+    #[tokio::test]
+    async fn a_failed_batch_is_read_back_from_the_log_in_the_order_it_was_applied() {
+        use openraft::entry::RaftEntry;
+        let dir = tempfile::tempdir().unwrap();
+        let log = LogStore::open(&dir.path().join("raft-log.redb")).unwrap();
+        let machine = machine(dir.path()).watch_disk(DiskWatch::start(dir.path()), log.clone());
+        let leader = openraft::impls::leader_id_adv::LeaderId {
+            term: 1,
+            node_id: 1,
+        };
+        let delete = |name: &str| Command::DeleteJob { name: name.into() };
+        log.append_now(vec![
+            crate::types::Entry::new_normal(LogId::new(leader, 1), delete("a")),
+            crate::types::Entry::new_blank(LogId::new(leader, 2)),
+            crate::types::Entry::new_normal(LogId::new(leader, 3), delete("b")),
+        ])
+        .await
+        .unwrap();
+
+        let commands = machine.read_back(&(1..=3)).await.unwrap();
+        assert_eq!(commands, vec![delete("a"), delete("b")]);
+        let missing = machine.read_back(&(1..=4)).await.unwrap_err();
+        assert!(missing.to_string().contains("3 of 4"), "{missing}");
     }
 
     #[tokio::test]

@@ -1,7 +1,7 @@
 //! Reading the ACL state: policies, tokens, and whether the bootstrap happened.
 
 use dkron_acl::{Policy, SecretHash, Token};
-use redb::{ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{ReadableTable, TableDefinition};
 
 use crate::apply::{ACL_BOOTSTRAPPED_KEY, find_by_accessor};
 use crate::error::engine;

@@ -1,7 +1,7 @@
 //! Reading the audit log newest first, a page at a time.
 
 use dkron_model::AuditEntry;
-use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata};
+use redb::{ReadableTable, ReadableTableMetadata};
 
 use crate::StoreError;
 use crate::audit::{AuditFilter, decode_audit};

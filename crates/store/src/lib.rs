@@ -10,6 +10,7 @@ mod apply;
 mod audit;
 mod audit_read;
 mod command;
+mod db_handle;
 mod error;
 mod meta;
 mod notices;
@@ -25,6 +26,7 @@ pub use audit::{
     DEFAULT_AUDIT_MAX_ENTRIES,
 };
 pub use command::{ApplyError, Command, CommandResult, Followups, Retention};
+pub use db_handle::REOPEN_PENDING;
 pub use dkron_lifecycle::{
     PendingRun, QueuedLaunch, RunPlan, RunReport, StoredExecution, StoredJob,
 };

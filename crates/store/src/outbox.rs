@@ -1,6 +1,6 @@
 //! Reading the notification outbox (the leader sends what it holds).
 
-use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata};
+use redb::{ReadableTable, ReadableTableMetadata};
 
 use crate::StoreError;
 use crate::error::engine;

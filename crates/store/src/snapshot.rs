@@ -5,7 +5,7 @@
 
 use std::io::{BufRead, Write};
 
-use redb::{Durability, ReadableDatabase, ReadableTable};
+use redb::{Durability, ReadableTable};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 

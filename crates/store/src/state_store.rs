@@ -4,11 +4,12 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use dkron_model::LedgerEntry;
-use redb::{Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata};
+use redb::{Durability, ReadableTable, ReadableTableMetadata};
 
 use crate::StoreError;
 use crate::apply::{self, Tables};
 use crate::command::{Command, CommandResult, Retention};
+use crate::db_handle::DbHandle;
 use crate::error::engine;
 use crate::records::{Record, decode_ledger, nanos};
 use crate::tables::MAX_ID;
@@ -30,17 +31,14 @@ pub struct ActiveRun {
 
 /// The replicated state, on disk.
 pub struct StateStore {
-    pub(crate) db: Database,
+    pub(crate) db: DbHandle,
 }
 
 impl StateStore {
     /// Opens (or creates) the database at `path` with a bounded page cache, so memory does
     /// not grow with history.
     pub fn open(path: &Path, cache_bytes: usize) -> Result<StateStore, StoreError> {
-        let db = Database::builder()
-            .set_cache_size(cache_bytes)
-            .create(path)
-            .map_err(engine("opening the state database"))?;
+        let db = DbHandle::open(path, cache_bytes).map_err(engine("opening the state database"))?;
         let txn = db.begin_write().map_err(engine("initialising tables"))?;
         txn.open_table(JOBS)
             .map_err(engine("initialising tables"))?;
@@ -90,6 +88,13 @@ impl StateStore {
         }
         txn.commit().map_err(engine("committing an apply"))?;
         Ok(results)
+    }
+
+    /// Closes the database after a write failed with an I/O error (a full disk): redb refuses
+    /// everything on it until it is reopened, which the next read or write does. The failed
+    /// transaction left nothing behind.
+    pub fn close_after_failure(&self) {
+        self.db.close_failed();
     }
 
     /// Returns an opaque consensus value written by `apply`.

@@ -35,6 +35,7 @@ impl Collector for Scrape {
         write_histograms(&mut encoder, &self.metrics)?;
         write_completeness(&mut encoder, figures)?;
         write_raft(&mut encoder, figures)?;
+        write_disk(&mut encoder, figures)?;
         write_node(&mut encoder, figures)?;
         if let Some(scheduler) = &figures.scheduler {
             write_scheduler(&mut encoder, scheduler)?;
@@ -206,6 +207,15 @@ fn write_raft(encoder: &mut DescriptorEncoder<'_>, figures: &ScrapeFigures) -> f
         gauge(encoder, family, value)?;
     }
     Ok(())
+}
+
+/// The data volume: free bytes, the low-space warning, whether writes are accepted.
+fn write_disk(encoder: &mut DescriptorEncoder<'_>, figures: &ScrapeFigures) -> fmt::Result {
+    let disk = &figures.disk;
+    let low = disk.level != dkron_cluster::SpaceLevel::Plenty;
+    gauge(encoder, &families::DISK_FREE_BYTES, disk.free_bytes)?;
+    gauge(encoder, &families::DISK_LOW_SPACE, bit(low))?;
+    gauge(encoder, &families::STORAGE_WRITABLE, bit(disk.writable()))
 }
 
 /// Membership, pause, the outbox and this node's running executions.

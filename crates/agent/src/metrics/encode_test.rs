@@ -1,6 +1,6 @@
 //! Tests of `encode.rs`: the exposition of a scrape, line by line.
 
-use dkron_cluster::RaftStatus;
+use dkron_cluster::{DiskStatus, RaftStatus, SpaceLevel};
 use dkron_model::Job;
 use prometheus_client::encoding::prometheus_text;
 use prometheus_client::registry::Registry;
@@ -46,6 +46,14 @@ fn figures(jobs: Vec<StoredJob>) -> ScrapeFigures {
             leader_known: true,
             is_leader: true,
             voters: 1,
+        },
+        disk: DiskStatus {
+            free_bytes: 1_000,
+            total_bytes: 20 << 20,
+            low_below: 2 << 20,
+            full_below: 2 << 20,
+            level: SpaceLevel::Full,
+            problem: Some("the data volume is full".to_string()),
         },
         members: MemberCounts::from([(("server", "alive"), 1), (("agent", "alive"), 0)]),
         paused: false,
@@ -185,5 +193,25 @@ fn writes_cumulative_histogram_buckets_per_job_in_name_order() {
     assert_eq!(
         lines_of(&text, "dkron_scheduler_lateness_seconds_count"),
         ["dkron_scheduler_lateness_seconds_count 0"]
+    );
+}
+
+#[test]
+fn a_full_data_volume_shows_as_low_space_and_not_writable() {
+    let text = render(Scrape {
+        figures: figures(Vec::new()),
+        metrics: Arc::new(Metrics::default()),
+    });
+    assert_eq!(
+        lines_of(&text, "dkron_disk_free_bytes")[2],
+        "dkron_disk_free_bytes 1000"
+    );
+    assert_eq!(
+        lines_of(&text, "dkron_disk_low_space")[2],
+        "dkron_disk_low_space 1"
+    );
+    assert_eq!(
+        lines_of(&text, "dkron_storage_writable")[2],
+        "dkron_storage_writable 0"
     );
 }

@@ -117,6 +117,18 @@ pub(super) const RAFT_LEADER_KNOWN: Family = gauge(
 );
 pub(super) const RAFT_VOTERS: Family =
     gauge("dkron_raft_voters", "Voting servers in the configuration.");
+pub(super) const DISK_FREE_BYTES: Family = gauge(
+    "dkron_disk_free_bytes",
+    "Bytes still free on the volume of this server's data directory.",
+);
+pub(super) const DISK_LOW_SPACE: Family = gauge(
+    "dkron_disk_low_space",
+    "1 while the data volume's free space is under the low-space warning (or full).",
+);
+pub(super) const STORAGE_WRITABLE: Family = gauge(
+    "dkron_storage_writable",
+    "1 while this server accepts writes; 0 while its data volume is full or a write failed for lack of room.",
+);
 pub(super) const MEMBERS: Family = gauge(
     "dkron_members",
     "Cluster members seen by gossip, by role and status.",

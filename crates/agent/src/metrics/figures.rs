@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use dkron_cluster::RaftStatus;
+use dkron_cluster::{DiskStatus, RaftStatus};
 use dkron_model::MemberStatus;
 use dkron_store::{StoreError, StoredJob};
 
@@ -25,6 +25,8 @@ pub(super) struct ScrapeFigures {
     pub(super) completeness: CompletenessFigures,
     /// This server's view of consensus.
     pub(super) raft: RaftStatus,
+    /// This server's data volume.
+    pub(super) disk: DiskStatus,
     /// Members seen by gossip.
     pub(super) members: MemberCounts,
     /// Whether scheduling is paused cluster-wide.
@@ -85,6 +87,7 @@ impl ScrapeFigures {
             jobs,
             completeness,
             raft: node.raft.raft_status(),
+            disk: node.raft.disk().status(),
             members: members(node),
             paused: store.paused()?,
             notifications_pending: store.pending_notice_count()?,

@@ -11,6 +11,7 @@ mod cluster;
 mod common;
 mod executions;
 mod headers;
+mod health;
 mod job_names;
 mod jobs_list;
 mod jobs_write;

@@ -19,7 +19,8 @@ pub struct Server {
     pub extra_args: Vec<String>,
     /// Extra environment variables for every start of this server.
     pub extra_env: Vec<(String, String)>,
-    /// A program (and its arguments) the binary is started through, e.g. `prlimit`.
+    /// A program (and its arguments) the binary is started through, such as `prlimit`, or
+    /// `unshare` for a mount namespace of its own (kept for restarts); empty: none.
     pub launcher: Vec<String>,
     child: Option<Child>,
     client: reqwest::Client,
@@ -74,6 +75,13 @@ impl Server {
         Server::start_over(dir, extra_args, &[], client, "http", launcher).await
     }
 
+    /// Starts a server through `wrapper` (a command the binary's path and arguments are
+    /// appended to), kept for restarts.
+    pub async fn start_wrapped(dir: &Path, wrapper: &[String], extra_args: &[&str]) -> Server {
+        let wrapper: Vec<&str> = wrapper.iter().map(String::as_str).collect();
+        Server::start_launched(dir, &wrapper, extra_args).await
+    }
+
     /// Starts a server with certificate flags among `extra_args`, talking HTTPS to it
     /// through `client`.
     pub async fn start_https(dir: &Path, extra_args: &[&str], client: reqwest::Client) -> Server {
@@ -88,7 +96,20 @@ impl Server {
         scheme: &'static str,
         launcher: Vec<String>,
     ) -> Server {
-        let mut server = Server {
+        let mut server = Server::unstarted(dir, extra_args, env, client, scheme);
+        server.launcher = launcher;
+        server.spawn().await;
+        server
+    }
+
+    fn unstarted(
+        dir: &Path,
+        extra_args: &[&str],
+        env: &[(&str, &str)],
+        client: reqwest::Client,
+        scheme: &'static str,
+    ) -> Server {
+        Server {
             data_dir: dir.join("data"),
             http_port: free_port(),
             gossip_port: free_port(),
@@ -98,14 +119,12 @@ impl Server {
                 .iter()
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect(),
-            launcher,
+            launcher: Vec::new(),
             child: None,
             client,
             log_path: dir.join("server.log"),
             scheme,
-        };
-        server.spawn().await;
-        server
+        }
     }
 
     /// Starts the process again on the same data directory (and ports, unless another test

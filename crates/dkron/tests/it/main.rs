@@ -18,6 +18,7 @@ mod cluster;
 mod cluster_harness;
 mod cluster_notify;
 mod crash;
+mod disk_full;
 mod dispatch_failover;
 mod encryption;
 mod getting_started;
