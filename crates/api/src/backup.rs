@@ -34,6 +34,8 @@ pub(crate) async fn backup<B: ApiBackend>(
             caller.actor
         )));
     }
+    // Every job whole, in memory: a heavy request (see `heavy.rs`).
+    let _turn = crate::heavy::heavy_turn(&state).await?;
     let mut jobs = state.backend.list_jobs().await?;
     jobs.sort_by(|a, b| a.name.cmp(&b.name));
     let total = jobs.len();

@@ -13,6 +13,7 @@ mod executions;
 mod headers;
 mod jobs_list;
 mod jobs_write;
+mod list_bounds;
 mod openapi;
 mod restore;
 mod secrets;

@@ -21,6 +21,7 @@ mod crash;
 mod encryption;
 mod getting_started;
 mod harness;
+mod list_bounds;
 mod mail;
 mod metrics;
 mod node_restart;
