@@ -22,8 +22,9 @@ use crate::query::query_pairs;
 use crate::render::{Format, with_total_count};
 use crate::state::{AppState, SharedState};
 
-/// Longest page answered from memory; a longer list is streamed.
-pub(crate) const MAX_BUFFERED_PAGE: usize = 1_000;
+/// Longest page answered from memory (react-admin's largest page size); a longer list is
+/// streamed during a heavy-request turn.
+pub(crate) const MAX_BUFFERED_PAGE: usize = 100;
 
 /// `GET /v1/jobs`: filtered, sorted, paged list with `X-Total-Count` (the number of matching
 /// jobs before paging).
@@ -76,7 +77,7 @@ async fn stream_list<B: ApiBackend>(
     };
     let stream = state.backend.stream_jobs(selection).await?;
     let total = filtered_total.unwrap_or(stream.total);
-    let response = format.job_array_stream(stream.jobs, Some(turn));
+    let response = format.job_array_stream(stream.jobs, turn);
     Ok(with_total_count(response, total))
 }
 

@@ -21,6 +21,8 @@ const CHUNK_BYTES: usize = 64 * 1024;
 struct ArrayWriter {
     jobs: Receiver<Result<Job, BackendError>>,
     pretty: bool,
+    /// Show secrets as stored (a backup that asked for them); otherwise they are hidden.
+    show_secrets: bool,
     written_any: bool,
     finished: bool,
     /// The heavy-request turn, given back when the answer ends or the client goes away.
@@ -28,9 +30,12 @@ struct ArrayWriter {
 }
 
 impl ArrayWriter {
-    /// Appends one job (secrets hidden) as the next array element.
+    /// Appends one job (secrets hidden unless shown on purpose) as the next array element.
     fn push(&mut self, chunk: &mut Vec<u8>, job: &Job) -> Result<(), std::io::Error> {
-        let encoded = to_go_json(&redact_job(job), self.pretty)?;
+        let encoded = match self.show_secrets {
+            true => to_go_json(job, self.pretty)?,
+            false => to_go_json(&redact_job(job), self.pretty)?,
+        };
         chunk.extend_from_slice(match (self.written_any, self.pretty) {
             (false, false) => b"[".as_slice(),
             (false, true) => b"[\n".as_slice(),
@@ -99,19 +104,39 @@ impl ArrayWriter {
 }
 
 impl Format {
-    /// Answers `200` with the jobs from `jobs` as one JSON array, written as they arrive;
-    /// `turn` is held until the array is complete.
+    /// Answers `200` with the jobs from `jobs` as one JSON array, written as they arrive,
+    /// their secrets hidden; `turn` is held until the array is complete.
     pub(crate) fn job_array_stream(
         self,
         jobs: Receiver<Result<Job, BackendError>>,
-        turn: Option<OwnedSemaphorePermit>,
+        turn: OwnedSemaphorePermit,
+    ) -> Response {
+        self.array_stream(jobs, turn, false)
+    }
+
+    /// Like [`Format::job_array_stream`], with the secrets as stored (a backup for a caller
+    /// who may see them).
+    pub(crate) fn job_array_stream_with_secrets(
+        self,
+        jobs: Receiver<Result<Job, BackendError>>,
+        turn: OwnedSemaphorePermit,
+    ) -> Response {
+        self.array_stream(jobs, turn, true)
+    }
+
+    fn array_stream(
+        self,
+        jobs: Receiver<Result<Job, BackendError>>,
+        turn: OwnedSemaphorePermit,
+        show_secrets: bool,
     ) -> Response {
         let writer = ArrayWriter {
             jobs,
             pretty: self.pretty,
+            show_secrets,
             written_any: false,
             finished: false,
-            turn,
+            turn: Some(turn),
         };
         let chunks = stream::unfold(writer, |mut writer| async move {
             let chunk = writer.next_chunk().await?;
