@@ -106,7 +106,15 @@ async fn concurrent(
         .collect()
         .await;
     let elapsed = started.elapsed().as_secs_f64();
-    let peak = peak_rss_kib(server.pid())?;
+    let Ok(peak) = peak_rss_kib(server.pid()) else {
+        let failed = answers.iter().filter(|answer| answer.is_err()).count();
+        println!(
+            "{label}: {count} at once: the server process is gone after {elapsed:.1} s \
+             ({failed} requests failed; RSS {:.0} MiB before)",
+            mib(before)
+        );
+        return Ok(());
+    };
     let mut sizes = std::collections::BTreeSet::new();
     let mut turned_away = 0;
     for answer in answers {

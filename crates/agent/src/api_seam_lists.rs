@@ -68,12 +68,24 @@ impl ApiSeam {
         tokio::task::spawn_blocking(move || {
             let now = Utc::now();
             let store = node.raft.store();
-            let hand_over = |stored| match sender.blocking_send(Ok(node.present(stored, now))) {
-                Ok(()) => ControlFlow::Continue(()),
-                Err(_) => ControlFlow::Break(()),
+            let mut left = match &selection {
+                JobSelection::ByName { limit, .. } => limit.unwrap_or(usize::MAX),
+                JobSelection::Named(names) => names.len(),
+            };
+            let hand_over = |stored| {
+                if left == 0 || sender.blocking_send(Ok(node.present(stored, now))).is_err() {
+                    return ControlFlow::Break(());
+                }
+                left -= 1;
+                match left {
+                    0 => ControlFlow::Break(()),
+                    _ => ControlFlow::Continue(()),
+                }
             };
             let read = match &selection {
-                JobSelection::ByName { skip, descending } => store.visit_jobs_by_name(
+                JobSelection::ByName {
+                    skip, descending, ..
+                } => store.visit_jobs_by_name(
                     *skip,
                     *descending,
                     // A request that is gone no longer wants the count.

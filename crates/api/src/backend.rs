@@ -66,10 +66,13 @@ pub struct SchedulerHealth {
 /// Which jobs a streamed list sends, and in which order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JobSelection {
-    /// Every job in name order (reverse name order with `descending`), from the `skip`-th.
+    /// Jobs in name order (reverse name order with `descending`), from the `skip`-th, at
+    /// most `limit` of them (all with `None`).
     ByName {
         /// Jobs passed over first.
         skip: usize,
+        /// Most jobs sent.
+        limit: Option<usize>,
         /// Reverse name order.
         descending: bool,
     },

@@ -38,6 +38,7 @@ pub(crate) async fn backup<B: ApiBackend>(
     let turn = crate::heavy::heavy_turn(&state).await?;
     let selection = JobSelection::ByName {
         skip: 0,
+        limit: None,
         descending: false,
     };
     let stream = state.backend.stream_jobs(selection).await?;

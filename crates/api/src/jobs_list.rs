@@ -66,7 +66,14 @@ async fn stream_list<B: ApiBackend>(
 ) -> Result<Response, ApiError> {
     let turn = heavy_turn(state).await?;
     let (selection, filtered_total) = match query.name_order_slice() {
-        Some((skip, None, descending)) => (JobSelection::ByName { skip, descending }, None),
+        Some((skip, limit, descending)) => {
+            let selection = JobSelection::ByName {
+                skip,
+                limit,
+                descending,
+            };
+            (selection, None)
+        }
         _ => {
             let ranked = rank(state, query).await?;
             (

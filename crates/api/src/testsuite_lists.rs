@@ -29,12 +29,17 @@ pub(crate) fn named(jobs: &[Job], names: &[String]) -> Vec<Job> {
 /// The selected jobs, in the selection's order (`jobs` is in name order).
 pub(crate) fn select(jobs: Vec<Job>, selection: JobSelection) -> Vec<Job> {
     match selection {
-        JobSelection::ByName { skip, descending } => {
+        JobSelection::ByName {
+            skip,
+            limit,
+            descending,
+        } => {
             let mut jobs = jobs;
             if descending {
                 jobs.reverse();
             }
-            jobs.into_iter().skip(skip).collect()
+            let limit = limit.unwrap_or(usize::MAX);
+            jobs.into_iter().skip(skip).take(limit).collect()
         }
         JobSelection::Named(names) => named(&jobs, &names),
     }

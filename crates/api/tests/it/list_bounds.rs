@@ -105,6 +105,11 @@ async fn an_unpaged_list_is_complete_and_byte_for_byte_a_page() {
             "90",
         ),
         (
+            "/v1/jobs?_start=10&_end=150",
+            "/v1/jobs?_start=10&_end=90",
+            "90",
+        ),
+        (
             "/v1/jobs?metadata[team]=t1&_sort=success_count",
             "/v1/jobs?metadata[team]=t1&_sort=success_count&_start=0&_end=90",
             "23",
