@@ -117,10 +117,21 @@ async fn concurrent(
     };
     let mut sizes = std::collections::BTreeSet::new();
     let mut turned_away = 0;
+    let mut failed = Vec::new();
     for answer in answers {
-        let (size, refused) = answer?;
-        sizes.insert(size);
-        turned_away += refused;
+        match answer {
+            Ok((size, refused)) => {
+                sizes.insert(size);
+                turned_away += refused;
+            }
+            Err(error) => failed.push(format!("{error:#}")),
+        }
+    }
+    if let Some(first) = failed.first() {
+        println!(
+            "{label}: {} requests failed, the first: {first}",
+            failed.len()
+        );
     }
     tokio::time::sleep(Duration::from_secs(5)).await;
     let after = server.usage()?.rss_kib;
