@@ -108,6 +108,11 @@ impl Server {
             .collect()
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Reads the server's RSS and total CPU time from /proc.
     pub fn usage(&self) -> anyhow::Result<Usage> {
         usage_of(self.child.id())

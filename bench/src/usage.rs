@@ -48,6 +48,23 @@ pub fn usage_of(pid: u32) -> anyhow::Result<Usage> {
     })
 }
 
+/// Reads a process's peak RSS (`VmHWM`) in KiB.
+pub fn peak_rss_kib(pid: u32) -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|kib| kib.parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("/proc/{pid}/status has no VmHWM"))
+}
+
+/// Starts a process's peak RSS over from its current RSS (Linux `clear_refs` value 5).
+pub fn reset_peak_rss(pid: u32) -> anyhow::Result<()> {
+    std::fs::write(format!("/proc/{pid}/clear_refs"), "5")?;
+    Ok(())
+}
+
 /// CPU seconds the whole machine spent busy (not idle, not waiting for I/O) since boot, and
 /// how many CPUs it has, from /proc/stat.
 pub fn machine_busy_secs() -> anyhow::Result<(f64, usize)> {

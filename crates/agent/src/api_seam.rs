@@ -4,7 +4,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use dkron_api::{AgentInfo, ApiBackend, AuditQuery, BackendError, SchedulerHealth};
+use dkron_api::{
+    AgentInfo, ApiBackend, AuditQuery, BackendError, JobSelection, JobStream, ListingVisitor,
+    SchedulerHealth,
+};
 use dkron_cluster::LeaderView;
 use dkron_cluster::rpc::{LeaderCalls, NodeCalls, RpcError};
 use dkron_model::{AuditEntry, Execution, Job, LedgerEntry, Member, MemberStatus};
@@ -255,6 +258,18 @@ impl ApiBackend for ApiSeam {
         })
         .await
         .map_err(|error| BackendError::Internal(format!("listing jobs stopped: {error}")))?
+    }
+
+    async fn visit_job_listings<V: ListingVisitor>(&self, visitor: V) -> Result<V, BackendError> {
+        self.listings(visitor).await
+    }
+
+    async fn jobs_named(&self, names: Vec<String>) -> Result<Vec<Job>, BackendError> {
+        self.named(names).await
+    }
+
+    async fn stream_jobs(&self, selection: JobSelection) -> Result<JobStream, BackendError> {
+        self.stream(selection).await
     }
 
     async fn get_job(&self, name: &str) -> Result<Option<Job>, BackendError> {

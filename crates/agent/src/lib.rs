@@ -8,6 +8,7 @@ mod agent_node;
 pub mod allocator;
 mod api_seam;
 mod api_seam_acl;
+mod api_seam_lists;
 mod audit_log;
 mod bootstrap;
 mod bounded_write;

@@ -14,7 +14,7 @@ use dkron_model::{
     select_targets_avoiding,
 };
 use dkron_scheduler::SchedulerHandle;
-use dkron_store::{StoreError, StoredJob};
+use dkron_store::{JobListing, StoreError, StoredJob};
 use dkron_worker::Worker;
 use tokio_util::sync::CancellationToken;
 
@@ -71,18 +71,33 @@ impl Node {
     /// Returns the job as the API shows it: `next` is the next time the scheduler will fire it.
     pub fn present(&self, stored: StoredJob, now: DateTime<Utc>) -> Job {
         let next = self
-            .next_fire(&stored, now)
+            .next_fire(&stored.job, stored.cursor, now)
             .unwrap_or_else(gotime::zero_time);
         Job { next, ..stored.job }
     }
 
-    fn next_fire(&self, stored: &StoredJob, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let job = &stored.job;
+    /// Returns a job's compact listing as the job list filters and sorts it, `next` included.
+    pub fn present_listing(&self, listing: JobListing, now: DateTime<Utc>) -> Job {
+        let next = self
+            .next_fire(&listing.job, listing.cursor, now)
+            .unwrap_or_else(gotime::zero_time);
+        Job {
+            next,
+            ..listing.job
+        }
+    }
+
+    fn next_fire(
+        &self,
+        job: &Job,
+        cursor: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
         if job.is_child() || job.schedule.is_empty() {
             return None;
         }
         let schedule = self.schedule(job).ok()?;
-        let cursor = stored.cursor.unwrap_or(now);
+        let cursor = cursor.unwrap_or(now);
         dkron_scheduler::next_after_now(job, &schedule, cursor, now)
     }
 

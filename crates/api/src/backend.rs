@@ -63,6 +63,46 @@ pub struct SchedulerHealth {
     pub occurrences_overloaded: u64,
 }
 
+/// Which jobs a streamed list sends, and in which order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobSelection {
+    /// Jobs in name order (reverse name order with `descending`), from the `skip`-th, at
+    /// most `limit` of them (all with `None`).
+    ByName {
+        /// Jobs passed over first.
+        skip: usize,
+        /// Most jobs sent.
+        limit: Option<usize>,
+        /// Reverse name order.
+        descending: bool,
+    },
+    /// These jobs in this order; a job deleted since it was named is left out.
+    Named(Vec<String>),
+}
+
+/// Jobs handed over one at a time for a streamed answer: the node reads the next job only
+/// when the answer has room for it, so memory stays at a few jobs whatever their number.
+#[derive(Debug)]
+pub struct JobStream {
+    /// How many jobs the selection holds before `skip` (the list's `X-Total-Count` when it
+    /// is not filtered), counted in the same read as the jobs.
+    pub total: usize,
+    /// The jobs, as the API shows them; an error ends the list.
+    pub jobs: tokio::sync::mpsc::Receiver<Result<Job, BackendError>>,
+}
+
+/// Receives job listings one at a time (see [`ApiBackend::visit_job_listings`]).
+pub trait ListingVisitor: Send + 'static {
+    /// Takes the listing of one job.
+    fn visit(&mut self, job: Job);
+}
+
+impl ListingVisitor for Vec<Job> {
+    fn visit(&mut self, job: Job) {
+        self.push(job);
+    }
+}
+
 /// Everything the REST API asks of the node it runs on.
 pub trait ApiBackend: crate::acl::AclBackend + Send + Sync + 'static {
     /// Returns this node's identity and tags.
@@ -83,6 +123,27 @@ pub trait ApiBackend: crate::acl::AclBackend + Send + Sync + 'static {
         limit: Option<usize>,
         descending: bool,
     ) -> impl Future<Output = Result<(Vec<Job>, usize), BackendError>> + Send;
+
+    /// Hands `visitor` every job in name order, one at a time, each with only the fields
+    /// the job list filters and sorts on (names, counters, status, `disabled`, metadata,
+    /// schedule and `next`; the executor configuration, processors and tags are left
+    /// empty), and returns the visitor when done. Memory stays at one job.
+    fn visit_job_listings<V: ListingVisitor>(
+        &self,
+        visitor: V,
+    ) -> impl Future<Output = Result<V, BackendError>> + Send;
+
+    /// Returns the named jobs that exist, whole, in the order given (one page of a list).
+    fn jobs_named(
+        &self,
+        names: Vec<String>,
+    ) -> impl Future<Output = Result<Vec<Job>, BackendError>> + Send;
+
+    /// Starts handing over the selected jobs one at a time, from one consistent read.
+    fn stream_jobs(
+        &self,
+        selection: JobSelection,
+    ) -> impl Future<Output = Result<JobStream, BackendError>> + Send;
 
     /// Returns one stored job, or `None`.
     fn get_job(&self, name: &str)

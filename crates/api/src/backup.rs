@@ -6,11 +6,11 @@
 //! over jobs that still hold the secrets (the post-back rule of `POST /v1/restore`).
 
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderValue, Uri, header};
 use axum::response::Response;
 use chrono::Utc;
 
-use crate::backend::ApiBackend;
+use crate::backend::{ApiBackend, JobSelection};
 use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::query::{first_value, query_pairs};
@@ -34,13 +34,19 @@ pub(crate) async fn backup<B: ApiBackend>(
             caller.actor
         )));
     }
-    let mut jobs = state.backend.list_jobs().await?;
-    jobs.sort_by(|a, b| a.name.cmp(&b.name));
-    let total = jobs.len();
+    // Every job, written as it is read: a heavy request (see `heavy.rs`).
+    let turn = crate::heavy::heavy_turn(&state).await?;
+    let selection = JobSelection::ByName {
+        skip: 0,
+        limit: None,
+        descending: false,
+    };
+    let stream = state.backend.stream_jobs(selection).await?;
+    let total = stream.total;
     let mut response = if include_secrets {
-        format.json(StatusCode::OK, &jobs)?
+        format.job_array_stream_with_secrets(stream.jobs, turn)
     } else {
-        format.jobs(StatusCode::OK, &jobs)?
+        format.job_array_stream(stream.jobs, turn)
     };
     let file_name = format!(
         "attachment; filename=\"dkron-backup-{}.json\"",
@@ -68,6 +74,8 @@ fn wants_secrets(pairs: &[(String, String)]) -> Result<bool, ApiError> {
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
+
+    use axum::http::StatusCode;
 
     use super::*;
     use crate::caller::Role;

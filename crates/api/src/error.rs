@@ -44,6 +44,20 @@ pub(crate) enum ApiError {
         /// The most streams served at once.
         limit: usize,
     },
+    /// The node already serves as many heavy requests as it may, and this one waited its
+    /// longest for a turn; the client may retry after `retry_after_secs`.
+    #[error(
+        "this node already serves {limit} heavy requests (long job lists, backups, execution \
+         lists) and none ended within {waited_secs} s; try again"
+    )]
+    Busy {
+        /// The most heavy requests served at once.
+        limit: usize,
+        /// How long the request waited.
+        waited_secs: u64,
+        /// The `Retry-After` sent, in seconds.
+        retry_after_secs: u64,
+    },
     /// ACLs are on and the request has no valid token: none, unknown, or expired.
     #[error("{0}")]
     Unauthorized(String),
@@ -86,7 +100,9 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Paused | ApiError::TooManyStreams { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Paused | ApiError::TooManyStreams { .. } | ApiError::Busy { .. } => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Render(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::AtField { error, .. } => error.status(),
             ApiError::Backend(error) => match error {
@@ -115,6 +131,12 @@ impl IntoResponse for ApiError {
             _ => None,
         };
         let unauthorized = matches!(self, ApiError::Unauthorized(_));
+        let retry_after = match &self {
+            ApiError::Busy {
+                retry_after_secs, ..
+            } => Some(HeaderValue::from(*retry_after_secs)),
+            _ => None,
+        };
         let mut response = plain_text(status, self.to_string());
         if unauthorized {
             response.headers_mut().insert(
@@ -124,6 +146,11 @@ impl IntoResponse for ApiError {
         }
         if let Some(field) = field {
             response.headers_mut().insert(X_ERROR_FIELD, field);
+        }
+        if let Some(retry_after) = retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, retry_after);
         }
         response
     }

@@ -29,6 +29,8 @@ pub(crate) async fn list_executions<B: ApiBackend>(
     uri: Uri,
 ) -> Result<Response, ApiError> {
     let query = ExecutionListQuery::parse(&query_pairs(&uri)).map_err(ApiError::BadRequest)?;
+    // Every stored execution with its output, in memory: a heavy request (see `heavy.rs`).
+    let _turn = crate::heavy::heavy_turn(&state).await?;
     let executions = query.apply(state.backend.list_executions(&job).await?);
     let total = executions.len();
     let response = format.json(StatusCode::OK, &executions)?;

@@ -1,4 +1,4 @@
-//! Job routes: list, create or replace, read, delete, run now, toggle.
+//! Job routes: create or replace, read, delete, run now, toggle.
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -11,31 +11,10 @@ use dkron_model::{AuditChange, Job, job_changes};
 use crate::audit::{AuditNote, audited};
 use crate::backend::{ApiBackend, BackendError};
 use crate::error::ApiError;
-use crate::list_query::{JobListQuery, Page};
 use crate::query::{first_value, has_key, query_pairs};
-use crate::render::{Format, with_job_location, with_total_count};
+use crate::render::{Format, with_job_location};
 use crate::state::{AppState, SharedState};
 use crate::validation::validate;
-
-/// `GET /v1/jobs`: filtered, sorted, paged list with `X-Total-Count`.
-pub(crate) async fn list_jobs<B: ApiBackend>(
-    State(state): State<SharedState<B>>,
-    format: Format,
-    uri: Uri,
-) -> Result<Response, ApiError> {
-    let query = JobListQuery::parse(&query_pairs(&uri)).map_err(ApiError::BadRequest)?;
-    // Job names sort the same byte-wise and case-blind (validation allows only lowercase
-    // letters, digits, `_` and `-`), so a page in name order is read straight from storage.
-    let page = match query.name_order_slice() {
-        Some((start, limit, descending)) => {
-            let (items, total) = state.backend.jobs_by_name(start, limit, descending).await?;
-            Page { total, items }
-        }
-        None => query.apply(state.backend.list_jobs().await?),
-    };
-    let response = format.jobs(StatusCode::OK, &page.items)?;
-    Ok(with_total_count(response, page.total))
-}
 
 /// `POST /v1/jobs` and `PATCH /v1/jobs`: create or fully replace the job named in the body.
 pub(crate) async fn submit_job<B: ApiBackend>(

@@ -16,7 +16,9 @@ mod cors;
 mod error;
 mod executions;
 mod headers;
+mod heavy;
 mod jobs;
+mod jobs_list;
 mod list_query;
 mod openapi;
 mod openapi_document;
@@ -25,6 +27,7 @@ mod origins;
 mod preview;
 mod query;
 mod render;
+mod render_stream;
 mod restore;
 mod routes;
 mod state;
@@ -39,13 +42,20 @@ pub mod testsuite;
 mod testsuite_acl;
 #[cfg(any(test, feature = "testsuite"))]
 mod testsuite_acl_memory;
+#[cfg(any(test, feature = "testsuite"))]
+mod testsuite_lists;
 
 pub use acl::{AclBackend, AclChange};
 pub use audit::{AuditNote, AuditQuery};
-pub use backend::{AgentInfo, ApiBackend, BackendError, SchedulerHealth};
+pub use backend::{
+    AgentInfo, ApiBackend, BackendError, JobSelection, JobStream, ListingVisitor, SchedulerHealth,
+};
 pub use caller::{ANONYMOUS, Caller, Role};
 pub use openapi_document::OPENAPI_YAML;
-pub use options::{ApiOptions, DEFAULT_MAX_JOB_BODY_BYTES, DEFAULT_MAX_RESTORE_BODY_BYTES};
+pub use options::{
+    ApiOptions, DEFAULT_HEAVY_REQUEST_WAIT, DEFAULT_MAX_HEAVY_REQUESTS, DEFAULT_MAX_JOB_BODY_BYTES,
+    DEFAULT_MAX_RESTORE_BODY_BYTES,
+};
 pub use origins::AllowedOrigins;
 pub use render::to_go_json;
 pub use routes::{RouteSpec, protect, route_table, router};

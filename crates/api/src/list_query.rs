@@ -8,6 +8,7 @@ use std::cmp::Ordering;
 
 use dkron_model::{Execution, Job, StringMap};
 
+use crate::backend::ListingVisitor;
 use crate::query::first_value;
 
 /// `_sort` values the job list accepts (`id` is an alias of `name`).
@@ -226,22 +227,93 @@ impl JobListQuery {
         Some((start, limit, self.order == SortOrder::Descending))
     }
 
-    /// Filters, sorts and slices `jobs`.
-    pub(crate) fn apply(&self, jobs: Vec<Job>) -> Page<Job> {
-        let mut matched: Vec<Job> = jobs.into_iter().filter(|job| self.matches(job)).collect();
-        matched.sort_by(|left, right| {
-            self.sort
-                .compare(left, right)
-                .then_with(|| left.name.cmp(&right.name))
-        });
-        if self.order == SortOrder::Descending {
-            matched.reverse();
+    /// Returns how many jobs the query asks for at most (`_end - _start`), or `None` when it
+    /// asks for every job from `_start` on.
+    pub(crate) fn page_len(&self) -> Option<usize> {
+        self.end
+            .map(|end| end.saturating_sub(self.start.unwrap_or(0)))
+    }
+
+    /// Orders two jobs as the list shows them: by the sort key, ties by name, the whole
+    /// order reversed for `DESC` (as Dkron reverses its sorted list).
+    fn order(&self, left: &Job, right: &Job) -> Ordering {
+        let ascending = self
+            .sort
+            .compare(left, right)
+            .then_with(|| left.name.cmp(&right.name));
+        match self.order {
+            SortOrder::Ascending => ascending,
+            SortOrder::Descending => ascending.reverse(),
         }
-        let total = matched.len();
-        let end = self.end.unwrap_or(total).min(total);
-        let start = self.start.unwrap_or(0).min(end);
-        let items = matched.drain(start..end).collect();
+    }
+
+    /// Filters, sorts and slices `jobs` (all at once; the routes offer them one at a time).
+    #[cfg(test)]
+    pub(crate) fn apply(&self, jobs: Vec<Job>) -> Page<Job> {
+        let mut collector = PageCollector::new(self.clone());
+        for job in jobs {
+            collector.offer(job);
+        }
+        collector.finish()
+    }
+}
+
+/// Builds one page of a filtered or sorted job list from jobs offered one at a time. It keeps
+/// at most about twice the page's end, so memory follows the page asked for, not the number
+/// of jobs (an unpaged list keeps every match).
+#[derive(Debug)]
+pub(crate) struct PageCollector {
+    query: JobListQuery,
+    /// Jobs ranked after this many can never be on the page.
+    keep: usize,
+    kept: Vec<Job>,
+    matched: usize,
+}
+
+impl PageCollector {
+    /// Starts collecting the page `query` asks for.
+    pub(crate) fn new(query: JobListQuery) -> Self {
+        let keep = query.end.unwrap_or(usize::MAX);
+        PageCollector {
+            query,
+            keep,
+            kept: Vec::new(),
+            matched: 0,
+        }
+    }
+
+    /// Counts `job` if it matches the filters, and keeps it while it may be on the page.
+    pub(crate) fn offer(&mut self, job: Job) {
+        if !self.query.matches(&job) {
+            return;
+        }
+        self.matched += 1;
+        self.kept.push(job);
+        if self.kept.len() >= self.keep.saturating_mul(2).saturating_add(64) {
+            self.rank();
+            self.kept.truncate(self.keep);
+        }
+    }
+
+    fn rank(&mut self) {
+        let query = &self.query;
+        self.kept.sort_by(|left, right| query.order(left, right));
+    }
+
+    /// Returns the page and how many jobs matched in all.
+    pub(crate) fn finish(mut self) -> Page<Job> {
+        self.rank();
+        let total = self.matched;
+        let end = self.query.end.unwrap_or(total).min(self.kept.len());
+        let start = self.query.start.unwrap_or(0).min(end);
+        let items = self.kept.drain(start..end).collect();
         Page { total, items }
+    }
+}
+
+impl ListingVisitor for PageCollector {
+    fn visit(&mut self, job: Job) {
+        self.offer(job);
     }
 }
 

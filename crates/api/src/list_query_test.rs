@@ -146,3 +146,40 @@ fn tail_never_splits_a_character() {
     assert!(!keep_tail(&mut text, 3));
     assert_eq!(text, "aú");
 }
+
+/// A page ranked while jobs pass one at a time equals the same slice of the fully sorted
+/// list, and the collector never holds much more than the page's end.
+#[test]
+fn the_collector_ranks_like_a_full_sort_and_keeps_little() {
+    // Counters repeat, so ties are broken by name; the jobs come in a scrambled order.
+    let jobs: Vec<Job> = (0..5_000)
+        .map(|index| (index * 7_919) % 5_000)
+        .map(|index| job(&format!("j{index:04}"), "", (index % 13) as i64))
+        .collect();
+    for raw in [
+        "_sort=success_count&_start=40&_end=60",
+        "_sort=success_count&_order=DESC&_start=0&_end=25",
+        "_sort=displayname&_start=4990&_end=5010",
+        "_sort=success_count&_order=DESC",
+    ] {
+        let query = JobListQuery::parse(&pairs(raw)).unwrap();
+        let mut sorted = jobs.clone();
+        sorted.sort_by(|left, right| query.order(left, right));
+        let end = query.end.unwrap_or(sorted.len()).min(sorted.len());
+        let start = query.start.unwrap_or(0).min(end);
+        let expected: Vec<&str> = sorted[start..end].iter().map(|j| j.name.as_str()).collect();
+
+        let mut collector = PageCollector::new(query.clone());
+        let mut most_kept = 0;
+        for job in jobs.iter().cloned() {
+            collector.offer(job);
+            most_kept = most_kept.max(collector.kept.len());
+        }
+        if let Some(end) = query.end {
+            assert!(most_kept <= 2 * end + 64, "{raw}: kept {most_kept}");
+        }
+        let page = collector.finish();
+        assert_eq!(page.total, 5_000, "{raw}");
+        assert_eq!(names(&page), expected, "{raw}");
+    }
+}

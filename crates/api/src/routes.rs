@@ -23,7 +23,9 @@ use crate::options::ApiOptions;
 use crate::origins::AllowedOrigins;
 use crate::state::{AppState, SharedState};
 use crate::text::plain_text;
-use crate::{audit, backup, cluster, executions, jobs, openapi, preview, restore, stream, summary};
+use crate::{
+    audit, backup, cluster, executions, jobs, jobs_list, openapi, preview, restore, stream, summary,
+};
 
 /// One registered path template (axum/OpenAPI syntax, e.g. `/v1/jobs/{job}`) and the methods
 /// it serves.
@@ -127,7 +129,7 @@ fn job_routes<B: ApiBackend>(
         .add(
             "/v1/jobs",
             &[M::GET, M::POST, M::PATCH, M::DELETE],
-            get(jobs::list_jobs::<B>)
+            get(jobs_list::list_jobs::<B>)
                 .post(jobs::submit_job::<B>)
                 .patch(jobs::submit_job::<B>)
                 .delete(jobs::delete_job_named_in_body::<B>)

@@ -18,6 +18,8 @@ pub(crate) struct AppState<B> {
     pub(crate) openapi: OpenApiDocument,
     /// One permit per live output stream that may be served at once.
     pub(crate) output_streams: Arc<Semaphore>,
+    /// One permit per heavy request that may be served at once (see `heavy.rs`).
+    pub(crate) heavy_requests: Arc<Semaphore>,
 }
 
 /// How handlers receive the state.
@@ -29,6 +31,7 @@ impl<B: ApiBackend> AppState<B> {
         AppState {
             backend,
             output_streams: Arc::new(Semaphore::new(options.max_output_streams)),
+            heavy_requests: Arc::new(Semaphore::new(options.max_heavy_requests.max(1))),
             options,
             openapi: OpenApiDocument::load(),
         }

@@ -89,7 +89,8 @@ pub(crate) async fn summary<B: ApiBackend>(
     State(state): State<SharedState<B>>,
     format: Format,
 ) -> Result<Response, ApiError> {
-    let jobs = state.backend.list_jobs().await?;
+    // The compact listings carry every field the summary reads.
+    let jobs = state.backend.visit_job_listings(Vec::new()).await?;
     let mut summary = summarize(&jobs, Utc::now());
     summary.scheduler = state.backend.scheduler_health().await;
     format.json(StatusCode::OK, &summary)

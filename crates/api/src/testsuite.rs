@@ -41,6 +41,8 @@ struct Inner {
     /// The audit log, oldest first.
     audit: Vec<AuditEntry>,
     audit_error: Option<BackendError>,
+    /// Whole jobs the list reads handed out (the compact listings are not counted).
+    whole_jobs_listed: usize,
 }
 
 /// An [`ApiBackend`] that keeps everything in memory.
@@ -84,6 +86,12 @@ impl InMemoryBackend {
     /// Returns every stored job, by name.
     pub fn jobs(&self) -> Vec<Job> {
         self.lock().jobs.values().cloned().collect()
+    }
+
+    /// Returns how many whole jobs the list reads handed out so far (`list_jobs`,
+    /// `jobs_by_name`, `jobs_named`, `stream_jobs`): what a list costs beyond its listings.
+    pub fn whole_jobs_listed(&self) -> usize {
+        self.lock().whole_jobs_listed
     }
 
     /// Stores a job as is (normalised, no checks), e.g. to seed a test.
@@ -268,16 +276,47 @@ impl ApiBackend for InMemoryBackend {
         } else {
             Box::new(inner.jobs.values())
         };
-        let page = ordered
+        let page: Vec<Job> = ordered
             .skip(start)
             .take(limit.unwrap_or(usize::MAX))
             .cloned()
             .collect();
+        drop(inner);
+        self.lock().whole_jobs_listed += page.len();
         Ok((page, total))
     }
 
     async fn list_jobs(&self) -> Result<Vec<Job>, BackendError> {
-        Ok(self.jobs())
+        let jobs = self.jobs();
+        self.lock().whole_jobs_listed += jobs.len();
+        Ok(jobs)
+    }
+
+    async fn visit_job_listings<V: crate::ListingVisitor>(
+        &self,
+        mut visitor: V,
+    ) -> Result<V, BackendError> {
+        for job in self.jobs() {
+            visitor.visit(crate::testsuite_lists::listing_of(job));
+        }
+        Ok(visitor)
+    }
+
+    async fn jobs_named(&self, names: Vec<String>) -> Result<Vec<Job>, BackendError> {
+        let jobs = crate::testsuite_lists::named(&self.jobs(), &names);
+        self.lock().whole_jobs_listed += jobs.len();
+        Ok(jobs)
+    }
+
+    async fn stream_jobs(
+        &self,
+        selection: crate::JobSelection,
+    ) -> Result<crate::JobStream, BackendError> {
+        let all = self.jobs();
+        let total = all.len();
+        let jobs = crate::testsuite_lists::select(all, selection);
+        self.lock().whole_jobs_listed += jobs.len();
+        Ok(crate::testsuite_lists::stream(total, jobs))
     }
 
     async fn get_job(&self, name: &str) -> Result<Option<Job>, BackendError> {

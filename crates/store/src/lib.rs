@@ -12,6 +12,7 @@ mod audit_read;
 mod command;
 mod db_handle;
 mod error;
+mod job_reads;
 mod meta;
 mod notices;
 mod outbox;
@@ -31,5 +32,6 @@ pub use dkron_lifecycle::{
     PendingRun, QueuedLaunch, RunPlan, RunReport, StoredExecution, StoredJob,
 };
 pub use error::StoreError;
+pub use job_reads::JobListing;
 pub use notices::{DEFAULT_NOTICE_LIMIT, Notice, NoticeKind, NoticeSettings};
 pub use state_store::{ActiveRun, StateStore};

@@ -99,6 +99,8 @@ impl Record for StoredJob {
     }
 
     fn decode(key: &str, bytes: &[u8]) -> Result<StoredJob, StoreError> {
+        #[cfg(test)]
+        whole_job_decodes::count();
         decode_versioned(bytes, |JobVersions::V1(job)| job).map_err(|e| corrupt("job", key, e))
     }
 }
@@ -143,6 +145,26 @@ pub(crate) fn encode_ledger(entry: &LedgerEntry) -> Vec<u8> {
 pub(crate) fn decode_ledger(key: &str, bytes: &[u8]) -> Result<LedgerEntry, StoreError> {
     decode_versioned(bytes, |LedgerVersions::V1(entry)| entry)
         .map_err(|e| corrupt("ledger", key, e))
+}
+
+/// How many whole jobs this thread decoded (tests only: the list reads promise to decode
+/// only the jobs they return).
+#[cfg(test)]
+pub(crate) mod whole_job_decodes {
+    use std::cell::Cell;
+
+    thread_local! {
+        static DECODES: Cell<u64> = const { Cell::new(0) };
+    }
+
+    pub(crate) fn count() {
+        DECODES.with(|decodes| decodes.set(decodes.get() + 1));
+    }
+
+    /// Returns the count so far on this thread.
+    pub(crate) fn so_far() -> u64 {
+        DECODES.with(Cell::get)
+    }
 }
 
 /// Nanoseconds since the epoch, the key form of a nominal time (and the execution group).

@@ -15,6 +15,7 @@ mod health;
 mod job_names;
 mod jobs_list;
 mod jobs_write;
+mod list_bounds;
 mod openapi;
 mod restore;
 mod secrets;

@@ -25,6 +25,7 @@ mod getting_started;
 mod harness;
 mod http_limits;
 mod job_names;
+mod list_bounds;
 mod mail;
 mod mass_shutdown;
 mod metrics;
