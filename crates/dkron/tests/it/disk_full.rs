@@ -79,21 +79,6 @@ fn in_server_namespace(namespaces: &Namespaces, server: &Server, script: &str) {
     );
 }
 
-async fn execution_groups(server: &Server) -> Vec<(i64, i64)> {
-    let executions = server.get_json("/v1/jobs/ticker/executions").await;
-    executions
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|execution| {
-            (
-                execution["group"].as_i64().unwrap(),
-                execution["attempt"].as_i64().unwrap_or(1),
-            )
-        })
-        .collect()
-}
-
 fn metric(text: &str, name: &str) -> f64 {
     text.lines()
         .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
@@ -132,7 +117,7 @@ async fn a_full_data_volume_refuses_writes_says_so_and_recovers_by_itself() {
     assert_eq!(server.send("POST", "/v1/jobs", TICKER).await.0, 201);
     server
         .wait_until("ticker ran", Duration::from_secs(30), || async {
-            execution_groups(&server).await.len() >= 3
+            runs_of(&server, "ticker").await.len() >= 3
         })
         .await;
 
@@ -182,7 +167,7 @@ async fn a_full_data_volume_refuses_writes_says_so_and_recovers_by_itself() {
         ["ticker"],
         "reads work and the refused job is not there"
     );
-    assert!(!execution_groups(&server).await.is_empty());
+    assert!(!runs_of(&server, "ticker").await.is_empty());
     let (status, text) = server.get("/metrics").await;
     assert_eq!(status, 200);
     assert_eq!(metric(&text, "dkron_storage_writable"), 0.0);
@@ -195,7 +180,7 @@ async fn a_full_data_volume_refuses_writes_says_so_and_recovers_by_itself() {
 
     // Full for a while: the scheduler's commits are refused and retried, nothing runs twice.
     tokio::time::sleep(Duration::from_secs(4)).await;
-    let ran_while_full = execution_groups(&server).await.len();
+    let ran_while_full = runs_of(&server, "ticker").await.len();
 
     tracing::info!("freeing the data volume");
     in_server_namespace(&namespaces, &server, &format!("rm {}", ballast.display()));
@@ -210,14 +195,14 @@ async fn a_full_data_volume_refuses_writes_says_so_and_recovers_by_itself() {
     assert_eq!(status, 201, "writes are accepted again: {body}");
     server
         .wait_until("the ticker runs again", Duration::from_secs(30), || async {
-            execution_groups(&server).await.len() >= ran_while_full + 3
+            runs_of(&server, "ticker").await.len() >= ran_while_full + 3
         })
         .await;
     let (_, text) = server.get("/metrics").await;
     assert_eq!(metric(&text, "dkron_storage_writable"), 1.0);
     assert!(server.log().contains("storage write") || server.log().contains("room again"));
 
-    let groups = execution_groups(&server).await;
+    let groups = runs_of(&server, "ticker").await;
     let distinct: BTreeSet<_> = groups.iter().collect();
     assert_eq!(
         distinct.len(),

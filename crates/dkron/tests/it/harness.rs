@@ -51,26 +51,14 @@ impl Server {
 
     /// Starts a server with extra flags and environment variables (kept for restarts).
     pub async fn start_with_env(dir: &Path, extra_args: &[&str], env: &[(&str, &str)]) -> Server {
-        let _already_installed = rustls::crypto::ring::default_provider()
-            .install_default()
-            .is_err();
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()
-            .unwrap();
+        let client = plain_client();
         Server::start_over(dir, extra_args, env, client, "http", Vec::new()).await
     }
 
     /// Starts a server through `launcher` (a program that runs the command line it is
     /// given, such as `prlimit --nofile=256:512 --`) with extra flags.
     pub async fn start_launched(dir: &Path, launcher: &[&str], extra_args: &[&str]) -> Server {
-        let _already_installed = rustls::crypto::ring::default_provider()
-            .install_default()
-            .is_err();
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()
-            .unwrap();
+        let client = plain_client();
         let launcher = launcher.iter().map(|arg| arg.to_string()).collect();
         Server::start_over(dir, extra_args, &[], client, "http", launcher).await
     }
@@ -309,4 +297,15 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// The HTTP client of a plain-HTTP server, with the process's TLS provider chosen once.
+fn plain_client() -> reqwest::Client {
+    let _already_installed = rustls::crypto::ring::default_provider()
+        .install_default()
+        .is_err();
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
 }
