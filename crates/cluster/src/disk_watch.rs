@@ -14,6 +14,36 @@ use crate::disk_space::{self, SpaceLevel, SpaceThresholds};
 /// How often the volume is measured: the delay before writes resume once space is back.
 pub const MEASURE_EVERY: Duration = Duration::from_secs(1);
 
+/// The first pause before a write that failed for lack of room is tried again; it doubles
+/// up to [`RETRY_LAST`].
+const RETRY_FIRST: Duration = Duration::from_millis(200);
+const RETRY_LAST: Duration = Duration::from_secs(5);
+
+/// The pauses between the tries of one write that fails for lack of room.
+pub(crate) struct RoomRetry {
+    pause: Duration,
+}
+
+impl RoomRetry {
+    pub(crate) fn new() -> RoomRetry {
+        RoomRetry { pause: RETRY_FIRST }
+    }
+
+    /// Records the failure on `disk`, then waits the next pause and, if the volume is full,
+    /// until it has room. The caller has closed its failed database before.
+    pub(crate) async fn after_failure(
+        &mut self,
+        disk: &DiskWatch,
+        what: &'static str,
+        error: &str,
+    ) {
+        disk.write_failed(what, error);
+        tokio::time::sleep(self.pause).await;
+        self.pause = (self.pause * 2).min(RETRY_LAST);
+        disk.wait_for_room(what).await;
+    }
+}
+
 /// The data volume as last seen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DiskStatus {

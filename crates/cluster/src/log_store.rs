@@ -4,8 +4,7 @@ use std::fmt::Debug;
 use std::io;
 use std::ops::{Bound, RangeBounds};
 use std::path::Path;
-use std::sync::{Arc, PoisonError, RwLock};
-use std::time::Duration;
+use std::sync::Arc;
 
 use openraft::storage::{IOFlushed, LogState, RaftLogStorage};
 use openraft::{OptionalSend, RaftLogReader};
@@ -13,8 +12,10 @@ use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinitio
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use dkron_store::DbHandle;
+
 use crate::disk_space;
-use crate::disk_watch::DiskWatch;
+use crate::disk_watch::{DiskWatch, RoomRetry};
 use crate::log_purge::Purger;
 use crate::snapshot_pace::SnapshotPace;
 use crate::types::{Entry, LogId, TypeConfig, Vote};
@@ -28,10 +29,9 @@ const PURGED: &str = "last_purged";
 /// The Raft log store; clones share the same database.
 #[derive(Clone)]
 pub struct LogStore {
-    /// The open database; empty between closing a handle that failed for lack of room and
-    /// opening it again (redb refuses everything on a handle after an I/O error).
-    db: Arc<RwLock<Option<Arc<Database>>>>,
-    path: Arc<Path>,
+    /// The database, reopened after a write that failed for lack of room (redb refuses
+    /// everything on a handle after an I/O error).
+    db: Arc<DbHandle>,
     /// The data volume's free space: writes wait while it is full.
     disk: Option<Arc<DiskWatch>>,
     /// Told the size of every entry written, which paces snapshots.
@@ -43,11 +43,6 @@ pub struct LogStore {
 /// An append (to this log, or answering the leader's) that takes this long is logged as a
 /// warning: the leader calls a follower unreachable after a few seconds.
 pub(crate) const SLOW_APPEND: std::time::Duration = std::time::Duration::from_secs(1);
-
-/// The first pause before a write that failed for lack of room is tried again; it doubles up
-/// to [`RETRY_LAST`].
-const RETRY_FIRST: Duration = Duration::from_millis(200);
-const RETRY_LAST: Duration = Duration::from_secs(5);
 
 fn io_error(error: impl std::fmt::Display) -> io::Error {
     io::Error::other(error.to_string())
@@ -64,14 +59,14 @@ fn decode<T: DeserializeOwned>(bytes: &[u8]) -> io::Result<T> {
 impl LogStore {
     /// Opens (or creates) the log database at `path` with a small page cache.
     pub fn open(path: &Path) -> io::Result<LogStore> {
-        let db = Arc::new(open_database(path)?);
+        let handle = Arc::new(DbHandle::open(path, 8 << 20).map_err(io_error)?);
+        let db = handle.database().map_err(io_error)?;
         let txn = db.begin_write().map_err(io_error)?;
         txn.open_table(LOG).map_err(io_error)?;
         txn.open_table(META).map_err(io_error)?;
         txn.commit().map_err(io_error)?;
         let store = LogStore {
-            db: Arc::new(RwLock::new(Some(db.clone()))),
-            path: Arc::from(path),
+            db: handle,
             disk: None,
             appended: Arc::default(),
             purger: Arc::new(Purger::new(LOG)),
@@ -93,31 +88,13 @@ impl LogStore {
 
     /// Returns the open database, opening it again after a failed write closed it.
     fn db(&self) -> io::Result<Arc<Database>> {
-        if let Some(db) = self
-            .db
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .as_ref()
-        {
-            return Ok(db.clone());
-        }
-        let mut slot = self.db.write().unwrap_or_else(PoisonError::into_inner);
-        if let Some(db) = slot.as_ref() {
-            return Ok(db.clone());
-        }
-        let db = Arc::new(open_database(&self.path)?);
-        *slot = Some(db.clone());
-        tracing::info!(path = %self.path.display(), "raft log database reopened");
-        Ok(db)
+        self.db.database().map_err(io_error)
     }
 
     /// Drops this store's handle on a database that failed: the next use opens it again
     /// (once every reader still holding the old handle is done with it).
     fn close_failed(&self) {
-        self.db
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
+        self.db.close_failed();
     }
 
     /// Reports the bytes of every entry written from now on to `pace` (the state machine's).
@@ -159,7 +136,7 @@ impl LogStore {
         work: impl Fn(&redb::WriteTransaction) -> Result<(), redb::Error> + Send + Sync + 'static,
     ) -> io::Result<()> {
         let work = Arc::new(work);
-        let mut pause = RETRY_FIRST;
+        let mut retry = RoomRetry::new();
         loop {
             if let Some(disk) = &self.disk {
                 disk.wait_for_room(what).await;
@@ -170,10 +147,8 @@ impl LogStore {
             };
             match result {
                 Err(error) if disk_space::needs_reopen(&error.to_string()) => {
-                    disk.write_failed(what, &error.to_string());
                     self.close_failed();
-                    tokio::time::sleep(pause).await;
-                    pause = (pause * 2).min(RETRY_LAST);
+                    retry.after_failure(disk, what, &error.to_string()).await;
                 }
                 Ok(()) => {
                     disk.write_succeeded();
@@ -223,13 +198,6 @@ impl LogStore {
         })
         .await
     }
-}
-
-fn open_database(path: &Path) -> io::Result<Database> {
-    Database::builder()
-        .set_cache_size(8 << 20)
-        .create(path)
-        .map_err(io_error)
 }
 
 fn to_owned_bounds(range: impl RangeBounds<u64>) -> (Bound<u64>, Bound<u64>) {

@@ -13,7 +13,7 @@ use openraft::storage::{EntryResponder, RaftStateMachine};
 use openraft::{EntryPayload, OptionalSend, RaftSnapshotBuilder};
 use serde::{Deserialize, Serialize};
 
-use crate::disk_watch::DiskWatch;
+use crate::disk_watch::{DiskWatch, RoomRetry};
 use crate::log_store::LogStore;
 use crate::observations::{self, RunObservation};
 use crate::snapshot_pace::{PacedWriter, SnapshotPace};
@@ -208,11 +208,6 @@ impl StateMachine {
     }
 }
 
-/// The first pause before a batch whose write failed for lack of room is tried again; it
-/// doubles up to [`RETRY_LAST`].
-const RETRY_FIRST: std::time::Duration = std::time::Duration::from_millis(200);
-const RETRY_LAST: std::time::Duration = std::time::Duration::from_secs(5);
-
 type Meta = Vec<(&'static str, Vec<u8>)>;
 
 impl StateMachine {
@@ -231,7 +226,7 @@ impl StateMachine {
         }
         let meta = Arc::new(meta);
         let mut commands = Some(commands);
-        let mut pause = RETRY_FIRST;
+        let mut retry = RoomRetry::new();
         loop {
             let outcome = match commands.take() {
                 Some(commands) => self.store_once(commands, meta.clone()).await,
@@ -252,11 +247,10 @@ impl StateMachine {
                 (Err(error), _) => return Err(error),
             };
             let disk = self.disk.as_ref().expect("matched above");
-            disk.write_failed("state machine apply", &message);
             self.store.close_after_failure();
-            tokio::time::sleep(pause).await;
-            pause = (pause * 2).min(RETRY_LAST);
-            disk.wait_for_room("state machine apply").await;
+            retry
+                .after_failure(disk, "state machine apply", &message)
+                .await;
             if let Ok((Some(applied), _)) = self.applied()
                 && applied.index >= *batch.end()
             {
@@ -336,7 +330,7 @@ impl RaftSnapshotBuilder<TypeConfig> for StateMachine {
     type SnapshotData = SnapshotFile;
 
     async fn build_snapshot(&mut self) -> Result<Snapshot, io::Error> {
-        let mut pause = RETRY_FIRST;
+        let mut retry = RoomRetry::new();
         loop {
             if let Some(disk) = &self.disk {
                 disk.wait_for_room("raft snapshot").await;
@@ -354,9 +348,9 @@ impl RaftSnapshotBuilder<TypeConfig> for StateMachine {
             // A dump cut short is useless and takes the room that is missing.
             let _maybe_never_created =
                 std::fs::remove_file(self.snapshot_dir.join(BUILDING_SNAPSHOT));
-            disk.write_failed("raft snapshot", &error.to_string());
-            tokio::time::sleep(pause).await;
-            pause = (pause * 2).min(RETRY_LAST);
+            retry
+                .after_failure(disk, "raft snapshot", &error.to_string())
+                .await;
         }
     }
 }

@@ -15,8 +15,8 @@ use redb::{
 /// transaction of the failed handle is still open): the caller may try again.
 pub const REOPEN_PENDING: &str = "reopening the database after a failed write:";
 
-/// An open (or reopenable) redb database.
-pub(crate) struct DbHandle {
+/// An open (or reopenable) redb database; the state store's and the Raft log's.
+pub struct DbHandle {
     path: PathBuf,
     cache_bytes: usize,
     /// Empty after a failure closed the handle, until the next use opens it again.
@@ -29,7 +29,7 @@ fn open(path: &Path, cache_bytes: usize) -> Result<Database, DatabaseError> {
 
 impl DbHandle {
     /// Opens (or creates) the database at `path` with a page cache of `cache_bytes`.
-    pub(crate) fn open(path: &Path, cache_bytes: usize) -> Result<DbHandle, DatabaseError> {
+    pub fn open(path: &Path, cache_bytes: usize) -> Result<DbHandle, DatabaseError> {
         let db = open(path, cache_bytes)?;
         Ok(DbHandle {
             path: path.to_path_buf(),
@@ -39,8 +39,9 @@ impl DbHandle {
     }
 
     /// Returns the open database, opening the file again if a failure closed it. The file
-    /// opens only once every transaction of the failed handle has ended.
-    fn current(&self) -> Result<Arc<Database>, TransactionError> {
+    /// opens only once every transaction of the failed handle has ended, so a caller keeps
+    /// the returned `Arc` for as long as its transaction lives.
+    pub fn database(&self) -> Result<Arc<Database>, TransactionError> {
         if let Some(db) = self
             .slot
             .read()
@@ -67,21 +68,21 @@ impl DbHandle {
 
     /// Starts a read transaction.
     pub(crate) fn begin_read(&self) -> Result<Read, TransactionError> {
-        let db = self.current()?;
+        let db = self.database()?;
         let txn = db.begin_read()?;
         Ok(Read { txn, _db: db })
     }
 
     /// Starts a write transaction.
     pub(crate) fn begin_write(&self) -> Result<Write, TransactionError> {
-        let db = self.current()?;
+        let db = self.database()?;
         let txn = db.begin_write()?;
         Ok(Write { txn, _db: db })
     }
 
     /// Drops this handle's database after a failed write, so that the next use opens the
     /// file again (redb recovers it to the last commit).
-    pub(crate) fn close_failed(&self) {
+    pub fn close_failed(&self) {
         self.slot
             .write()
             .unwrap_or_else(PoisonError::into_inner)

@@ -27,7 +27,7 @@ pub use audit::{
     DEFAULT_AUDIT_MAX_ENTRIES,
 };
 pub use command::{ApplyError, Command, CommandResult, Followups, Retention};
-pub use db_handle::REOPEN_PENDING;
+pub use db_handle::{DbHandle, REOPEN_PENDING};
 pub use dkron_lifecycle::{
     PendingRun, QueuedLaunch, RunPlan, RunReport, StoredExecution, StoredJob,
 };
