@@ -4,13 +4,9 @@
 //! members marked unreachable only when no other one fits. The move is committed before
 //! the order is sent, so the active run, the ledger and `/v1/busy` name the new node.
 
-use std::hash::{BuildHasher, Hasher};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use dkron_model::{
-    Candidate, MemberStatus, StringMap, TargetSpec, parse_job_tags, select_targets,
-    select_targets_avoiding,
-};
+use dkron_model::{StringMap, TargetSpec, parse_job_tags};
 use dkron_store::{Command, CommandResult};
 use dkron_worker::RunOrder;
 
@@ -25,37 +21,17 @@ pub const FAILOVER_WINDOW: Duration = Duration::from_secs(10);
 /// Returns the node to move the run of `order` to and its tags, or `None` when no other
 /// member fits. `tried` are the nodes the run was offered to already.
 pub fn next_node(node: &Node, order: &RunOrder, tried: &[String]) -> Option<(String, StringMap)> {
-    let spec = parse_job_tags(order.job.tags.as_ref());
-    let taken = nodes_of_occurrence(node, order);
-    let region = node.tags.get("region");
-    let members = node.gossip.members();
-    let candidates = members
-        .iter()
-        .filter(|member| member.tags.get("region") == region)
-        .filter(|member| !tried.contains(&member.name) && !taken.contains(&member.name))
-        .filter(|member| !node.is_refused(member))
-        .map(|member| Candidate {
-            name: &member.name,
-            tags: &member.tags,
-            alive: member.status == MemberStatus::Alive,
-        });
     let one = TargetSpec {
         cardinality: 1,
-        ..spec
+        ..parse_job_tags(order.job.tags.as_ref())
     };
-    let mut random = std::hash::RandomState::new().build_hasher();
-    let mut pick = |count: usize| {
-        random.write_u8(1);
-        (random.finish() % count.max(1) as u64) as usize
-    };
-    let chosen = if node.unreachable.any() {
-        let now = Instant::now();
-        let avoided = |name: &str| node.unreachable.is_marked(name, now);
-        select_targets_avoiding(&one, candidates, avoided, &mut pick)
-    } else {
-        select_targets(&one, candidates, &mut pick)
-    };
-    let name = chosen.into_iter().next()?;
+    let taken = nodes_of_occurrence(node, order);
+    let members = node.gossip.members();
+    let excluded = |name: &str| tried.iter().chain(&taken).any(|other| other == name);
+    let name = node
+        .draw_targets(&one, &members, excluded)
+        .into_iter()
+        .next()?;
     let tags = members
         .into_iter()
         .find(|member| member.name == name)

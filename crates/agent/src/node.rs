@@ -10,8 +10,8 @@ use dkron_cluster::RaftNode;
 use dkron_cluster::rpc::Channels;
 use dkron_membership::{Gossip, MemberView};
 use dkron_model::{
-    Candidate, Job, MemberStatus, Schedule, ScheduleError, gotime, parse_job_tags, select_targets,
-    select_targets_avoiding,
+    Candidate, Job, MemberStatus, Schedule, ScheduleError, TargetSpec, gotime, parse_job_tags,
+    select_targets, select_targets_avoiding,
 };
 use dkron_scheduler::SchedulerHandle;
 use dkron_store::{JobListing, StoreError, StoredJob};
@@ -140,18 +140,30 @@ impl Node {
     /// Picks the nodes that run an occurrence of `job` (Dkron §5): alive members of this
     /// server's region carrying every tag of the job, at most the tag count of them, chosen
     /// at random. `members` is a snapshot of gossip taken once for a whole batch of decisions.
-    /// A member whose node RPC refused this cluster's credential is never a candidate; one
-    /// this server just failed to reach is chosen only when no other member qualifies.
     pub fn pick_targets(&self, job: &Job, members: &[MemberView]) -> Vec<String> {
         let spec = parse_job_tags(job.tags.as_ref());
         for warning in &spec.warnings {
             tracing::warn!(job = %job.name, "{warning}");
         }
+        self.draw_targets(&spec, members, |_| false)
+    }
+
+    /// The draw behind [`Node::pick_targets`], for `spec`, among `members` except those
+    /// `excluded` names. A member whose node RPC refused this cluster's credential is never
+    /// a candidate; one this server just failed to reach is chosen only when no other member
+    /// qualifies.
+    pub fn draw_targets(
+        &self,
+        spec: &TargetSpec,
+        members: &[MemberView],
+        excluded: impl Fn(&str) -> bool,
+    ) -> Vec<String> {
         let region = self.tags.get("region");
         let any_refused = self.peer_trust.any_refused();
         let candidates = members
             .iter()
             .filter(|member| member.tags.get("region") == region)
+            .filter(|member| !excluded(&member.name))
             .filter(|member| !any_refused || !self.is_refused(member))
             .map(|member| Candidate {
                 name: &member.name,
@@ -165,11 +177,11 @@ impl Node {
         };
         // The usual case, nobody marked, stays the plain draw (the per-run path is counted).
         if !self.unreachable.any() {
-            return select_targets(&spec, candidates, &mut pick);
+            return select_targets(spec, candidates, &mut pick);
         }
         let now = std::time::Instant::now();
         let avoided = |name: &str| self.unreachable.is_marked(name, now);
-        select_targets_avoiding(&spec, candidates, avoided, &mut pick)
+        select_targets_avoiding(spec, candidates, avoided, &mut pick)
     }
 
     /// Whether the member failed this cluster's TLS handshake at the address it advertises.
