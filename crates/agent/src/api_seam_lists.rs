@@ -68,25 +68,19 @@ impl ApiSeam {
         tokio::task::spawn_blocking(move || {
             let now = Utc::now();
             let store = node.raft.store();
-            let mut left = match &selection {
-                JobSelection::ByName { limit, .. } => limit.unwrap_or(usize::MAX),
-                JobSelection::Named(names) => names.len(),
-            };
-            let hand_over = |stored| {
-                if left == 0 || sender.blocking_send(Ok(node.present(stored, now))).is_err() {
-                    return ControlFlow::Break(());
-                }
-                left -= 1;
-                match left {
-                    0 => ControlFlow::Break(()),
-                    _ => ControlFlow::Continue(()),
-                }
+            // A send fails once the answer is dropped (the client went away): stop reading.
+            let hand_over = |stored| match sender.blocking_send(Ok(node.present(stored, now))) {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(_) => ControlFlow::Break(()),
             };
             let read = match &selection {
                 JobSelection::ByName {
-                    skip, descending, ..
+                    skip,
+                    limit,
+                    descending,
                 } => store.visit_jobs_by_name(
                     *skip,
+                    *limit,
                     *descending,
                     // A request that is gone no longer wants the count.
                     |count| total_sender.send(count).unwrap_or(()),

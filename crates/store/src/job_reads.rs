@@ -148,11 +148,13 @@ impl StateStore {
     }
 
     /// Calls `on_total` with the number of jobs, then `visit` with each job in name order
-    /// (reverse order with `descending`) from the `skip`-th, one decoded at a time, until it
-    /// breaks; all from one read transaction, so the count and the jobs agree.
+    /// (reverse order with `descending`) from the `skip`-th, at most `limit` of them (all with
+    /// `None`), one decoded at a time, until it breaks; all from one read transaction, so the
+    /// count and the jobs agree. The jobs before `skip` are passed over by key.
     pub fn visit_jobs_by_name(
         &self,
         skip: usize,
+        limit: Option<usize>,
         descending: bool,
         on_total: impl FnOnce(usize),
         mut visit: impl FnMut(StoredJob) -> ControlFlow<()>,
@@ -166,7 +168,7 @@ impl StateStore {
         } else {
             Box::new(iter)
         };
-        for item in rows.skip(skip) {
+        for item in rows.skip(skip).take(limit.unwrap_or(usize::MAX)) {
             let (key, value) = item.map_err(engine("listing jobs"))?;
             if visit(StoredJob::decode(key.value(), value.value())?).is_break() {
                 break;

@@ -92,6 +92,7 @@ fn the_walk_by_name_stops_when_the_reader_does() {
     store
         .visit_jobs_by_name(
             2,
+            None,
             true,
             |count| total = count,
             |job| {

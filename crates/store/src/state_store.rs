@@ -140,20 +140,18 @@ impl StateStore {
         limit: Option<usize>,
         descending: bool,
     ) -> Result<(Vec<StoredJob>, usize), StoreError> {
-        let txn = self.db.begin_read().map_err(engine("listing jobs"))?;
-        let table = txn.open_table(JOBS).map_err(engine("listing jobs"))?;
-        let total = table.len().map_err(engine("counting jobs"))? as usize;
-        let iter = table.iter().map_err(engine("listing jobs"))?;
-        let rows: Box<dyn Iterator<Item = _>> = if descending {
-            Box::new(iter.rev())
-        } else {
-            Box::new(iter)
-        };
+        let mut total = 0;
         let mut jobs = Vec::new();
-        for item in rows.skip(start).take(limit.unwrap_or(usize::MAX)) {
-            let (key, value) = item.map_err(engine("listing jobs"))?;
-            jobs.push(StoredJob::decode(key.value(), value.value())?);
-        }
+        self.visit_jobs_by_name(
+            start,
+            limit,
+            descending,
+            |count| total = count,
+            |job| {
+                jobs.push(job);
+                std::ops::ControlFlow::Continue(())
+            },
+        )?;
         Ok((jobs, total))
     }
 
