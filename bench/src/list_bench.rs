@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::Parser;
+use dkron_bench::measure::time_get;
 use dkron_bench::server::Server;
 use dkron_bench::usage::{peak_rss_kib, reset_peak_rss};
 use futures::StreamExt;
@@ -147,21 +148,10 @@ async fn concurrent(
 
 /// Times a page a few times; prints the median and the slowest.
 async fn time_page(server: &Server, client: &reqwest::Client, path: &str) -> anyhow::Result<()> {
-    let mut times = Vec::new();
-    for _ in 0..9 {
-        let started = Instant::now();
-        let response = client.get(format!("{}{path}", server.base)).send().await?;
-        if !response.status().is_success() {
-            bail!("GET {path} answered {}", response.status());
-        }
-        let _body = response.bytes().await?;
-        times.push(started.elapsed().as_secs_f64() * 1000.0);
-    }
-    times.sort_by(f64::total_cmp);
+    let times = time_get(client, &format!("{}{path}", server.base), 9).await?;
     println!(
         "  median {:>7.2} ms, slowest {:>7.2} ms — GET {path}",
-        times[times.len() / 2],
-        times[times.len() - 1]
+        times.median_ms, times.slowest_ms
     );
     Ok(())
 }

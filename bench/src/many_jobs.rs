@@ -98,28 +98,11 @@ async fn create_all(api: &Api<'_>, jobs: usize, concurrency: usize) -> anyhow::R
 
 /// Times `GET path` a few times; prints the median and the slowest.
 async fn time_get(api: &Api<'_>, label: &str, path: &str) -> anyhow::Result<()> {
-    let mut times = Vec::new();
-    let mut total = String::new();
-    for _ in 0..7 {
-        let started = Instant::now();
-        let response = api.client.get(format!("{}{path}", api.base)).send().await?;
-        if !response.status().is_success() {
-            bail!("GET {path} answered {}", response.status());
-        }
-        total = response
-            .headers()
-            .get("x-total-count")
-            .and_then(|value| value.to_str().ok())
-            .unwrap_or("?")
-            .to_string();
-        let _body = response.bytes().await?;
-        times.push(started.elapsed().as_secs_f64() * 1000.0);
-    }
-    times.sort_by(f64::total_cmp);
+    let url = format!("{}{path}", api.base);
+    let times = measure::time_get(api.client, &url, 7).await?;
     println!(
-        "{label}: median {:.1} ms, slowest {:.1} ms (X-Total-Count {total}) — GET {path}",
-        times[times.len() / 2],
-        times[times.len() - 1]
+        "{label}: median {:.1} ms, slowest {:.1} ms (X-Total-Count {}) — GET {path}",
+        times.median_ms, times.slowest_ms, times.total_count
     );
     Ok(())
 }

@@ -242,6 +242,47 @@ fn split_seconds(reason: &str) -> (&str, Option<f64>, &str) {
     }
 }
 
+/// Times of one `GET` asked several times, in ms.
+pub struct GetTimes {
+    pub median_ms: f64,
+    pub slowest_ms: f64,
+    /// The last answer's `X-Total-Count` (`?` without one).
+    pub total_count: String,
+}
+
+/// Asks `GET url` `times` times (at least once), each answer read whole; fails on a status
+/// other than 2xx.
+pub async fn time_get(
+    client: &reqwest::Client,
+    url: &str,
+    times: usize,
+) -> anyhow::Result<GetTimes> {
+    let mut elapsed = Vec::new();
+    let mut total_count = String::from("?");
+    for _ in 0..times.max(1) {
+        let started = std::time::Instant::now();
+        let response = client.get(url).send().await?;
+        if !response.status().is_success() {
+            anyhow::bail!("GET {url} answered {}", response.status());
+        }
+        if let Some(total) = response
+            .headers()
+            .get("x-total-count")
+            .and_then(|value| value.to_str().ok())
+        {
+            total_count = total.to_string();
+        }
+        let _body = response.bytes().await?;
+        elapsed.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    elapsed.sort_by(f64::total_cmp);
+    Ok(GetTimes {
+        median_ms: elapsed[elapsed.len() / 2],
+        slowest_ms: elapsed[elapsed.len() - 1],
+        total_count,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -29,11 +29,6 @@ impl ConnectionCap {
         }
     }
 
-    /// Returns the most connections open at once.
-    pub fn max(&self) -> usize {
-        self.max
-    }
-
     /// Returns how many connections are open now.
     pub fn open(&self) -> usize {
         self.max - self.places.available_permits()
