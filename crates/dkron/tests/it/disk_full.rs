@@ -97,14 +97,12 @@ async fn start_on_a_small_volume(dir: &Path, size: &str) -> (Server, Namespaces)
     let namespaces = namespaces();
     let data_dir = dir.join("data");
     std::fs::create_dir_all(&data_dir).unwrap();
-    let mut wrapper: Vec<String> = std::iter::once("unshare")
+    let data_dir = data_dir.display().to_string();
+    let launcher: Vec<&str> = std::iter::once("unshare")
         .chain(namespaces.unshare.iter().copied())
-        .chain(["sh", "-c", MOUNT_THEN_RUN])
-        .map(str::to_string)
+        .chain(["sh", "-c", MOUNT_THEN_RUN, size, &data_dir])
         .collect();
-    wrapper.push(size.to_string());
-    wrapper.push(data_dir.display().to_string());
-    let server = Server::start_wrapped(dir, &wrapper, &["--enable-prometheus"]).await;
+    let server = Server::start_launched(dir, &launcher, &["--enable-prometheus"]).await;
     (server, namespaces)
 }
 

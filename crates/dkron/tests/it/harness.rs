@@ -56,18 +56,12 @@ impl Server {
     }
 
     /// Starts a server through `launcher` (a program that runs the command line it is
-    /// given, such as `prlimit --nofile=256:512 --`) with extra flags.
+    /// given, such as `prlimit --nofile=256:512 --`, or `unshare` for a mount namespace of
+    /// its own) with extra flags; restarts go through it too.
     pub async fn start_launched(dir: &Path, launcher: &[&str], extra_args: &[&str]) -> Server {
         let client = plain_client();
         let launcher = launcher.iter().map(|arg| arg.to_string()).collect();
         Server::start_over(dir, extra_args, &[], client, "http", launcher).await
-    }
-
-    /// Starts a server through `wrapper` (a command the binary's path and arguments are
-    /// appended to), kept for restarts.
-    pub async fn start_wrapped(dir: &Path, wrapper: &[String], extra_args: &[&str]) -> Server {
-        let wrapper: Vec<&str> = wrapper.iter().map(String::as_str).collect();
-        Server::start_launched(dir, &wrapper, extra_args).await
     }
 
     /// Starts a server with certificate flags among `extra_args`, talking HTTPS to it
