@@ -44,6 +44,8 @@ ALLOWED = {
     "dkron-bench": LIBRARIES,
     # the chaos suite is a black-box test: it talks to the cluster over HTTP only
     "dkron-chaos": set(),
+    # real servers for tests (a dev-dependency only): no workspace crate
+    "dkron-testservers": set(),
 }
 
 metadata = json.loads(subprocess.check_output(

@@ -1,6 +1,6 @@
 //! The REST API's backend on this node: reads from the local store, writes through Raft.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -10,7 +10,10 @@ use dkron_api::{
 };
 use dkron_cluster::LeaderView;
 use dkron_cluster::rpc::{LeaderCalls, NodeCalls, RpcError};
-use dkron_model::{AuditEntry, Execution, Job, LedgerEntry, Member, MemberStatus};
+use dkron_exec::Registry;
+use dkron_model::{
+    AuditEntry, ConfigFault, Execution, Job, LedgerEntry, Member, MemberStatus, StringMap,
+};
 use dkron_store::{ApplyError, AuditRetention, Command, CommandResult, StoreError};
 use dkron_worker::{KillOrder, execution_belongs_to_node};
 
@@ -23,6 +26,10 @@ use crate::node::Node;
 /// Longest a manual run waits for this server's scheduler to commit it (it queues behind a
 /// commit that is being retried, e.g. while the disk is failing). A follower asking the
 /// leader waits as long: `LeaderCalls::run_job` has the same limit.
+/// The executors of this build, asked only to check the `executor_config` of a submitted job
+/// (their checks need no network and keep no state, so one table serves every request).
+static SUBMISSION_CHECKS: LazyLock<Registry> = LazyLock::new(Registry::builtin);
+
 const RUN_ACCEPT_LIMIT: Duration = Duration::from_secs(30);
 
 /// Longest a manual run waits for the scheduler of a server that has just become leader.
@@ -471,6 +478,10 @@ impl ApiBackend for ApiSeam {
 
     fn health_problems(&self) -> Vec<String> {
         self.0.raft.disk().refusal().into_iter().collect()
+    }
+
+    fn check_executor_config(&self, executor: &str, config: &StringMap) -> Result<(), ConfigFault> {
+        SUBMISSION_CHECKS.check_config(executor, config)
     }
 
     async fn leave(&self) -> Result<(), BackendError> {

@@ -6,7 +6,7 @@
 use std::future::Future;
 
 use chrono_tz::Tz;
-use dkron_model::{AuditEntry, Execution, Job, LedgerEntry, Member, StringMap};
+use dkron_model::{AuditEntry, ConfigFault, Execution, Job, LedgerEntry, Member, StringMap};
 
 use crate::audit::AuditQuery;
 
@@ -237,6 +237,14 @@ pub trait ApiBackend: crate::acl::AclBackend + Send + Sync + 'static {
     /// them.
     fn health_problems(&self) -> Vec<String> {
         Vec::new()
+    }
+
+    /// Checks a submitted job's `executor_config` with the checks of the executor it names,
+    /// without the network, so a bad key is refused at submission. The default accepts
+    /// everything (a backend that runs no executors has no rules to apply).
+    fn check_executor_config(&self, executor: &str, config: &StringMap) -> Result<(), ConfigFault> {
+        let _ = (executor, config);
+        Ok(())
     }
 
     /// Returns the newest ledger entries of a job, newest first, at most `limit`.

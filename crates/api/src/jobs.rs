@@ -67,7 +67,7 @@ async fn store_submitted_job<B: ApiBackend>(
     // One read of the stored job serves the post-back rule and the audit note.
     let stored = state.backend.get_job(&job.name).await?;
     keep_stored_secrets(&mut job, stored.as_ref())?;
-    validate(&job)?;
+    validate(&job, state.backend.as_ref())?;
     let note = job_write_note(&job, stored.as_ref());
     state
         .backend

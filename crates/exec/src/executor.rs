@@ -1,5 +1,8 @@
 //! The trait every executor implements.
 
+use std::collections::BTreeMap;
+
+use dkron_model::ConfigFault;
 use futures::future::BoxFuture;
 use tokio_util::sync::CancellationToken;
 
@@ -47,4 +50,12 @@ pub trait Executor: Send + Sync {
         output: &'run mut OutputSink,
         cancel: &'run CancellationToken,
     ) -> BoxFuture<'run, ExecReport>;
+
+    /// Checks `config` (a job's `executor_config`) without touching the network, so a bad
+    /// key is refused when the job is submitted rather than at its first run. The default
+    /// accepts everything: Dkron's `shell` and `http` refuse nothing at submission.
+    fn check_config(&self, config: &BTreeMap<String, String>) -> Result<(), ConfigFault> {
+        let _ = config;
+        Ok(())
+    }
 }

@@ -6,6 +6,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use dkron_model::ConfigFault;
 use futures::FutureExt;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
@@ -18,12 +19,22 @@ use crate::{
 
 type Constructor = fn() -> Arc<dyn Executor>;
 
-/// The built-in executors under Dkron's plugin names. This is the one place to add one.
-fn builtin_constructors() -> [(&'static str, Constructor); 2] {
-    [
+/// The built-in executors under Dkron's plugin names. This is the one place to add one; the
+/// messaging and RPC executors are cargo features of this crate (all on in the `dkron`
+/// binary's default build).
+fn builtin_constructors() -> Vec<(&'static str, Constructor)> {
+    let mut constructors: Vec<(&'static str, Constructor)> = vec![
         ("shell", || Arc::new(ShellExecutor::new())),
         ("http", || Arc::new(HttpExecutor::new())),
-    ]
+    ];
+    constructors.extend(optional_constructors());
+    constructors
+}
+
+/// The executors behind cargo features, those of this build only.
+fn optional_constructors() -> Vec<(&'static str, Constructor)> {
+    // Each feature adds its entry here; an empty list is a build with none of them.
+    Vec::new()
 }
 
 /// Maps executor names (Dkron's `executor` field) to executors.
@@ -47,7 +58,8 @@ impl Registry {
         Registry::default()
     }
 
-    /// Returns a registry with the built-in executors, `shell` and `http`.
+    /// Returns a registry with the built-in executors: `shell`, `http`, and those of the
+    /// enabled features (`nats`, `rabbitmq`, `kafka`, `grpc`, `gcppubsub`).
     pub fn builtin() -> Self {
         let mut registry = Registry::empty();
         for (name, construct) in builtin_constructors() {
@@ -78,6 +90,19 @@ impl Registry {
                 name: name.to_string(),
                 known: self.names(),
             })
+    }
+
+    /// Checks a job's `executor_config` for the executor it names, without the network. An
+    /// unknown or empty executor name is accepted here, as Dkron does: the run reports it.
+    pub fn check_config(
+        &self,
+        executor: &str,
+        config: &BTreeMap<String, String>,
+    ) -> Result<(), ConfigFault> {
+        match self.executors.get(executor) {
+            Some(known) => known.check_config(config),
+            None => Ok(()),
+        }
     }
 
     /// Runs `request` with the executor it names and returns its single outcome.
@@ -158,15 +183,28 @@ mod tests {
 
     #[test]
     fn builtin_names_are_dkrons() {
-        assert_eq!(Registry::builtin().names(), vec!["http", "shell"]);
+        let names = Registry::builtin().names();
+        assert!(names.contains(&"http".to_owned()) && names.contains(&"shell".to_owned()));
+    }
+
+    #[test]
+    fn unknown_executors_pass_the_submission_check() {
+        let config = BTreeMap::new();
+        assert_eq!(
+            Registry::builtin().check_config("plugin-x", &config),
+            Ok(())
+        );
+        assert_eq!(Registry::builtin().check_config("", &config), Ok(()));
+        assert_eq!(Registry::builtin().check_config("shell", &config), Ok(()));
     }
 
     #[test]
     fn unknown_executor_lists_known_ones() {
-        let error = Registry::builtin().get("kafka").err().unwrap();
+        let error = Registry::builtin().get("nosuch").err().unwrap();
+        let known = Registry::builtin().names().join(", ");
         assert_eq!(
             error.to_string(),
-            "Specified executor \"kafka\" is not present (known executors: http, shell)"
+            format!("Specified executor \"nosuch\" is not present (known executors: {known})")
         );
     }
 

@@ -5,6 +5,7 @@
 //! function that needs the current time takes it as an argument. See `README.md`.
 
 pub mod audit;
+mod config_fault;
 mod duration;
 mod execution;
 #[cfg(test)]
@@ -25,6 +26,7 @@ mod tags;
 mod validation;
 
 pub use audit::{AuditChange, AuditEntry, job_changes};
+pub use config_fault::ConfigFault;
 pub use duration::{DurationError, parse_go_duration};
 pub use execution::{Execution, execution_id};
 pub use job::{

@@ -1,5 +1,8 @@
 //! The executor contract (see the crate README), run against every built-in executor.
+//! Each executor's own test file builds a [`Fixture`] against its real server and calls
+//! [`executor_contract`]; shell and http are here.
 
+use std::any::Any;
 use std::time::{Duration, Instant};
 
 use dkron_exec::{ExecLimits, ExecRequest, Registry};
@@ -9,52 +12,27 @@ use crate::http_server;
 use crate::support::request;
 
 /// Requests that exercise one executor against the contract.
-struct Fixture {
-    /// A run that succeeds and writes far more than `SMALL_CAP` bytes.
-    chatty: ExecRequest,
-    /// A run that would go on for minutes unless cancelled.
-    long_running: ExecRequest,
+pub(crate) struct Fixture {
+    /// A run that succeeds. When `chatty` is true it writes far more than `SMALL_CAP` bytes.
+    pub(crate) succeeding: ExecRequest,
+    /// Whether `succeeding` writes more than `SMALL_CAP` bytes (an executor whose output is
+    /// one result line cannot, and is checked for streaming that line instead).
+    pub(crate) chatty: bool,
+    /// A run that would go on for minutes unless cancelled (against a server that never
+    /// answers, for a network executor).
+    pub(crate) long_running: ExecRequest,
     /// A run whose config is invalid.
-    misconfigured: ExecRequest,
+    pub(crate) misconfigured: ExecRequest,
+    /// Whatever must stay alive while the fixture is used (a server process, a listener).
+    pub(crate) keep_alive: Vec<Box<dyn Any + Send>>,
 }
 
 const SMALL_CAP: usize = 1_000;
 
 /// Checks every rule of the contract for one executor.
-async fn executor_contract(name: &str, fixture: Fixture) {
+pub(crate) async fn executor_contract(name: &str, fixture: Fixture) {
     let registry = Registry::builtin();
-    let small = ExecLimits {
-        output_cap_bytes: SMALL_CAP,
-    };
-
-    tracing::info!(
-        executor = name,
-        "output is streamed in full and stored capped"
-    );
-    let (live_sender, mut live) = tokio::sync::mpsc::unbounded_channel();
-    let outcome = registry
-        .run(
-            fixture.chatty,
-            &small,
-            Some(live_sender),
-            CancellationToken::new(),
-        )
-        .await;
-    assert!(outcome.success, "{name}: {outcome:?}");
-    assert!(
-        outcome.output.len() <= SMALL_CAP,
-        "{name}: output over the cap"
-    );
-    assert!(outcome.output_truncated, "{name}: truncation not reported");
-    let mut streamed_bytes = 0;
-    while let Some(chunk) = live.recv().await {
-        streamed_bytes += chunk.len();
-    }
-    // The channel closed: the executor holds no sender once it has reported its outcome.
-    assert!(
-        streamed_bytes > SMALL_CAP,
-        "{name}: live stream lost output"
-    );
+    check_streaming(&registry, name, &fixture).await;
 
     tracing::info!(
         executor = name,
@@ -69,7 +47,12 @@ async fn executor_contract(name: &str, fixture: Fixture) {
     let started = Instant::now();
     let cancelled = tokio::time::timeout(
         Duration::from_secs(10),
-        registry.run(fixture.long_running, &ExecLimits::default(), None, cancel),
+        registry.run(
+            fixture.long_running.clone(),
+            &ExecLimits::default(),
+            None,
+            cancel,
+        ),
     )
     .await
     .unwrap_or_else(|_| panic!("{name}: cancellation not honoured"));
@@ -86,7 +69,7 @@ async fn executor_contract(name: &str, fixture: Fixture) {
     );
     let already = CancellationToken::new();
     already.cancel();
-    let long_again = fixture_long_running_again(name).await;
+    let long_again = fixture.long_running.clone();
     let immediate = tokio::time::timeout(
         Duration::from_secs(10),
         registry.run(long_again, &ExecLimits::default(), None, already),
@@ -110,37 +93,84 @@ async fn executor_contract(name: &str, fixture: Fixture) {
     assert!(!failed.success, "{name}: bad config succeeded");
     assert!(failed.output.ends_with('\n'), "{name}: error line missing");
     assert!(!failed.killed);
+    drop(fixture.keep_alive);
 }
 
-/// A fresh long-running request for the pre-cancelled case.
-async fn fixture_long_running_again(name: &str) -> ExecRequest {
-    match name {
-        "shell" => shell_fixture().long_running,
-        "http" => http_fixture().await.long_running,
-        other => panic!("no fixture for {other}"),
+/// Output is streamed in full while the run goes on and stored within the cap; the live
+/// channel closes once the outcome exists.
+async fn check_streaming(registry: &Registry, name: &str, fixture: &Fixture) {
+    tracing::info!(
+        executor = name,
+        "output is streamed in full and stored capped"
+    );
+    let small = ExecLimits {
+        output_cap_bytes: SMALL_CAP,
+    };
+    let (live_sender, mut live) = tokio::sync::mpsc::unbounded_channel();
+    let outcome = registry
+        .run(
+            fixture.succeeding.clone(),
+            &small,
+            Some(live_sender),
+            CancellationToken::new(),
+        )
+        .await;
+    assert!(outcome.success, "{name}: {outcome:?}");
+    assert!(
+        outcome.output.len() <= SMALL_CAP,
+        "{name}: output over the cap"
+    );
+    let mut streamed = Vec::new();
+    while let Some(chunk) = live.recv().await {
+        streamed.extend_from_slice(&chunk);
+    }
+    // The channel closed: the executor holds no sender once it has reported its outcome.
+    if fixture.chatty {
+        assert!(outcome.output_truncated, "{name}: truncation not reported");
+        assert!(
+            streamed.len() > SMALL_CAP,
+            "{name}: live stream lost output"
+        );
+    } else {
+        assert!(!outcome.output.is_empty(), "{name}: no result line");
+        assert_eq!(
+            String::from_utf8_lossy(&streamed),
+            outcome.output,
+            "{name}: the result was not streamed live"
+        );
     }
 }
 
 fn shell_fixture() -> Fixture {
     Fixture {
-        chatty: request("shell", &[("command", "seq 1 20000")]),
+        succeeding: request("shell", &[("command", "seq 1 20000")]),
+        chatty: true,
         long_running: request("shell", &[("command", "sleep 300")]),
         misconfigured: request("shell", &[("command", "")]),
+        keep_alive: Vec::new(),
     }
 }
 
 async fn http_fixture() -> Fixture {
     let server = http_server::start().await;
     Fixture {
-        chatty: request("http", &[("method", "GET"), ("url", &server.url("/big"))]),
+        succeeding: request("http", &[("method", "GET"), ("url", &server.url("/big"))]),
+        chatty: true,
         long_running: request("http", &[("method", "GET"), ("url", &server.url("/slow"))]),
         misconfigured: request("http", &[("url", &server.url("/big"))]),
+        keep_alive: Vec::new(),
     }
 }
 
+/// The executors whose contract test lives in this crate's test files: one line each, added
+/// with the executor (its test file calls [`executor_contract`]).
+const EXECUTORS_WITH_A_CONTRACT_TEST: &[&str] = &["http", "shell"];
+
 #[test]
 fn every_builtin_executor_has_a_contract_test() {
-    assert_eq!(Registry::builtin().names(), ["http", "shell"]);
+    let mut tested = EXECUTORS_WITH_A_CONTRACT_TEST.to_vec();
+    tested.sort_unstable();
+    assert_eq!(Registry::builtin().names(), tested);
 }
 
 #[tokio::test]
