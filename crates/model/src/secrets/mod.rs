@@ -62,6 +62,13 @@ pub fn redact_config(config: &BTreeMap<String, String>) -> BTreeMap<String, Stri
     redacted
 }
 
+/// Returns `text` (one URL or a comma-separated list, such as a NATS server list) with the
+/// password of every user info and every credential query parameter replaced by
+/// [`REDACTED`], for error and log lines that name the server a run talked to.
+pub fn redact_urls_in(text: &str) -> String {
+    url::redact_urls(text)
+}
+
 /// Returns true when some secret field of `job` holds the placeholder.
 pub fn holds_redacted_secrets(job: &Job) -> bool {
     let holds = |config: &BTreeMap<String, String>| {
@@ -126,4 +133,21 @@ fn restore_map(
         })?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_in_error_text_lose_their_passwords_only() {
+        assert_eq!(
+            redact_urls_in("nats://app:s3cret@127.0.0.1:4222,nats://127.0.0.1:4223"),
+            "nats://app:<redacted>@127.0.0.1:4222,nats://127.0.0.1:4223"
+        );
+        assert_eq!(
+            redact_urls_in("amqp://127.0.0.1:5672/"),
+            "amqp://127.0.0.1:5672/"
+        );
+    }
 }

@@ -2,8 +2,10 @@
 
 /// Parts of a key name that mark its whole value as a secret (compared after lowercasing
 /// and dropping everything but letters and digits, so `saslPassword`, `api-key` and
-/// `API_KEY` all match).
-const SECRET_NAME_PARTS: [&str; 10] = [
+/// `API_KEY` all match). `saslUsername` is one because hosted Kafka services use an API key
+/// as the SASL user name.
+const SECRET_NAME_PARTS: [&str; 11] = [
+    "saslusername",
     "password",
     "passwd",
     "secret",
@@ -43,6 +45,16 @@ pub(super) fn is_secret_header(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn executor_credentials_are_recognised() {
+        for name in ["password", "saslPassword", "saslUsername", "api_key"] {
+            assert!(is_secret_name(name), "{name}");
+        }
+        for name in ["userName", "topic", "brokerAddress", "queue.name"] {
+            assert!(!is_secret_name(name), "{name}");
+        }
+    }
 
     #[test]
     fn credential_headers_are_recognised() {
