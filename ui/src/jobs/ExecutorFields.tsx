@@ -3,16 +3,18 @@ import { useWatch } from 'react-hook-form';
 import { Box, Typography } from '@mui/material';
 import { KeyValueInput } from '../components/KeyValueInput';
 import { SecretHelper } from '../components/SecretHint';
+import { ConfigKeyFields } from './ConfigKeyFields';
+import { EXECUTOR_KEYS } from './executorKeys';
 
-/** Executors Dkron knows; dkron-rs builds shell and http, the others are plugins. */
+/** The executors Dkron ships, all built into dkron-rs (docs/executors.md). */
 export const EXECUTOR_CHOICES = [
   { id: 'shell', name: 'shell: run a command' },
   { id: 'http', name: 'http: send a request' },
-  { id: 'grpc', name: 'grpc (plugin)' },
-  { id: 'kafka', name: 'kafka (plugin)' },
-  { id: 'nats', name: 'nats (plugin)' },
-  { id: 'rabbitmq', name: 'rabbitmq (plugin)' },
-  { id: 'gcppubsub', name: 'gcppubsub (plugin)' },
+  { id: 'nats', name: 'nats: publish a message' },
+  { id: 'rabbitmq', name: 'rabbitmq: publish to a queue' },
+  { id: 'kafka', name: 'kafka: produce a record' },
+  { id: 'grpc', name: 'grpc: call a method' },
+  { id: 'gcppubsub', name: 'gcppubsub: publish to Pub/Sub' },
 ];
 
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'].map((method) => ({
@@ -108,10 +110,11 @@ export function ExecutorFields() {
       <SelectInput source="executor" label="Executor" choices={EXECUTOR_CHOICES} sx={{ minWidth: 240 }} emptyText="none" />
       {executor === 'shell' && <ShellFields />}
       {executor === 'http' && <HttpFields />}
-      {executor && executor !== 'shell' && executor !== 'http' && (
+      {executor && EXECUTOR_KEYS[executor] && <ConfigKeyFields keys={EXECUTOR_KEYS[executor]} />}
+      {executor && executor !== 'shell' && executor !== 'http' && !EXECUTOR_KEYS[executor] && (
         <>
           <Typography variant="body2" color="text.secondary" sx={{ mb: 1 }}>
-            This executor is a plugin; set its configuration keys below (all values are text).
+            This executor is not built in (a plugin); set its configuration keys below (all values are text).
           </Typography>
           <KeyValueInput source="executor_config" label="Executor config" />
         </>
