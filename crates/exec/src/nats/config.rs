@@ -38,7 +38,7 @@ impl std::fmt::Debug for Credentials {
 /// A validated `nats` executor config.
 #[derive(Debug, Clone)]
 pub(super) struct NatsConfig {
-    /// `url`: the servers to try, in the order given.
+    /// `url`: the servers to try, in the order given, without user info.
     pub(super) servers: Vec<ServerAddr>,
     /// `subject`: where the message goes.
     pub(super) subject: String,
@@ -66,7 +66,7 @@ impl NatsConfig {
         }
         let credentials = credentials_from(value("userName"), value("password"), &servers);
         Ok(NatsConfig {
-            servers,
+            servers: servers.into_iter().map(without_user_info).collect(),
             subject: subject.to_string(),
             message: value("message").to_string(),
             credentials,
@@ -138,6 +138,16 @@ fn credentials_from(user: &str, password: &str, servers: &[ServerAddr]) -> Crede
             password: password.to_string(),
         },
     }
+}
+
+/// Returns the address without its user info: the credentials travel separately, and the
+/// client logs server addresses at debug level (a password in one would end up in the log).
+fn without_user_info(server: ServerAddr) -> ServerAddr {
+    let mut url = server.clone().into_inner();
+    if url.set_username("").is_err() || url.set_password(None).is_err() {
+        return server;
+    }
+    ServerAddr::from_url(url).unwrap_or(server)
 }
 
 /// Decodes `%XX` escapes of URL user info (a password holding `@` or `:` must be written

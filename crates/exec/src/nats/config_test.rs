@@ -128,7 +128,13 @@ fn url_user_info_wins_over_the_keys_as_in_nats_go() {
             password: "p@ss".into()
         }
     );
+    let printed = format!("{:?}", config.servers);
+    assert!(
+        !printed.contains("p%40ss") && !printed.contains("app"),
+        "{printed}"
+    );
     let token = parsed(&[("url", "nats://s3cret@h"), ("subject", "s")]);
+    assert!(!format!("{:?}", token.servers).contains("s3cret"));
     assert_eq!(token.credentials, Credentials::Token("s3cret".into()));
     let none = parsed(&[("url", "h"), ("subject", "s")]);
     assert_eq!(none.credentials, Credentials::None);
