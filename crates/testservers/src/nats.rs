@@ -2,7 +2,7 @@
 //! subscriber that speaks NATS's text protocol over a plain TCP socket: it shares no code with
 //! the client under test, so a bug there cannot hide a missing message.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
@@ -28,6 +28,7 @@ pub struct NatsServer {
     /// The client port on 127.0.0.1.
     pub port: u16,
     user: Option<NatsUser>,
+    ca_file: Option<PathBuf>,
     _process: ChildGuard,
     directory: tempfile::TempDir,
 }
@@ -35,25 +36,48 @@ pub struct NatsServer {
 impl NatsServer {
     /// Starts `nats-server` on a free port; with `user`, clients must log in as that user.
     pub async fn start(user: Option<NatsUser>) -> NatsServer {
+        NatsServer::start_with(user, false).await
+    }
+
+    /// Starts `nats-server` offering TLS with a certificate for 127.0.0.1 from a private CA
+    /// (see [`NatsServer::ca_file`]); clients that do not ask for TLS are still let in, so the
+    /// plain-socket subscriber works.
+    pub async fn start_tls(user: Option<NatsUser>) -> NatsServer {
+        NatsServer::start_with(user, true).await
+    }
+
+    async fn start_with(user: Option<NatsUser>, tls: bool) -> NatsServer {
         let server = system_tool(NATS_SERVER, "nats-server");
         let directory = tempfile::tempdir().unwrap();
         let port = free_port();
+        let ca_file = tls.then(|| write_test_pki(directory.path()));
+        let config = directory.path().join("nats.conf");
+        std::fs::write(&config, server_config(user.as_ref(), tls, directory.path())).unwrap();
         let mut command = Command::new(server);
         command.args(["-a", "127.0.0.1", "-p", &port.to_string()]);
-        if let Some(user) = &user {
-            let config = directory.path().join("nats.conf");
-            std::fs::write(&config, auth_config(user)).unwrap();
-            command.arg("-c").arg(&config);
-        }
+        command.arg("-c").arg(&config);
         let log = directory.path().join("nats-server.log");
         let process = ChildGuard::spawn("nats-server", &mut command, &log);
         wait_for_port(port, Duration::from_secs(20), &log).await;
         NatsServer {
             port,
             user,
+            ca_file,
             _process: process,
             directory,
         }
+    }
+
+    /// Returns the PEM file of the CA that signed the server's certificate (TLS servers only).
+    pub fn ca_file(&self) -> &Path {
+        self.ca_file
+            .as_deref()
+            .expect("a server started with start_tls")
+    }
+
+    /// Returns `tls://127.0.0.1:<port>`.
+    pub fn tls_url(&self) -> String {
+        format!("tls://127.0.0.1:{}", self.port)
     }
 
     /// Returns `nats://127.0.0.1:<port>`.
@@ -77,12 +101,47 @@ impl NatsServer {
     }
 }
 
-fn auth_config(user: &NatsUser) -> String {
-    format!(
-        "authorization {{\n  user: {}\n  password: {}\n}}\n",
-        serde_json::to_string(&user.user).unwrap(),
-        serde_json::to_string(&user.password).unwrap()
-    )
+fn server_config(user: Option<&NatsUser>, tls: bool, directory: &Path) -> String {
+    let quoted = |text: &str| serde_json::to_string(text).unwrap();
+    let mut config = String::new();
+    if let Some(user) = user {
+        config.push_str(&format!(
+            "authorization {{\n  user: {}\n  password: {}\n}}\n",
+            quoted(&user.user),
+            quoted(&user.password)
+        ));
+    }
+    if tls {
+        let file = |name: &str| quoted(directory.join(name).to_str().unwrap());
+        config.push_str(&format!(
+            "allow_non_tls: true\ntls {{\n  cert_file: {}\n  key_file: {}\n}}\n",
+            file("server.pem"),
+            file("server-key.pem")
+        ));
+    }
+    config
+}
+
+/// Writes `ca.pem`, `server.pem` and `server-key.pem` (a certificate for 127.0.0.1 signed by
+/// a fresh CA) into `directory`; returns the CA's path.
+fn write_test_pki(directory: &Path) -> PathBuf {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "dkron-testservers nats ca");
+    let ca_key = KeyPair::generate().unwrap();
+    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca_params, ca_key);
+    let server_params = CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
+    let server_key = KeyPair::generate().unwrap();
+    let server_cert = server_params.signed_by(&server_key, &issuer).unwrap();
+    let write = |name: &str, text: String| std::fs::write(directory.join(name), text).unwrap();
+    write("ca.pem", ca_cert.pem());
+    write("server.pem", server_cert.pem());
+    write("server-key.pem", server_key.serialize_pem());
+    directory.join("ca.pem")
 }
 
 /// One message as the server delivered it.

@@ -154,3 +154,27 @@ async fn bad_nats_configs_are_refused_with_the_key_at_fault_and_not_stored() {
     }
     assert_eq!(server.get("/v1/jobs/bad-nats").await.0, 404);
 }
+
+#[tokio::test]
+async fn a_tls_url_delivers_when_the_nodes_trust_store_has_the_ca() {
+    let nats = NatsServer::start_tls(Some(app_user())).await;
+    let mut subscriber = nats.subscribe("secure.>").await;
+    let dir = tempfile::tempdir().unwrap();
+    // The node trusts what the operating system trusts; SSL_CERT_FILE points it at the test CA.
+    let ca_file = nats.ca_file().to_str().unwrap().to_string();
+    let server = Server::start_with_env(dir.path(), &[], &[("SSL_CERT_FILE", &ca_file)]).await;
+    let job = json!({
+        "name": "nats-tls", "schedule": "@manually", "executor": "nats",
+        "executor_config": {
+            "url": nats.tls_url(), "subject": "secure.audit", "message": "over tls",
+            "userName": "app", "password": PASSWORD
+        }
+    });
+    let (status, body) = server.send("POST", "/v1/jobs", &job.to_string()).await;
+    assert_eq!(status, 201, "{body}");
+    let execution = run_and_wait(&server, "nats-tls").await;
+    assert_eq!(execution["success"], true, "{execution:#}\n{}", nats.log());
+    let message = subscriber.next_message(Duration::from_secs(20)).await;
+    assert_eq!(message.subject, "secure.audit");
+    assert_eq!(message.payload, b"over tls");
+}

@@ -230,3 +230,27 @@ async fn nats_keeps_the_executor_contract() {
     };
     executor_contract("nats", fixture).await;
 }
+
+#[tokio::test]
+async fn tls_urls_check_the_server_certificate() {
+    // The test CA is not in the system trust store, so the handshake must be refused: this
+    // proves `tls://` really speaks TLS and verifies (a trusted CA is tested end to end, where
+    // the node runs with SSL_CERT_FILE).
+    let server = NatsServer::start_tls(None).await;
+    let mut subscriber = server.subscribe("secure").await;
+    let outcome = run(request(
+        "nats",
+        &[("url", &server.tls_url()), ("subject", "secure")],
+    ))
+    .await;
+    assert!(!outcome.success);
+    assert!(
+        outcome.output.starts_with("error connecting to NATS"),
+        "{:?}",
+        outcome.output
+    );
+    assert_eq!(
+        subscriber.message_within(Duration::from_millis(300)).await,
+        None
+    );
+}
