@@ -86,7 +86,8 @@ fn parse_server_list(list: &str) -> Result<Vec<ServerAddr>, NatsConfigError> {
             Some(rest) if !rest.ends_with(":/") => rest,
             _ => entry,
         };
-        // nats.go tolerates an empty entry (a trailing comma) as long as another one works.
+        // An empty entry (a trailing comma, `a,,b`) is skipped rather than refused: it holds
+        // no address to try, and refusing it would break lists Dkron accepted.
         if entry.is_empty() {
             continue;
         }
