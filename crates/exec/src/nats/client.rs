@@ -102,3 +102,22 @@ fn hidden_secrets(text: &str, config: &NatsConfig) -> String {
     }
     shown
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    #[test]
+    fn error_details_lose_urls_passwords_and_the_configured_secret() {
+        let config = BTreeMap::from([
+            ("url".to_string(), "nats://h".to_string()),
+            ("subject".to_string(), "s".to_string()),
+            ("password".to_string(), "hunter2".to_string()),
+        ]);
+        let config = NatsConfig::from_map(&config).unwrap();
+        let shown = hidden_secrets("bad hunter2 at nats://u:pw123@h:4222", &config);
+        assert_eq!(shown, "bad <redacted> at nats://u:<redacted>@h:4222");
+    }
+}

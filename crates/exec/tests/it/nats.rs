@@ -66,10 +66,15 @@ async fn user_and_password_log_in() {
             ("message", "with keys"),
             ("userName", "app"),
             ("password", "c0rrect-h0rse"),
+            ("debug", "true"),
         ],
     ))
     .await;
     assert!(outcome.success, "{outcome:?}\n{}", server.log());
+    assert_eq!(
+        outcome.output, SENT,
+        "debug logs on the node, not in the output"
+    );
     assert_eq!(subscriber.next_message(WAIT).await.payload, b"with keys");
 
     tracing::info!("user info written in the URL logs in too, as with nats.go");
