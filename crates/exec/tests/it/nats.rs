@@ -168,6 +168,29 @@ async fn no_server_listening_fails_promptly_with_dkrons_text() {
 }
 
 #[tokio::test]
+async fn a_server_that_never_answers_fails_the_run_after_the_connect_timeout() {
+    let never_answers = silent_listener().await;
+    let url = format!("nats://{never_answers}");
+    let started = Instant::now();
+    let outcome = run(request("nats", &[("url", &url), ("subject", "s")])).await;
+    let waited = started.elapsed();
+    assert!(!outcome.success);
+    assert!(
+        !outcome.killed,
+        "a timeout of the connection is a failure, not a kill"
+    );
+    assert!(
+        outcome.output.starts_with("error connecting to NATS"),
+        "{:?}",
+        outcome.output
+    );
+    assert!(
+        waited >= Duration::from_secs(4) && waited < Duration::from_secs(20),
+        "the 5 s connect timeout took {waited:?}"
+    );
+}
+
+#[tokio::test]
 async fn a_bad_config_stored_earlier_fails_the_run_with_dkrons_text() {
     let outcome = run(request("nats", &[("subject", "s")])).await;
     assert_eq!(outcome.output, "url is empty\n");
