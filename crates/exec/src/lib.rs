@@ -14,6 +14,8 @@ mod executor;
 mod gobool;
 mod http;
 mod live;
+#[cfg(feature = "nats")]
+mod nats;
 mod output;
 mod processors;
 mod registry;
@@ -25,6 +27,8 @@ pub use error::{
 };
 pub use executor::{ExecReport, Executor};
 pub use http::{HttpConfig, HttpExecutor, TlsSettings};
+#[cfg(feature = "nats")]
+pub use nats::{NatsConfigError, NatsDeliveryError, NatsExecutor};
 pub use output::OutputSink;
 pub use processors::{ProcessorContext, Processors};
 pub use registry::Registry;

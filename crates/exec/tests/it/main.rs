@@ -6,6 +6,8 @@
 mod contract;
 mod http;
 mod http_server;
+#[cfg(feature = "nats")]
+mod nats;
 mod registry;
 mod shell;
 mod shell_limits;

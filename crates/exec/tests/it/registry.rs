@@ -48,7 +48,7 @@ impl Executor for Panicking {
 async fn a_panicking_executor_still_yields_one_failed_outcome() {
     let mut registry = Registry::builtin();
     registry.register("broken", Arc::new(Panicking));
-    assert_eq!(registry.names(), ["broken", "http", "shell"]);
+    assert!(registry.names().contains(&"broken".to_owned()));
     let outcome = registry
         .run(
             request("broken", &[]),

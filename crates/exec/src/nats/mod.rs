@@ -1,0 +1,132 @@
+//! The `nats` executor: publishes one message to a NATS server (Dkron's `nats` executor).
+
+mod client;
+mod config;
+mod error;
+
+use std::collections::BTreeMap;
+
+use dkron_model::ConfigFault;
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use tokio_util::sync::CancellationToken;
+
+pub use error::{NatsConfigError, NatsDeliveryError};
+
+use crate::{ExecReport, ExecRequest, Executor, OutputSink};
+use config::{Credentials, NatsConfig};
+
+/// Dkron's output line for a delivered message.
+const SENT: &str = "Result: Message successfully sent";
+
+/// Publishes the job's `message` on its `subject` (Dkron's `nats` executor). It keeps no
+/// connection between runs: each run connects, publishes, waits for the server's
+/// confirmation and closes.
+#[derive(Debug, Default)]
+pub struct NatsExecutor;
+
+impl NatsExecutor {
+    /// Returns the nats executor.
+    pub fn new() -> Self {
+        NatsExecutor
+    }
+
+    async fn publish(
+        &self,
+        request: &ExecRequest,
+        output: &mut OutputSink,
+        cancel: &CancellationToken,
+    ) -> ExecReport {
+        if cancel.is_cancelled() {
+            return cancelled();
+        }
+        let config = match NatsConfig::from_map(&request.config) {
+            Ok(config) => config,
+            Err(error) => return ExecReport::failed(error.to_string()),
+        };
+        if config.debug {
+            let shown = config_for_log(&request.config, &config.credentials);
+            tracing::info!(config = ?shown, "nats job config");
+            tracing::info!(
+                subject = %config.subject,
+                message_bytes = config.message.len(),
+                "nats publishing"
+            );
+        }
+        let delivered = tokio::select! {
+            biased;
+            () = cancel.cancelled() => return cancelled(),
+            delivered = client::deliver(&config) => delivered,
+        };
+        match delivered {
+            Ok(()) => {
+                output.write_line(SENT);
+                ExecReport::success(None)
+            }
+            Err(error) => {
+                tracing::debug!(error = %error, "nats message not delivered");
+                ExecReport::failed(error.to_string())
+            }
+        }
+    }
+}
+
+/// Returns the config with its secrets hidden: the keys and URL passwords the model knows,
+/// and a token written alone as URL user info (`nats://token@host`), which it does not.
+fn config_for_log(
+    config: &BTreeMap<String, String>,
+    credentials: &Credentials,
+) -> BTreeMap<String, String> {
+    let mut shown = dkron_model::secrets::redact_config(config);
+    if let Credentials::Token(token) = credentials {
+        for value in shown.values_mut() {
+            *value = value.replace(token.as_str(), dkron_model::secrets::REDACTED);
+        }
+    }
+    shown
+}
+
+fn cancelled() -> ExecReport {
+    ExecReport {
+        killed: true,
+        ..ExecReport::failed("nats: publish cancelled")
+    }
+}
+
+impl Executor for NatsExecutor {
+    fn run<'run>(
+        &'run self,
+        request: &'run ExecRequest,
+        output: &'run mut OutputSink,
+        cancel: &'run CancellationToken,
+    ) -> BoxFuture<'run, ExecReport> {
+        self.publish(request, output, cancel).boxed()
+    }
+
+    fn check_config(&self, config: &BTreeMap<String, String>) -> Result<(), ConfigFault> {
+        NatsConfig::from_map(config)
+            .map(|_| ())
+            .map_err(|error| error.to_fault())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_logged_config_hides_passwords_and_url_tokens() {
+        let config = BTreeMap::from([
+            ("url".to_string(), "nats://t0ken-xyz@h:4222".to_string()),
+            ("password".to_string(), "hunter2".to_string()),
+            ("subject".to_string(), "s".to_string()),
+        ]);
+        let parsed = NatsConfig::from_map(&config).unwrap();
+        let shown = format!("{:?}", config_for_log(&config, &parsed.credentials));
+        assert!(
+            !shown.contains("t0ken-xyz") && !shown.contains("hunter2"),
+            "{shown}"
+        );
+        assert!(shown.contains("\"subject\": \"s\""), "{shown}");
+    }
+}
