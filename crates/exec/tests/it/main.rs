@@ -6,6 +6,12 @@
 mod contract;
 mod http;
 mod http_server;
+#[cfg(feature = "gcppubsub")]
+mod pubsub;
+#[cfg(feature = "gcppubsub")]
+mod pubsub_adc;
+#[cfg(feature = "gcppubsub")]
+mod pubsub_tokens;
 mod registry;
 mod shell;
 mod shell_limits;
