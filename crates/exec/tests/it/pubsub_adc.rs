@@ -200,3 +200,29 @@ async fn no_credentials_anywhere_is_a_clear_failure() {
     assert!(outcome.output.starts_with(&expected), "{}", outcome.output);
     assert!(server.received().is_empty());
 }
+
+#[tokio::test]
+async fn an_https_endpoint_is_dialled_with_tls_and_gets_no_plain_text() {
+    let server = PubSubServer::start().await;
+    let tokens = pubsub_tokens::start(Mode::Issue).await;
+    let dir = tempfile::tempdir().unwrap();
+    let key_json = pubsub_tokens::service_account_json(&tokens.token_uri());
+    let environment = PubSubEnvironment {
+        // The plain-text server cannot answer a TLS handshake, so the run must fail before
+        // any request (and its token) reaches it.
+        endpoint: Some(format!("https://{}", server.host)),
+        credentials_file: Some(write_file(dir.path(), "key.json", &key_json)),
+        ..google_like(&server, dir.path())
+    };
+    let outcome = publish_with(environment, 1).await.remove(0);
+    assert!(!outcome.success);
+    assert!(
+        outcome
+            .output
+            .starts_with("rpc error: code = Unavailable desc = "),
+        "{}",
+        outcome.output
+    );
+    assert_no_secret(&outcome.output);
+    assert!(server.received().is_empty());
+}
