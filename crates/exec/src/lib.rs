@@ -18,6 +18,8 @@ mod live;
 mod nats;
 mod output;
 mod processors;
+#[cfg(feature = "gcppubsub")]
+mod pubsub;
 mod registry;
 mod request;
 mod shell;
@@ -31,6 +33,11 @@ pub use http::{HttpConfig, HttpExecutor, TlsSettings};
 pub use nats::{NatsConfigError, NatsDeliveryError, NatsExecutor};
 pub use output::OutputSink;
 pub use processors::{ProcessorContext, Processors};
+#[cfg(feature = "gcppubsub")]
+pub use pubsub::{
+    CredentialError, PubSubConfig, PubSubConfigError, PubSubEnvironment, PubSubExecutor,
+    PublishError,
+};
 pub use registry::Registry;
 pub use request::{DEFAULT_OUTPUT_CAP_BYTES, ExecLimits, ExecOutcome, ExecRequest};
 pub use shell::{ShellConfig, ShellExecutor, SwitchUser};

@@ -37,6 +37,8 @@ fn optional_constructors() -> Vec<(&'static str, Constructor)> {
     vec![
         #[cfg(feature = "nats")]
         ("nats", || Arc::new(crate::NatsExecutor::new())),
+        #[cfg(feature = "gcppubsub")]
+        ("gcppubsub", || Arc::new(crate::PubSubExecutor::new())),
     ]
 }
 

@@ -13,6 +13,8 @@
 
 pub mod nats;
 pub mod process;
+pub mod pubsub;
 
 pub use nats::{NatsMessage, NatsServer, NatsSubscriber, NatsUser};
 pub use process::{ChildGuard, free_port, silent_listener, system_tool, venv_tool, wait_for_port};
+pub use pubsub::{PubSubServer, ReceivedMessage};

@@ -22,6 +22,7 @@ mod disk_full;
 mod dispatch_failover;
 mod encryption;
 mod executor_nats;
+mod executor_pubsub;
 mod getting_started;
 mod harness;
 mod http_limits;

@@ -31,8 +31,14 @@ const SMALL_CAP: usize = 1_000;
 
 /// Checks every rule of the contract for one executor.
 pub(crate) async fn executor_contract(name: &str, fixture: Fixture) {
-    let registry = Registry::builtin();
-    check_streaming(&registry, name, &fixture).await;
+    executor_contract_in(&Registry::builtin(), name, fixture).await;
+}
+
+/// Checks every rule of the contract for the executor `registry` has under `name` (for an
+/// executor built with explicit settings, such as the emulator address of `gcppubsub`,
+/// where the built-in one would read the process environment).
+pub(crate) async fn executor_contract_in(registry: &Registry, name: &str, fixture: Fixture) {
+    check_streaming(registry, name, &fixture).await;
 
     tracing::info!(
         executor = name,
@@ -164,7 +170,7 @@ async fn http_fixture() -> Fixture {
 
 /// The executors whose contract test lives in this crate's test files: one line each, added
 /// with the executor (its test file calls [`executor_contract`]).
-const EXECUTORS_WITH_A_CONTRACT_TEST: &[&str] = &["http", "nats", "shell"];
+const EXECUTORS_WITH_A_CONTRACT_TEST: &[&str] = &["gcppubsub", "http", "nats", "shell"];
 
 #[test]
 fn every_builtin_executor_has_a_contract_test() {

@@ -8,6 +8,12 @@ mod http;
 mod http_server;
 #[cfg(feature = "nats")]
 mod nats;
+#[cfg(feature = "gcppubsub")]
+mod pubsub;
+#[cfg(feature = "gcppubsub")]
+mod pubsub_adc;
+#[cfg(feature = "gcppubsub")]
+mod pubsub_tokens;
 mod registry;
 mod shell;
 mod shell_limits;
