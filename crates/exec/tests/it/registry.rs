@@ -48,7 +48,8 @@ impl Executor for Panicking {
 async fn a_panicking_executor_still_yields_one_failed_outcome() {
     let mut registry = Registry::builtin();
     registry.register("broken", Arc::new(Panicking));
-    assert_eq!(registry.names(), ["broken", "http", "shell"]);
+    // The feature executors (grpc, ...) are listed too; only "broken" matters here.
+    assert!(registry.names().contains(&"broken".to_owned()));
     let outcome = registry
         .run(
             request("broken", &[]),
