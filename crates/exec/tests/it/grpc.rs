@@ -8,7 +8,7 @@ use dkron_exec::Registry;
 use dkron_testservers::{GrpcServer, Reflection, silent_listener, start_grpc_server};
 
 use crate::contract::{Fixture, executor_contract};
-use crate::support::{request, run};
+use crate::support::{request, run, wait_for};
 
 const SECRET: &str = "s3cret-token-42";
 
@@ -152,6 +152,13 @@ async fn the_timeout_ends_a_slow_call_as_killed() {
     );
     assert_eq!(outcome.output, expected);
     assert_eq!(server.records_of("Slow").len(), 1, "the call was made");
+    tracing::info!("the call is not left in flight: the server sees it abandoned");
+    wait_for(
+        "the server to see the call abandoned",
+        Duration::from_secs(5),
+        || server.records_of("SlowAbandoned").len() == 1,
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -73,7 +73,13 @@ def main():
 
         def Slow(self, request, context):
             recorder.record({"method": "Slow", "request": json_format.MessageToDict(request)})
-            time.sleep(request.seconds)
+            deadline = time.monotonic() + request.seconds
+            while time.monotonic() < deadline:
+                if not context.is_active():
+                    # The client went away (its timeout or a kill): the test checks this.
+                    recorder.record({"method": "SlowAbandoned"})
+                    return greeter_pb2.GreetReply()
+                time.sleep(0.05)
             return greeter_pb2.GreetReply(greeting="finally")
 
         def Big(self, request, context):
