@@ -21,6 +21,9 @@ pub enum Reflection {
     V1AlphaOnly,
     /// Only `v1`.
     V1Only,
+    /// Only `v1`, answering with the file asked for but none of the files it imports, so a
+    /// client must ask for those by name.
+    V1Lean,
 }
 
 impl Reflection {
@@ -29,6 +32,7 @@ impl Reflection {
             Reflection::Both => "both",
             Reflection::V1AlphaOnly => "v1alpha",
             Reflection::V1Only => "v1",
+            Reflection::V1Lean => "v1-lean",
         }
     }
 }

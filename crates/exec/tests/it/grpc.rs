@@ -97,6 +97,33 @@ async fn reflection_falls_back_to_v1alpha() {
 }
 
 #[tokio::test]
+async fn imports_the_server_does_not_send_are_asked_for_by_name() {
+    let server = start_grpc_server(Reflection::V1Lean).await;
+    let outcome = run(grpc(&[
+        ("url", &server.url("Greet")),
+        (
+            "body",
+            r#"{"name": "ada", "sentAt": "2025-12-20T10:15:30Z"}"#,
+        ),
+    ]))
+    .await;
+    assert!(outcome.success, "{outcome:?}");
+    assert_eq!(
+        output_json(&outcome.output)["echoed"]["sentAt"],
+        "2025-12-20T10:15:30Z"
+    );
+    let asked: Vec<_> = server
+        .records_of("reflection-file")
+        .iter()
+        .map(|record| record["name"].clone())
+        .collect();
+    assert_eq!(
+        asked,
+        vec![serde_json::json!("google/protobuf/timestamp.proto")]
+    );
+}
+
+#[tokio::test]
 async fn a_non_ok_status_is_checked_against_expect_code() {
     let server = start_grpc_server(Reflection::Both).await;
     let fail_body = r#"{"code": 5, "message": "no such thing"}"#;

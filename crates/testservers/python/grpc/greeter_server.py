@@ -1,7 +1,8 @@
 """The real gRPC server the grpc executor's tests call: grpcio with server reflection.
 
 Usage: greeter_server.py PORT PROTO_DIR OUT_DIR RECORD_FILE REFLECTION
-  REFLECTION is "both" (v1 and v1alpha), "v1alpha" or "v1".
+  REFLECTION is "both" (v1 and v1alpha), "v1alpha", "v1", or "v1-lean" (v1 answering with
+  the file asked for only, without the files it imports).
 
 The .proto is compiled with grpc_tools.protoc into OUT_DIR at start. Every call is appended
 to RECORD_FILE as one JSON line (method, reflection version used, request, metadata), so a
@@ -95,11 +96,22 @@ def main():
     service_name = greeter_pb2.DESCRIPTOR.services_by_name["Greeter"].full_name
     servicer = alpha.ReflectionServicer([service_name, alpha.SERVICE_NAME])
 
-    def reflection_handler(version):
+    def tap(request_iterator):
+        for request in request_iterator:
+            if request.HasField("file_by_filename"):
+                recorder.record({"method": "reflection-file", "name": request.file_by_filename})
+            yield request
+
+    def reflection_handler(version, lean):
         def answer(request_iterator, context):
             recorder.record({"method": "reflection", "version": version,
                              "metadata": metadata_of(context)})
-            yield from servicer.ServerReflectionInfo(request_iterator, context)
+            for response in servicer.ServerReflectionInfo(tap(request_iterator), context):
+                if lean and response.HasField("file_descriptor_response"):
+                    # Only the file asked for (it comes first), none of its imports: the
+                    # client has to ask for those by name, as some servers make it do.
+                    del response.file_descriptor_response.file_descriptor_proto[1:]
+                yield response
         handler = grpc.stream_stream_rpc_method_handler(
             answer,
             request_deserializer=alpha_pb2.ServerReflectionRequest.FromString,
@@ -108,8 +120,10 @@ def main():
         return grpc.method_handlers_generic_handler(
             f"grpc.reflection.{version}.ServerReflection", {"ServerReflectionInfo": handler})
 
-    versions = {"both": ["v1", "v1alpha"], "v1alpha": ["v1alpha"], "v1": ["v1"]}[reflection]
-    server.add_generic_rpc_handlers([reflection_handler(version) for version in versions])
+    versions = {"both": ["v1", "v1alpha"], "v1alpha": ["v1alpha"], "v1": ["v1"],
+                "v1-lean": ["v1"]}[reflection]
+    lean = reflection == "v1-lean"
+    server.add_generic_rpc_handlers([reflection_handler(version, lean) for version in versions])
     server.add_insecure_port(f"127.0.0.1:{port}")
     server.start()
     print(f"listening {port}", flush=True)
