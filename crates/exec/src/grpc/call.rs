@@ -2,6 +2,7 @@
 //! encode the JSON body, call, and render the response as JSON.
 
 use prost_reflect::{DynamicMessage, MessageDescriptor, MethodDescriptor};
+use tokio::time::Instant;
 use tonic::codegen::http::uri::PathAndQuery;
 use tonic::transport::{Channel, Endpoint};
 use tonic::{Code, Request};
@@ -25,9 +26,13 @@ pub(super) enum Answer {
     },
 }
 
-/// Makes the call `config` describes. Dropping the future stops it: the connection is owned
-/// by the future and closes with it.
-pub(super) async fn call(config: &GrpcConfig) -> Result<Answer, GrpcCallError> {
+/// Makes the call `config` describes; `deadline` (the end of the run's timeout) is sent to
+/// the server, as gRPC clients do, so it can give up on its side too. Dropping the future
+/// stops the call: the connection is owned by the future and closes with it.
+pub(super) async fn call(
+    config: &GrpcConfig,
+    deadline: Option<Instant>,
+) -> Result<Answer, GrpcCallError> {
     let channel = connect(&config.target.address).await?;
     let metadata = config.metadata();
     let method = resolve_method(&channel, &metadata, &config.target).await?;
@@ -41,6 +46,9 @@ pub(super) async fn call(config: &GrpcConfig) -> Result<Answer, GrpcCallError> {
     }
     let mut request = Request::new(request_message);
     *request.metadata_mut() = metadata;
+    if let Some(deadline) = deadline {
+        request.set_timeout(deadline.saturating_duration_since(Instant::now()));
+    }
     let path = method_path(&method)?;
     match client
         .unary(request, path, DynamicCodec::new(method.output()))

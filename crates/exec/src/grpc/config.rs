@@ -48,7 +48,8 @@ pub struct GrpcConfig {
     pub body: String,
     /// `headers`: metadata sent with the reflection requests and the call.
     pub headers: Vec<GrpcHeader>,
-    /// `timeout`: bound of the whole run (connect, reflection, call); `None` when set to 0.
+    /// `timeout`: bound of the whole run (connect, reflection, call), also sent to the server
+    /// as the call's deadline; `None` when set to 0.
     pub timeout: Option<Duration>,
     /// `expectCode`: the status code that counts as success.
     pub expect_code: Code,
@@ -151,10 +152,12 @@ fn parse_timeout(text: &str) -> Result<Option<Duration>, GrpcConfigError> {
     if text.is_empty() {
         return Ok(Some(DEFAULT_TIMEOUT));
     }
-    let seconds: u64 = text.parse().map_err(|_| GrpcConfigError::Timeout {
+    // At most u32::MAX seconds (136 years): the deadline sent to the server must stay
+    // within what gRPC's `grpc-timeout` header can carry.
+    let seconds: u32 = text.parse().map_err(|_| GrpcConfigError::Timeout {
         value: text.to_string(),
     })?;
-    Ok(Some(Duration::from_secs(seconds)).filter(|timeout| !timeout.is_zero()))
+    Ok(Some(Duration::from_secs(u64::from(seconds))).filter(|timeout| !timeout.is_zero()))
 }
 
 fn parse_expect_code(text: &str) -> Result<Code, GrpcConfigError> {

@@ -73,7 +73,9 @@ fn timeout_is_whole_seconds_and_zero_means_none() {
         parse(&[("url", URL), ("timeout", "0")]).unwrap().timeout,
         None
     );
-    for bad in ["-1", "1.5", "30s", " 30", "x"] {
+    let longest = parse(&[("url", URL), ("timeout", "4294967295")]).unwrap();
+    assert_eq!(longest.timeout, Some(Duration::from_secs(4_294_967_295)));
+    for bad in ["-1", "1.5", "30s", " 30", "x", "4294967296"] {
         let error = parse(&[("url", URL), ("timeout", bad)]).unwrap_err();
         assert_eq!(error.key(), "timeout");
         assert!(error.to_string().starts_with("Invalid timeout"), "{error}");

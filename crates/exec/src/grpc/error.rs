@@ -29,8 +29,10 @@ pub enum GrpcConfigError {
         /// The rejected method path.
         path: String,
     },
-    /// `timeout` is not a whole number of seconds, 0 or more.
-    #[error("Invalid timeout {value:?}: expected whole seconds, 0 or more (0: no timeout)")]
+    /// `timeout` is not a whole number of seconds from 0 to `u32::MAX`.
+    #[error(
+        "Invalid timeout {value:?}: expected whole seconds from 0 to 4294967295 (0: no timeout)"
+    )]
     Timeout {
         /// The rejected value.
         value: String,

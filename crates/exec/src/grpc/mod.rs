@@ -50,7 +50,21 @@ async fn run_call(
         Ok(config) => config,
         Err(error) => return ExecReport::failed(error.to_string()),
     };
-    let exchange = async { call::call(&config).await.map_err(Interrupted::Failed) };
+    let deadline = config
+        .timeout
+        .and_then(|timeout| tokio::time::Instant::now().checked_add(timeout));
+    let exchange = async {
+        match call::call(&config, deadline).await {
+            // tonic enforces the deadline it sends, and may notice it first: still our timeout.
+            Ok(Answer::Status { code, .. })
+                if is_deadline_status(code) && deadline_passed(deadline) =>
+            {
+                Err(Interrupted::TimedOut(config.timeout.unwrap_or_default()))
+            }
+            Ok(answer) => Ok(answer),
+            Err(error) => Err(Interrupted::Failed(error)),
+        }
+    };
     let timed_exchange = async {
         match config.timeout {
             Some(timeout) => tokio::time::timeout(timeout, exchange)
@@ -86,12 +100,24 @@ async fn run_call(
     }
 }
 
+fn is_deadline_status(code: tonic::Code) -> bool {
+    matches!(code, tonic::Code::Cancelled | tonic::Code::DeadlineExceeded)
+}
+
+fn deadline_passed(deadline: Option<tokio::time::Instant>) -> bool {
+    deadline.is_some_and(|deadline| tokio::time::Instant::now() >= deadline)
+}
+
 /// Writes what the server answered and compares its status with `expectCode`.
 fn report_answer(answer: Answer, config: &GrpcConfig, output: &mut OutputSink) -> ExecReport {
     let code = match answer {
         Answer::Message(json) => {
             output.write_line(&json);
             tonic::Code::Ok
+        }
+        Answer::Status { code, message } if message.is_empty() => {
+            output.write_line(go_code_name(code));
+            code
         }
         Answer::Status { code, message } => {
             output.write_line(&format!("{}: {}", go_code_name(code), message));

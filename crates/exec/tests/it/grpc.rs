@@ -178,7 +178,13 @@ async fn the_timeout_ends_a_slow_call_as_killed() {
         server.address()
     );
     assert_eq!(outcome.output, expected);
-    assert_eq!(server.records_of("Slow").len(), 1, "the call was made");
+    let slow_calls = server.records_of("Slow");
+    assert_eq!(slow_calls.len(), 1, "the call was made");
+    let remaining = slow_calls[0]["time_remaining"].as_f64().unwrap();
+    assert!(
+        remaining > 0.0 && remaining <= 2.0,
+        "deadline sent: {remaining}"
+    );
     tracing::info!("the call is not left in flight: the server sees it abandoned");
     wait_for(
         "the server to see the call abandoned",

@@ -73,7 +73,8 @@ def main():
                           request.message)
 
         def Slow(self, request, context):
-            recorder.record({"method": "Slow", "request": json_format.MessageToDict(request)})
+            recorder.record({"method": "Slow", "request": json_format.MessageToDict(request),
+                             "time_remaining": context.time_remaining()})
             deadline = time.monotonic() + request.seconds
             while time.monotonic() < deadline:
                 if not context.is_active():
