@@ -24,6 +24,8 @@ pub enum Reflection {
     /// Only `v1`, answering with the file asked for but none of the files it imports, so a
     /// client must ask for those by name.
     V1Lean,
+    /// No reflection at all: the executor cannot find the types.
+    Without,
 }
 
 impl Reflection {
@@ -33,6 +35,7 @@ impl Reflection {
             Reflection::V1AlphaOnly => "v1alpha",
             Reflection::V1Only => "v1",
             Reflection::V1Lean => "v1-lean",
+            Reflection::Without => "none",
         }
     }
 }

@@ -243,6 +243,21 @@ async fn unknown_services_methods_and_fields_are_named() {
 }
 
 #[tokio::test]
+async fn a_server_without_reflection_fails_the_run_with_dkrons_prefix() {
+    let server = start_grpc_server(Reflection::Without).await;
+    let outcome = run(grpc(&[("url", &server.url("Greet"))])).await;
+    assert!(!outcome.success && !outcome.killed);
+    assert!(
+        outcome
+            .output
+            .starts_with("Failed querying reflection server: Unimplemented"),
+        "{:?}",
+        outcome.output
+    );
+    assert!(server.records_of("Greet").is_empty());
+}
+
+#[tokio::test]
 async fn a_server_that_is_not_there_fails_the_run() {
     let port = dkron_testservers::free_port();
     let outcome = run(grpc(&[("url", &format!("127.0.0.1:{port}/a.B/C"))])).await;

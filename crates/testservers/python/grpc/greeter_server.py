@@ -2,7 +2,7 @@
 
 Usage: greeter_server.py PORT PROTO_DIR OUT_DIR RECORD_FILE REFLECTION
   REFLECTION is "both" (v1 and v1alpha), "v1alpha", "v1", or "v1-lean" (v1 answering with
-  the file asked for only, without the files it imports).
+  the file asked for only, without the files it imports), or "none".
 
 The .proto is compiled with grpc_tools.protoc into OUT_DIR at start. Every call is appended
 to RECORD_FILE as one JSON line (method, reflection version used, request, metadata), so a
@@ -122,7 +122,7 @@ def main():
             f"grpc.reflection.{version}.ServerReflection", {"ServerReflectionInfo": handler})
 
     versions = {"both": ["v1", "v1alpha"], "v1alpha": ["v1alpha"], "v1": ["v1"],
-                "v1-lean": ["v1"]}[reflection]
+                "v1-lean": ["v1"], "none": []}[reflection]
     lean = reflection == "v1-lean"
     server.add_generic_rpc_handlers([reflection_handler(version, lean) for version in versions])
     server.add_insecure_port(f"127.0.0.1:{port}")
