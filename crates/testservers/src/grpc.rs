@@ -81,6 +81,7 @@ impl GrpcServer {
 /// accepts connections. Panics (saying how to install it) when grpcio is missing.
 pub async fn start_grpc_server(reflection: Reflection) -> GrpcServer {
     let python = venv_tool("python");
+    assert_grpc_packages(&python);
     let dir = tempfile::tempdir().unwrap();
     let python_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("python/grpc");
     let port = free_port();
@@ -104,4 +105,21 @@ pub async fn start_grpc_server(reflection: Reflection) -> GrpcServer {
         _child: child,
         _dir: dir,
     }
+}
+
+/// Fails, saying how to install them, when the Python packages of the server are missing.
+fn assert_grpc_packages(python: &std::path::Path) {
+    let probe = Command::new(python)
+        .args([
+            "-c",
+            "import grpc, grpc_tools.protoc, grpc_reflection.v1alpha.reflection",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        probe.status.success(),
+        "the gRPC test server needs grpcio, grpcio-tools and grpcio-reflection in \
+         target/test-venv: run scripts/install-test-services (scripts/test-all does)\n{}",
+        String::from_utf8_lossy(&probe.stderr)
+    );
 }
