@@ -79,9 +79,18 @@ async fn run_call(
         () = cancel.cancelled() => Err(Interrupted::Cancelled),
         result = timed_exchange => result,
     };
+    report_result(result, &config, output)
+}
+
+/// Turns the outcome of the call, its timeout and the token into the run's report.
+fn report_result(
+    result: Result<Answer, Interrupted>,
+    config: &GrpcConfig,
+    output: &mut OutputSink,
+) -> ExecReport {
     let target = &config.target;
     match result {
-        Ok(answer) => report_answer(answer, &config, output),
+        Ok(answer) => report_answer(answer, config, output),
         Err(Interrupted::Failed(error)) => ExecReport::failed(error.to_string()),
         Err(Interrupted::TimedOut(timeout)) => ExecReport {
             killed: true,
