@@ -12,6 +12,8 @@ mod byte_tail;
 mod error;
 mod executor;
 mod gobool;
+#[cfg(feature = "grpc")]
+mod grpc;
 mod http;
 mod live;
 #[cfg(feature = "nats")]
@@ -28,6 +30,8 @@ pub use error::{
     FluentError, HttpClientError, HttpConfigError, ProcessorError, RegistryError, ShellConfigError,
 };
 pub use executor::{ExecReport, Executor};
+#[cfg(feature = "grpc")]
+pub use grpc::{GrpcCallError, GrpcConfig, GrpcConfigError, GrpcExecutor, GrpcHeader, GrpcTarget};
 pub use http::{HttpConfig, HttpExecutor, TlsSettings};
 #[cfg(feature = "nats")]
 pub use nats::{NatsConfigError, NatsDeliveryError, NatsExecutor};

@@ -39,6 +39,8 @@ fn optional_constructors() -> Vec<(&'static str, Constructor)> {
         ("nats", || Arc::new(crate::NatsExecutor::new())),
         #[cfg(feature = "gcppubsub")]
         ("gcppubsub", || Arc::new(crate::PubSubExecutor::new())),
+        #[cfg(feature = "grpc")]
+        ("grpc", || Arc::new(crate::GrpcExecutor::new())),
     ]
 }
 

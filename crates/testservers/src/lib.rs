@@ -11,10 +11,12 @@
 // A test-support crate: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used)]
 
+pub mod grpc;
 pub mod nats;
 pub mod process;
 pub mod pubsub;
 
+pub use grpc::{GREETER_SERVICE, GrpcServer, Reflection, start_grpc_server};
 pub use nats::{NatsMessage, NatsServer, NatsSubscriber, NatsUser};
 pub use process::{ChildGuard, free_port, silent_listener, system_tool, venv_tool, wait_for_port};
 pub use pubsub::{PubSubServer, ReceivedMessage};

@@ -21,6 +21,8 @@ mod crash;
 mod disk_full;
 mod dispatch_failover;
 mod encryption;
+#[cfg(feature = "grpc")]
+mod executor_grpc;
 mod executor_nats;
 mod executor_pubsub;
 mod getting_started;

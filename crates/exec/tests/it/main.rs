@@ -4,6 +4,8 @@
 #![allow(clippy::unwrap_used)]
 
 mod contract;
+#[cfg(feature = "grpc")]
+mod grpc;
 mod http;
 mod http_server;
 #[cfg(feature = "nats")]
