@@ -16,6 +16,8 @@ mod http;
 mod live;
 mod output;
 mod processors;
+#[cfg(feature = "rabbitmq")]
+mod rabbitmq;
 mod registry;
 mod request;
 mod shell;
@@ -27,6 +29,10 @@ pub use executor::{ExecReport, Executor};
 pub use http::{HttpConfig, HttpExecutor, TlsSettings};
 pub use output::OutputSink;
 pub use processors::{ProcessorContext, Processors};
+#[cfg(feature = "rabbitmq")]
+pub use rabbitmq::{
+    QueueFlags, RabbitMqConfig, RabbitMqConfigError, RabbitMqExecutor, RabbitMqPublishError,
+};
 pub use registry::Registry;
 pub use request::{DEFAULT_OUTPUT_CAP_BYTES, ExecLimits, ExecOutcome, ExecRequest};
 pub use shell::{ShellConfig, ShellExecutor, SwitchUser};

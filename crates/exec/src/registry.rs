@@ -32,9 +32,14 @@ fn builtin_constructors() -> Vec<(&'static str, Constructor)> {
 }
 
 /// The executors behind cargo features, those of this build only.
+#[allow(unused_mut, clippy::vec_init_then_push)]
 fn optional_constructors() -> Vec<(&'static str, Constructor)> {
-    // Each feature adds its entry here; an empty list is a build with none of them.
-    Vec::new()
+    // Each feature adds its entry here; an empty list is a build with none of them. One push
+    // per cfg-gated entry reads better than cfg attributes inside a vec! literal.
+    let mut constructors: Vec<(&'static str, Constructor)> = Vec::new();
+    #[cfg(feature = "rabbitmq")]
+    constructors.push(("rabbitmq", || Arc::new(crate::RabbitMqExecutor::new())));
+    constructors
 }
 
 /// Maps executor names (Dkron's `executor` field) to executors.

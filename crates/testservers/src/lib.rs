@@ -12,5 +12,7 @@
 #![allow(clippy::unwrap_used)]
 
 pub mod process;
+pub mod rabbitmq;
 
 pub use process::{ChildGuard, free_port, silent_listener, system_tool, venv_tool, wait_for_port};
+pub use rabbitmq::{RabbitMq, ReceivedMessage};

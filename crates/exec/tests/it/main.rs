@@ -6,6 +6,8 @@
 mod contract;
 mod http;
 mod http_server;
+#[cfg(feature = "rabbitmq")]
+mod rabbitmq;
 mod registry;
 mod shell;
 mod shell_limits;
