@@ -103,6 +103,14 @@ impl RabbitMqConfig {
             check_short_string(key, text)?;
         }
         let mut warnings = Vec::new();
+        // Dkron's docs name the key `message.base64`, its code reads `message.base64Body`:
+        // a job written from the docs sends an empty body there. Same here, but said aloud.
+        if config.contains_key("message.base64") && !config.contains_key("message.base64Body") {
+            warnings.push(
+                "Warning: message.base64 is not read; the base64 body key is message.base64Body"
+                    .to_owned(),
+            );
+        }
         let declare = queue_flags(config, &mut warnings);
         Ok(RabbitMqConfig {
             broker,

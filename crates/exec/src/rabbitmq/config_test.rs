@@ -160,3 +160,16 @@ fn url_faults_name_the_url_key() {
     let error = parse(&[("url", "redis://h/"), ("queue.name", "jobs")]).unwrap_err();
     assert_eq!(error.key(), "url");
 }
+
+#[test]
+fn the_key_from_dkrons_docs_is_not_read_but_warned_about() {
+    let config = with_queue(&[("message.base64", "YQ==")]).unwrap();
+    assert!(
+        config.body.is_empty(),
+        "as in Dkron, which reads message.base64Body only"
+    );
+    assert_eq!(
+        config.warnings,
+        vec!["Warning: message.base64 is not read; the base64 body key is message.base64Body"]
+    );
+}
