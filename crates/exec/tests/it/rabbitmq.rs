@@ -73,6 +73,12 @@ async fn a_declared_queue_gets_the_message_with_its_properties() {
     assert_eq!(message.content_type.as_deref(), Some("text/plain"));
     assert_eq!(message.delivery_mode, None, "0 leaves the property unset");
     assert_eq!(message.message_id, None);
+
+    tracing::info!("each run closed its connection: no I/O thread of lapin is left");
+    wait_for("lapin's I/O threads to end", Duration::from_secs(5), || {
+        lapin_io_threads() == 0
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -120,6 +126,38 @@ async fn exchange_routing_and_broker_refusals() {
         outcome
             .output
             .starts_with("Exception (404) Reason: \"NOT_FOUND - no exchange 'nowhere'"),
+        "{}",
+        outcome.output
+    );
+
+    tracing::info!("redeclaring the queue with other flags fails with the broker's reason");
+    let outcome = run(request(
+        "rabbitmq",
+        &[
+            ("url", &url),
+            ("queue.name", "routed"),
+            ("queue.create", "true"),
+            ("queue.durable", "true"),
+        ],
+    ))
+    .await;
+    assert!(
+        outcome
+            .output
+            .starts_with("Exception (406) Reason: \"PRECONDITION_FAILED - "),
+        "{}",
+        outcome.output
+    );
+
+    tracing::info!("an unknown virtual host fails with the broker's reason");
+    let elsewhere = format!("amqp://guest:guest@127.0.0.1:{}/nowhere", broker.port());
+    let outcome = run(request(
+        "rabbitmq",
+        &[("url", &elsewhere), ("queue.name", "routed")],
+    ))
+    .await;
+    assert!(
+        outcome.output.starts_with("Exception (530) Reason: "),
         "{}",
         outcome.output
     );
