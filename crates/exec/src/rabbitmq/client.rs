@@ -108,15 +108,16 @@ pub(super) async fn publish(
         .await
         .map_err(|_| timed_out(&address, CONNECT_TIMEOUT))?
         .map_err(|error| describe(&error, &address, Stage::Handshake))?;
-    let sent = tokio::time::timeout(PUBLISH_TIMEOUT, send(&connection, config))
-        .await
-        .map_err(|_| timed_out(&address, PUBLISH_TIMEOUT))?
-        .map_err(|error| describe(&error, &address, Stage::Session))?;
+    let sent = tokio::time::timeout(PUBLISH_TIMEOUT, send(&connection, config)).await;
+    // Closed politely whatever happened, so the broker logs no abrupt disconnect.
     let closing = connection.close(200, "OK".into());
     if let Ok(Err(error)) = tokio::time::timeout(CLOSE_TIMEOUT, closing).await {
         tracing::debug!(error = %error, "rabbitmq connection close");
     }
-    match sent {
+    let confirmation = sent
+        .map_err(|_| timed_out(&address, PUBLISH_TIMEOUT))?
+        .map_err(|error| describe(&error, &address, Stage::Session))?;
+    match confirmation {
         Confirmation::Ack(_) => Ok(()),
         Confirmation::Nack(_) => Err(RabbitMqPublishError::NotAccepted),
         Confirmation::NotRequested => Err(RabbitMqPublishError::Client {
