@@ -162,6 +162,21 @@ async fn exchange_routing_and_broker_refusals() {
         outcome.output
     );
 
+    tracing::info!("amqps to a plain AMQP port fails in the TLS handshake (rustls on ring)");
+    let tls_url = format!("amqps://guest:guest@127.0.0.1:{}/", broker.port());
+    let outcome = run(request(
+        "rabbitmq",
+        &[("url", &tls_url), ("queue.name", "routed")],
+    ))
+    .await;
+    assert!(
+        outcome
+            .output
+            .starts_with(&format!("dial tcp 127.0.0.1:{}: ", broker.port())),
+        "{}",
+        outcome.output
+    );
+
     tracing::info!("a wrong password fails with Go's text, and the password is not shown");
     let secret = "Sup3r-Secret-Pw";
     let wrong = format!("amqp://guest:{secret}@127.0.0.1:{}/", broker.port());
