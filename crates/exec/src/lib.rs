@@ -22,6 +22,8 @@ mod output;
 mod processors;
 #[cfg(feature = "gcppubsub")]
 mod pubsub;
+#[cfg(feature = "rabbitmq")]
+mod rabbitmq;
 mod registry;
 mod request;
 mod shell;
@@ -41,6 +43,10 @@ pub use processors::{ProcessorContext, Processors};
 pub use pubsub::{
     CredentialError, PubSubConfig, PubSubConfigError, PubSubEnvironment, PubSubExecutor,
     PublishError,
+};
+#[cfg(feature = "rabbitmq")]
+pub use rabbitmq::{
+    QueueFlags, RabbitMqConfig, RabbitMqConfigError, RabbitMqExecutor, RabbitMqPublishError,
 };
 pub use registry::Registry;
 pub use request::{DEFAULT_OUTPUT_CAP_BYTES, ExecLimits, ExecOutcome, ExecRequest};

@@ -32,6 +32,7 @@ fn builtin_constructors() -> Vec<(&'static str, Constructor)> {
 }
 
 /// The executors behind cargo features, those of this build only.
+#[allow(unused_mut, clippy::vec_init_then_push)]
 fn optional_constructors() -> Vec<(&'static str, Constructor)> {
     // Each feature adds its entry here; an empty list is a build with none of them.
     vec![
@@ -41,6 +42,8 @@ fn optional_constructors() -> Vec<(&'static str, Constructor)> {
         ("gcppubsub", || Arc::new(crate::PubSubExecutor::new())),
         #[cfg(feature = "grpc")]
         ("grpc", || Arc::new(crate::GrpcExecutor::new())),
+        #[cfg(feature = "rabbitmq")]
+        ("rabbitmq", || Arc::new(crate::RabbitMqExecutor::new())),
     ]
 }
 

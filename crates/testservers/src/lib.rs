@@ -15,8 +15,10 @@ pub mod grpc;
 pub mod nats;
 pub mod process;
 pub mod pubsub;
+pub mod rabbitmq;
 
 pub use grpc::{GREETER_SERVICE, GrpcServer, Reflection, start_grpc_server};
 pub use nats::{NatsMessage, NatsServer, NatsSubscriber, NatsUser};
 pub use process::{ChildGuard, free_port, silent_listener, system_tool, venv_tool, wait_for_port};
-pub use pubsub::{PubSubServer, ReceivedMessage};
+pub use pubsub::{PubSubServer, PublishedMessage};
+pub use rabbitmq::{AmqpMessage, RabbitMq};

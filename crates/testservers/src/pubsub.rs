@@ -14,7 +14,7 @@ use crate::process::{ChildGuard, free_port, venv_tool, wait_for_port};
 
 /// One message a publish request carried, as the server decoded it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReceivedMessage {
+pub struct PublishedMessage {
     /// The request's topic, `projects/<project>/topics/<topic>`.
     pub topic: String,
     /// The message body.
@@ -61,7 +61,7 @@ impl PubSubServer {
     }
 
     /// Returns every message received so far, in order.
-    pub fn received(&self) -> Vec<ReceivedMessage> {
+    pub fn received(&self) -> Vec<PublishedMessage> {
         let text = std::fs::read_to_string(&self.records).unwrap_or_default();
         let mut messages = Vec::new();
         for line in text.lines() {
@@ -77,7 +77,7 @@ impl PubSubServer {
                     .iter()
                     .map(|(name, value)| (name.clone(), value.as_str().unwrap().to_owned()))
                     .collect();
-                messages.push(ReceivedMessage {
+                messages.push(PublishedMessage {
                     topic: request["topic"].as_str().unwrap().to_owned(),
                     data,
                     attributes,

@@ -25,6 +25,7 @@ mod encryption;
 mod executor_grpc;
 mod executor_nats;
 mod executor_pubsub;
+mod executor_rabbitmq;
 mod getting_started;
 mod harness;
 mod http_limits;

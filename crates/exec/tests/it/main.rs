@@ -16,6 +16,8 @@ mod pubsub;
 mod pubsub_adc;
 #[cfg(feature = "gcppubsub")]
 mod pubsub_tokens;
+#[cfg(feature = "rabbitmq")]
+mod rabbitmq;
 mod registry;
 mod shell;
 mod shell_limits;
