@@ -13,6 +13,8 @@ mod error;
 mod executor;
 mod gobool;
 mod http;
+#[cfg(feature = "kafka")]
+mod kafka;
 mod live;
 mod output;
 mod processors;
@@ -25,6 +27,8 @@ pub use error::{
 };
 pub use executor::{ExecReport, Executor};
 pub use http::{HttpConfig, HttpExecutor, TlsSettings};
+#[cfg(feature = "kafka")]
+pub use kafka::{KafkaConfigError, KafkaExecutor, KafkaRunError};
 pub use output::OutputSink;
 pub use processors::{ProcessorContext, Processors};
 pub use registry::Registry;

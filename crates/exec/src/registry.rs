@@ -34,7 +34,10 @@ fn builtin_constructors() -> Vec<(&'static str, Constructor)> {
 /// The executors behind cargo features, those of this build only.
 fn optional_constructors() -> Vec<(&'static str, Constructor)> {
     // Each feature adds its entry here; an empty list is a build with none of them.
-    Vec::new()
+    vec![
+        #[cfg(feature = "kafka")]
+        ("kafka", || Arc::new(crate::KafkaExecutor::new())),
+    ]
 }
 
 /// Maps executor names (Dkron's `executor` field) to executors.
