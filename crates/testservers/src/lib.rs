@@ -11,6 +11,8 @@
 // A test-support crate: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used)]
 
+pub mod kafka;
 pub mod process;
 
+pub use kafka::{ConsumedRecord, KafkaBroker};
 pub use process::{ChildGuard, free_port, silent_listener, system_tool, venv_tool, wait_for_port};

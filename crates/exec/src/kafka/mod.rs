@@ -25,7 +25,7 @@ const PRODUCED: &str = "Result: successfully produced the message on Kafka broke
 const CANCELLED: &str = "kafka: produce cancelled";
 
 /// Produces one Kafka record per run.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct KafkaExecutor {
     /// Spreads records without a key over the partitions in turn.
     unkeyed_turn: AtomicUsize,
@@ -34,7 +34,14 @@ pub struct KafkaExecutor {
 impl KafkaExecutor {
     /// Returns a kafka executor.
     pub fn new() -> Self {
-        KafkaExecutor::default()
+        // Nodes start their turn at different partitions, as sarama's random choice would.
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|elapsed| elapsed.subsec_nanos())
+            .unwrap_or(0);
+        KafkaExecutor {
+            unkeyed_turn: AtomicUsize::new(usize::try_from(seed).unwrap_or(0)),
+        }
     }
 
     async fn produce(
@@ -82,6 +89,12 @@ fn scrub(text: &str, config: &KafkaConfig) -> String {
         }
     }
     text
+}
+
+impl Default for KafkaExecutor {
+    fn default() -> Self {
+        KafkaExecutor::new()
+    }
 }
 
 impl Executor for KafkaExecutor {

@@ -164,7 +164,7 @@ async fn http_fixture() -> Fixture {
 
 /// The executors whose contract test lives in this crate's test files: one line each, added
 /// with the executor (its test file calls [`executor_contract`]).
-const EXECUTORS_WITH_A_CONTRACT_TEST: &[&str] = &["http", "shell"];
+const EXECUTORS_WITH_A_CONTRACT_TEST: &[&str] = &["http", "kafka", "shell"];
 
 #[test]
 fn every_builtin_executor_has_a_contract_test() {

@@ -6,6 +6,10 @@
 mod contract;
 mod http;
 mod http_server;
+#[cfg(feature = "kafka")]
+mod kafka;
+#[cfg(feature = "kafka")]
+mod kafka_tls;
 mod registry;
 mod shell;
 mod shell_limits;
