@@ -21,6 +21,7 @@ mod crash;
 mod disk_full;
 mod dispatch_failover;
 mod encryption;
+mod executor_kafka;
 mod getting_started;
 mod harness;
 mod http_limits;
