@@ -48,7 +48,11 @@ impl Executor for Panicking {
 async fn a_panicking_executor_still_yields_one_failed_outcome() {
     let mut registry = Registry::builtin();
     registry.register("broken", Arc::new(Panicking));
-    assert_eq!(registry.names(), ["broken", "http", "shell"]);
+    // The feature-gated executors come and go with the build; these three are always there.
+    let names = registry.names();
+    for name in ["broken", "http", "shell"] {
+        assert!(names.iter().any(|known| known == name), "{names:?}");
+    }
     let outcome = registry
         .run(
             request("broken", &[]),
