@@ -15,6 +15,8 @@ mod gobool;
 #[cfg(feature = "grpc")]
 mod grpc;
 mod http;
+#[cfg(feature = "kafka")]
+mod kafka;
 mod live;
 #[cfg(feature = "nats")]
 mod nats;
@@ -35,6 +37,8 @@ pub use executor::{ExecReport, Executor};
 #[cfg(feature = "grpc")]
 pub use grpc::{GrpcCallError, GrpcConfig, GrpcConfigError, GrpcExecutor, GrpcHeader, GrpcTarget};
 pub use http::{HttpConfig, HttpExecutor, TlsSettings};
+#[cfg(feature = "kafka")]
+pub use kafka::{KafkaConfigError, KafkaExecutor, KafkaRunError};
 #[cfg(feature = "nats")]
 pub use nats::{NatsConfigError, NatsDeliveryError, NatsExecutor};
 pub use output::OutputSink;

@@ -44,6 +44,8 @@ fn optional_constructors() -> Vec<(&'static str, Constructor)> {
         ("grpc", || Arc::new(crate::GrpcExecutor::new())),
         #[cfg(feature = "rabbitmq")]
         ("rabbitmq", || Arc::new(crate::RabbitMqExecutor::new())),
+        #[cfg(feature = "kafka")]
+        ("kafka", || Arc::new(crate::KafkaExecutor::new())),
     ]
 }
 

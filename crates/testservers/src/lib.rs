@@ -12,12 +12,14 @@
 #![allow(clippy::unwrap_used)]
 
 pub mod grpc;
+pub mod kafka;
 pub mod nats;
 pub mod process;
 pub mod pubsub;
 pub mod rabbitmq;
 
 pub use grpc::{GREETER_SERVICE, GrpcServer, Reflection, start_grpc_server};
+pub use kafka::{ConsumedRecord, KafkaBroker};
 pub use nats::{NatsMessage, NatsServer, NatsSubscriber, NatsUser};
 pub use process::{ChildGuard, free_port, silent_listener, system_tool, venv_tool, wait_for_port};
 pub use pubsub::{PubSubServer, PublishedMessage};

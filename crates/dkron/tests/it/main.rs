@@ -23,6 +23,7 @@ mod dispatch_failover;
 mod encryption;
 #[cfg(feature = "grpc")]
 mod executor_grpc;
+mod executor_kafka;
 mod executor_nats;
 mod executor_pubsub;
 mod executor_rabbitmq;

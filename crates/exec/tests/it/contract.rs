@@ -170,8 +170,15 @@ async fn http_fixture() -> Fixture {
 
 /// The executors whose contract test lives in this crate's test files: one line each, added
 /// with the executor (its test file calls [`executor_contract`]).
-const EXECUTORS_WITH_A_CONTRACT_TEST: &[&str] =
-    &["gcppubsub", "grpc", "http", "nats", "rabbitmq", "shell"];
+const EXECUTORS_WITH_A_CONTRACT_TEST: &[&str] = &[
+    "gcppubsub",
+    "grpc",
+    "http",
+    "kafka",
+    "nats",
+    "rabbitmq",
+    "shell",
+];
 
 #[test]
 fn every_builtin_executor_has_a_contract_test() {

@@ -8,6 +8,10 @@ mod contract;
 mod grpc;
 mod http;
 mod http_server;
+#[cfg(feature = "kafka")]
+mod kafka;
+#[cfg(feature = "kafka")]
+mod kafka_tls;
 #[cfg(feature = "nats")]
 mod nats;
 #[cfg(feature = "gcppubsub")]

@@ -1,0 +1,134 @@
+//! The `kafka` executor through the real binary: a job created with Dkron's JSON produces a
+//! record on a real Kafka-protocol broker (Tansu), read back with kafka-python; a bad config
+//! is a 400 naming the key; SASL credentials are shown neither by the API nor in the output.
+
+use std::time::Duration;
+
+use dkron_testservers::KafkaBroker;
+use serde_json::{Value, json};
+
+use crate::harness::Server;
+
+const PRODUCED: &str = "Result: successfully produced the message on Kafka broker\n";
+
+/// Runs `job` with Dkron's `POST /v1/jobs/<name>` and returns its finished execution.
+async fn run_and_wait(server: &Server, job: &str) -> Value {
+    let (status, body) = server.send("POST", &format!("/v1/jobs/{job}"), "").await;
+    assert_eq!(status, 202, "{body}");
+    let path = format!("/v1/jobs/{job}/executions");
+    server
+        .wait_until(
+            "the execution finished",
+            Duration::from_secs(120),
+            || async {
+                let executions = server.get_json(&path).await;
+                executions[0]["finished_at"]
+                    .as_str()
+                    .is_some_and(|finished| !finished.starts_with("0001"))
+            },
+        )
+        .await;
+    server.get_json(&path).await[0].clone()
+}
+
+#[tokio::test]
+async fn dkrons_kafka_job_produces_a_record_another_client_reads() {
+    let broker = KafkaBroker::start().await;
+    broker.create_topic("my_topic", 3).await;
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path()).await;
+    let job = json!({
+        "name": "produce", "schedule": "@manually", "executor": "kafka",
+        "executor_config": {
+            "brokerAddress": format!("127.0.0.1:1,{}", broker.address()),
+            "key": "My key",
+            "message": "My message",
+            "topic": "my_topic"
+        }
+    });
+    let (status, body) = server.send("POST", "/v1/jobs", &job.to_string()).await;
+    assert_eq!(status, 201, "{body}");
+
+    let execution = run_and_wait(&server, "produce").await;
+    assert_eq!(execution["success"], true, "{execution}");
+    assert_eq!(execution["output"], PRODUCED);
+    let records = broker.consume("my_topic").await;
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(records[0].key.as_deref(), Some(&b"My key"[..]));
+    assert_eq!(records[0].value, b"My message");
+}
+
+#[tokio::test]
+async fn a_bad_kafka_config_is_a_400_naming_the_key_and_nothing_is_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path()).await;
+    for (config, field, text) in [
+        (
+            json!({"brokerAddress": "127.0.0.1:9092"}),
+            "executor_config.topic",
+            "Job validation failed: executor_config.topic: topic is empty.",
+        ),
+        (
+            json!({"brokerAddress": "127.0.0.1:9092", "topic": "t",
+                   "saslUsername": "u", "saslPassword": "p", "saslMechanism": "md5"}),
+            "executor_config.saslMechanism",
+            "Job validation failed: executor_config.saslMechanism: invalid SASL mechanism, \
+             must be 'sha256' or 'sha512'.",
+        ),
+    ] {
+        let job = json!({"name": "refused", "schedule": "@manually", "executor": "kafka",
+                         "executor_config": config});
+        let response = reqwest::Client::new()
+            .post(server.url("/v1/jobs"))
+            .header("content-type", "application/json")
+            .body(job.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400);
+        assert_eq!(response.headers()["x-error-field"], field);
+        let body = response.text().await.unwrap();
+        assert!(body.contains(text), "{body}");
+        assert_eq!(server.get("/v1/jobs/refused").await.0, 404);
+    }
+}
+
+#[tokio::test]
+async fn sasl_credentials_are_hidden_in_the_job_and_in_the_output() {
+    // Tansu without --authentication refuses the SCRAM handshake, so the run fails: what
+    // matters here is what the API and the stored output show.
+    let broker = KafkaBroker::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path()).await;
+    let job = json!({
+        "name": "with-sasl", "schedule": "@manually", "executor": "kafka",
+        "executor_config": {
+            "brokerAddress": broker.address(), "topic": "jobs", "message": "m",
+            "saslUsername": "the-user-name", "saslPassword": "the-pass-word",
+            "saslMechanism": "sha256", "debug": "true"
+        }
+    });
+    let (status, body) = server.send("POST", "/v1/jobs", &job.to_string()).await;
+    assert_eq!(status, 201, "{body}");
+    let (status, shown) = server.get("/v1/jobs/with-sasl").await;
+    assert_eq!(status, 200);
+    assert!(
+        !shown.contains("the-pass-word") && !shown.contains("the-user-name"),
+        "{shown}"
+    );
+
+    let execution = run_and_wait(&server, "with-sasl").await;
+    assert_eq!(execution["success"], false, "{execution}");
+    let output = execution["output"].as_str().unwrap();
+    assert!(
+        output.starts_with("kafka: client has run out of available brokers to talk to: "),
+        "{output}"
+    );
+    for secret in ["the-pass-word", "the-user-name"] {
+        assert!(!output.contains(secret), "{output}");
+        assert!(
+            !server.log().contains(secret),
+            "the node's log shows {secret}"
+        );
+    }
+}
