@@ -182,9 +182,14 @@ const EXECUTORS_WITH_A_CONTRACT_TEST: &[&str] = &[
 
 #[test]
 fn every_builtin_executor_has_a_contract_test() {
-    let mut tested = EXECUTORS_WITH_A_CONTRACT_TEST.to_vec();
-    tested.sort_unstable();
-    assert_eq!(Registry::builtin().names(), tested);
+    // A build without some executor features has fewer executors than the list; every one it
+    // has must be listed (and so have its contract test).
+    for name in Registry::builtin().names() {
+        assert!(
+            EXECUTORS_WITH_A_CONTRACT_TEST.contains(&name.as_str()),
+            "{name} has no contract test"
+        );
+    }
 }
 
 #[tokio::test]

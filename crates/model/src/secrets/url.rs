@@ -106,21 +106,35 @@ fn authority_span(url: &str) -> Option<(usize, usize)> {
 }
 
 /// Cuts `url` into shown text and secrets.
+/// NATS reads user info without a password (`nats://s3cr3t@host`) as an authentication
+/// token, so for its schemes the whole user info is a secret; elsewhere it is a user name.
+fn user_info_is_a_token(url: &str) -> bool {
+    let scheme = url.split_once("://").map_or("", |(scheme, _)| scheme);
+    ["nats", "tls"].contains(&scheme.to_ascii_lowercase().as_str())
+}
+
 fn pieces(url: &str) -> Vec<Piece<'_>> {
     let mut pieces = Vec::new();
     let mut cursor = 0;
     if let Some((start, end)) = authority_span(url) {
         let authority = &url[start..end];
-        if let Some(at) = authority.rfind('@')
-            && let Some(colon) = authority[..at].find(':')
-        {
-            let password_start = start + colon + 1;
-            pieces.push(Piece::Shown(&url[..password_start]));
-            pieces.push(Piece::Secret {
-                label: "the password".to_owned(),
-                value: &url[password_start..start + at],
-            });
-            cursor = start + at;
+        if let Some(at) = authority.rfind('@') {
+            if let Some(colon) = authority[..at].find(':') {
+                let password_start = start + colon + 1;
+                pieces.push(Piece::Shown(&url[..password_start]));
+                pieces.push(Piece::Secret {
+                    label: "the password".to_owned(),
+                    value: &url[password_start..start + at],
+                });
+                cursor = start + at;
+            } else if user_info_is_a_token(url) {
+                pieces.push(Piece::Shown(&url[..start]));
+                pieces.push(Piece::Secret {
+                    label: "the token".to_owned(),
+                    value: &url[start..start + at],
+                });
+                cursor = start + at;
+            }
         }
     }
     if let Some(question) = url[cursor..].find('?') {
@@ -169,6 +183,16 @@ mod tests {
         ] {
             assert_eq!(redact_urls(plain), plain);
         }
+    }
+
+    #[test]
+    fn a_nats_token_in_the_user_info_is_hidden_and_comes_back() {
+        let stored = "nats://s3cr3t-token@h1:4222,tls://other-token@h2:4443";
+        let shown = redact_urls(stored);
+        assert_eq!(shown, "nats://<redacted>@h1:4222,tls://<redacted>@h2:4443");
+        assert_eq!(restore_urls(&shown, stored).unwrap(), stored);
+        // Other schemes read user info alone as a user name, which stays visible.
+        assert_eq!(redact_urls("amqp://guest@h/"), "amqp://guest@h/");
     }
 
     #[test]
