@@ -38,6 +38,28 @@ impl ExecReport {
             killed: false,
         }
     }
+
+    /// Returns the report of a run stopped by a timeout, a limit or cancellation.
+    pub fn killed(error: impl Into<String>) -> Self {
+        ExecReport {
+            killed: true,
+            ..ExecReport::failed(error)
+        }
+    }
+}
+
+/// Runs `work` until it ends or `cancel` fires, and returns `None` when it was cancelled. The
+/// token is looked at first, so a run cancelled before it started does nothing; `work` is
+/// dropped on cancellation, which is how the network executors abandon a call.
+pub(crate) async fn unless_cancelled<T>(
+    cancel: &CancellationToken,
+    work: impl std::future::Future<Output = T>,
+) -> Option<T> {
+    tokio::select! {
+        biased;
+        () = cancel.cancelled() => None,
+        value = work => Some(value),
+    }
 }
 
 /// Runs one kind of job. See the crate README for the contract every implementation keeps:

@@ -11,24 +11,6 @@ use crate::harness::Server;
 
 const SECRET: &str = "Bearer e2e-s3cret-7731";
 
-/// Waits for the job's first finished execution and returns it.
-async fn finished_execution(server: &Server, job: &str) -> Value {
-    let path = format!("/v1/jobs/{job}/executions");
-    server
-        .wait_until(
-            "the execution finished",
-            Duration::from_secs(60),
-            || async {
-                let executions = server.get_json(&path).await;
-                executions[0]["finished_at"]
-                    .as_str()
-                    .is_some_and(|time| !time.starts_with("0001"))
-            },
-        )
-        .await;
-    server.get_json(&path).await[0].clone()
-}
-
 #[tokio::test]
 async fn a_grpc_job_calls_the_method_and_records_the_response() {
     let grpc = start_grpc_server(Reflection::Both).await;
@@ -68,7 +50,7 @@ async fn a_grpc_job_calls_the_method_and_records_the_response() {
     tracing::info!("running it calls the server, which sees the body and the metadata");
     let (status, body) = server.send("POST", "/v1/jobs/greet", "").await;
     assert_eq!(status, 202, "{body}");
-    let execution = finished_execution(&server, "greet").await;
+    let execution = server.first_finished_execution("greet").await;
     assert_eq!(execution["success"], true, "{execution}");
     let output = execution["output"].as_str().unwrap();
     let response: Value = serde_json::from_str(output.trim_end()).unwrap();
@@ -105,7 +87,7 @@ async fn a_status_other_than_expect_code_fails_the_execution() {
         .send("POST", "/v1/jobs/denied/run?wait=true", "")
         .await;
     assert_eq!(status, 200, "{body}");
-    let execution = finished_execution(&server, "denied").await;
+    let execution = server.first_finished_execution("denied").await;
     assert_eq!(execution["success"], false, "{execution}");
     assert_eq!(
         execution["output"],

@@ -2,34 +2,12 @@
 //! record on a real Kafka-protocol broker (Tansu), read back with kafka-python; a bad config
 //! is a 400 naming the key; SASL credentials are shown neither by the API nor in the output.
 
-use std::time::Duration;
-
 use dkron_testservers::KafkaBroker;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::harness::Server;
 
 const PRODUCED: &str = "Result: successfully produced the message on Kafka broker\n";
-
-/// Runs `job` with Dkron's `POST /v1/jobs/<name>` and returns its finished execution.
-async fn run_and_wait(server: &Server, job: &str) -> Value {
-    let (status, body) = server.send("POST", &format!("/v1/jobs/{job}"), "").await;
-    assert_eq!(status, 202, "{body}");
-    let path = format!("/v1/jobs/{job}/executions");
-    server
-        .wait_until(
-            "the execution finished",
-            Duration::from_secs(120),
-            || async {
-                let executions = server.get_json(&path).await;
-                executions[0]["finished_at"]
-                    .as_str()
-                    .is_some_and(|finished| !finished.starts_with("0001"))
-            },
-        )
-        .await;
-    server.get_json(&path).await[0].clone()
-}
 
 #[tokio::test]
 async fn dkrons_kafka_job_produces_a_record_another_client_reads() {
@@ -49,7 +27,7 @@ async fn dkrons_kafka_job_produces_a_record_another_client_reads() {
     let (status, body) = server.send("POST", "/v1/jobs", &job.to_string()).await;
     assert_eq!(status, 201, "{body}");
 
-    let execution = run_and_wait(&server, "produce").await;
+    let execution = server.run_job_and_wait("produce").await;
     assert_eq!(execution["success"], true, "{execution}");
     assert_eq!(execution["output"], PRODUCED);
     let records = broker.consume("my_topic").await;
@@ -117,7 +95,7 @@ async fn sasl_credentials_are_hidden_in_the_job_and_in_the_output() {
         "{shown}"
     );
 
-    let execution = run_and_wait(&server, "with-sasl").await;
+    let execution = server.run_job_and_wait("with-sasl").await;
     assert_eq!(execution["success"], false, "{execution}");
     let output = execution["output"].as_str().unwrap();
     assert!(

@@ -18,26 +18,6 @@ fn app_user() -> NatsUser {
     }
 }
 
-/// Runs `name` (Dkron's `POST /v1/jobs/<name>`) and returns its finished execution.
-async fn run_and_wait(server: &Server, name: &str) -> Value {
-    let (status, body) = server.send("POST", &format!("/v1/jobs/{name}"), "").await;
-    assert_eq!(status, 202, "{body}");
-    let path = format!("/v1/jobs/{name}/executions");
-    server
-        .wait_until(
-            "the run is recorded as finished",
-            Duration::from_secs(30),
-            || async {
-                let executions = server.get_json(&path).await;
-                executions[0]["finished_at"]
-                    .as_str()
-                    .is_some_and(|finished| !finished.starts_with("0001"))
-            },
-        )
-        .await;
-    server.get_json(&path).await[0].clone()
-}
-
 #[tokio::test]
 async fn a_job_with_dkrons_json_publishes_and_is_recorded_as_successful() {
     let nats = NatsServer::start(Some(app_user())).await;
@@ -69,7 +49,7 @@ async fn a_job_with_dkrons_json_publishes_and_is_recorded_as_successful() {
     assert_eq!(shown["executor_config"]["subject"], "reports.daily");
 
     tracing::info!("a run publishes the message and records Dkron's result line");
-    let execution = run_and_wait(&server, "nats-report").await;
+    let execution = server.run_job_and_wait("nats-report").await;
     let message = subscriber.next_message(Duration::from_secs(20)).await;
     assert_eq!(message.subject, "reports.daily");
     assert_eq!(message.payload, b"the message");
@@ -102,7 +82,7 @@ async fn a_wrong_password_is_a_failed_run_with_dkrons_text_and_no_secret() {
     let (_, shown) = server.get("/v1/jobs/nats-denied").await;
     assert!(!shown.contains(wrong), "{shown}");
 
-    let execution = run_and_wait(&server, "nats-denied").await;
+    let execution = server.run_job_and_wait("nats-denied").await;
     assert_eq!(execution["success"], false, "{execution:#}");
     let output = execution["output"].as_str().unwrap();
     assert!(output.starts_with("error connecting to NATS"), "{output:?}");
@@ -172,7 +152,7 @@ async fn a_tls_url_delivers_when_the_nodes_trust_store_has_the_ca() {
     });
     let (status, body) = server.send("POST", "/v1/jobs", &job.to_string()).await;
     assert_eq!(status, 201, "{body}");
-    let execution = run_and_wait(&server, "nats-tls").await;
+    let execution = server.run_job_and_wait("nats-tls").await;
     assert_eq!(execution["success"], true, "{execution:#}\n{}", nats.log());
     let message = subscriber.next_message(Duration::from_secs(20)).await;
     assert_eq!(message.subject, "secure.audit");

@@ -3,8 +3,6 @@
 //! through `PUBSUB_EMULATOR_HOST` in the agent's environment as Google's clients find an
 //! emulator; credentials from `GOOGLE_APPLICATION_CREDENTIALS` never show.
 
-use std::time::Duration;
-
 use dkron_testservers::PubSubServer;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -26,31 +24,6 @@ fn example_job(name: &str) -> Value {
     })
 }
 
-/// Dkron's `finished_at` of a run still going on.
-const NOT_FINISHED: &str = "0001-01-01T00:00:00Z";
-
-/// Runs `name` now and returns its one finished execution.
-async fn run_and_wait(server: &Server, name: &str) -> Value {
-    let (status, body) = server.send("POST", &format!("/v1/jobs/{name}"), "").await;
-    assert_eq!(status, 202, "{body}");
-    let path = format!("/v1/jobs/{name}/executions");
-    server
-        .wait_until(
-            "the execution finished",
-            Duration::from_secs(30),
-            || async {
-                let executions = server.get_json(&path).await;
-                executions
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .any(|e| e["finished_at"] != NOT_FINISHED)
-            },
-        )
-        .await;
-    server.get_json(&path).await[0].clone()
-}
-
 #[tokio::test]
 async fn dkrons_example_job_publishes_through_the_emulator_host() {
     let pubsub = PubSubServer::start().await;
@@ -63,7 +36,7 @@ async fn dkrons_example_job_publishes_through_the_emulator_host() {
     assert_eq!(status, 201, "{body}");
 
     tracing::info!("phase: the run publishes one message and records its id");
-    let execution = run_and_wait(&server, "publish").await;
+    let execution = server.run_job_and_wait("publish").await;
     assert_eq!(execution["success"], true, "{execution}");
     assert_eq!(execution["output"], "1001\n");
     let received = pubsub.received();
@@ -84,7 +57,7 @@ async fn dkrons_example_job_publishes_through_the_emulator_host() {
             .0,
         201
     );
-    let execution = run_and_wait(&server, "missing-topic").await;
+    let execution = server.run_job_and_wait("missing-topic").await;
     assert_eq!(execution["success"], false);
     let output = execution["output"].as_str().unwrap();
     assert!(
@@ -162,7 +135,7 @@ async fn user_credentials_are_used_and_never_shown() {
             .0,
         201
     );
-    let execution = run_and_wait(&server, "with-adc").await;
+    let execution = server.run_job_and_wait("with-adc").await;
     assert_eq!(execution["success"], true, "{execution}");
     let received = pubsub.received();
     assert_eq!(

@@ -5,32 +5,11 @@
 use std::time::Duration;
 
 use dkron_testservers::RabbitMq;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::harness::Server;
 
 const WRONG_PASSWORD: &str = "amqp-s3cret-5c1e";
-
-/// Runs `job` now (Dkron's `POST /v1/jobs/<name>`), waits for it, returns its last execution.
-async fn run_and_read_execution(server: &Server, job: &str) -> Value {
-    let (status, body) = server
-        .send("POST", &format!("/v1/jobs/{job}?wait=true"), "")
-        .await;
-    assert!(status == 200 || status == 202, "{status}: {body}");
-    let path = format!("/v1/jobs/{job}/executions");
-    let finished = |executions: &Value| {
-        let last = executions.as_array().and_then(|list| list.last()).cloned();
-        last.filter(|execution| !execution["finished_at"].is_null())
-    };
-    server
-        .wait_until(
-            "the execution is recorded",
-            Duration::from_secs(60),
-            || async { finished(&server.get_json(&path).await).is_some() },
-        )
-        .await;
-    finished(&server.get_json(&path).await).expect("a finished execution")
-}
 
 #[tokio::test]
 async fn dkrons_example_job_publishes_to_a_real_broker_and_hides_the_password() {
@@ -59,7 +38,7 @@ async fn dkrons_example_job_publishes_to_a_real_broker_and_hides_the_password() 
     });
     let (status, body) = server.send("POST", "/v1/jobs", &job.to_string()).await;
     assert_eq!(status, 201, "{body}");
-    let execution = run_and_read_execution(&server, "publish-order").await;
+    let execution = server.run_job_and_wait("publish-order").await;
     assert_eq!(execution["success"], true, "{execution}\n{}", broker.log());
     assert_eq!(
         execution["output"],
@@ -94,7 +73,7 @@ async fn dkrons_example_job_publishes_to_a_real_broker_and_hides_the_password() 
     });
     let (status, body) = server.send("POST", "/v1/jobs", &job.to_string()).await;
     assert_eq!(status, 201, "{body}");
-    let execution = run_and_read_execution(&server, "wrong-password").await;
+    let execution = server.run_job_and_wait("wrong-password").await;
     assert_eq!(execution["success"], false, "{execution}");
     assert_eq!(
         execution["output"],

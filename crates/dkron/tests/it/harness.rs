@@ -265,6 +265,31 @@ impl Server {
         (response.status().as_u16(), response.text().await.unwrap())
     }
 
+    /// Runs job `name` now (Dkron's `POST /v1/jobs/{name}`) and returns its first finished
+    /// execution; for jobs that run only when asked.
+    pub async fn run_job_and_wait(&self, name: &str) -> Value {
+        let (status, body) = self.send("POST", &format!("/v1/jobs/{name}"), "").await;
+        assert_eq!(status, 202, "{body}");
+        self.first_finished_execution(name).await
+    }
+
+    /// Waits (up to 60 s) until the first execution of job `name` has finished, and returns it.
+    pub async fn first_finished_execution(&self, name: &str) -> Value {
+        let path = format!("/v1/jobs/{name}/executions");
+        let finished = |executions: &Value| {
+            executions[0]["finished_at"]
+                .as_str()
+                .is_some_and(|time| !time.starts_with("0001"))
+        };
+        self.wait_until(
+            "the execution finished",
+            Duration::from_secs(60),
+            || async { finished(&self.get_json(&path).await) },
+        )
+        .await;
+        self.get_json(&path).await[0].clone()
+    }
+
     /// Polls `condition` every 100 ms until it holds, or fails the test with `what`.
     pub async fn wait_until<F, Fut>(&self, what: &str, limit: Duration, mut condition: F)
     where

@@ -20,6 +20,7 @@ use tokio_util::sync::CancellationToken;
 pub use config::{GrpcConfig, GrpcHeader, GrpcTarget};
 pub use error::{GrpcCallError, GrpcConfigError};
 
+use crate::executor::unless_cancelled;
 use crate::{ExecReport, ExecRequest, Executor, OutputSink};
 use call::Answer;
 use codes::{code_mismatch, go_code_name};
@@ -73,12 +74,10 @@ async fn run_call(
             None => exchange.await,
         }
     };
-    // Biased towards the token, so a run cancelled before it started sends nothing.
-    let result = tokio::select! {
-        biased;
-        () = cancel.cancelled() => Err(Interrupted::Cancelled),
-        result = timed_exchange => result,
-    };
+    // A run cancelled before it started sends nothing.
+    let result = unless_cancelled(cancel, timed_exchange)
+        .await
+        .unwrap_or(Err(Interrupted::Cancelled));
     report_result(result, &config, output)
 }
 
@@ -92,20 +91,14 @@ fn report_result(
     match result {
         Ok(answer) => report_answer(answer, config, output),
         Err(Interrupted::Failed(error)) => ExecReport::failed(error.to_string()),
-        Err(Interrupted::TimedOut(timeout)) => ExecReport {
-            killed: true,
-            ..ExecReport::failed(format!(
-                "grpc: call to {}/{}/{} timed out after {}s",
-                target.address,
-                target.service,
-                target.method,
-                timeout.as_secs()
-            ))
-        },
-        Err(Interrupted::Cancelled) => ExecReport {
-            killed: true,
-            ..ExecReport::failed("grpc: call cancelled")
-        },
+        Err(Interrupted::TimedOut(timeout)) => ExecReport::killed(format!(
+            "grpc: call to {}/{}/{} timed out after {}s",
+            target.address,
+            target.service,
+            target.method,
+            timeout.as_secs()
+        )),
+        Err(Interrupted::Cancelled) => ExecReport::killed("grpc: call cancelled"),
     }
 }
 

@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use error::{KafkaConfigError, KafkaRunError};
 
+use crate::executor::unless_cancelled;
 use crate::{ExecReport, ExecRequest, Executor, OutputSink};
 use config::KafkaConfig;
 
@@ -58,10 +59,10 @@ impl KafkaExecutor {
             tracing::info!(brokers = ?config.brokers, topic = %config.topic, tls = config.tls,
                 sasl = config.sasl.is_some(), "kafka: producing");
         }
-        let produced = tokio::select! {
-            biased;
-            () = cancel.cancelled() => return ExecReport { killed: true, ..ExecReport::failed(CANCELLED) },
-            produced = client::produce_once(&config, &self.unkeyed_turn) => produced,
+        let Some(produced) =
+            unless_cancelled(cancel, client::produce_once(&config, &self.unkeyed_turn)).await
+        else {
+            return ExecReport::killed(CANCELLED);
         };
         match produced {
             Ok(produced) => {

@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use error::{NatsConfigError, NatsDeliveryError};
 
+use crate::executor::unless_cancelled;
 use crate::{ExecReport, ExecRequest, Executor, OutputSink};
 use config::{Credentials, NatsConfig};
 
@@ -53,10 +54,8 @@ impl NatsExecutor {
                 "nats publishing"
             );
         }
-        let delivered = tokio::select! {
-            biased;
-            () = cancel.cancelled() => return cancelled(),
-            delivered = client::deliver(&config) => delivered,
+        let Some(delivered) = unless_cancelled(cancel, client::deliver(&config)).await else {
+            return cancelled();
         };
         match delivered {
             Ok(()) => {
@@ -87,10 +86,7 @@ fn config_for_log(
 }
 
 fn cancelled() -> ExecReport {
-    ExecReport {
-        killed: true,
-        ..ExecReport::failed("nats: publish cancelled")
-    }
+    ExecReport::killed("nats: publish cancelled")
 }
 
 impl Executor for NatsExecutor {

@@ -20,6 +20,7 @@ pub use config::PubSubConfig;
 pub use environment::PubSubEnvironment;
 pub use error::{CredentialError, PubSubConfigError, PublishError};
 
+use crate::executor::unless_cancelled;
 use crate::{ExecReport, ExecRequest, Executor, OutputSink};
 use credentials::TokenCache;
 use publish::Target;
@@ -68,10 +69,8 @@ impl PubSubExecutor {
             PUBLISH_TIMEOUT,
             self.authorize_and_publish(&config, &environment),
         );
-        let result = tokio::select! {
-            biased;
-            () = cancel.cancelled() => return killed("gcppubsub: publish cancelled".to_owned()),
-            result = timed_publish => result,
+        let Some(result) = unless_cancelled(cancel, timed_publish).await else {
+            return ExecReport::killed("gcppubsub: publish cancelled");
         };
         match result {
             Ok(Ok(message_id)) => {
@@ -79,7 +78,7 @@ impl PubSubExecutor {
                 ExecReport::success(None)
             }
             Ok(Err(error)) => ExecReport::failed(error.to_string()),
-            Err(_elapsed) => killed(format!(
+            Err(_elapsed) => ExecReport::killed(format!(
                 "gcppubsub: publish to {} timed out after {}s",
                 config.topic_path,
                 PUBLISH_TIMEOUT.as_secs()
@@ -106,13 +105,6 @@ impl PubSubExecutor {
             },
         };
         publish::publish(config, &target).await
-    }
-}
-
-fn killed(error_line: String) -> ExecReport {
-    ExecReport {
-        killed: true,
-        ..ExecReport::failed(error_line)
     }
 }
 

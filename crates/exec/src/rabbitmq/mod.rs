@@ -19,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 pub use config::{QueueFlags, RabbitMqConfig};
 pub use error::{RabbitMqConfigError, RabbitMqPublishError};
 
+use crate::executor::unless_cancelled;
 use crate::{ExecReport, ExecRequest, Executor, OutputSink};
 use client::{BrokerSocket, publish};
 
@@ -48,15 +49,8 @@ async fn run_publish(
     let socket = BrokerSocket::default();
     // Shuts the socket down however this function ends, a dropped future included.
     let _closer = socket.closer();
-    let result = tokio::select! {
-        biased;
-        () = cancel.cancelled() => {
-            return ExecReport {
-                killed: true,
-                ..ExecReport::failed("RabbitMQ: publish cancelled")
-            };
-        }
-        result = publish(&config, &socket) => result,
+    let Some(result) = unless_cancelled(cancel, publish(&config, &socket)).await else {
+        return ExecReport::killed("RabbitMQ: publish cancelled");
     };
     match result {
         Ok(()) => {
