@@ -122,20 +122,8 @@ async fn a_bad_grpc_config_is_refused_at_its_key_and_not_stored() {
     for (config, field) in cases {
         let job = json!({"name": "bad", "schedule": "@manually", "executor": "grpc",
                          "executor_config": config});
-        let response = reqwest::Client::new()
-            .post(server.url("/v1/jobs"))
-            .body(job.to_string())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 400, "{config}");
-        assert_eq!(response.headers()["x-error-field"], field);
-        let text = response.text().await.unwrap();
-        assert!(
-            text.contains(&format!("Job validation failed: {field}: ")),
-            "{text}"
-        );
+        let words = format!("Job validation failed: {field}: ");
+        let text = server.assert_job_refused(&job, field, &words).await;
         assert!(!text.contains("Bearer x"), "{text}");
-        assert_eq!(server.get("/v1/jobs/bad").await.0, 404, "stored anyway");
     }
 }

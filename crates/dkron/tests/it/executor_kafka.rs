@@ -56,18 +56,7 @@ async fn a_bad_kafka_config_is_a_400_naming_the_key_and_nothing_is_stored() {
     ] {
         let job = json!({"name": "refused", "schedule": "@manually", "executor": "kafka",
                          "executor_config": config});
-        let response = reqwest::Client::new()
-            .post(server.url("/v1/jobs"))
-            .header("content-type", "application/json")
-            .body(job.to_string())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 400);
-        assert_eq!(response.headers()["x-error-field"], field);
-        let body = response.text().await.unwrap();
-        assert!(body.contains(text), "{body}");
-        assert_eq!(server.get("/v1/jobs/refused").await.0, 404);
+        server.assert_job_refused(&job, field, text).await;
     }
 }
 

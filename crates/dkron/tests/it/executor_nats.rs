@@ -120,19 +120,9 @@ async fn bad_nats_configs_are_refused_with_the_key_at_fault_and_not_stored() {
     ] {
         let job = json!({"name": "bad-nats", "schedule": "@manually", "executor": "nats",
                          "executor_config": config});
-        let response = reqwest::Client::new()
-            .post(server.url("/v1/jobs"))
-            .body(job.to_string())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 400);
-        assert_eq!(response.headers()["x-error-field"], field);
-        let body = response.text().await.unwrap();
-        assert!(body.contains(message), "{body}");
+        let body = server.assert_job_refused(&job, field, message).await;
         assert!(!body.contains("hunter2"), "{body}");
     }
-    assert_eq!(server.get("/v1/jobs/bad-nats").await.0, 404);
 }
 
 #[tokio::test]

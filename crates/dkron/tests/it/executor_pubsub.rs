@@ -70,7 +70,6 @@ async fn dkrons_example_job_publishes_through_the_emulator_host() {
 async fn bad_configs_are_refused_at_their_key_and_nothing_is_stored() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path()).await;
-    let client = reqwest::Client::new();
     for (key, value, field, words) in [
         ("project", "", "executor_config.project", "missing project"),
         (
@@ -88,20 +87,8 @@ async fn bad_configs_are_refused_at_their_key_and_nothing_is_stored() {
     ] {
         let mut job = example_job("refused");
         job["executor_config"][key] = json!(value);
-        let response = client
-            .post(server.url("/v1/jobs"))
-            .body(job.to_string())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 400, "{key}");
-        assert_eq!(response.headers()["x-error-field"], field);
-        let message = response.text().await.unwrap();
-        assert!(
-            message.contains(&format!("Job validation failed: {field}: {words}")),
-            "{message}"
-        );
-        assert_eq!(server.get("/v1/jobs/refused").await.0, 404);
+        let expected = format!("Job validation failed: {field}: {words}");
+        server.assert_job_refused(&job, field, &expected).await;
     }
 }
 

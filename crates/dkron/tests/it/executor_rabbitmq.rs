@@ -113,21 +113,7 @@ async fn a_bad_rabbitmq_config_is_refused_at_creation_with_the_key_at_fault() {
     for (config, field, message) in cases {
         let job = json!({"name": "refused", "schedule": "@manually",
                          "executor": "rabbitmq", "executor_config": config});
-        let response = reqwest::Client::new()
-            .post(server.url("/v1/jobs"))
-            .header("content-type", "application/json")
-            .body(job.to_string())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 400);
-        assert_eq!(response.headers()["x-error-field"], field);
-        let text = response.text().await.unwrap();
-        assert!(
-            text.contains(&format!("Job validation failed: {field}: {message}.")),
-            "{text}"
-        );
-        let (status, _) = server.get("/v1/jobs/refused").await;
-        assert_eq!(status, 404, "nothing is stored");
+        let words = format!("Job validation failed: {field}: {message}.");
+        server.assert_job_refused(&job, field, &words).await;
     }
 }

@@ -290,6 +290,41 @@ impl Server {
         self.get_json(&path).await[0].clone()
     }
 
+    /// Submits `job` (`POST /v1/jobs`) and checks that it is refused at one field: `400`,
+    /// `X-Error-Field: field`, a body containing `words`, and no job stored under its name.
+    /// Returns the body for further checks.
+    pub async fn assert_job_refused(&self, job: &Value, field: &str, words: &str) -> String {
+        let (status, body, error_field) = self.post_job(job).await;
+        assert_eq!(status, 400, "{job}: {body}");
+        assert_eq!(error_field.as_deref(), Some(field), "{body}");
+        assert!(body.contains(words), "{body}");
+        let name = job["name"].as_str().unwrap_or_default();
+        let (status, _) = self.get(&format!("/v1/jobs/{name}")).await;
+        assert_eq!(status, 404, "a refused job was stored");
+        body
+    }
+
+    async fn post_job(&self, job: &Value) -> (u16, String, Option<String>) {
+        let response = self
+            .client
+            .post(self.url("/v1/jobs"))
+            .header("content-type", "application/json")
+            .body(job.to_string())
+            .send()
+            .await
+            .unwrap();
+        let error_field = response
+            .headers()
+            .get("x-error-field")
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
+        (
+            response.status().as_u16(),
+            response.text().await.unwrap(),
+            error_field,
+        )
+    }
+
     /// Polls `condition` every 100 ms until it holds, or fails the test with `what`.
     pub async fn wait_until<F, Fut>(&self, what: &str, limit: Duration, mut condition: F)
     where
