@@ -63,8 +63,16 @@ impl TokenCache {
         Ok(token.value)
     }
 
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<CredentialSource, CachedToken>> {
+        // Every entry is whole when inserted, so a panic elsewhere while the lock was held
+        // leaves nothing half-written: keep using the cache rather than failing every run.
+        self.tokens
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     fn cached(&self, source: &CredentialSource) -> Option<String> {
-        let tokens = self.tokens.lock().expect("no panic while the lock is held");
+        let tokens = self.lock();
         tokens
             .get(source)
             .filter(|cached| Instant::now() < cached.renew_at)
@@ -74,7 +82,7 @@ impl TokenCache {
     fn keep(&self, source: CredentialSource, token: &AccessToken) {
         let margin = RENEW_BEFORE_EXPIRY.min(token.lifetime / 2);
         let renew_at = Instant::now() + token.lifetime - margin;
-        let mut tokens = self.tokens.lock().expect("no panic while the lock is held");
+        let mut tokens = self.lock();
         if tokens.len() >= MAX_CACHED_TOKENS && !tokens.contains_key(&source) {
             tokens.clear();
         }
