@@ -10,6 +10,7 @@
 
 mod byte_tail;
 mod error;
+mod error_chain;
 mod executor;
 mod gobool;
 #[cfg(feature = "grpc")]

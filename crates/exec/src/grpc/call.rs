@@ -11,6 +11,7 @@ use super::codec::DynamicCodec;
 use super::config::GrpcConfig;
 use super::error::GrpcCallError;
 use super::reflection::resolve_method;
+use crate::error_chain::error_chain;
 
 /// What the server answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,60 +105,4 @@ fn encode_body(
         DynamicMessage::deserialize(request_type.clone(), &mut deserializer).map_err(body_error)?;
     deserializer.end().map_err(body_error)?;
     Ok(message)
-}
-
-/// Joins an error with its sources: tonic's top-level texts ("transport error") say little.
-/// A cause that repeats the text before it (hyper wraps its own errors) is written once.
-fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut previous = text.clone();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if cause_text != previous {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        previous = cause_text;
-        source = cause.source();
-    }
-    text
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[derive(Debug)]
-    struct Layer(&'static str, Option<Box<Layer>>);
-
-    impl std::fmt::Display for Layer {
-        fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            formatter.write_str(self.0)
-        }
-    }
-
-    impl std::error::Error for Layer {
-        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-            self.1.as_deref().map(|inner| inner as _)
-        }
-    }
-
-    #[test]
-    fn error_chain_joins_causes_and_skips_repeats() {
-        let error = Layer(
-            "transport error",
-            Some(Box::new(Layer(
-                "tcp connect error",
-                Some(Box::new(Layer(
-                    "tcp connect error",
-                    Some(Box::new(Layer("Connection refused", None))),
-                ))),
-            ))),
-        );
-        assert_eq!(
-            error_chain(&error),
-            "transport error: tcp connect error: Connection refused"
-        );
-    }
 }

@@ -8,6 +8,7 @@ use reqwest::{Certificate, Client, Identity};
 
 use super::config::TlsSettings;
 use crate::error::HttpClientError;
+use crate::error_chain::error_chain;
 
 /// A client and the warnings produced while building it (files that failed to load); the
 /// warnings are repeated on every run that uses the client.
@@ -186,22 +187,6 @@ fn build_client(settings: &TlsSettings) -> Result<PreparedClient, HttpClientErro
         .build()
         .map_err(|error| HttpClientError::Build(error_chain(&error)))?;
     Ok(PreparedClient { client, warnings })
-}
-
-/// Joins an error and its sources, so TLS failures say what went wrong
-/// (`... : invalid peer certificate: UnknownIssuer`).
-pub(super) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

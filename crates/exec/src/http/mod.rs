@@ -11,8 +11,9 @@ use tokio_util::sync::CancellationToken;
 
 pub use config::{HttpConfig, TlsSettings};
 
+use crate::error_chain::error_chain;
 use crate::{ExecReport, ExecRequest, Executor, OutputSink};
-use client::{ClientCache, error_chain};
+use client::ClientCache;
 
 const CODE_MISMATCH: &str = "received response code does not match the expected code";
 const BODY_MISMATCH: &str = "received response body did not match the expected body";

@@ -3,7 +3,6 @@
 //! for `acks = -1`, Dkron's `WaitForAll`). Every step is bounded in time; the caller races the
 //! whole against cancellation, and dropping it closes every connection.
 
-use std::error::Error as StdError;
 use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 
@@ -17,6 +16,7 @@ use super::config::{KafkaConfig, SaslLogin, ScramMechanism};
 use super::error::KafkaRunError;
 use super::partition::choose_partition;
 use super::tls::client_config;
+use crate::error_chain::error_chain;
 
 /// Reaching a broker (TCP, TLS, SASL, metadata), retries included.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
@@ -116,20 +116,4 @@ async fn pick_partition(
         .unwrap_or_default();
     let key = config.key.as_deref().map(str::as_bytes);
     Ok(choose_partition(key, &partitions, unkeyed_turn).unwrap_or(0))
-}
-
-/// Joins an error with its sources: rskafka's top-level texts alone ("all retries failed")
-/// do not say what failed.
-fn error_chain(error: &(dyn StdError + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }

@@ -7,6 +7,7 @@ use tonic::transport::{ClientTlsConfig, Endpoint};
 use super::config::PubSubConfig;
 use super::error::PublishError;
 use super::proto::{PUBLISH_PATH, PublishRequest, PublishResponse, PubsubMessage};
+use crate::error_chain::{error_chain, with_causes};
 
 /// Where to publish and with which token.
 pub(super) struct Target {
@@ -89,25 +90,6 @@ fn status_message(status: &tonic::Status) -> String {
         status.message().to_owned(),
         std::error::Error::source(status),
     )
-}
-
-fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    with_causes(error.to_string(), error.source())
-}
-
-/// Appends each cause to `text`, skipping those it already says (hyper and tonic repeat
-/// "tcp connect error" at several levels).
-fn with_causes(mut text: String, first: Option<&(dyn std::error::Error + 'static)>) -> String {
-    let mut source = first;
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]
