@@ -8,6 +8,7 @@ use async_nats::{Client, ConnectOptions};
 
 use super::config::{Credentials, NatsConfig};
 use super::error::NatsDeliveryError;
+use crate::error_chain::error_chain;
 
 /// How long one server of the list may take to accept the TCP connection and finish the
 /// handshake (INFO, TLS, CONNECT, PONG). nats.go's default is 2 s; a little more leaves
@@ -72,21 +73,6 @@ async fn publish_and_flush(client: &Client, config: &NatsConfig) -> Result<(), N
         .flush()
         .await
         .map_err(|error| failed(error_chain(&error)))
-}
-
-/// Returns the error and its sources, joined with `: `.
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 /// Hides URL passwords and, in case the client ever echoes one, the configured secrets.

@@ -15,7 +15,7 @@ pub use error::{NatsConfigError, NatsDeliveryError};
 
 use crate::executor::unless_cancelled;
 use crate::{ExecReport, ExecRequest, Executor, OutputSink};
-use config::{Credentials, NatsConfig};
+use config::NatsConfig;
 
 /// Dkron's output line for a delivered message.
 const SENT: &str = "Result: Message successfully sent";
@@ -46,7 +46,7 @@ impl NatsExecutor {
             Err(error) => return ExecReport::failed(error.to_string()),
         };
         if config.debug {
-            let shown = config_for_log(&request.config, &config.credentials);
+            let shown = dkron_model::secrets::redact_config(&request.config);
             tracing::info!(config = ?shown, "nats job config");
             tracing::info!(
                 subject = %config.subject,
@@ -68,21 +68,6 @@ impl NatsExecutor {
             }
         }
     }
-}
-
-/// Returns the config with its secrets hidden: the keys and URL passwords the model knows,
-/// and a token written alone as URL user info (`nats://token@host`), which it does not.
-fn config_for_log(
-    config: &BTreeMap<String, String>,
-    credentials: &Credentials,
-) -> BTreeMap<String, String> {
-    let mut shown = dkron_model::secrets::redact_config(config);
-    if let Credentials::Token(token) = credentials {
-        for value in shown.values_mut() {
-            *value = value.replace(token.as_str(), dkron_model::secrets::REDACTED);
-        }
-    }
-    shown
 }
 
 fn cancelled() -> ExecReport {
@@ -112,17 +97,18 @@ mod tests {
 
     #[test]
     fn the_logged_config_hides_passwords_and_url_tokens() {
-        let config = BTreeMap::from([
-            ("url".to_string(), "nats://t0ken-xyz@h:4222".to_string()),
-            ("password".to_string(), "hunter2".to_string()),
-            ("subject".to_string(), "s".to_string()),
-        ]);
-        let parsed = NatsConfig::from_map(&config).unwrap();
-        let shown = format!("{:?}", config_for_log(&config, &parsed.credentials));
-        assert!(
-            !shown.contains("t0ken-xyz") && !shown.contains("hunter2"),
-            "{shown}"
-        );
-        assert!(shown.contains("\"subject\": \"s\""), "{shown}");
+        for url in ["nats://t0ken-xyz@h:4222", "t0ken-xyz@h:4222"] {
+            let config = BTreeMap::from([
+                ("url".to_string(), url.to_string()),
+                ("password".to_string(), "hunter2".to_string()),
+                ("subject".to_string(), "s".to_string()),
+            ]);
+            let shown = format!("{:?}", dkron_model::secrets::redact_config(&config));
+            assert!(
+                !shown.contains("t0ken-xyz") && !shown.contains("hunter2"),
+                "{shown}"
+            );
+            assert!(shown.contains("\"subject\": \"s\""), "{shown}");
+        }
     }
 }

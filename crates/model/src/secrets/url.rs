@@ -97,22 +97,29 @@ fn origin_of(url: &str) -> String {
 }
 
 /// Returns where the authority (`user:password@host:port`) of `url` starts and ends.
+/// A value without a scheme counts as an authority only when it has user info
+/// (`user:password@host:4222`, which NATS accepts as a server entry).
 fn authority_span(url: &str) -> Option<(usize, usize)> {
-    let start = url.find("://")? + 3;
+    let start = match url.find("://") {
+        Some(separator) => separator + 3,
+        None if url.contains('@') => 0,
+        None => return None,
+    };
     let end = url[start..]
         .find(['/', '?', '#'])
         .map_or(url.len(), |offset| start + offset);
     Some((start, end))
 }
 
-/// Cuts `url` into shown text and secrets.
-/// NATS reads user info without a password (`nats://s3cr3t@host`) as an authentication
-/// token, so for its schemes the whole user info is a secret; elsewhere it is a user name.
+/// NATS reads user info without a password (`nats://s3cr3t@host`, or a bare `s3cr3t@host`
+/// server entry) as an authentication token, so for its schemes and for values without a
+/// scheme the whole user info is a secret; elsewhere it is a user name.
 fn user_info_is_a_token(url: &str) -> bool {
     let scheme = url.split_once("://").map_or("", |(scheme, _)| scheme);
-    ["nats", "tls"].contains(&scheme.to_ascii_lowercase().as_str())
+    ["nats", "tls", ""].contains(&scheme.to_ascii_lowercase().as_str())
 }
 
+/// Cuts `url` into shown text and secrets.
 fn pieces(url: &str) -> Vec<Piece<'_>> {
     let mut pieces = Vec::new();
     let mut cursor = 0;
@@ -193,6 +200,15 @@ mod tests {
         assert_eq!(restore_urls(&shown, stored).unwrap(), stored);
         // Other schemes read user info alone as a user name, which stays visible.
         assert_eq!(redact_urls("amqp://guest@h/"), "amqp://guest@h/");
+    }
+
+    #[test]
+    fn bare_server_entries_with_user_info_are_hidden_too() {
+        let stored = "app:pa55@h1:4222,s3cr3t-token@h2:4222,h3:4222";
+        let shown = redact_urls(stored);
+        assert_eq!(shown, "app:<redacted>@h1:4222,<redacted>@h2:4222,h3:4222");
+        assert_eq!(restore_urls(&shown, stored).unwrap(), stored);
+        assert_eq!(redact_urls("plain text"), "plain text");
     }
 
     #[test]
