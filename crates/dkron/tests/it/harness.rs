@@ -290,6 +290,17 @@ impl Server {
         self.get_json(&path).await[0].clone()
     }
 
+    /// Waits (up to 20 s) until `/v1/busy` lists a running execution, and returns its id.
+    pub async fn first_busy_execution_id(&self) -> String {
+        self.wait_until("the run has started", Duration::from_secs(20), || async {
+            let busy = self.get_json("/v1/busy").await;
+            !busy.as_array().unwrap().is_empty()
+        })
+        .await;
+        let busy = self.get_json("/v1/busy").await;
+        busy[0]["id"].as_str().unwrap().to_owned()
+    }
+
     /// Submits `job` (`POST /v1/jobs`) and checks that it is refused at one field: `400`,
     /// `X-Error-Field: field`, a body containing `words`, and no job stored under its name.
     /// Returns the body for further checks.

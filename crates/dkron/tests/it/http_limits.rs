@@ -177,14 +177,7 @@ async fn a_quiet_live_output_stream_outlives_the_idle_deadline() {
     assert_eq!(status, 201, "{body}");
     let (status, body) = server.send("POST", "/v1/jobs/quiet/run", "").await;
     assert_eq!(status, 202, "{body}");
-    server
-        .wait_until("the run has started", Duration::from_secs(20), || async {
-            let busy = server.get_json("/v1/busy").await;
-            !busy.as_array().unwrap().is_empty()
-        })
-        .await;
-    let busy = server.get_json("/v1/busy").await;
-    let id = busy[0]["id"].as_str().unwrap().to_owned();
+    let id = server.first_busy_execution_id().await;
 
     tracing::info!("phase: the stream stays open through four quiet seconds");
     let url = server.url(&format!("/v1/jobs/quiet/executions/{id}/stream"));

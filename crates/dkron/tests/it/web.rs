@@ -75,14 +75,7 @@ async fn streams_a_running_shell_jobs_output_live() {
     let (status, body) = server.send("POST", "/v1/jobs/slow/run", "").await;
     assert_eq!(status, 202, "{body}");
 
-    server
-        .wait_until("the run has started", Duration::from_secs(20), || async {
-            let busy = server.get_json("/v1/busy").await;
-            !busy.as_array().unwrap().is_empty()
-        })
-        .await;
-    let busy = server.get_json("/v1/busy").await;
-    let running_id = busy[0]["id"].as_str().unwrap().to_owned();
+    let running_id = server.first_busy_execution_id().await;
 
     let url = server.url(&format!("/v1/jobs/slow/executions/{running_id}/stream"));
     let response = reqwest::get(&url).await.unwrap();
