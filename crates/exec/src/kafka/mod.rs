@@ -17,6 +17,8 @@ use tokio_util::sync::CancellationToken;
 
 pub use error::{KafkaConfigError, KafkaRunError};
 
+use dkron_model::secrets::hide_secrets_in;
+
 use crate::executor::unless_cancelled;
 use crate::{ExecReport, ExecRequest, Executor, OutputSink};
 use config::KafkaConfig;
@@ -76,20 +78,9 @@ impl KafkaExecutor {
                 output.write_line(PRODUCED);
                 ExecReport::success(None)
             }
-            Err(error) => ExecReport::failed(scrub(&error.to_string(), &config)),
+            Err(error) => ExecReport::failed(hide_secrets_in(&error.to_string(), &request.config)),
         }
     }
-}
-
-/// Hides the SASL credentials and URL passwords should a broker or library echo them back.
-fn scrub(text: &str, config: &KafkaConfig) -> String {
-    let mut text = dkron_model::secrets::redact_urls_in(text);
-    if let Some(login) = &config.sasl {
-        for secret in [&login.password, &login.username] {
-            text = text.replace(secret.as_str(), "<hidden>");
-        }
-    }
-    text
 }
 
 impl Default for KafkaExecutor {
@@ -118,23 +109,6 @@ impl Executor for KafkaExecutor {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn scrub_hides_the_credentials() {
-        let map = [
-            ("brokerAddress", "127.0.0.1:9092"),
-            ("topic", "t"),
-            ("saslUsername", "api-key-1"),
-            ("saslPassword", "hunter2"),
-            ("saslMechanism", "sha512"),
-        ]
-        .iter()
-        .map(|(key, value)| (key.to_string(), value.to_string()))
-        .collect();
-        let config = KafkaConfig::from_map(&map).unwrap();
-        let shown = scrub("login as api-key-1 with hunter2 failed", &config);
-        assert_eq!(shown, "login as <hidden> with <hidden> failed");
-    }
 
     #[test]
     fn check_config_names_the_key_at_fault() {

@@ -57,14 +57,12 @@ async fn connect(config: &NatsConfig) -> Result<Client, NatsDeliveryError> {
         .connect(config.servers.clone())
         .await
         .map_err(|error| NatsDeliveryError::Connect {
-            detail: hidden_secrets(&error_chain(&error), config),
+            detail: error_chain(&error),
         })
 }
 
 async fn publish_and_flush(client: &Client, config: &NatsConfig) -> Result<(), NatsDeliveryError> {
-    let failed = |detail: String| NatsDeliveryError::Publish {
-        detail: hidden_secrets(&detail, config),
-    };
+    let failed = |detail: String| NatsDeliveryError::Publish { detail };
     client
         .publish(config.subject.clone(), config.message.clone().into())
         .await
@@ -73,37 +71,4 @@ async fn publish_and_flush(client: &Client, config: &NatsConfig) -> Result<(), N
         .flush()
         .await
         .map_err(|error| failed(error_chain(&error)))
-}
-
-/// Hides URL passwords and, in case the client ever echoes one, the configured secrets.
-fn hidden_secrets(text: &str, config: &NatsConfig) -> String {
-    let mut shown = dkron_model::secrets::redact_urls_in(text);
-    let secret = match &config.credentials {
-        Credentials::UserPassword { password, .. } => password.as_str(),
-        Credentials::Token(token) => token.as_str(),
-        Credentials::None => "",
-    };
-    if !secret.is_empty() {
-        shown = shown.replace(secret, dkron_model::secrets::REDACTED);
-    }
-    shown
-}
-
-#[cfg(test)]
-mod tests {
-    use std::collections::BTreeMap;
-
-    use super::*;
-
-    #[test]
-    fn error_details_lose_urls_passwords_and_the_configured_secret() {
-        let config = BTreeMap::from([
-            ("url".to_string(), "nats://h".to_string()),
-            ("subject".to_string(), "s".to_string()),
-            ("password".to_string(), "hunter2".to_string()),
-        ]);
-        let config = NatsConfig::from_map(&config).unwrap();
-        let shown = hidden_secrets("bad hunter2 at nats://u:pw123@h:4222", &config);
-        assert_eq!(shown, "bad <redacted> at nats://u:<redacted>@h:4222");
-    }
 }

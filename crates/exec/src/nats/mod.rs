@@ -63,8 +63,11 @@ impl NatsExecutor {
                 ExecReport::success(None)
             }
             Err(error) => {
-                tracing::debug!(error = %error, "nats message not delivered");
-                ExecReport::failed(error.to_string())
+                // Hidden before the line is logged or stored: a server may echo credentials.
+                let line =
+                    dkron_model::secrets::hide_secrets_in(&error.to_string(), &request.config);
+                tracing::debug!(error = %line, "nats message not delivered");
+                ExecReport::failed(line)
             }
         }
     }

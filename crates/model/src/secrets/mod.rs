@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 
 use crate::Job;
 pub use placeholder::REDACTED;
-use shape::{redact_value, restore_value, shape_of_key};
+use shape::{SecretShape, redact_value, restore_value, shape_of_key};
 
 /// A submitted job holds the placeholder for a secret the stored job does not have, so there
 /// is nothing to keep in its place.
@@ -67,6 +67,25 @@ pub fn redact_config(config: &BTreeMap<String, String>) -> BTreeMap<String, Stri
 /// [`REDACTED`], for error and log lines that name the server a run talked to.
 pub fn redact_urls_in(text: &str) -> String {
     url::redact_urls(text)
+}
+
+/// Returns `text` (an error line, a log message) with every secret of `config` that it
+/// contains replaced by [`REDACTED`]: URL passwords wherever they appear, and the values of
+/// secret keys (`password`, `saslUsername`, a token in a URL's user info …) should a client
+/// library or a server echo them back.
+pub fn hide_secrets_in(text: &str, config: &BTreeMap<String, String>) -> String {
+    let mut shown = url::redact_urls(text);
+    for (key, value) in config {
+        let secrets = match shape_of_key(key) {
+            Some(SecretShape::Whole) => vec![value.as_str()],
+            Some(SecretShape::UrlCredentials) => url::url_secrets(value),
+            _ => Vec::new(),
+        };
+        for secret in secrets.into_iter().filter(|secret| !secret.is_empty()) {
+            shown = shown.replace(secret, REDACTED);
+        }
+    }
+    shown
 }
 
 /// Returns true when some secret field of `job` holds the placeholder.
@@ -138,6 +157,23 @@ fn restore_map(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn configured_secrets_echoed_in_a_text_are_hidden() {
+        let config = BTreeMap::from([
+            ("url".to_owned(), "nats://t0ken-42@h:4222".to_owned()),
+            ("saslUsername".to_owned(), "api-key-1".to_owned()),
+            ("saslPassword".to_owned(), "hunter2".to_owned()),
+            ("topic".to_owned(), "jobs".to_owned()),
+        ]);
+        assert_eq!(
+            hide_secrets_in(
+                "login as api-key-1 with hunter2 (t0ken-42) at amqp://u:pw@h/ for jobs",
+                &config
+            ),
+            "login as <redacted> with <redacted> (<redacted>) at amqp://u:<redacted>@h/ for jobs"
+        );
+    }
 
     #[test]
     fn urls_in_error_text_lose_their_passwords_only() {

@@ -35,6 +35,19 @@ fn redact_url(url: &str) -> String {
         .collect()
 }
 
+/// Returns the secret parts (passwords, tokens, credential parameters) of every
+/// comma-separated URL in `value`, non-empty ones only.
+pub(super) fn url_secrets(value: &str) -> Vec<&str> {
+    value
+        .split(',')
+        .flat_map(pieces)
+        .filter_map(|piece| match piece {
+            Piece::Secret { value, .. } if !value.is_empty() => Some(value),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Puts the stored secrets back into every submitted URL that holds placeholders.
 pub(super) fn restore_urls(submitted: &str, stored: &str) -> Result<String, NoStoredValue> {
     let stored_urls: Vec<&str> = stored.split(',').collect();
@@ -97,12 +110,15 @@ fn origin_of(url: &str) -> String {
 }
 
 /// Returns where the authority (`user:password@host:port`) of `url` starts and ends.
-/// A value without a scheme counts as an authority only when it has user info
-/// (`user:password@host:4222`, which NATS accepts as a server entry).
+/// A value without a scheme counts as an authority only when it is one word with user info
+/// (`user:password@host:4222`, which NATS accepts as a server entry); a sentence with an `@`
+/// in it (an error line) is not one.
 fn authority_span(url: &str) -> Option<(usize, usize)> {
     let start = match url.find("://") {
         Some(separator) => separator + 3,
-        None if url.contains('@') => 0,
+        None if url.contains('@') && !url.trim().contains(char::is_whitespace) => {
+            url.len() - url.trim_start().len()
+        }
         None => return None,
     };
     let end = url[start..]
@@ -204,11 +220,13 @@ mod tests {
 
     #[test]
     fn bare_server_entries_with_user_info_are_hidden_too() {
-        let stored = "app:pa55@h1:4222,s3cr3t-token@h2:4222,h3:4222";
+        let stored = "app:pa55@h1:4222, s3cr3t-token@h2:4222,h3:4222";
         let shown = redact_urls(stored);
-        assert_eq!(shown, "app:<redacted>@h1:4222,<redacted>@h2:4222,h3:4222");
+        assert_eq!(shown, "app:<redacted>@h1:4222, <redacted>@h2:4222,h3:4222");
         assert_eq!(restore_urls(&shown, stored).unwrap(), stored);
         assert_eq!(redact_urls("plain text"), "plain text");
+        let sentence = "login as alice@example.test failed";
+        assert_eq!(redact_urls(sentence), sentence);
     }
 
     #[test]
