@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use dkron_model::ConfigFault;
+use dkron_model::secrets::hide_secrets_in;
 use futures::FutureExt;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
@@ -159,13 +160,18 @@ impl Registry {
         };
         tracing::debug!("execution started");
         let guarded_run = AssertUnwindSafe(executor.run(&request, &mut sink, &cancel));
-        let report = match guarded_run.catch_unwind().await {
+        let mut report = match guarded_run.catch_unwind().await {
             Ok(report) => report,
             Err(_) => {
                 tracing::error!("executor panicked");
                 ExecReport::failed(format!("executor {:?} panicked", request.executor))
             }
         };
+        // One place for every executor: a client library or a server may echo a password,
+        // a token or a URL with user info into the error line that gets stored and shown.
+        report.error = report
+            .error
+            .map(|line| hide_secrets_in(&line, &request.config));
         let outcome = outcome_from(report, sink);
         tracing::info!(
             success = outcome.success,

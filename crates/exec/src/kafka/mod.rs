@@ -17,8 +17,6 @@ use tokio_util::sync::CancellationToken;
 
 pub use error::{KafkaConfigError, KafkaRunError};
 
-use dkron_model::secrets::hide_secrets_in;
-
 use crate::executor::unless_cancelled;
 use crate::{ExecReport, ExecRequest, Executor, OutputSink};
 use config::KafkaConfig;
@@ -78,7 +76,8 @@ impl KafkaExecutor {
                 output.write_line(PRODUCED);
                 ExecReport::success(None)
             }
-            Err(error) => ExecReport::failed(hide_secrets_in(&error.to_string(), &request.config)),
+            // The registry hides the configured secrets in the error line.
+            Err(error) => ExecReport::failed(error.to_string()),
         }
     }
 }

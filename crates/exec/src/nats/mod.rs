@@ -62,13 +62,8 @@ impl NatsExecutor {
                 output.write_line(SENT);
                 ExecReport::success(None)
             }
-            Err(error) => {
-                // Hidden before the line is logged or stored: a server may echo credentials.
-                let line =
-                    dkron_model::secrets::hide_secrets_in(&error.to_string(), &request.config);
-                tracing::debug!(error = %line, "nats message not delivered");
-                ExecReport::failed(line)
-            }
+            // The registry hides the configured secrets in the error line.
+            Err(error) => ExecReport::failed(error.to_string()),
         }
     }
 }

@@ -67,3 +67,45 @@ async fn a_panicking_executor_still_yields_one_failed_outcome() {
         "executor \"broken\" panicked\nabout to fail\n"
     );
 }
+
+/// Fails with an error line that echoes its configuration, as a careless client library might.
+struct Echoing;
+
+impl Executor for Echoing {
+    fn run<'run>(
+        &'run self,
+        request: &'run ExecRequest,
+        _output: &'run mut OutputSink,
+        _cancel: &'run CancellationToken,
+    ) -> BoxFuture<'run, ExecReport> {
+        let line = format!(
+            "login as {} with {} at {} failed",
+            request.config["saslUsername"], request.config["password"], request.config["url"]
+        );
+        async move { ExecReport::failed(line) }.boxed()
+    }
+}
+
+#[tokio::test]
+async fn an_error_line_never_stores_a_configured_secret() {
+    let mut registry = Registry::empty();
+    registry.register("echoing", Arc::new(Echoing));
+    let config = [
+        ("saslUsername", "api-key-77"),
+        ("password", "hunter2"),
+        ("url", "amqp://app:s3cret@127.0.0.1:5672/"),
+    ];
+    let outcome = registry
+        .run(
+            request("echoing", &config),
+            &ExecLimits::default(),
+            None,
+            CancellationToken::new(),
+        )
+        .await;
+    assert!(!outcome.success);
+    assert_eq!(
+        outcome.output,
+        "login as <redacted> with <redacted> at amqp://app:<redacted>@127.0.0.1:5672/ failed\n"
+    );
+}

@@ -72,7 +72,8 @@ pub fn redact_urls_in(text: &str) -> String {
 /// Returns `text` (an error line, a log message) with every secret of `config` that it
 /// contains replaced by [`REDACTED`]: URL passwords wherever they appear, and the values of
 /// secret keys (`password`, `saslUsername`, a token in a URL's user info …) should a client
-/// library or a server echo them back.
+/// library or a server echo them back. A value is replaced where it stands as a word of its
+/// own, so a short secret (`u`) does not eat the letters of other words (`must`).
 pub fn hide_secrets_in(text: &str, config: &BTreeMap<String, String>) -> String {
     let mut shown = url::redact_urls(text);
     for (key, value) in config {
@@ -82,9 +83,30 @@ pub fn hide_secrets_in(text: &str, config: &BTreeMap<String, String>) -> String 
             _ => Vec::new(),
         };
         for secret in secrets.into_iter().filter(|secret| !secret.is_empty()) {
-            shown = shown.replace(secret, REDACTED);
+            shown = replace_standalone(&shown, secret);
         }
     }
+    shown
+}
+
+/// Replaces each occurrence of `secret` in `text` that no letter or digit touches.
+fn replace_standalone(text: &str, secret: &str) -> String {
+    let touches = |character: Option<char>| character.is_some_and(char::is_alphanumeric);
+    let mut shown = String::with_capacity(text.len());
+    let mut copied = 0;
+    for (start, _) in text.match_indices(secret) {
+        let end = start + secret.len();
+        if start < copied
+            || touches(text[..start].chars().next_back())
+            || touches(text[end..].chars().next())
+        {
+            continue;
+        }
+        shown.push_str(&text[copied..start]);
+        shown.push_str(REDACTED);
+        copied = end;
+    }
+    shown.push_str(&text[copied..]);
     shown
 }
 
@@ -172,6 +194,11 @@ mod tests {
                 &config
             ),
             "login as <redacted> with <redacted> (<redacted>) at amqp://u:<redacted>@h/ for jobs"
+        );
+        let short = BTreeMap::from([("saslUsername".to_owned(), "u".to_owned())]);
+        assert_eq!(
+            hide_secrets_in("user u: mechanism must be sha256", &short),
+            "user <redacted>: mechanism must be sha256"
         );
     }
 
