@@ -81,3 +81,33 @@ pub trait Executor: Send + Sync {
         Ok(())
     }
 }
+
+/// How work run with [`run_bounded`] ended.
+pub(crate) enum Ended<T> {
+    /// It finished with this value.
+    Done(T),
+    /// Its time limit passed first.
+    TimedOut(std::time::Duration),
+    /// The run was cancelled first (or before it started).
+    Cancelled,
+}
+
+/// Runs `work` within `timeout` (none: no limit) unless `cancel` fires first; the executors
+/// with a `timeout` key (http, grpc) bound their whole exchange this way.
+pub(crate) async fn run_bounded<T>(
+    cancel: &CancellationToken,
+    timeout: Option<std::time::Duration>,
+    work: impl std::future::Future<Output = T>,
+) -> Ended<T> {
+    let timed = async {
+        match timeout {
+            Some(limit) => tokio::time::timeout(limit, work)
+                .await
+                .map_or(Ended::TimedOut(limit), Ended::Done),
+            None => Ended::Done(work.await),
+        }
+    };
+    unless_cancelled(cancel, timed)
+        .await
+        .unwrap_or(Ended::Cancelled)
+}

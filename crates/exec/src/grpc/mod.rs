@@ -20,7 +20,7 @@ use tokio_util::sync::CancellationToken;
 pub use config::{GrpcConfig, GrpcHeader, GrpcTarget};
 pub use error::{GrpcCallError, GrpcConfigError};
 
-use crate::executor::unless_cancelled;
+use crate::executor::{Ended, run_bounded};
 use crate::{ExecReport, ExecRequest, Executor, OutputSink};
 use call::Answer;
 use codes::{code_mismatch, go_code_name};
@@ -66,18 +66,12 @@ async fn run_call(
             Err(error) => Err(Interrupted::Failed(error)),
         }
     };
-    let timed_exchange = async {
-        match config.timeout {
-            Some(timeout) => tokio::time::timeout(timeout, exchange)
-                .await
-                .unwrap_or(Err(Interrupted::TimedOut(timeout))),
-            None => exchange.await,
-        }
-    };
     // A run cancelled before it started sends nothing.
-    let result = unless_cancelled(cancel, timed_exchange)
-        .await
-        .unwrap_or(Err(Interrupted::Cancelled));
+    let result = match run_bounded(cancel, config.timeout, exchange).await {
+        Ended::Done(result) => result,
+        Ended::TimedOut(limit) => Err(Interrupted::TimedOut(limit)),
+        Ended::Cancelled => Err(Interrupted::Cancelled),
+    };
     report_result(result, &config, output)
 }
 

@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 pub use config::{HttpConfig, TlsSettings};
 
 use crate::error_chain::error_chain;
+use crate::executor::{Ended, run_bounded};
 use crate::{ExecReport, ExecRequest, Executor, OutputSink};
 use client::ClientCache;
 
@@ -58,17 +59,10 @@ impl HttpExecutor {
         // The body is matched against its own capped tail, so warning lines cannot match.
         let mut body_tail = OutputSink::new(output.cap(), None);
         let exchange = send_and_read(&prepared.client, &config, output, &mut body_tail);
-        let timed_exchange = async {
-            match config.timeout {
-                Some(timeout) => tokio::time::timeout(timeout, exchange)
-                    .await
-                    .unwrap_or(Err(Interrupted::TimedOut(timeout))),
-                None => exchange.await,
-            }
-        };
-        let result = tokio::select! {
-            result = timed_exchange => result,
-            () = cancel.cancelled() => Err(Interrupted::Cancelled),
+        let result = match run_bounded(cancel, config.timeout, exchange).await {
+            Ended::Done(result) => result,
+            Ended::TimedOut(limit) => Err(Interrupted::TimedOut(limit)),
+            Ended::Cancelled => Err(Interrupted::Cancelled),
         };
         match result {
             Ok(status) if !config.accepts_status(status) => ExecReport::failed(CODE_MISMATCH),
