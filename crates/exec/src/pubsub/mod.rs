@@ -20,7 +20,7 @@ pub use config::PubSubConfig;
 pub use environment::PubSubEnvironment;
 pub use error::{CredentialError, PubSubConfigError, PublishError};
 
-use crate::executor::unless_cancelled;
+use crate::executor::{Ended, run_bounded};
 use crate::{ExecReport, ExecRequest, Executor, OutputSink};
 use credentials::TokenCache;
 use publish::Target;
@@ -65,24 +65,19 @@ impl PubSubExecutor {
             .fixed_environment
             .clone()
             .unwrap_or_else(PubSubEnvironment::from_process);
-        let timed_publish = tokio::time::timeout(
-            PUBLISH_TIMEOUT,
-            self.authorize_and_publish(&config, &environment),
-        );
-        let Some(result) = unless_cancelled(cancel, timed_publish).await else {
-            return ExecReport::killed("gcppubsub: publish cancelled");
-        };
-        match result {
-            Ok(Ok(message_id)) => {
+        let publish = self.authorize_and_publish(&config, &environment);
+        match run_bounded(cancel, Some(PUBLISH_TIMEOUT), publish).await {
+            Ended::Done(Ok(message_id)) => {
                 output.write_line(&message_id);
                 ExecReport::success(None)
             }
-            Ok(Err(error)) => ExecReport::failed(error.to_string()),
-            Err(_elapsed) => ExecReport::killed(format!(
+            Ended::Done(Err(error)) => ExecReport::failed(error.to_string()),
+            Ended::TimedOut(limit) => ExecReport::killed(format!(
                 "gcppubsub: publish to {} timed out after {}s",
                 config.topic_path,
-                PUBLISH_TIMEOUT.as_secs()
+                limit.as_secs()
             )),
+            Ended::Cancelled => ExecReport::killed("gcppubsub: publish cancelled"),
         }
     }
 
