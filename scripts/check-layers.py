@@ -13,7 +13,7 @@ import sys
 LIBRARIES = {
     "dkron-model", "dkron-lifecycle", "dkron-store", "dkron-cluster", "dkron-exec",
     "dkron-worker", "dkron-scheduler", "dkron-api", "dkron-membership", "dkron-config",
-    "dkron-notify", "dkron-ui", "dkron-agent", "dkron-tls", "dkron-acl",
+    "dkron-notify", "dkron-ui", "dkron-agent", "dkron-tls", "dkron-acl", "dkron-plugin",
 }
 
 ALLOWED = {
@@ -29,6 +29,8 @@ ALLOWED = {
     "dkron-exec": {"dkron-model"},
     # the node side of a run; what it needs from the cluster is its own trait (RunRecords)
     "dkron-worker": {"dkron-model", "dkron-exec", "dkron-lifecycle"},
+    # the host of Dkron's go-plugin binaries: its executors are dkron-exec executors
+    "dkron-plugin": {"dkron-model", "dkron-exec"},
     "dkron-scheduler": {"dkron-model"},
     "dkron-api": {"dkron-model", "dkron-acl"},
     "dkron-membership": {"dkron-model"},
