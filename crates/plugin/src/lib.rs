@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 mod discovery;
+mod grpc;
 mod handshake;
 mod process;
 
