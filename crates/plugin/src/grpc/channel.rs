@@ -35,7 +35,8 @@ pub(super) async fn connect(address: &PluginAddress) -> Result<Channel, GrpcErro
     }
 }
 
-async fn open(address: &PluginAddress) -> Result<Channel, GrpcError> {
+/// Opens the channel alone, without the health check.
+pub(super) async fn open(address: &PluginAddress) -> Result<Channel, GrpcError> {
     let failed = |reason: String| GrpcError::Connect {
         address: address.to_string(),
         reason,
@@ -107,4 +108,38 @@ pub(super) fn error_chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn nothing_listening_is_a_connect_error_naming_the_address() {
+        let directory = tempfile::tempdir().expect("a temporary directory");
+        let missing = PluginAddress::Unix(directory.path().join("gone.sock"));
+        let started = Instant::now();
+        let error = connect(&missing).await.expect_err("no socket");
+        assert!(started.elapsed() < Duration::from_secs(2));
+        let GrpcError::Connect { address, reason } = &error else {
+            panic!("{error:?}");
+        };
+        assert_eq!(address, &missing.to_string());
+        assert!(reason.contains("No such file"), "{reason}");
+
+        // A TCP port nothing listens on (bound, then released).
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let closed = PluginAddress::Tcp(format!("127.0.0.1:{port}"));
+        let error = connect(&closed).await.expect_err("nothing listens");
+        assert!(matches!(error, GrpcError::Connect { .. }), "{error:?}");
+        assert!(
+            error.to_string().contains(&format!("tcp:127.0.0.1:{port}")),
+            "{error}"
+        );
+    }
 }

@@ -155,3 +155,90 @@ impl tower::Service<tonic::Request<StatusUpdateRequest>> for UpdateHandler {
         std::future::ready(Ok(tonic::Response::new(StatusUpdateResponse { r: 0 })))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::MetadataExt;
+
+    use tokio::sync::mpsc;
+    use tonic::codegen::http::uri::PathAndQuery;
+
+    use super::super::channel;
+    use super::*;
+    use crate::handshake::PluginAddress;
+
+    async fn client(server: &StatusServer) -> tonic::client::Grpc<tonic::transport::Channel> {
+        let address = PluginAddress::Unix(server.socket_path().to_path_buf());
+        let channel = channel::open(&address)
+            .await
+            .expect("the socket takes a connection");
+        tonic::client::Grpc::new(channel)
+    }
+
+    async fn update(
+        client: &mut tonic::client::Grpc<tonic::transport::Channel>,
+        path: &'static str,
+        output: &[u8],
+    ) -> Result<StatusUpdateResponse, tonic::Status> {
+        client.ready().await.expect("ready");
+        let codec = tonic_prost::ProstCodec::<StatusUpdateRequest, StatusUpdateResponse>::default();
+        let request = StatusUpdateRequest {
+            output: output.to_vec(),
+            error: true,
+        };
+        let path = PathAndQuery::from_static(path);
+        let response = client
+            .unary(tonic::Request::new(request), path, codec)
+            .await?;
+        Ok(response.into_inner())
+    }
+
+    #[tokio::test]
+    async fn updates_arrive_in_order_on_a_private_socket_that_goes_with_the_server() {
+        let (sender, mut updates) = mpsc::unbounded_channel();
+        let server = StatusServer::start("test", sender).expect("the server starts");
+        let socket = server.socket_path().to_path_buf();
+        let directory = socket.parent().expect("a directory").to_path_buf();
+        let mode = std::fs::metadata(&directory).expect("the directory").mode();
+        assert_eq!(mode & 0o777, 0o700);
+
+        let mut client = client(&server).await;
+        for text in [&b"one"[..], b"two"] {
+            update(&mut client, STATUS_UPDATE_PATH, text)
+                .await
+                .expect("accepted");
+        }
+        let expected = |text: &[u8]| StatusUpdate {
+            output: text.to_vec(),
+            error: true,
+        };
+        assert_eq!(updates.recv().await, Some(expected(b"one")));
+        assert_eq!(updates.recv().await, Some(expected(b"two")));
+
+        drop(server);
+        assert_eq!(directory.try_exists().ok(), Some(false));
+        let after = update(&mut client, STATUS_UPDATE_PATH, b"late").await;
+        assert!(
+            after.is_err(),
+            "the open connection was closed too: {after:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn only_update_is_served_and_within_the_size_bound() {
+        let (sender, _updates) = mpsc::unbounded_channel();
+        let server = StatusServer::start("test", sender).expect("the server starts");
+        let mut client = client(&server).await;
+        let other = update(&mut client, "/types.v1.StatusHelperService/Other", b"x").await;
+        assert_eq!(
+            other.map_err(|status| status.code()),
+            Err(tonic::Code::Unimplemented)
+        );
+        let huge = vec![b'x'; MAX_MESSAGE_BYTES + 1];
+        let refused = update(&mut client, STATUS_UPDATE_PATH, &huge).await;
+        assert_eq!(
+            refused.map_err(|status| status.code()),
+            Err(tonic::Code::OutOfRange)
+        );
+    }
+}
