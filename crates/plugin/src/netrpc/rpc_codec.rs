@@ -1,0 +1,126 @@
+//! Go's net/rpc client codec over gob (`net/rpc`'s `gobClientCodec`), without I/O: a call is
+//! a `Request{ServiceMethod, Seq}` value then the argument value; a reply is a
+//! `Response{ServiceMethod, Seq, Error}` value then the result value — or, when `Error` is
+//! set, an empty struct the server sends in its place.
+
+use bytes::{Buf, BytesMut};
+
+use super::gob::{Decoder, Encoder, GobError, GobType, GobValue, StructType, take_message};
+
+/// One reply, matched to its call by `seq`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Reply {
+    /// The call's sequence number.
+    pub(crate) seq: u64,
+    /// The method named in the reply.
+    pub(crate) method: String,
+    /// The result, or the error text the server sent.
+    pub(crate) outcome: Result<GobValue, String>,
+}
+
+/// Writes calls on one stream.
+#[derive(Debug, Default)]
+pub(crate) struct CallWriter {
+    gob: Encoder,
+}
+
+impl CallWriter {
+    /// The bytes of one call: header and argument, with any type definitions they need.
+    pub(crate) fn encode_call(
+        &mut self,
+        method: &str,
+        seq: u64,
+        args_type: &GobType,
+        args: &GobValue,
+    ) -> Result<Vec<u8>, GobError> {
+        // Encoded on a copy: if the argument fails, the stream's type table must not record
+        // a header type whose definition was never sent.
+        let mut gob = self.gob.clone();
+        let mut out = Vec::new();
+        let header = GobValue::Struct(vec![
+            (
+                "ServiceMethod".to_string(),
+                GobValue::String(method.to_string()),
+            ),
+            ("Seq".to_string(), GobValue::Uint(seq)),
+        ]);
+        gob.encode(&request_type(), &header, &mut out)?;
+        gob.encode(args_type, args, &mut out)?;
+        self.gob = gob;
+        Ok(out)
+    }
+}
+
+fn request_type() -> GobType {
+    GobType::Struct(StructType::new(
+        "Request",
+        vec![("ServiceMethod", GobType::String), ("Seq", GobType::Uint)],
+    ))
+}
+
+/// Reads replies from one stream's bytes.
+#[derive(Debug, Default)]
+pub(crate) struct ReplyReader {
+    gob: Decoder,
+    header: Option<(String, u64, String)>,
+}
+
+impl ReplyReader {
+    /// Takes whole gob messages from the front of `buffer` until a reply is complete
+    /// (`Some`) or more bytes are needed (`None`; what was taken is remembered).
+    pub(crate) fn next_reply(&mut self, buffer: &mut BytesMut) -> Result<Option<Reply>, GobError> {
+        loop {
+            let Some((message, used)) = take_message(buffer)? else {
+                return Ok(None);
+            };
+            let value = self.gob.decode_message(message);
+            buffer.advance(used);
+            let Some(value) = value? else {
+                continue;
+            };
+            match self.header.take() {
+                None => self.header = Some(read_header(&value)?),
+                Some((method, seq, error)) => {
+                    let outcome = if error.is_empty() {
+                        Ok(value)
+                    } else {
+                        Err(error)
+                    };
+                    return Ok(Some(Reply {
+                        seq,
+                        method,
+                        outcome,
+                    }));
+                }
+            }
+        }
+    }
+}
+
+fn read_header(value: &GobValue) -> Result<(String, u64, String), GobError> {
+    let text = |name: &str| match value.field(name) {
+        None => Ok(String::new()),
+        Some(GobValue::String(text)) => Ok(text.clone()),
+        Some(other) => Err(GobError::Mismatch(format!(
+            "Response.{name} is a {}",
+            other.kind()
+        ))),
+    };
+    if !matches!(value, GobValue::Struct(_)) {
+        return Err(GobError::Mismatch(format!(
+            "a {} where a Response was due",
+            value.kind()
+        )));
+    }
+    let seq = match value.field("Seq") {
+        None => 0,
+        Some(GobValue::Uint(seq)) => *seq,
+        Some(other) => {
+            return Err(GobError::Mismatch(format!(
+                "Response.Seq is a {}",
+                other.kind()
+            )));
+        }
+    };
+    Ok((text("ServiceMethod")?, seq, text("Error")?))
+}
