@@ -19,7 +19,7 @@ pub(crate) use encoder::Encoder;
 pub(crate) use framing::take_message;
 #[cfg(test)]
 pub(crate) use primitives::put_uint;
-pub(crate) use value::{FieldType, GobType, GobValue, StructType};
+pub(crate) use value::{GobType, GobValue, StructType};
 
 /// The longest gob message accepted. A processor's output is at most a few hundred kilobytes
 /// and everything else in a call is small, so 16 MiB leaves room without letting a plugin make
