@@ -7,7 +7,7 @@
 use tokio::net::{TcpStream, UnixStream};
 use tokio::sync::Mutex;
 
-use super::dkron_types::{GoExecution, ProcessorArgs, execution_type, processor_args_type};
+use super::dkron_types::{GoExecution, ProcessorArgs, processor_args_type};
 use super::error::NetRpcError;
 use super::gob::{GobType, GobValue};
 use super::relay::{RelayTargets, relay};

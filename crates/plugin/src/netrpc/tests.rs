@@ -7,9 +7,11 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, DuplexStream};
 
 use super::*;
+use crate::handshake::PluginAddress;
 use crate::process::{LaunchSettings, PluginProcess, launch};
 
 #[path = "../../tests/it/fixtures.rs"]
+#[allow(dead_code)] // the shared helper file also serves tests that install fixtures
 mod fixtures;
 
 const PROMPTLY: Duration = Duration::from_secs(20);
@@ -223,5 +225,21 @@ async fn a_large_output_crosses_several_windows_both_ways() {
     assert_eq!(
         answer.output,
         format!("PROCESSED: {}", output.to_uppercase()).into_bytes()
+    );
+}
+
+#[tokio::test]
+async fn an_address_nobody_listens_at_is_a_clear_connect_error() {
+    let directory = tempfile::tempdir().expect("temporary directory");
+    let address = PluginAddress::Unix(directory.path().join("gone.sock"));
+    let error = NetRpcPlugin::connect("gone", &address)
+        .await
+        .expect_err("nobody listens");
+    assert!(matches!(error, NetRpcError::Connect { .. }), "{error:?}");
+    assert!(
+        error
+            .to_string()
+            .starts_with("cannot connect to the processor plugin at unix:"),
+        "{error}"
     );
 }

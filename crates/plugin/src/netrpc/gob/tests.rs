@@ -140,6 +140,40 @@ fn our_bytes_decode_back_through_our_decoder() {
 }
 
 #[test]
+fn floats_slices_and_nested_types_round_trip() {
+    let inner = GobType::Struct(StructType::new("Inner", vec![("Ratio", GobType::Float)]));
+    let ty = GobType::Struct(StructType::new(
+        "Outer",
+        vec![
+            ("Items", GobType::Slice(Box::new(inner))),
+            (
+                "Counts",
+                GobType::Map(Box::new(GobType::Uint), Box::new(GobType::Int)),
+            ),
+        ],
+    ));
+    let item = |ratio: f64| GobValue::Struct(vec![("Ratio".to_string(), GobValue::Float(ratio))]);
+    let value = GobValue::Struct(vec![
+        (
+            "Items".to_string(),
+            GobValue::Slice(vec![item(0.5), item(-1e300)]),
+        ),
+        (
+            "Counts".to_string(),
+            GobValue::Map(vec![(GobValue::Uint(1), GobValue::Int(-1))]),
+        ),
+    ]);
+    let mut out = Vec::new();
+    let mut encoder = Encoder::new();
+    encoder.encode(&ty, &value, &mut out).expect("encodes");
+    encoder
+        .encode(&ty, &value, &mut out)
+        .expect("encodes again");
+    let values = decode_all(&mut Decoder::new(), &out).expect("decodes");
+    assert_eq!(values, vec![value.clone(), value]);
+}
+
+#[test]
 fn a_value_of_the_wrong_type_is_refused_without_output() {
     let mut out = Vec::new();
     let error = Encoder::new().encode(&GobType::String, &GobValue::Int(1), &mut out);

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use bytes::{Bytes, BytesMut};
 use tokio::sync::Notify;
 
-use super::frame::{FIN, FrameType, Header, encode_frame};
+use super::frame::{FrameType, Header, encode_frame};
 use super::session::SessionShared;
 use super::{MAX_SEND_FRAME, STREAM_WINDOW, YamuxError};
 
@@ -161,16 +161,5 @@ impl YamuxStream {
             self.shared.writable.notified().await;
         }
         Ok(())
-    }
-
-    /// Half-closes the stream: we send no more (FIN).
-    pub(crate) async fn close(&self) -> Result<(), YamuxError> {
-        let header = Header {
-            kind: FrameType::WindowUpdate,
-            flags: FIN,
-            stream_id: self.shared.id,
-            length: 0,
-        };
-        self.session.send(encode_frame(header, &[])).await
     }
 }
