@@ -12,7 +12,7 @@ use super::error::NetRpcError;
 use super::gob::{GobType, GobValue};
 use super::relay::{RelayTargets, relay};
 use super::rpc_connection::RpcConnection;
-use super::yamux::Session;
+use super::yamux::{Session, YamuxError};
 use crate::handshake::PluginAddress;
 
 /// The plugin key Dkron dispenses from a processor binary.
@@ -100,7 +100,10 @@ impl NetRpcPlugin {
     }
 
     /// Asks the plugin to exit (`Control.Quit`), then ends the session; the plugin's process
-    /// exits by itself.
+    /// exits by itself (the caller still watches it and kills it if it lingers, as go-plugin's
+    /// `Kill` does). The plugin may exit before its reply is written — go-plugin's server
+    /// returns from `Serve` as soon as `Quit` runs — so a connection that closes instead of
+    /// answering counts as done.
     pub(crate) async fn quit(&self) -> Result<(), NetRpcError> {
         let answered = self
             .control
@@ -109,7 +112,10 @@ impl NetRpcPlugin {
             .call("Control.Quit", &GobType::Bool, &GobValue::Bool(true))
             .await;
         self.session.close("the plugin was asked to quit");
-        answered.map(|_empty| ())
+        match answered {
+            Ok(_) | Err(NetRpcError::Connection(YamuxError::Closed(_))) => Ok(()),
+            Err(error) => Err(error),
+        }
     }
 
     /// Why the connection ended, once it has.

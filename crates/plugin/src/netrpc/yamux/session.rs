@@ -322,3 +322,235 @@ async fn write_loop<W: AsyncWrite>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::DuplexStream;
+
+    /// A session whose plugin side is `peer`, driven by hand.
+    fn session_with_peer() -> (Session, DuplexStream) {
+        let (ours, peer) = tokio::io::duplex(1024 * 1024);
+        (Session::client(ours), peer)
+    }
+
+    async fn next_frame(peer: &mut DuplexStream, buffer: &mut BytesMut) -> Frame {
+        loop {
+            if let Some((frame, used)) =
+                take_frame(buffer, STREAM_WINDOW).expect("our frames are valid")
+            {
+                buffer.advance(used);
+                return frame;
+            }
+            let read = peer.read_buf(buffer).await.expect("readable");
+            assert!(read > 0, "the session closed the connection");
+        }
+    }
+
+    async fn send(peer: &mut DuplexStream, header: Header, payload: &[u8]) {
+        peer.write_all(&encode_frame(header, payload))
+            .await
+            .expect("writable");
+    }
+
+    async fn ended(session: &Session) -> String {
+        let waited = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+            loop {
+                if let Some(reason) = session.closed_reason() {
+                    return reason;
+                }
+                session.shared.shutdown.cancelled().await;
+            }
+        });
+        waited.await.expect("the session ends")
+    }
+
+    #[tokio::test]
+    async fn streams_open_with_odd_ids_and_pings_are_answered() {
+        let (session, mut peer) = session_with_peer();
+        let mut buffer = BytesMut::new();
+        let first = session.open().await.expect("opens");
+        let second = session.open().await.expect("opens");
+        assert_eq!((first.shared.id, second.shared.id), (1, 3));
+        for id in [1, 3] {
+            let frame = next_frame(&mut peer, &mut buffer).await;
+            assert_eq!(
+                frame.header,
+                Header {
+                    kind: FrameType::WindowUpdate,
+                    flags: SYN,
+                    stream_id: id,
+                    length: 0
+                }
+            );
+        }
+        send(
+            &mut peer,
+            Header {
+                kind: FrameType::Ping,
+                flags: SYN,
+                stream_id: 0,
+                length: 42,
+            },
+            &[],
+        )
+        .await;
+        let answer = next_frame(&mut peer, &mut buffer).await;
+        assert_eq!(
+            answer.header,
+            Header {
+                kind: FrameType::Ping,
+                flags: ACK,
+                stream_id: 0,
+                length: 42
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn a_stream_the_plugin_opens_is_reset() {
+        let (_session, mut peer) = session_with_peer();
+        let mut buffer = BytesMut::new();
+        send(
+            &mut peer,
+            Header {
+                kind: FrameType::WindowUpdate,
+                flags: SYN,
+                stream_id: 2,
+                length: 0,
+            },
+            &[],
+        )
+        .await;
+        let answer = next_frame(&mut peer, &mut buffer).await;
+        assert_eq!(
+            answer.header,
+            Header {
+                kind: FrameType::WindowUpdate,
+                flags: RST,
+                stream_id: 2,
+                length: 0
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn data_is_read_and_its_window_given_back() {
+        let (session, mut peer) = session_with_peer();
+        let mut buffer = BytesMut::new();
+        let stream = session.open().await.expect("opens");
+        next_frame(&mut peer, &mut buffer).await;
+        let chunk = vec![7u8; (STREAM_WINDOW / 2) as usize];
+        send(
+            &mut peer,
+            Header {
+                kind: FrameType::Data,
+                flags: ACK,
+                stream_id: 1,
+                length: chunk.len() as u32,
+            },
+            &chunk,
+        )
+        .await;
+        let read = stream.read_exact(chunk.len()).await.expect("reads");
+        assert_eq!(read, chunk);
+        let update = next_frame(&mut peer, &mut buffer).await;
+        assert_eq!(
+            update.header,
+            Header {
+                kind: FrameType::WindowUpdate,
+                flags: 0,
+                stream_id: 1,
+                length: STREAM_WINDOW / 2
+            }
+        );
+        send(
+            &mut peer,
+            Header {
+                kind: FrameType::WindowUpdate,
+                flags: FIN,
+                stream_id: 1,
+                length: 0,
+            },
+            &[],
+        )
+        .await;
+        assert_eq!(stream.read(10).await, Ok(None));
+    }
+
+    #[tokio::test]
+    async fn overrunning_the_window_ends_the_session_with_a_go_away() {
+        let (session, mut peer) = session_with_peer();
+        let mut buffer = BytesMut::new();
+        let stream = session.open().await.expect("opens");
+        next_frame(&mut peer, &mut buffer).await;
+        let chunk = vec![1u8; STREAM_WINDOW as usize];
+        for _ in 0..2 {
+            send(
+                &mut peer,
+                Header {
+                    kind: FrameType::Data,
+                    flags: 0,
+                    stream_id: 1,
+                    length: chunk.len() as u32,
+                },
+                &chunk,
+            )
+            .await;
+        }
+        assert!(
+            ended(&session)
+                .await
+                .contains("overran stream 1's receive window")
+        );
+        let go_away = next_frame(&mut peer, &mut buffer).await;
+        assert_eq!(go_away.header.kind, FrameType::GoAway);
+        assert_eq!(go_away.header.length, GO_AWAY_PROTOCOL_ERROR);
+        // What arrived within the window is still readable; then the session's end shows.
+        assert_eq!(
+            stream.read_exact(chunk.len()).await.expect("buffered data"),
+            chunk
+        );
+        assert!(matches!(stream.read(1).await, Err(YamuxError::Closed(_))));
+    }
+
+    #[tokio::test]
+    async fn garbage_ends_the_session_and_wakes_waiting_readers() {
+        let (session, mut peer) = session_with_peer();
+        let stream = session.open().await.expect("opens");
+        let waiting = tokio::spawn(async move { stream.read(10).await });
+        peer.write_all(&[9u8; 12]).await.expect("writable");
+        assert!(ended(&session).await.contains("yamux version 9"));
+        let read = waiting.await.expect("the reader ends");
+        assert!(
+            matches!(read, Err(YamuxError::Closed(reason)) if reason.contains("yamux version 9"))
+        );
+        assert!(matches!(session.open().await, Err(YamuxError::Closed(_))));
+    }
+
+    #[tokio::test]
+    async fn a_closed_connection_ends_the_session() {
+        let (session, peer) = session_with_peer();
+        drop(peer);
+        assert_eq!(ended(&session).await, "the plugin closed the connection");
+    }
+
+    #[tokio::test]
+    async fn arbitrary_bytes_from_the_plugin_never_panic() {
+        use proptest::prelude::*;
+        use proptest::strategy::ValueTree;
+        use proptest::test_runner::TestRunner;
+        let mut runner = TestRunner::deterministic();
+        let strategy = proptest::collection::vec(any::<u8>(), 0..2048);
+        let cases = (0..128).map(|_| strategy.new_tree(&mut runner).expect("generates").current());
+        for bytes in cases {
+            let (session, mut peer) = session_with_peer();
+            let stream = session.open().await.expect("opens");
+            peer.write_all(&bytes).await.expect("writable");
+            drop(peer);
+            // Whatever came, the session ends (the connection closed) without a panic.
+            ended(&session).await;
+            while let Ok(Some(_data)) = stream.read(4096).await {}
+        }
+    }
+}
