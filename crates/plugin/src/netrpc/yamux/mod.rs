@@ -2,9 +2,11 @@
 //! many byte streams over one connection, each with its own flow-control window. Only what
 //! go-plugin needs: we open streams (odd ids); streams the plugin opens are refused.
 
+mod core;
 mod frame;
 mod session;
 mod stream;
+mod stream_state;
 
 pub(crate) use session::Session;
 pub(crate) use stream::YamuxStream;

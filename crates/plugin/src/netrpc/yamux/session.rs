@@ -6,33 +6,24 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use bytes::{Buf, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::core::SessionShared;
 use super::frame::{
     ACK, FIN, Frame, FrameType, GO_AWAY_NORMAL, GO_AWAY_PROTOCOL_ERROR, Header, RST, SYN,
     encode_frame, take_frame,
 };
-use super::stream::{StreamShared, YamuxStream};
+use super::stream::YamuxStream;
+use super::stream_state::StreamShared;
 use super::{STREAM_WINDOW, YamuxError};
 
 /// How many frames may wait for the writer; senders wait beyond that.
 const OUTGOING_FRAMES: usize = 64;
-
-/// A session's state, shared by its tasks and streams.
-#[derive(Debug)]
-pub(crate) struct SessionShared {
-    outgoing: mpsc::Sender<Vec<u8>>,
-    streams: Mutex<HashMap<u32, Arc<StreamShared>>>,
-    next_id: Mutex<u32>,
-    closed: Mutex<Option<String>>,
-    remote_go_away: AtomicBool,
-    shutdown: CancellationToken,
-}
 
 /// A client session; dropping it ends the session.
 #[derive(Debug)]
@@ -113,70 +104,6 @@ impl Drop for Session {
 }
 
 impl SessionShared {
-    fn lock_streams(&self) -> MutexGuard<'_, HashMap<u32, Arc<StreamShared>>> {
-        self.streams
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn closed_reason(&self) -> Option<String> {
-        self.closed
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone()
-    }
-
-    /// `Ok` while the session runs.
-    pub(crate) fn check_open(&self) -> Result<(), YamuxError> {
-        match self.closed_reason() {
-            Some(reason) => Err(YamuxError::Closed(reason)),
-            None => Ok(()),
-        }
-    }
-
-    /// Queues one frame for the writer.
-    pub(crate) async fn send(&self, frame: Vec<u8>) -> Result<(), YamuxError> {
-        self.check_open()?;
-        self.outgoing
-            .send(frame)
-            .await
-            .map_err(|_| self.closed_error())
-    }
-
-    /// Reserves room for one frame (cancel-safe: nothing is sent until the permit is used).
-    pub(crate) async fn reserve(&self) -> Result<mpsc::Permit<'_, Vec<u8>>, YamuxError> {
-        self.check_open()?;
-        self.outgoing
-            .reserve()
-            .await
-            .map_err(|_| self.closed_error())
-    }
-
-    fn closed_error(&self) -> YamuxError {
-        YamuxError::Closed(
-            self.closed_reason()
-                .unwrap_or_else(|| "the writer stopped".to_string()),
-        )
-    }
-
-    /// Ends the session (the first reason stays) and wakes every stream.
-    fn close(&self, reason: String) {
-        {
-            let mut closed = self
-                .closed
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            if closed.is_some() {
-                return;
-            }
-            *closed = Some(reason);
-        }
-        self.shutdown.cancel();
-        for stream in self.lock_streams().values() {
-            stream.wake_all();
-        }
-    }
-
     /// Handles one frame from the plugin; `Err` ends the session with that reason.
     async fn dispatch(&self, frame: Frame) -> Result<(), String> {
         let header = frame.header;
