@@ -174,7 +174,10 @@ mod tests {
             plugin_dirs(None, Some(Path::new("/etc/dkron/plugins/dkron"))),
             vec![PathBuf::from(DEFAULT_PLUGIN_DIR)]
         );
-        assert_eq!(plugin_dirs(None, None), vec![PathBuf::from(DEFAULT_PLUGIN_DIR)]);
+        assert_eq!(
+            plugin_dirs(None, None),
+            vec![PathBuf::from(DEFAULT_PLUGIN_DIR)]
+        );
     }
 
     #[test]

@@ -10,8 +10,11 @@
 mod discovery;
 mod grpc;
 mod handshake;
+mod netrpc;
 mod process;
 
-pub use discovery::{DEFAULT_PLUGIN_DIR, FoundPlugin, PluginKind, discover, parse_file_name, plugin_dirs};
+pub use discovery::{
+    DEFAULT_PLUGIN_DIR, FoundPlugin, PluginKind, discover, parse_file_name, plugin_dirs,
+};
 pub use handshake::{Handshake, HandshakeError, PluginAddress, WireProtocol, parse_handshake};
 pub use process::{LaunchSettings, MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE, StartError};

@@ -9,7 +9,10 @@ pub(crate) const MAX_LINE_BYTES: usize = 16 * 1024;
 
 /// Reads the next line (without its newline), keeping at most `max` bytes of it. `None` at the
 /// end of the stream or on a read error.
-pub(crate) async fn next_line<R: AsyncBufRead + Unpin>(reader: &mut R, max: usize) -> Option<String> {
+pub(crate) async fn next_line<R: AsyncBufRead + Unpin>(
+    reader: &mut R,
+    max: usize,
+) -> Option<String> {
     let mut kept: Vec<u8> = Vec::new();
     let mut cut = false;
     loop {

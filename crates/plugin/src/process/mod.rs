@@ -143,7 +143,10 @@ struct LastWords(Arc<Mutex<VecDeque<String>>>);
 
 impl LastWords {
     fn push(&self, line: &str) {
-        let mut lines = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut lines = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if lines.len() == LAST_WORDS {
             lines.pop_front();
         }
@@ -151,7 +154,10 @@ impl LastWords {
     }
 
     fn as_suffix(&self) -> String {
-        let lines = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let lines = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if lines.is_empty() {
             return String::new();
         }
@@ -181,7 +187,12 @@ pub(crate) async fn launch(
     }
     let kill = CancellationToken::new();
     let (exit_sender, exit) = watch::channel(None);
-    tokio::spawn(watch_exit(name.to_string(), child, kill.clone(), exit_sender));
+    tokio::spawn(watch_exit(
+        name.to_string(),
+        child,
+        kill.clone(),
+        exit_sender,
+    ));
     let mut process = PluginProcess {
         handshake: Handshake {
             address: crate::handshake::PluginAddress::Tcp(String::new()),

@@ -85,7 +85,10 @@ mod tests {
         );
         assert_eq!(line.level, tracing::Level::DEBUG);
         assert_eq!(line.message, "plugin address");
-        assert_eq!(line.fields, r#"{"address":"/tmp/plugin1","network":"unix"}"#);
+        assert_eq!(
+            line.fields,
+            r#"{"address":"/tmp/plugin1","network":"unix"}"#
+        );
     }
 
     #[test]

@@ -32,7 +32,11 @@ pub fn fixture_plugin(name: &str) -> PathBuf {
         panic!("{error}");
     }
     let path = repo_root().join("target/test-plugins").join(name);
-    assert!(path.is_file(), "fixture plugin {} was not built", path.display());
+    assert!(
+        path.is_file(),
+        "fixture plugin {} was not built",
+        path.display()
+    );
     path
 }
 
