@@ -5,9 +5,11 @@ use std::sync::Arc;
 
 use dkron_cluster::rpc::Channels;
 use dkron_config::AgentConfig;
+use dkron_plugin::PluginHost;
 use dkron_worker::Worker;
 use tokio_util::sync::CancellationToken;
 
+use crate::plugins::with_plugins;
 use crate::recorder::Recorder;
 use crate::startup::{
     addresses, bind_tcp, drain, end_previous_runs, join, node_tags, serve_rpc, start_gossip,
@@ -34,7 +36,11 @@ async fn kill_orphans_of_agent(node_name: &str) {
 }
 
 /// Runs an agent: gossip, the `Node` service and a worker; no API, no store.
-pub(crate) async fn run_agent(config: AgentConfig, transport: Transport) -> anyhow::Result<()> {
+pub(crate) async fn run_agent(
+    config: AgentConfig,
+    transport: Transport,
+    plugins: PluginHost,
+) -> anyhow::Result<()> {
     let addresses = addresses(&config).await?;
     let rpc = bind_tcp(addresses.rpc_bind, "the rpc port").await?;
     // Before gossip: no run has been sent to this process yet, so a process carrying this
@@ -53,10 +59,13 @@ pub(crate) async fn run_agent(config: AgentConfig, transport: Transport) -> anyh
         gossip: gossip.clone(),
         channels,
     }));
-    let worker = Arc::new(Worker::new(
-        config.node_name.clone(),
-        worker_limits(&config),
-        recorder.clone(),
+    let worker = Arc::new(with_plugins(
+        Worker::new(
+            config.node_name.clone(),
+            worker_limits(&config),
+            recorder.clone(),
+        ),
+        &plugins,
     ));
     serve_rpc(
         rpc,
@@ -72,6 +81,12 @@ pub(crate) async fn run_agent(config: AgentConfig, transport: Transport) -> anyh
     tracing::info!(node = %config.node_name, "agent ready: running jobs sent by the leader");
     wait_for_signal(shutdown.clone()).await;
     drain(&worker).await;
+    crate::shutdown::step(
+        "stop the plugins",
+        crate::shutdown::STEP_LIMIT,
+        plugins.shutdown(),
+    )
+    .await;
     crate::shutdown::write_last_records(&recorder).await;
     crate::shutdown::step(
         "leave the gossip cluster",

@@ -12,7 +12,8 @@ use dkron_cluster::LeaderView;
 use dkron_cluster::rpc::{LeaderCalls, NodeCalls, RpcError};
 use dkron_exec::Registry;
 use dkron_model::{
-    AuditEntry, ConfigFault, Execution, Job, LedgerEntry, Member, MemberStatus, StringMap,
+    AuditEntry, ConfigFault, Execution, Job, LedgerEntry, Member, MemberStatus, PluginInfo,
+    StringMap,
 };
 use dkron_store::{ApplyError, AuditRetention, Command, CommandResult, StoreError};
 use dkron_worker::{KillOrder, execution_belongs_to_node};
@@ -443,6 +444,10 @@ impl ApiBackend for ApiSeam {
 
     async fn members(&self) -> Result<Vec<Member>, BackendError> {
         Ok(crate::peer_probe::members_with_trust(&self.0))
+    }
+
+    fn plugins(&self) -> Vec<PluginInfo> {
+        self.0.plugins.status()
     }
 
     async fn leader(&self) -> Result<Option<Member>, BackendError> {

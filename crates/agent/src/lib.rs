@@ -31,6 +31,7 @@ mod open_files;
 mod peer_probe;
 mod peer_trust;
 mod pending_runs;
+mod plugins;
 mod reconcile;
 mod recorder;
 mod run;

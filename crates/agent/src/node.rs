@@ -43,6 +43,8 @@ pub struct Node {
     pub recorder: Recorder,
     /// Runs executions on this node.
     pub worker: Arc<Worker>,
+    /// The Dkron plugin binaries of this node.
+    pub plugins: dkron_plugin::PluginHost,
     /// The scheduler, while this server leads.
     pub scheduler: Mutex<Option<SchedulerHandle>>,
     /// Runs other nodes accepted from this server while it led.

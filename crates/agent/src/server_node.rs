@@ -10,6 +10,7 @@ use chrono::Utc;
 use dkron_cluster::rpc::Channels;
 use dkron_cluster::{Bootstrap, RaftNode, RaftOptions};
 use dkron_config::AgentConfig;
+use dkron_plugin::PluginHost;
 use dkron_scheduler::SchedulerConfig;
 use dkron_store::{Command, Retention};
 use dkron_tls::ConnectionCap;
@@ -24,6 +25,7 @@ use crate::identity::{self, ServerTags};
 use crate::leadership::{self, LeaderDuties};
 use crate::node::Node;
 use crate::open_files::{OpenFilesLimit, http_connection_cap};
+use crate::plugins::with_plugins;
 use crate::recorder::Recorder;
 use crate::startup::{
     Addresses, addresses, bind_tcp, drain, end_previous_runs, join_in_background, node_tags,
@@ -94,6 +96,7 @@ pub(crate) async fn run_server(
     config: AgentConfig,
     transport: Transport,
     open_files: OpenFilesLimit,
+    plugins: PluginHost,
 ) -> anyhow::Result<()> {
     // Bind first: a port conflict must stop the server before it touches anything.
     let http = bind_tcp(resolve(&config.http_addr, "0.0.0.0").await?, "http-addr").await?;
@@ -103,7 +106,7 @@ pub(crate) async fn run_server(
     tokio::spawn(crate::shutdown::watchdog(shutdown.clone()));
     let rpc_stop = CancellationToken::new();
     let tokens = (shutdown.clone(), rpc_stop.clone());
-    let node = start_server(&config, &addresses, rpc, &transport, tokens).await?;
+    let node = start_server(&config, &addresses, rpc, &transport, tokens, plugins).await?;
     let seam = Arc::new(ApiSeam(node.clone(), audit_retention(&config)));
     let mut router = dkron_api::router(seam.clone(), api_options(&config, &node.node_name));
     if config.ui {
@@ -203,6 +206,7 @@ async fn start_server(
     rpc: tokio::net::TcpListener,
     transport: &Transport,
     (shutdown, rpc_stop): (CancellationToken, CancellationToken),
+    plugins: PluginHost,
 ) -> anyhow::Result<Arc<Node>> {
     let node_name = config.node_name.clone();
     let node_id = identity::node_id(&config.data_dir, &node_name).with_context(|| {
@@ -224,10 +228,9 @@ async fn start_server(
     let tags = node_tags(config, addresses, Some(server_tags));
     let gossip = start_gossip(config, addresses, tags.clone()).await?;
     let recorder = Recorder::start(Arc::new(Writer::Server(raft.clone())));
-    let worker = Arc::new(Worker::new(
-        node_name.clone(),
-        worker_limits(config),
-        recorder.clone(),
+    let worker = Arc::new(with_plugins(
+        Worker::new(node_name.clone(), worker_limits(config), recorder.clone()),
+        &plugins,
     ));
     let node = Arc::new(Node {
         node_name: node_name.clone(),
@@ -239,6 +242,7 @@ async fn start_server(
         raft,
         recorder,
         worker: worker.clone(),
+        plugins,
         scheduler: Mutex::new(None),
         deliveries: Deliveries::with_previous_process(previous_runs),
         shutdown: shutdown.clone(),
@@ -390,6 +394,7 @@ async fn stop_server(node: &Node) {
         None => 0,
     };
     drain(&node.worker).await;
+    step("stop the plugins", STEP_LIMIT, node.plugins.shutdown()).await;
     if undispatched > 0 {
         // Every started run has its result queued by now, so what is still active here was
         // committed ahead of its nominal time and never started.

@@ -6,7 +6,9 @@
 use std::future::Future;
 
 use chrono_tz::Tz;
-use dkron_model::{AuditEntry, ConfigFault, Execution, Job, LedgerEntry, Member, StringMap};
+use dkron_model::{
+    AuditEntry, ConfigFault, Execution, Job, LedgerEntry, Member, PluginInfo, StringMap,
+};
 
 use crate::audit::AuditQuery;
 
@@ -205,6 +207,10 @@ pub trait ApiBackend: crate::acl::AclBackend + Send + Sync + 'static {
 
     /// Returns the cluster members with their status.
     fn members(&self) -> impl Future<Output = Result<Vec<Member>, BackendError>> + Send;
+
+    /// Returns this node's plugin binaries (Dkron executor and processor plugins) and where
+    /// each stands.
+    fn plugins(&self) -> Vec<PluginInfo>;
 
     /// Returns the current leader, if one is known.
     fn leader(&self) -> impl Future<Output = Result<Option<Member>, BackendError>> + Send;

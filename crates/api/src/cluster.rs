@@ -88,6 +88,17 @@ pub(crate) async fn members<B: ApiBackend>(
     Ok(with_total_count(response, views.len()))
 }
 
+/// `GET /v1/plugins`: this node's Dkron plugin binaries and where each stands (not Dkron's;
+/// Dkron only logs its plugins), with `X-Total-Count`.
+pub(crate) async fn plugins<B: ApiBackend>(
+    State(state): State<SharedState<B>>,
+    format: Format,
+) -> Result<Response, ApiError> {
+    let plugins = state.backend.plugins();
+    let response = format.json(StatusCode::OK, &plugins)?;
+    Ok(with_total_count(response, plugins.len()))
+}
+
 /// `GET /v1/leader`: the leader as a bare member; 404 with a message while none is known.
 pub(crate) async fn leader<B: ApiBackend>(
     State(state): State<SharedState<B>>,

@@ -100,6 +100,7 @@ fn cluster_routes<B: ApiBackend>(
     routes
         .add("/v1", &[M::GET], get(cluster::index::<B>))
         .add("/v1/members", &[M::GET], get(cluster::members::<B>))
+        .add("/v1/plugins", &[M::GET], get(cluster::plugins::<B>))
         .add("/v1/leader", &[M::GET], get(cluster::leader::<B>))
         .add("/v1/isleader", &[M::GET], get(cluster::is_leader::<B>))
         .add("/v1/leave", &[M::POST], post(cluster::leave::<B>))

@@ -8,7 +8,9 @@
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
-use dkron_model::{AuditEntry, Execution, Job, LedgerEntry, Member, MemberStatus, StringMap};
+use dkron_model::{
+    AuditEntry, Execution, Job, LedgerEntry, Member, MemberStatus, PluginInfo, StringMap,
+};
 
 use crate::audit::AuditQuery;
 
@@ -31,6 +33,7 @@ struct Inner {
     busy: Vec<Execution>,
     paused: bool,
     members: Vec<Member>,
+    plugins: Vec<PluginInfo>,
     leader: Option<Member>,
     is_leader: bool,
     runs: Vec<RunRequest>,
@@ -60,6 +63,7 @@ impl InMemoryBackend {
         let me = test_member(node_name);
         let inner = Inner {
             members: vec![me.clone()],
+            plugins: Vec::new(),
             leader: Some(me),
             is_leader: true,
             ..Inner::default()
@@ -129,6 +133,11 @@ impl InMemoryBackend {
     /// Replaces the member list.
     pub fn set_members(&self, members: Vec<Member>) {
         self.lock().members = members;
+    }
+
+    /// Sets what `GET /v1/plugins` reports.
+    pub fn set_plugins(&self, plugins: Vec<PluginInfo>) {
+        self.lock().plugins = plugins;
     }
 
     /// Sets the known leader and whether this node is it.
@@ -504,6 +513,10 @@ impl ApiBackend for InMemoryBackend {
 
     async fn members(&self) -> Result<Vec<Member>, BackendError> {
         Ok(self.lock().members.clone())
+    }
+
+    fn plugins(&self) -> Vec<PluginInfo> {
+        self.lock().plugins.clone()
     }
 
     async fn leader(&self) -> Result<Option<Member>, BackendError> {

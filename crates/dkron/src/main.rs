@@ -93,7 +93,9 @@ fn start_agent(config_file: Option<PathBuf>, flags: BTreeMap<String, Vec<String>
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(dkron_agent::run(agent_config)) {
+    let binary = std::env::current_exe().ok();
+    let plugin_dirs = dkron_plugin::plugin_dirs(loaded.file.as_deref(), binary.as_deref());
+    match runtime.block_on(dkron_agent::run(agent_config, plugin_dirs)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!(error = format!("{error:#}"), "agent stopped with an error");

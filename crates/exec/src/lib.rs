@@ -43,7 +43,9 @@ pub use kafka::{KafkaConfigError, KafkaExecutor, KafkaRunError};
 #[cfg(feature = "nats")]
 pub use nats::{NatsConfigError, NatsDeliveryError, NatsExecutor};
 pub use output::OutputSink;
-pub use processors::{ProcessorContext, Processors};
+pub use processors::{
+    EndedExecution, ExternalProcessor, ExternalProcessors, ProcessorContext, Processors,
+};
 #[cfg(feature = "gcppubsub")]
 pub use pubsub::{
     CredentialError, PubSubConfig, PubSubConfigError, PubSubEnvironment, PubSubExecutor,

@@ -44,6 +44,14 @@ impl OutputSink {
         }
     }
 
+    /// Replaces everything kept with `output` (its tail, within the cap); the live stream is
+    /// not touched. For executors whose final reply, not what they streamed, is the output to
+    /// store, as Dkron stores a plugin's reply.
+    pub fn replace_kept(&mut self, output: &[u8]) {
+        self.tail.take();
+        self.dropped_bytes = self.tail.push(output) > 0;
+    }
+
     /// Appends `line` followed by a newline.
     pub fn write_line(&mut self, line: &str) {
         let mut text = String::with_capacity(line.len() + 1);
@@ -154,6 +162,21 @@ mod tests {
         sink.write(b"defg");
         assert!(sink.truncated());
         assert_eq!(sink.finish(None), ("cdefg".to_string(), true));
+    }
+
+    #[tokio::test]
+    async fn replacing_the_kept_output_leaves_what_streamed_live() {
+        let (live, mut received) = tokio::sync::mpsc::unbounded_channel();
+        let mut sink = OutputSink::new(5, Some(live));
+        sink.write(b"streamed");
+        sink.replace_kept(b"ok");
+        assert!(!sink.truncated());
+        assert_eq!(sink.kept_text(), "ok");
+        assert_eq!(sink.finish(None), ("ok".to_string(), false));
+        assert_eq!(received.recv().await.as_deref(), Some(&b"streamed"[..]));
+        let mut sink = OutputSink::new(3, None);
+        sink.replace_kept(b"reply");
+        assert_eq!(sink.finish(None), ("ply".to_string(), true));
     }
 
     #[test]

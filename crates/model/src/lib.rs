@@ -18,6 +18,7 @@ mod mem_limit;
 mod member;
 mod misfire;
 mod occurrence;
+mod plugin_info;
 mod retry;
 mod schedule;
 pub mod secrets;
@@ -37,6 +38,7 @@ pub use mem_limit::{MemLimitError, parse_mem_limit};
 pub use member::{Member, MemberStatus};
 pub use misfire::{MisfirePolicy, ParseMisfirePolicyError};
 pub use occurrence::{LedgerEntry, LedgerRange, LedgerRun, OccurrenceState, SkipReason, Trigger};
+pub use plugin_info::{PluginInfo, PluginState};
 pub use retry::{MAX_RETRY_DELAY, parse_retry_backoff, retry_delay, will_retry};
 pub use schedule::{
     DstNote, FireTimes, LOCAL_ZONE_NAME, MAX_PREVIEW_COUNT, PreviewTime, PreviewWindow, Schedule,

@@ -8,13 +8,25 @@
 #![warn(missing_docs)]
 
 mod discovery;
+mod executor;
+#[cfg(test)]
+#[path = "../tests/it/fixtures.rs"]
+#[allow(
+    dead_code,
+    reason = "shared with tests/it, which also installs fixtures"
+)]
+mod fixtures;
 mod grpc;
 mod handshake;
+mod host;
 mod netrpc;
 mod process;
+mod processor;
+mod slot;
 
 pub use discovery::{
     DEFAULT_PLUGIN_DIR, FoundPlugin, PluginKind, discover, parse_file_name, plugin_dirs,
 };
 pub use handshake::{Handshake, HandshakeError, PluginAddress, WireProtocol, parse_handshake};
+pub use host::PluginHost;
 pub use process::{LaunchSettings, MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE, StartError};

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use dkron_exec::{ExecLimits, Registry};
+use dkron_exec::{ExecLimits, Executor, ExternalProcessors, Registry};
 use dkron_model::Execution;
 use tokio_util::task::TaskTracker;
 
@@ -26,6 +26,8 @@ type Waiting = (RunOrder, RunKey, Option<Events>);
 pub struct Worker {
     node_name: String,
     registry: Registry,
+    /// Processors from outside (Dkron processor plugins), looked up by name for every run.
+    external_processors: Option<Arc<dyn ExternalProcessors>>,
     limits: ExecLimits,
     records: Arc<dyn RunRecords>,
     running: RunningRuns,
@@ -49,6 +51,7 @@ impl Worker {
         Worker {
             node_name,
             registry: builtin_registry(),
+            external_processors: None,
             limits,
             records: Arc::new(records),
             running: Arc::default(),
@@ -58,6 +61,21 @@ impl Worker {
             tasks: TaskTracker::new(),
             leader_terms: LeaderTerms::default(),
         }
+    }
+
+    /// Adds executors and processors from outside this crate (Dkron plugin binaries): an
+    /// executor replaces a built-in one of the same name; processors are looked up by name for
+    /// every run, before the built-in ones.
+    pub fn with_plugins(
+        mut self,
+        executors: Vec<(String, Arc<dyn Executor>)>,
+        processors: Arc<dyn ExternalProcessors>,
+    ) -> Worker {
+        for (name, executor) in executors {
+            self.registry.register(name, executor);
+        }
+        self.external_processors = Some(processors);
+        self
     }
 
     /// Returns the name of the node this worker runs on.

@@ -39,6 +39,31 @@ async fn members_get_a_stable_id_and_status_text() {
 }
 
 #[tokio::test]
+async fn plugins_are_listed_with_their_state() {
+    let api = api();
+    let reply = api.get("/v1/plugins").await.expect(200);
+    assert_eq!(reply.body, "[]");
+    assert_eq!(reply.header("x-total-count"), Some("0"));
+    api.backend.set_plugins(vec![dkron_model::PluginInfo {
+        name: "echo".into(),
+        kind: "executor".into(),
+        path: "/etc/dkron/plugins/dkron-executor-echo".into(),
+        state: dkron_model::PluginState::Failed,
+        protocol: None,
+        pid: None,
+        started_at: None,
+        restarts: 2,
+        last_error: Some("bad handshake: unknown network \"udp\"".into()),
+    }]);
+    let reply = api.get("/v1/plugins").await.expect(200);
+    assert_eq!(reply.header("x-total-count"), Some("1"));
+    assert_eq!(
+        reply.body,
+        r#"[{"name":"echo","kind":"executor","path":"/etc/dkron/plugins/dkron-executor-echo","state":"failed","restarts":2,"last_error":"bad handshake: unknown network \"udp\""}]"#
+    );
+}
+
+#[tokio::test]
 async fn leader_is_a_bare_member_or_404() {
     let api = api();
     let reply = api.get("/v1/leader").await.expect(200);

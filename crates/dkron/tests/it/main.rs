@@ -40,6 +40,7 @@ mod notify;
 mod one_shot;
 mod overlap;
 mod pause;
+mod plugins;
 mod processors;
 mod quorum_loss;
 mod retention;

@@ -6,7 +6,12 @@
 //!
 //! `syslog` sends the output line by line as it streams; `fluent` sends it as one record when
 //! the run ends. An unknown processor is skipped with a warning in the node's log.
+//!
+//! A processor plugin (an [`ExternalProcessor`], found through [`ExternalProcessors`]) replaces
+//! the built-in processor of its name. It decides the output itself (its `forward` key is its
+//! own business, as in Dkron), and the next plugin in name order gets what it returned.
 
+mod external;
 mod files;
 mod fluent;
 mod log;
@@ -15,14 +20,27 @@ mod syslog;
 
 use dkron_model::{ProcessorMap, StringMap};
 
+use self::external::ExternalRun;
+pub use self::external::{EndedExecution, ExternalProcessor, ExternalProcessors};
 use self::processor::Processor;
 pub use self::processor::ProcessorContext;
 use crate::error::ProcessorError;
 use crate::gobool::parse_go_bool;
 
+/// What a processor's result does to the output that is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// A built-in processor with `forward: true`: the output is kept.
+    Forwarding,
+    /// A built-in processor without `forward`: its placeholder is stored.
+    Replacing,
+    /// A plugin: what it returns is the output from then on.
+    Rewriting,
+}
+
 /// The processors of one execution, in name order.
 pub struct Processors {
-    active: Vec<(String, bool, Box<dyn Processor>)>,
+    active: Vec<(String, Role, Box<dyn Processor>)>,
 }
 
 impl std::fmt::Debug for Processors {
@@ -36,13 +54,33 @@ impl std::fmt::Debug for Processors {
 }
 
 impl Processors {
-    /// Sets up the job's processors; unknown or failing ones are left out with a warning.
+    /// Sets up the job's built-in processors; unknown or failing ones are left out with a
+    /// warning.
     pub fn new(configured: Option<&ProcessorMap>, context: &ProcessorContext) -> Processors {
-        let mut active: Vec<(String, bool, Box<dyn Processor>)> = Vec::new();
+        Processors::with_external(configured, context, None)
+    }
+
+    /// Sets up the job's processors, taking a processor from `external` first when it has one
+    /// of the name; unknown or failing ones are left out with a warning.
+    pub fn with_external(
+        configured: Option<&ProcessorMap>,
+        context: &ProcessorContext,
+        external: Option<&dyn ExternalProcessors>,
+    ) -> Processors {
+        let mut active: Vec<(String, Role, Box<dyn Processor>)> = Vec::new();
         for (name, config) in configured.into_iter().flatten() {
-            let forward = forward(config);
+            if let Some(plugin) = external.and_then(|plugins| plugins.get(name)) {
+                let run = ExternalRun::new(name, plugin, config, context);
+                active.push((name.clone(), Role::Rewriting, Box::new(run)));
+                continue;
+            }
+            let role = if forward(config) {
+                Role::Forwarding
+            } else {
+                Role::Replacing
+            };
             match build(name, config, context) {
-                Ok(Some(processor)) => active.push((name.clone(), forward, processor)),
+                Ok(Some(processor)) => active.push((name.clone(), role, processor)),
                 Ok(None) => tracing::warn!(job = %context.job_name, processor = %name,
                     "unknown or not yet supported processor; output kept as is"),
                 Err(error) => tracing::warn!(job = %context.job_name, processor = %name,
@@ -64,17 +102,21 @@ impl Processors {
         }
     }
 
-    /// Ends the run for every processor and returns the output to store: `stored` unless a
-    /// processor does not forward, in which case the last such processor's placeholder.
+    /// Ends the run for every processor and returns the output to store: `stored` as the
+    /// plugins rewrote it, unless a built-in processor does not forward, in which case the
+    /// last such processor's placeholder. May block (files, log servers, plugins).
     pub fn finish(&mut self, success: bool, stored: String) -> String {
-        let mut kept = None;
-        for (_, forward, processor) in &mut self.active {
-            let placeholder = processor.finish(success, &stored);
-            if !*forward {
-                kept = Some(placeholder);
+        let mut current = stored;
+        let mut placeholder = None;
+        for (_, role, processor) in &mut self.active {
+            let result = processor.finish(success, &current);
+            match role {
+                Role::Forwarding => {}
+                Role::Replacing => placeholder = Some(result),
+                Role::Rewriting => current = result,
             }
         }
-        kept.unwrap_or(stored)
+        placeholder.unwrap_or(current)
     }
 }
 
@@ -108,6 +150,9 @@ mod tests {
             job_name: "job".into(),
             execution_id: "1-node".into(),
             node_name: "node".into(),
+            group: 1,
+            attempt: 1,
+            started_at: chrono::Utc::now(),
         }
     }
 
@@ -139,5 +184,65 @@ mod tests {
         assert_eq!(processors.finish(false, "stored\n".into()), path);
         assert_eq!(std::fs::read_to_string(&path).expect("file written"), "abc");
         assert!(Processors::new(None, &context()).is_empty());
+    }
+
+    struct Upper;
+
+    impl ExternalProcessor for Upper {
+        fn process(
+            &self,
+            execution: &EndedExecution,
+            config: &StringMap,
+        ) -> Result<String, String> {
+            if config.contains_key("fail") {
+                return Err("plugin went away".into());
+            }
+            let node = config.get("reporting_node").cloned().unwrap_or_default();
+            Ok(format!("{}@{node}", execution.output.to_uppercase()))
+        }
+    }
+
+    struct Plugins;
+
+    impl ExternalProcessors for Plugins {
+        fn get(&self, name: &str) -> Option<std::sync::Arc<dyn ExternalProcessor>> {
+            name.starts_with("up")
+                .then(|| std::sync::Arc::new(Upper) as _)
+        }
+    }
+
+    #[test]
+    fn plugins_rewrite_in_name_order_and_a_failure_is_noted_in_the_output() {
+        let configured = ProcessorMap::from([
+            ("up1".to_string(), StringMap::new()),
+            ("up2".to_string(), StringMap::new()),
+        ]);
+        let mut processors =
+            Processors::with_external(Some(&configured), &context(), Some(&Plugins));
+        assert_eq!(processors.finish(true, "out".into()), "OUT@NODE@node");
+
+        let failing = ProcessorMap::from([(
+            "up".to_string(),
+            StringMap::from([("fail".to_string(), "1".to_string())]),
+        )]);
+        let mut processors = Processors::with_external(Some(&failing), &context(), Some(&Plugins));
+        assert_eq!(
+            processors.finish(false, "out".into()),
+            "out\nprocessor up failed: plugin went away\n"
+        );
+    }
+
+    #[test]
+    fn a_plugin_replaces_the_built_in_processor_of_its_name() {
+        struct Everything;
+        impl ExternalProcessors for Everything {
+            fn get(&self, _name: &str) -> Option<std::sync::Arc<dyn ExternalProcessor>> {
+                Some(std::sync::Arc::new(Upper))
+            }
+        }
+        let configured = ProcessorMap::from([("log".to_string(), StringMap::new())]);
+        let mut processors =
+            Processors::with_external(Some(&configured), &context(), Some(&Everything));
+        assert_eq!(processors.finish(true, "x".into()), "X@node");
     }
 }

@@ -18,4 +18,10 @@ pub struct ProcessorContext {
     pub execution_id: String,
     /// The node running it (the `host` of a fluent record).
     pub node_name: String,
+    /// The execution group (the nominal time in nanoseconds, as Dkron's `group`).
+    pub group: i64,
+    /// The attempt, 1 for the first try.
+    pub attempt: u32,
+    /// When the run started.
+    pub started_at: chrono::DateTime<chrono::Utc>,
 }

@@ -129,6 +129,9 @@ mod tests {
             job_name: "job".into(),
             execution_id: "1-node".into(),
             node_name: "node".into(),
+            group: 1,
+            attempt: 1,
+            started_at: chrono::Utc::now(),
         }
     }
 

@@ -15,8 +15,7 @@ use crate::process::{LaunchSettings, PluginProcess, StartError, launch};
     dead_code,
     reason = "shared with the integration tests, which use all of it"
 )]
-#[path = "../../tests/it/fixtures.rs"]
-mod fixtures;
+use crate::fixtures;
 
 const WAIT: Duration = Duration::from_secs(10);
 

@@ -3,10 +3,8 @@
 //! `StatusHelper` for live output), Execute, graceful shutdown, and the relay of the
 //! plugin's standard output (go-plugin 1.3+).
 //!
-//! The wire names are Dkron v4's (`types.v1.ExecutorService`, `types.v1.StatusHelperService`).
-
-// Until the executor host calls into this module (the lead's wiring, on another branch).
-#![allow(dead_code, unused_imports)]
+//! The wire names are Dkron v4's (`types.v1.ExecutorService`, `types.v1.StatusHelperService`),
+//! with Dkron v3's (`types.Executor`, `types.StatusHelper`) as a fallback.
 
 mod broker;
 mod channel;
@@ -22,6 +20,7 @@ mod fixture_test;
 pub(crate) use error::GrpcError;
 pub(crate) use plugin::{ExecuteReply, GrpcPlugin};
 pub(crate) use status_server::StatusUpdate;
+#[cfg(test)]
 pub(crate) use stdio::{StdioChunk, StdioStream, StdioTarget};
 
 /// The largest message accepted from a plugin (an Execute reply or a status update), as

@@ -15,7 +15,9 @@ use super::MAX_MESSAGE_BYTES;
 use super::broker::Broker;
 use super::channel::{self, error_chain};
 use super::error::GrpcError;
-use super::proto::{EXECUTE_PATH, Empty, ExecuteRequest, ExecuteResponse, SHUTDOWN_PATH};
+use super::proto::{
+    EXECUTE_PATH, EXECUTE_PATH_V3, Empty, ExecuteRequest, ExecuteResponse, SHUTDOWN_PATH,
+};
 use super::status_server::{StatusServer, StatusUpdate};
 use super::stdio::{self, StdioTarget};
 use crate::handshake::PluginAddress;
@@ -41,6 +43,8 @@ struct Connection {
     name: String,
     channel: Channel,
     broker: Broker,
+    /// Set once the plugin answered the v4 name of `Execute` as unknown: a Dkron v3 plugin.
+    speaks_v3: std::sync::atomic::AtomicBool,
     _stdio: AbortOnDropHandle<()>,
     /// The socket of the latest call's status server, so that tests can see it go.
     #[cfg(test)]
@@ -71,6 +75,7 @@ impl GrpcPlugin {
                 name: name.to_string(),
                 channel,
                 broker,
+                speaks_v3: std::sync::atomic::AtomicBool::new(false),
                 _stdio: stdio,
                 #[cfg(test)]
                 last_status_socket: std::sync::Mutex::new(None),
@@ -107,23 +112,51 @@ impl GrpcPlugin {
             config: config.clone(),
             status_server: id,
         };
-        let codec = tonic_prost::ProstCodec::<ExecuteRequest, ExecuteResponse>::default();
-        let response = self
-            .client()
-            .await?
-            .unary(
-                tonic::Request::new(request),
-                PathAndQuery::from_static(EXECUTE_PATH),
-                codec,
-            )
-            .await
-            .map_err(|status| GrpcError::from_status(&status))?
-            .into_inner();
+        let response = self.call_execute(request).await?;
         drop(status_server);
         Ok(ExecuteReply {
             output: response.output,
             error: response.error,
         })
+    }
+
+    /// Calls `Execute` under Dkron v4's name, or v3's once the plugin has shown it is a v3
+    /// plugin (the broker id stays valid: a plugin dials it only from inside `Execute`).
+    async fn call_execute(&self, request: ExecuteRequest) -> Result<ExecuteResponse, GrpcError> {
+        use std::sync::atomic::Ordering;
+        let v3 = &self.connection.speaks_v3;
+        if !v3.load(Ordering::Relaxed) {
+            match self.unary_execute(EXECUTE_PATH, request.clone()).await? {
+                Err(status) if status.code() == tonic::Code::Unimplemented => {
+                    tracing::info!(plugin = %self.connection.name,
+                        "the plugin does not know types.v1.ExecutorService: speaking Dkron v3's types.Executor to it");
+                    v3.store(true, Ordering::Relaxed);
+                }
+                other => return other.map_err(|status| GrpcError::from_status(&status)),
+            }
+        }
+        self.unary_execute(EXECUTE_PATH_V3, request)
+            .await?
+            .map_err(|status| GrpcError::from_status(&status))
+    }
+
+    /// One `Execute` call under `path`: the outer error is the connection's, the inner one
+    /// the call's status.
+    async fn unary_execute(
+        &self,
+        path: &'static str,
+        request: ExecuteRequest,
+    ) -> Result<Result<ExecuteResponse, tonic::Status>, GrpcError> {
+        let codec = tonic_prost::ProstCodec::<ExecuteRequest, ExecuteResponse>::default();
+        let mut client = self.client().await?;
+        Ok(client
+            .unary(
+                tonic::Request::new(request),
+                PathAndQuery::from_static(path),
+                codec,
+            )
+            .await
+            .map(tonic::Response::into_inner))
     }
 
     /// Asks the plugin to stop (go-plugin's `GRPCController/Shutdown`); the process then

@@ -1,7 +1,8 @@
 //! The protobuf messages and method paths an executor plugin speaks, written by hand with the
 //! field numbers of their sources (generated gRPC code stays in crate `cluster`):
 //!
-//! - Dkron v4's `types.v1` executor protocol (`proto/types/v1/executor.proto`);
+//! - Dkron v4's `types.v1` executor protocol (`proto/types/v1/executor.proto`), and the
+//!   same messages under Dkron v3's names (package `types`);
 //! - go-plugin's own services in package `plugin` (`internal/plugin/*.proto`): the broker, the
 //!   controller and, from go-plugin 1.3 on, stdio;
 //! - the standard `grpc.health.v1` health check go-plugin registers in every plugin.
@@ -12,6 +13,11 @@ use std::collections::BTreeMap;
 pub(super) const EXECUTE_PATH: &str = "/types.v1.ExecutorService/Execute";
 /// `types.v1.StatusHelperService/Update`, served by the host on the broker's socket.
 pub(super) const STATUS_UPDATE_PATH: &str = "/types.v1.StatusHelperService/Update";
+/// Dkron v3's name of `Execute` (package `types`, service `Executor`): same messages, same
+/// field numbers; tried when a plugin does not know the v4 name.
+pub(super) const EXECUTE_PATH_V3: &str = "/types.Executor/Execute";
+/// Dkron v3's name of the status helper's `Update`.
+pub(super) const STATUS_UPDATE_PATH_V3: &str = "/types.StatusHelper/Update";
 /// go-plugin's broker stream.
 pub(super) const BROKER_STREAM_PATH: &str = "/plugin.GRPCBroker/StartStream";
 /// go-plugin's graceful shutdown.

@@ -23,7 +23,9 @@ use tonic::codegen::http;
 
 use super::MAX_MESSAGE_BYTES;
 use super::error::GrpcError;
-use super::proto::{STATUS_UPDATE_PATH, StatusUpdateRequest, StatusUpdateResponse};
+use super::proto::{
+    STATUS_UPDATE_PATH, STATUS_UPDATE_PATH_V3, StatusUpdateRequest, StatusUpdateResponse,
+};
 
 /// The plugin dials once per call; a few more connections are allowed for gRPC's
 /// reconnects, and anything beyond is not a Dkron plugin's doing.
@@ -121,7 +123,8 @@ async fn route(
     request: http::Request<Incoming>,
     updates: UnboundedSender<StatusUpdate>,
 ) -> Result<http::Response<tonic::body::Body>, Infallible> {
-    if request.uri().path() != STATUS_UPDATE_PATH {
+    let path = request.uri().path();
+    if path != STATUS_UPDATE_PATH && path != STATUS_UPDATE_PATH_V3 {
         let path = request.uri().path().to_string();
         return Ok(tonic::Status::unimplemented(format!("{path} is not served here")).into_http());
     }

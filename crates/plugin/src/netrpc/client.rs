@@ -119,6 +119,7 @@ impl NetRpcPlugin {
     }
 
     /// Why the connection ended, once it has.
+    #[cfg(test)]
     pub(crate) fn closed_reason(&self) -> Option<String> {
         self.session.closed_reason()
     }

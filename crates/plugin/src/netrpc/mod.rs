@@ -3,9 +3,6 @@
 //! (`rpc_codec`, `rpc_connection`) sends gob-encoded calls (`gob`). [`NetRpcPlugin`] is the
 //! plugin as the node uses it: `Plugin.Process(ProcessorArgs) → Execution`.
 
-// Until the plugin host wires processors to this module, only its tests use it.
-#![cfg_attr(not(test), allow(dead_code))]
-
 mod client;
 mod dkron_types;
 mod error;
@@ -18,11 +15,8 @@ mod yamux;
 #[cfg(test)]
 mod tests;
 
-#[allow(unused_imports)]
 pub(crate) use client::NetRpcPlugin;
-#[allow(unused_imports)]
 pub(crate) use dkron_types::{GoExecution, GoTimestamp, ProcessorArgs};
-#[allow(unused_imports)]
 pub(crate) use error::NetRpcError;
-#[allow(unused_imports)]
+#[cfg(test)]
 pub(crate) use relay::RelayTargets;

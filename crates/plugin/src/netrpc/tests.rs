@@ -10,9 +10,7 @@ use super::*;
 use crate::handshake::PluginAddress;
 use crate::process::{LaunchSettings, PluginProcess, launch};
 
-#[path = "../../tests/it/fixtures.rs"]
-#[allow(dead_code)] // the shared helper file also serves tests that install fixtures
-mod fixtures;
+use crate::fixtures;
 
 const PROMPTLY: Duration = Duration::from_secs(20);
 

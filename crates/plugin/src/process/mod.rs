@@ -130,11 +130,6 @@ impl PluginProcess {
         self.kill.cancel();
         self.exited().await;
     }
-
-    /// Asks for a kill without waiting.
-    pub(crate) fn start_kill(&self) {
-        self.kill.cancel();
-    }
 }
 
 /// The last lines of a plugin's standard error.

@@ -57,7 +57,7 @@ impl Worker {
         });
         let cancel = CancellationToken::new();
         self.show_running(&order, &key, started_at, cancel.clone());
-        let execute = self.prepare(&order, cancel);
+        let execute = self.prepare(&order, started_at, cancel);
         let task = RunTask {
             order,
             key,
@@ -103,7 +103,12 @@ impl Worker {
 
     /// Builds what the executor is given: the request, the job's timeout and its output
     /// processors.
-    fn prepare(&self, order: &RunOrder, cancel: CancellationToken) -> Execute {
+    fn prepare(
+        &self,
+        order: &RunOrder,
+        started_at: DateTime<Utc>,
+        cancel: CancellationToken,
+    ) -> Execute {
         let request = ExecRequest {
             job_name: order.job.name.clone(),
             execution_id: order.execution_id.clone(),
@@ -116,8 +121,15 @@ impl Worker {
             job_name: order.job.name.clone(),
             execution_id: order.execution_id.clone(),
             node_name: self.node_name.clone(),
+            group: order.nominal.timestamp_nanos_opt().unwrap_or(0),
+            attempt: order.attempt,
+            started_at,
         };
-        let processors = Processors::new(order.job.processors.as_ref(), &context);
+        let processors = Processors::with_external(
+            order.job.processors.as_ref(),
+            &context,
+            self.external_processors.as_deref(),
+        );
         Execute {
             registry: self.registry.clone(),
             limits: self.limits.clone(),

@@ -19,6 +19,7 @@ pub(crate) struct Decoder {
 
 impl Decoder {
     /// A decoder for a new stream.
+    #[cfg(test)]
     pub(crate) fn new() -> Self {
         Decoder::default()
     }

@@ -26,6 +26,7 @@ impl Default for Encoder {
 
 impl Encoder {
     /// An encoder for a new stream.
+    #[cfg(test)]
     pub(crate) fn new() -> Self {
         Encoder::default()
     }

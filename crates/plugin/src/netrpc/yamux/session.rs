@@ -92,6 +92,7 @@ impl Session {
     }
 
     /// Why the session ended, once it has.
+    #[cfg(test)]
     pub(crate) fn closed_reason(&self) -> Option<String> {
         self.shared.closed_reason()
     }

@@ -1,0 +1,36 @@
+//! The node's Dkron plugin binaries: found at boot, handed to the worker as executors and
+//! processors, started in the background (a slow or broken plugin does not hold the node's
+//! start; runs that need it wait for its start or get its error).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use dkron_plugin::{LaunchSettings, PluginHost};
+use dkron_worker::Worker;
+
+/// Finds the plugins in `dirs`; nothing is started yet. Plugins get this process's
+/// environment as jobs get it: without the node's own `DKRON_*` settings (the plugin's magic
+/// cookie is added by the host) and with the allocator restart undone.
+pub(crate) fn find_plugins(dirs: &[PathBuf]) -> PluginHost {
+    let env: BTreeMap<String, String> = std::env::vars_os()
+        .filter_map(|(key, value)| Some((key.into_string().ok()?, value.into_string().ok()?)))
+        .collect();
+    let settings = LaunchSettings {
+        env_changes: dkron_worker::job_environment_changes(&env),
+        ..LaunchSettings::default()
+    };
+    let host = PluginHost::discover(dirs, settings);
+    let searched: Vec<String> = dirs.iter().map(|dir| dir.display().to_string()).collect();
+    tracing::info!(dirs = ?searched, plugins = ?host, "plugin directories searched");
+    host
+}
+
+/// Gives the worker the plugins' executors and processors, and starts the plugins.
+pub(crate) fn with_plugins(worker: Worker, plugins: &PluginHost) -> Worker {
+    if plugins.is_empty() {
+        return worker;
+    }
+    let starting = plugins.clone();
+    tokio::spawn(async move { starting.start_all().await });
+    worker.with_plugins(plugins.executors(), plugins.processors())
+}
