@@ -1,6 +1,6 @@
 //! The gRPC host against real go-plugin executors built from `crates/plugin/fixtures`:
 //! `dkron-executor-fixture` (go-plugin 1.0.1), `dkron-executor-stdio` (1.7's GRPCStdio
-//! shape) and `dkron-executor-badhandshake`.
+//! shape), `dkron-executor-v3` (Dkron v3's service names) and `dkron-executor-badhandshake`.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -109,6 +109,21 @@ async fn the_reply_carries_output_and_error() {
     assert_eq!(reply.error, "exit status 3");
     assert_eq!(reply.output, b"line 1 of failing\nline 2 of failing\n");
     assert_eq!(received(&mut updates).len(), 2);
+}
+
+#[tokio::test]
+async fn a_dkron_v3_plugin_is_spoken_to_under_v3s_names() {
+    let (_process, plugin) = start("dkron-executor-v3", StdioTarget::ThisProcess).await;
+    for run in ["first", "second"] {
+        let (sender, mut updates) = mpsc::unbounded_channel();
+        let job = config(&[("lines", "2"), ("interval_ms", "1"), ("fail", "2")]);
+        let reply = plugin.execute(run, &job, sender).await.expect("a reply");
+        assert_eq!(reply.error, "exit status 2");
+        assert_eq!(
+            received(&mut updates),
+            [format!("line 1 of {run}\n"), format!("line 2 of {run}\n")]
+        );
+    }
 }
 
 #[tokio::test]
