@@ -19,6 +19,7 @@ import type {
   LedgerEntry,
   Member,
   NodeStatus,
+  PluginInfo,
   SchedulePreview,
   Summary,
 } from './types';
@@ -206,6 +207,9 @@ const dkronCalls = {
   },
   async getMembers(): Promise<Member[]> {
     return (await apiRequest<Member[]>('/members')).data ?? [];
+  },
+  async getPlugins(): Promise<PluginInfo[]> {
+    return (await apiRequest<PluginInfo[]>('/plugins')).data ?? [];
   },
   /** Returns the leader, or null while the cluster has none (404 during elections). */
   async getLeader(): Promise<Member | null> {

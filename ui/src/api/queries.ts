@@ -10,6 +10,11 @@ export function useMembers() {
   return useQuery({ queryKey: ['dkron', 'members'], queryFn: () => api.getMembers(), refetchInterval: CLUSTER_REFRESH_MS });
 }
 
+export function usePlugins() {
+  const api = useApi();
+  return useQuery({ queryKey: ['dkron', 'plugins'], queryFn: () => api.getPlugins(), refetchInterval: CLUSTER_REFRESH_MS });
+}
+
 export function useLeader() {
   const api = useApi();
   return useQuery({ queryKey: ['dkron', 'leader'], queryFn: () => api.getLeader(), refetchInterval: CLUSTER_REFRESH_MS });

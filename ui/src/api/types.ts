@@ -96,6 +96,19 @@ export interface Member {
   statusText?: 'none' | 'alive' | 'leaving' | 'left' | 'failed';
 }
 
+/** One Dkron plugin binary of the server the UI talks to (`GET /v1/plugins`). */
+export interface PluginInfo {
+  name: string;
+  kind: 'executor' | 'processor';
+  path: string;
+  state: 'starting' | 'running' | 'failed' | 'exited' | 'stopped';
+  protocol?: 'grpc' | 'netrpc';
+  pid?: number;
+  started_at?: string;
+  restarts: number;
+  last_error?: string;
+}
+
 export interface NodeStatus {
   agent?: { name?: string; version?: string };
   serf?: Record<string, string>;

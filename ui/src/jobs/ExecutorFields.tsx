@@ -5,6 +5,9 @@ import { KeyValueInput } from '../components/KeyValueInput';
 import { SecretHelper } from '../components/SecretHint';
 import { ConfigKeyFields } from './ConfigKeyFields';
 import { EXECUTOR_KEYS } from './executorKeys';
+import { usePlugins } from '../api/queries';
+import type { PluginInfo } from '../api/types';
+import { executorChoices } from '../lib/executors';
 
 /** The executors Dkron ships, all built into dkron-rs (docs/executors.md). */
 export const EXECUTOR_CHOICES = [
@@ -102,16 +105,23 @@ function HttpFields() {
   );
 }
 
+/** True when `name` is served by an executor plugin (its keys are the plugin's own). */
+function isPlugin(plugins: PluginInfo[] | undefined, name: string): boolean {
+  return (plugins ?? []).some((plugin) => plugin.kind === 'executor' && plugin.name === name);
+}
+
 /** The executor picker and the fields of the chosen executor. */
 export function ExecutorFields() {
   const executor = useWatch({ name: 'executor' });
+  const plugins = usePlugins();
+  const choices = executorChoices(EXECUTOR_CHOICES, plugins.data ?? [], executor);
   return (
     <>
-      <SelectInput source="executor" label="Executor" choices={EXECUTOR_CHOICES} sx={{ minWidth: 240 }} emptyText="none" />
+      <SelectInput source="executor" label="Executor" choices={choices} sx={{ minWidth: 240 }} emptyText="none" />
       {executor === 'shell' && <ShellFields />}
       {executor === 'http' && <HttpFields />}
-      {executor && EXECUTOR_KEYS[executor] && <ConfigKeyFields keys={EXECUTOR_KEYS[executor]} />}
-      {executor && executor !== 'shell' && executor !== 'http' && !EXECUTOR_KEYS[executor] && (
+      {executor && EXECUTOR_KEYS[executor] && !isPlugin(plugins.data, executor) && <ConfigKeyFields keys={EXECUTOR_KEYS[executor]} />}
+      {executor && executor !== 'shell' && executor !== 'http' && (!EXECUTOR_KEYS[executor] || isPlugin(plugins.data, executor)) && (
         <>
           <Typography variant="body2" color="text.secondary" sx={{ mb: 1 }}>
             This executor is not built in (a plugin); set its configuration keys below (all values are text).

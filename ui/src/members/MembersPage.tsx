@@ -6,6 +6,7 @@ import { useLeader, useMembers, useNodeStatus } from '../api/queries';
 import { SectionCard } from '../components/SectionCard';
 import { EmptyState } from '../components/EmptyState';
 import { isServer, memberStatus } from '../lib/members';
+import { PluginsCard } from './PluginsCard';
 
 const STATUS_COLORS: Record<string, 'success' | 'warning' | 'error' | 'default'> = {
   alive: 'success',
@@ -86,6 +87,9 @@ export default function MembersPage() {
           </Table>
         )}
       </SectionCard>
+      <Box sx={{ mt: 2 }}>
+        <PluginsCard />
+      </Box>
     </Box>
   );
 }
