@@ -3,19 +3,22 @@
 
 use std::error::Error;
 
-/// Returns `error` joined with its sources by `: `, each cause written once.
-pub(crate) fn error_chain(error: &(dyn Error + 'static)) -> String {
+/// Returns `error` joined with its sources by `: `, each cause written once. Public for the
+/// executors outside this crate (the plugin host's).
+pub fn error_chain(error: &(dyn Error + 'static)) -> String {
     with_causes(error.to_string(), error.source())
 }
 
 /// Appends each cause from `first` on to `text`, skipping one the text already says: hyper
 /// and tonic repeat "tcp connect error" at several levels.
-pub(crate) fn with_causes(mut text: String, first: Option<&(dyn Error + 'static)>) -> String {
+pub fn with_causes(mut text: String, first: Option<&(dyn Error + 'static)>) -> String {
     let mut source = first;
     while let Some(cause) = source {
         let cause_text = cause.to_string();
         if !text.contains(&cause_text) {
-            text.push_str(": ");
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
             text.push_str(&cause_text);
         }
         source = cause.source();

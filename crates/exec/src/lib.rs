@@ -34,6 +34,7 @@ mod shell;
 pub use error::{
     FluentError, HttpClientError, HttpConfigError, ProcessorError, RegistryError, ShellConfigError,
 };
+pub use error_chain::{error_chain, with_causes};
 pub use executor::{ExecReport, Executor};
 #[cfg(feature = "grpc")]
 pub use grpc::{GrpcCallError, GrpcConfig, GrpcConfigError, GrpcExecutor, GrpcHeader, GrpcTarget};

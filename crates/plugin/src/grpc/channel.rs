@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use dkron_exec::error_chain;
 use hyper_util::rt::TokioIo;
 use tonic::codegen::http::uri::PathAndQuery;
 use tonic::transport::{Channel, Endpoint};
@@ -96,18 +97,6 @@ async fn check_health(channel: Channel) -> Result<(), GrpcError> {
             "its health check reports status {other}, not SERVING"
         ))),
     }
-}
-
-/// An error with its causes, which hold the useful part of a transport error.
-pub(super) fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

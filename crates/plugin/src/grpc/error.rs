@@ -58,19 +58,10 @@ impl GrpcError {
 /// The status message followed by the chain of errors behind it, which carries the real
 /// reason when tonic made the status up itself ("transport error" alone says nothing).
 fn with_source(status: &tonic::Status) -> String {
-    let mut text = status.message().to_string();
-    let mut source = std::error::Error::source(status);
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            if !text.is_empty() {
-                text.push_str(": ");
-            }
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
+    dkron_exec::with_causes(
+        status.message().to_string(),
+        std::error::Error::source(status),
+    )
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use tonic::transport::Channel;
 
 use super::MAX_MESSAGE_BYTES;
 use super::broker::Broker;
-use super::channel::{self, error_chain};
+use super::channel;
 use super::error::GrpcError;
 use super::proto::{
     EXECUTE_PATH, EXECUTE_PATH_V3, Empty, ExecuteRequest, ExecuteResponse, SHUTDOWN_PATH,
@@ -21,6 +21,7 @@ use super::proto::{
 use super::status_server::{StatusServer, StatusUpdate};
 use super::stdio::{self, StdioTarget};
 use crate::handshake::PluginAddress;
+use dkron_exec::error_chain;
 
 /// What a plugin's Execute answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
