@@ -19,6 +19,10 @@ use crate::process::{LaunchSettings, PluginProcess, StartError, launch};
 /// by a job every second is not spawned every second.
 pub(crate) const RETRY_PAUSE: Duration = Duration::from_secs(5);
 
+/// How long connecting to a plugin that printed its handshake may take, dispensing (net/rpc)
+/// or the health check (gRPC) included.
+const CONNECT_LIMIT: Duration = Duration::from_secs(15);
+
 /// How long a plugin may take to stop by itself before it is killed (go-plugin waits 2 s).
 const STOP_GRACE: Duration = Duration::from_secs(2);
 
@@ -210,6 +214,14 @@ impl Slot {
     }
 
     async fn connect(&self, process: &PluginProcess) -> Result<Connection, String> {
+        // A plugin that takes the connection and then says nothing must not hold this slot
+        // (and every run waiting on it) for ever.
+        tokio::time::timeout(CONNECT_LIMIT, self.connect_unbounded(process))
+            .await
+            .unwrap_or_else(|_| Err(format!("no answer within {CONNECT_LIMIT:?}")))
+    }
+
+    async fn connect_unbounded(&self, process: &PluginProcess) -> Result<Connection, String> {
         let name = &self.found.name;
         let address = &process.handshake.address;
         match self.found.kind {
