@@ -8,10 +8,11 @@ use std::path::PathBuf;
 use dkron_plugin::{LaunchSettings, PluginHost};
 use dkron_worker::Worker;
 
-/// Finds the plugins in `dirs`; nothing is started yet. Plugins get this process's
-/// environment as jobs get it: without the node's own `DKRON_*` settings (the plugin's magic
-/// cookie is added by the host) and with the allocator restart undone.
-pub(crate) fn find_plugins(dirs: &[PathBuf]) -> PluginHost {
+/// Finds the plugins in `dirs` and kills the processes of them that a crashed earlier process
+/// of this node left running; nothing is started yet. Plugins get this process's environment
+/// as jobs get it: without the node's own `DKRON_*` settings (the plugin's magic cookie is
+/// added by the host) and with the allocator restart undone.
+pub(crate) async fn find_plugins(dirs: &[PathBuf]) -> PluginHost {
     let env: BTreeMap<String, String> = std::env::vars_os()
         .filter_map(|(key, value)| Some((key.into_string().ok()?, value.into_string().ok()?)))
         .collect();
@@ -22,6 +23,10 @@ pub(crate) fn find_plugins(dirs: &[PathBuf]) -> PluginHost {
     let host = PluginHost::discover(dirs, settings);
     let searched: Vec<String> = dirs.iter().map(|dir| dir.display().to_string()).collect();
     tracing::info!(dirs = ?searched, plugins = ?host, "plugin directories searched");
+    if !host.is_empty() {
+        let scanning = host.clone();
+        let _killed = tokio::task::spawn_blocking(move || scanning.kill_orphans()).await;
+    }
     host
 }
 

@@ -15,7 +15,7 @@ pub async fn run(config: AgentConfig, plugin_dirs: Vec<PathBuf>) -> anyhow::Resu
     tracing::info!(rpc = ?transport.rpc_credential, https = transport.http.is_some(), "transport security");
     // Jobs, connections and the cluster share one descriptor table: use all of it (ADR 22).
     let open_files = crate::open_files::raise_open_files_limit();
-    let plugins = crate::plugins::find_plugins(&plugin_dirs);
+    let plugins = crate::plugins::find_plugins(&plugin_dirs).await;
     if config.server {
         run_server(config, transport, open_files, plugins).await
     } else {

@@ -15,6 +15,7 @@ use dkron_model::PluginInfo;
 
 use crate::discovery::{FoundPlugin, PluginKind, discover};
 use crate::executor::PluginExecutor;
+use crate::orphans::kill_orphaned_plugins;
 use crate::process::LaunchSettings;
 use crate::processor::PluginProcessor;
 use crate::slot::Slot;
@@ -114,6 +115,28 @@ impl PluginHost {
         let mut list: Vec<PluginInfo> = self.slots.iter().map(|slot| slot.info()).collect();
         list.sort_by(|a, b| a.kind.cmp(&b.kind).then(a.name.cmp(&b.name)));
         list
+    }
+
+    /// Kills the processes of this host's plugin binaries that a crashed earlier process of
+    /// this node left running (re-parented to init, started as Dkron plugins; see
+    /// `orphans.rs`), and returns how many it killed. Reads `/proc`: call it off the async
+    /// threads, before [`PluginHost::start_all`].
+    pub fn kill_orphans(&self) -> usize {
+        let binaries: Vec<PathBuf> = self
+            .slots
+            .iter()
+            .map(|slot| {
+                std::fs::canonicalize(&slot.found.path).unwrap_or_else(|_| slot.found.path.clone())
+            })
+            .collect();
+        let killed = kill_orphaned_plugins(&binaries);
+        if killed > 0 {
+            tracing::warn!(
+                processes = killed,
+                "killed plugin processes left by a previous run of this node"
+            );
+        }
+        killed
     }
 
     /// Stops every plugin: asked first, killed after a grace period.

@@ -20,6 +20,7 @@ mod grpc;
 mod handshake;
 mod host;
 mod netrpc;
+mod orphans;
 mod process;
 mod processor;
 mod slot;

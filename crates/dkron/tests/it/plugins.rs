@@ -238,3 +238,34 @@ fn process_alive(pid: u64) -> bool {
             .is_none_or(|state| state != "Z")
     })
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_restarted_after_a_crash_kills_the_plugins_its_last_process_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = server_with_plugins(dir.path()).await;
+    let before = wait_for_plugin_state(&server, "stream", "running").await;
+    let orphan = before["pid"].as_u64().unwrap();
+    server.kill();
+    // go-plugin plugins do not watch their host: the plugin outlives the crash.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        process_alive(orphan),
+        "the plugin {orphan} died with the node"
+    );
+
+    server.spawn().await;
+    let after = wait_for_plugin_state(&server, "stream", "running").await;
+    assert_ne!(after["pid"], before["pid"]);
+    server
+        .wait_until("the orphan is gone", Duration::from_secs(10), || async {
+            !process_alive(orphan)
+        })
+        .await;
+    assert!(
+        server
+            .log()
+            .contains("killed plugin processes left by a previous run of this node"),
+        "{}",
+        server.log()
+    );
+}
