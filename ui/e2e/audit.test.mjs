@@ -30,8 +30,14 @@ describe('audit log', () => {
     await page.getByRole('button', { name: 'Save' }).click();
     await page.waitForURL(/\/ui\/jobs\/audited-in-ui\/show$/);
 
-    await page.getByRole('menuitem', { name: 'Audit log' }).click();
-    await page.waitForURL(/\/ui\/audit$/);
+    // Under load the first click can land while the job page still renders (seen once in a
+    // full CI run); a second click is what a user would do.
+    const auditMenu = page.getByRole('menuitem', { name: 'Audit log' });
+    await auditMenu.click();
+    if (!(await page.waitForURL(/\/ui\/audit$/, { timeout: 5000 }).then(() => true, () => false))) {
+      await auditMenu.click();
+      await page.waitForURL(/\/ui\/audit$/);
+    }
     const row = page.locator('[data-testid="audit-row"][data-action="job.create"]').filter({ hasText: 'audited-in-ui' });
     await row.waitFor();
     const text = await row.textContent();
