@@ -190,8 +190,24 @@ async fn a_run_streams_live_and_a_crash_is_reported_then_the_plugin_restarts() {
         "{crashed:?}"
     );
     assert_eq!(chunks.len(), 2, "{chunks:?}");
+    // The exit is noted by the host's own watcher, a moment after the run saw it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while status_of(&host, "stream").state != PluginState::Exited {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{:?}",
+            status_of(&host, "stream")
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let exited = status_of(&host, "stream");
-    assert!(matches!(exited.state, PluginState::Exited), "{exited:?}");
+    assert!(
+        exited
+            .last_error
+            .as_deref()
+            .is_some_and(|error| error.starts_with("it exited (exit status 3)")),
+        "{exited:?}"
+    );
 
     let (again, _) = run(&registry, request("again", "stream", &[("lines", "1")])).await;
     assert!(again.success, "{again:?}");
