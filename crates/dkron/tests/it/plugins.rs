@@ -91,7 +91,7 @@ async fn a_go_plugin_executor_streams_and_a_go_plugin_processor_rewrites() {
     create_job(
         &server,
         &json!({"name": "streamed", "schedule": "@manually", "executor": "stream",
-                "executor_config": {"lines": "4", "interval_ms": "500"},
+                "executor_config": {"lines": "4", "interval_ms": "1000"},
                 "processors": {"upper": {"prefix": "P: "}}}),
     )
     .await;
