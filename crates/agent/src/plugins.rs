@@ -2,7 +2,6 @@
 //! processors, started in the background (a slow or broken plugin does not hold the node's
 //! start; runs that need it wait for its start or get its error).
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use dkron_plugin::{LaunchSettings, PluginHost};
@@ -13,11 +12,8 @@ use dkron_worker::Worker;
 /// as jobs get it: without the node's own `DKRON_*` settings (the plugin's magic cookie is
 /// added by the host) and with the allocator restart undone.
 pub(crate) async fn find_plugins(dirs: &[PathBuf]) -> PluginHost {
-    let env: BTreeMap<String, String> = std::env::vars_os()
-        .filter_map(|(key, value)| Some((key.into_string().ok()?, value.into_string().ok()?)))
-        .collect();
     let settings = LaunchSettings {
-        env_changes: dkron_worker::job_environment_changes(&env),
+        env_changes: dkron_worker::this_process_job_environment_changes(),
         ..LaunchSettings::default()
     };
     let host = PluginHost::discover(dirs, settings);

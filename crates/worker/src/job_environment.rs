@@ -42,13 +42,19 @@ pub fn job_environment_changes(env: &BTreeMap<String, String>) -> Vec<(String, O
     changes
 }
 
-/// The built-in executors, with the shell executor giving jobs the environment this process
-/// had before it restarted itself for its allocator, without the node's `DKRON_*` settings.
-pub(crate) fn builtin_registry() -> Registry {
+/// [`job_environment_changes`] of this process's own environment: what the shell executor
+/// and the plugin host apply to the processes they start.
+pub fn this_process_job_environment_changes() -> Vec<(String, Option<String>)> {
     let env: BTreeMap<String, String> = std::env::vars_os()
         .filter_map(|(key, value)| Some((key.into_string().ok()?, value.into_string().ok()?)))
         .collect();
-    let changes = job_environment_changes(&env);
+    job_environment_changes(&env)
+}
+
+/// The built-in executors, with the shell executor giving jobs the environment this process
+/// had before it restarted itself for its allocator, without the node's `DKRON_*` settings.
+pub(crate) fn builtin_registry() -> Registry {
+    let changes = this_process_job_environment_changes();
     let mut registry = Registry::builtin();
     if !changes.is_empty() {
         registry.register(

@@ -19,7 +19,10 @@ mod worker;
 #[cfg(any(test, feature = "testsuite"))]
 pub mod testsuite;
 
-pub use job_environment::{GLIBC_TUNABLES, ORIGINAL_TUNABLES, job_environment_changes};
+pub use job_environment::{
+    GLIBC_TUNABLES, ORIGINAL_TUNABLES, job_environment_changes,
+    this_process_job_environment_changes,
+};
 pub use leader_term::{LeaderTerms, StaleLeader};
 pub use order::{Accepted, RunEvent, RunOrder, RunState};
 pub use orphans::{RunIdentity, execution_belongs_to_node, kill_orphans, kill_orphans_of_node};
