@@ -53,14 +53,14 @@ impl PluginProcessor {
                 Ok(Err(error)) => {
                     let lost = matches!(error, NetRpcError::Connection(_));
                     Err(match live.exit_soon(lost).await {
-                        Some(status) => format!("it exited ({status}){}", live.process.last_words()),
+                        Some(status) => format!("it {}", live.process.exit_text(&status)),
                         None => error.to_string(),
                     })
                 }
                 Err(_) => Err(format!("no answer within {PROCESS_TIME_LIMIT:?}")),
             },
             status = live.process.exited() => {
-                Err(format!("it exited ({status}){}", live.process.last_words()))
+                Err(format!("it {}", live.process.exit_text(&status)))
             }
         }
     }

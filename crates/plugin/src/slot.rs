@@ -294,7 +294,7 @@ async fn watch_for_exit(slot: Arc<Slot>, live: Arc<Live>) {
     if !still_current {
         return;
     }
-    let text = format!("it exited ({status}){}", live.process.last_words());
+    let text = format!("it {}", live.process.exit_text(&status));
     tracing::warn!(kind = %slot.found.kind, plugin = %slot.found.name, error = %text,
         "plugin exited; it is started again at its next use");
     slot.update_info(|info| {

@@ -125,6 +125,12 @@ impl PluginProcess {
         self.last_words.as_suffix()
     }
 
+    /// How it ended, for a run's output, the log and the status: `exited (exit status 2)`
+    /// followed by its last standard-error lines.
+    pub(crate) fn exit_text(&self, status: &str) -> String {
+        format!("exited ({status}){}", self.last_words())
+    }
+
     /// Kills it (SIGKILL) and waits until it is gone.
     pub(crate) async fn kill(&self) {
         self.kill.cancel();
