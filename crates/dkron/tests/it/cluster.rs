@@ -7,6 +7,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Value, json};
 
 use crate::cluster_harness::{Cluster, time_field};
+use crate::harness::read_event_stream;
 
 fn executions_by_node(executions: &Value) -> BTreeMap<i64, Vec<String>> {
     let mut by_group: BTreeMap<i64, Vec<String>> = BTreeMap::new();
@@ -271,22 +272,6 @@ async fn servers_and_agents_run_jobs_on_the_nodes_their_tags_select() {
     cluster
         .wait_latest_occurrence("on-one-worker", "succeeded")
         .await;
-}
-
-/// Reads a server-sent event stream to its end (or `limit`) and returns the text.
-async fn read_event_stream(response: reqwest::Response, limit: Duration) -> String {
-    use futures::StreamExt;
-    let mut body = response.bytes_stream();
-    let mut events = String::new();
-    let read = async {
-        while let Some(chunk) = body.next().await {
-            events.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
-        }
-    };
-    if tokio::time::timeout(limit, read).await.is_err() {
-        eprintln!("event stream still open after {limit:?}");
-    }
-    events
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

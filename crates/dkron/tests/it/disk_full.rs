@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::fixtures::process_alive;
 use crate::harness::Server;
 
 const TICKER: &str = r#"{"name":"ticker","schedule":"@every 1s","executor":"shell","executor_config":{"command":"true"}}"#;
@@ -85,10 +86,6 @@ fn metric(text: &str, name: &str) -> f64 {
         .unwrap_or_else(|| panic!("{name} missing from /metrics:\n{text}"))
         .parse()
         .unwrap()
-}
-
-fn process_alive(pid: u32) -> bool {
-    std::fs::metadata(Path::new("/proc").join(pid.to_string())).is_ok()
 }
 
 /// Starts a server whose data directory is a tmpfs of `size` (`20m`) in its own mount

@@ -374,3 +374,19 @@ fn plain_client() -> reqwest::Client {
         .build()
         .unwrap()
 }
+
+/// Reads a server-sent event stream to its end (or `limit`) and returns the text.
+pub async fn read_event_stream(response: reqwest::Response, limit: Duration) -> String {
+    use futures::StreamExt;
+    let mut body = response.bytes_stream();
+    let mut events = String::new();
+    let read = async {
+        while let Some(chunk) = body.next().await {
+            events.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
+        }
+    };
+    if tokio::time::timeout(limit, read).await.is_err() {
+        eprintln!("event stream still open after {limit:?}");
+    }
+    events
+}

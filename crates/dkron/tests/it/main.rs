@@ -27,6 +27,8 @@ mod executor_kafka;
 mod executor_nats;
 mod executor_pubsub;
 mod executor_rabbitmq;
+#[path = "../../../plugin/tests/it/fixtures.rs"]
+mod fixtures;
 mod getting_started;
 mod harness;
 mod http_limits;

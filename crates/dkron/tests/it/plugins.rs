@@ -7,10 +7,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::harness::Server;
+use crate::harness::{Server, read_event_stream};
 
-#[path = "../../../plugin/tests/it/fixtures.rs"]
-mod fixtures;
+use crate::fixtures::{self, process_alive};
 
 /// A server whose `plugins` directory (beside its `dkron.yml`) holds the fixture executor as
 /// `stream`, the fixture processor as `upper` and a plugin with a bad handshake as `broken`.
@@ -39,6 +38,10 @@ fn plugin<'a>(plugins: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("plugin {name} listed: {plugins}"))
 }
 
+fn pid_of(plugin: &Value) -> u32 {
+    u32::try_from(plugin["pid"].as_u64().unwrap()).unwrap()
+}
+
 async fn wait_for_plugin_state(server: &Server, name: &str, state: &str) -> Value {
     server
         .wait_until(
@@ -56,18 +59,9 @@ async fn create_job(server: &Server, job: &Value) {
 }
 
 async fn read_stream_until_done(server: &Server, url: &str) -> String {
-    use futures::StreamExt;
     let response = reqwest::get(server.url(url)).await.unwrap();
     assert_eq!(response.status(), 200);
-    let mut body = response.bytes_stream();
-    let mut events = String::new();
-    let read = async {
-        while let Some(chunk) = body.next().await {
-            events.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
-        }
-    };
-    let _open_after_limit = tokio::time::timeout(Duration::from_secs(30), read).await;
-    events
+    read_event_stream(response, Duration::from_secs(30)).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -185,7 +179,7 @@ async fn the_jobs_timeout_stops_a_plugin_run_and_shutdown_stops_the_plugins() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = server_with_plugins(dir.path()).await;
     let stream = wait_for_plugin_state(&server, "stream", "running").await;
-    let first_pid = stream["pid"].as_u64().unwrap();
+    let first_pid = pid_of(&stream);
 
     create_job(
         &server,
@@ -217,9 +211,9 @@ async fn the_jobs_timeout_stops_a_plugin_run_and_shutdown_stops_the_plugins() {
     .await;
     assert_eq!(server.run_job_and_wait("quick").await["success"], true);
     let plugins = server.get_json("/v1/plugins").await;
-    let pids: Vec<u64> = ["stream", "upper"]
+    let pids: Vec<u32> = ["stream", "upper"]
         .iter()
-        .map(|name| plugin(&plugins, name)["pid"].as_u64().unwrap())
+        .map(|name| pid_of(plugin(&plugins, name)))
         .collect();
     let status = server.terminate().await;
     assert!(status.success(), "{status}");
@@ -230,21 +224,12 @@ async fn the_jobs_timeout_stops_a_plugin_run_and_shutdown_stops_the_plugins() {
     assert!(log.contains("plugin started"), "{log}");
 }
 
-fn process_alive(pid: u64) -> bool {
-    // A zombie (exited, not yet reaped) counts as gone.
-    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
-        stat.split_whitespace()
-            .nth(2)
-            .is_none_or(|state| state != "Z")
-    })
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_restarted_after_a_crash_kills_the_plugins_its_last_process_left() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = server_with_plugins(dir.path()).await;
     let before = wait_for_plugin_state(&server, "stream", "running").await;
-    let orphan = before["pid"].as_u64().unwrap();
+    let orphan = pid_of(&before);
     server.kill();
     // go-plugin plugins do not watch their host: the plugin outlives the crash.
     tokio::time::sleep(Duration::from_millis(500)).await;

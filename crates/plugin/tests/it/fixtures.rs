@@ -47,3 +47,13 @@ pub fn install_fixture(name: &str, dir: &Path, file_name: &str) -> PathBuf {
     std::fs::copy(fixture_plugin(name), &target).expect("copy fixture plugin");
     target
 }
+
+/// Whether process `pid` runs: an exited process not yet reaped (a zombie) counts as gone.
+pub fn process_alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        // The state follows the command name, which is in parentheses and may hold spaces.
+        stat.rfind(')')
+            .and_then(|end| stat[end + 1..].split_whitespace().next())
+            .is_some_and(|state| state != "Z")
+    })
+}

@@ -13,7 +13,7 @@ use dkron_model::{PluginInfo, PluginState, ProcessorMap, StringMap};
 use dkron_plugin::{LaunchSettings, PluginHost, plugin_dirs};
 use tokio_util::sync::CancellationToken;
 
-use crate::fixtures::install_fixture;
+use crate::fixtures::{install_fixture, process_alive};
 
 fn status_of(host: &PluginHost, name: &str) -> PluginInfo {
     host.status()
@@ -256,7 +256,7 @@ async fn cancelling_the_only_run_stops_the_plugin_and_shutdown_stops_them_all() 
         "{outcome:?}"
     );
     assert!(
-        !alive(pid),
+        !process_alive(pid),
         "the plugin process {pid} was stopped with its only run"
     );
 
@@ -264,7 +264,7 @@ async fn cancelling_the_only_run_stops_the_plugin_and_shutdown_stops_them_all() 
     assert!(outcome.success, "{outcome:?}");
     let pid = status_of(&host, "stream").pid.expect("running again");
     host.shutdown().await;
-    assert!(!alive(pid), "shutdown stopped the plugin");
+    assert!(!process_alive(pid), "shutdown stopped the plugin");
     assert_eq!(status_of(&host, "stream").state, PluginState::Stopped);
 }
 
@@ -326,12 +326,4 @@ async fn a_processor_plugin_rewrites_the_output_in_name_order() {
         "kept\nprocessor upper failed: the processor plugin answered: no space left\n"
     );
     host.shutdown().await;
-}
-
-fn alive(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
-        stat.split_whitespace()
-            .nth(2)
-            .is_none_or(|state| state != "Z")
-    })
 }
